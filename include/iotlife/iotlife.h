@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/**
+ * @file iotlife.h
+ * @brief Umbrella header: the whole public API of the iotlife core.
+ *
+ * Ports have headers of their own (iotlife/port/ram.h, posix.h, mbedtls.h).
+ */
+#ifndef IOTLIFE_IOTLIFE_H
+#define IOTLIFE_IOTLIFE_H
+
+#include "iotlife/config.h"
+#include "iotlife/error.h"
+#include "iotlife/version.h"
+#include "iotlife/port/crypto.h"
+#include "iotlife/port/platform.h"
+#include "iotlife/port/storage.h"
+#include "iotlife/port/transport.h"
+
+#endif
