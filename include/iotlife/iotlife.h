@@ -10,6 +10,7 @@
 
 #include "iotlife/config.h"
 #include "iotlife/error.h"
+#include "iotlife/floors.h"
 #include "iotlife/version.h"
 #include "iotlife/port/crypto.h"
 #include "iotlife/port/platform.h"
