@@ -25,6 +25,7 @@ set(IOTLIFE_CORE_ZLIB_SRCS
 set(IOTLIFE_CORE_JSON_SRCS
   ${IOTLIFE_ROOT}/src/json.c
   ${IOTLIFE_ROOT}/src/jws.c
+  ${IOTLIFE_ROOT}/src/keyring.c
 )
 
 set(IOTLIFE_PORT_RAM_SRCS ${IOTLIFE_ROOT}/ports/ram/ram.c)
