@@ -26,6 +26,8 @@ set(IOTLIFE_CORE_JSON_SRCS
   ${IOTLIFE_ROOT}/src/json.c
   ${IOTLIFE_ROOT}/src/jws.c
   ${IOTLIFE_ROOT}/src/keyring.c
+  ${IOTLIFE_ROOT}/src/doc_util.c
+  ${IOTLIFE_ROOT}/src/manifest.c
 )
 
 set(IOTLIFE_PORT_RAM_SRCS ${IOTLIFE_ROOT}/ports/ram/ram.c)
