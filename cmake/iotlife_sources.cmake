@@ -28,6 +28,7 @@ set(IOTLIFE_CORE_JSON_SRCS
   ${IOTLIFE_ROOT}/src/keyring.c
   ${IOTLIFE_ROOT}/src/doc_util.c
   ${IOTLIFE_ROOT}/src/manifest.c
+  ${IOTLIFE_ROOT}/src/deploy.c
 )
 
 set(IOTLIFE_PORT_RAM_SRCS ${IOTLIFE_ROOT}/ports/ram/ram.c)

@@ -29,7 +29,7 @@ int iotl_doc_expect_schema(const iotl_json_node_t *obj, uint32_t schema)
 static bool ident_char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-' || c == '+';
+           c == '_' || c == '-' || c == '+' || c == ':';
 }
 
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)

@@ -13,7 +13,7 @@
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want);
 /* Member `v` must be the number `schema` (IOTL_ERR_SCHEMA otherwise). */
 int iotl_doc_expect_schema(const iotl_json_node_t *obj, uint32_t schema);
-/* An identifier: 1..cap-1 characters of [A-Za-z0-9._+-] (IOTL_ERR_RANGE). */
+/* An identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE). */
 int iotl_doc_get_ident(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap, bool required);
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap);
 /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE). */
