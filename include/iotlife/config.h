@@ -33,6 +33,9 @@
 #if IOTL_SHA256_STATE_SIZE < 64
 #error "IOTL_SHA256_STATE_SIZE is too small for any SHA-256 implementation"
 #endif
+#if IOTL_JSON_MAX_NODES < 16
+#error "IOTL_JSON_MAX_NODES must be at least 16"
+#endif
 #if IOTL_KEYRING_MAX_KEYS < 1 || IOTL_KEYRING_MAX_KEYS > 255
 #error "IOTL_KEYRING_MAX_KEYS must be between 1 and 255"
 #endif

@@ -75,3 +75,9 @@
 #ifndef IOTL_JWS_HEADER_MAX
 #define IOTL_JWS_HEADER_MAX 512
 #endif
+
+/** @brief Most JSON values (objects, arrays, scalars) one document may hold; bounds
+ *  the parser's heap to about IOTL_JSON_MAX_NODES * sizeof(cJSON) + IOTL_JSON_MAX_SIZE. */
+#ifndef IOTL_JSON_MAX_NODES
+#define IOTL_JSON_MAX_NODES 256
+#endif

@@ -106,13 +106,14 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b);
  * Uses the heap only through the bounded JSON parse and frees it before returning.
  * @param[out] m Result; zeroed on failure. @param[in] json Payload text. @param len Its length.
  * @retval 0 Valid.
- * @retval IOTL_ERR_MALFORMED, IOTL_ERR_TOO_LARGE, IOTL_ERR_TOO_DEEP, IOTL_ERR_DUPLICATE_KEY,
+ * @retval IOTL_ERR_MALFORMED, IOTL_ERR_TOO_DEEP, IOTL_ERR_DUPLICATE_KEY,
  *         IOTL_ERR_TRAILING_DATA Not strict JSON within the limits.
  * @retval IOTL_ERR_SCHEMA Wrong `type` or `v`, a required member missing or of the wrong type,
  *         members that contradict the payload kind, duplicate payload names.
  * @retval IOTL_ERR_RANGE A number or string outside its range (over-long strings,
  *         bad hex, unsafe location, expires not after issued_at).
- * @retval IOTL_ERR_TOO_LARGE More payloads or hardware entries than configured.
+ * @retval IOTL_ERR_TOO_LARGE Document above IOTL_JSON_MAX_SIZE, or more payloads or
+ *         hardware entries than configured.
  * @retval IOTL_ERR_VERSION_FORMAT version or base_version is not semver.
  */
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len);
