@@ -8,9 +8,17 @@
 #ifndef IOTLIFE_IOTLIFE_H
 #define IOTLIFE_IOTLIFE_H
 
+#include "iotlife/base64url.h"
 #include "iotlife/config.h"
 #include "iotlife/error.h"
 #include "iotlife/floors.h"
+#if IOTL_FEATURE_JSON
+#include "iotlife/deploy.h"
+#include "iotlife/jws.h"
+#include "iotlife/keyring.h"
+#include "iotlife/manifest.h"
+#include "iotlife/trust.h"
+#endif
 #include "iotlife/version.h"
 #include "iotlife/port/crypto.h"
 #include "iotlife/port/platform.h"
