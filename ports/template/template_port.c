@@ -20,7 +20,7 @@ struct board_flash_area {
 static int board_flash_read(void *ctx, uint32_t off, void *buf, size_t len)
 {
     const struct board_flash_area *a = (const struct board_flash_area *)ctx;
-    (void)a;
+    (void)a->base;
     (void)off;
     (void)buf;
     (void)len;
