@@ -15,6 +15,7 @@ set(IOTLIFE_CORE_SRCS
   ${IOTLIFE_ROOT}/src/storage.c
   ${IOTLIFE_ROOT}/src/crypto.c
   ${IOTLIFE_ROOT}/src/selftest.c
+  ${IOTLIFE_ROOT}/src/base64url.c
 )
 # Needs zlib (IOTL_FEATURE_ZLIB=1).
 set(IOTLIFE_CORE_ZLIB_SRCS
@@ -22,6 +23,12 @@ set(IOTLIFE_CORE_ZLIB_SRCS
 )
 # Needs cJSON (IOTL_FEATURE_JSON=1).
 set(IOTLIFE_CORE_JSON_SRCS
+  ${IOTLIFE_ROOT}/src/json.c
+  ${IOTLIFE_ROOT}/src/jws.c
+  ${IOTLIFE_ROOT}/src/keyring.c
+  ${IOTLIFE_ROOT}/src/doc_util.c
+  ${IOTLIFE_ROOT}/src/manifest.c
+  ${IOTLIFE_ROOT}/src/deploy.c
 )
 
 set(IOTLIFE_PORT_RAM_SRCS ${IOTLIFE_ROOT}/ports/ram/ram.c)
@@ -36,6 +43,5 @@ set(IOTLIFE_PORT_POSIX_INCLUDE_DIRS ${IOTLIFE_ROOT}/ports/posix/include)
 # Device side of the Mbed TLS port: hash and verify only.
 set(IOTLIFE_PORT_MBEDTLS_SRCS ${IOTLIFE_ROOT}/ports/mbedtls/mbedtls_crypto.c)
 # Host side: key generation, signing, PEM (needs entropy; not for devices).
-set(IOTLIFE_PORT_MBEDTLS_HOST_SRCS
-)
+set(IOTLIFE_PORT_MBEDTLS_HOST_SRCS ${IOTLIFE_ROOT}/ports/mbedtls/mbedtls_host.c)
 set(IOTLIFE_PORT_MBEDTLS_INCLUDE_DIRS ${IOTLIFE_ROOT}/ports/mbedtls/include)

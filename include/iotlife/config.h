@@ -35,6 +35,27 @@
 #if IOTL_SHA256_STATE_SIZE < 64
 #error "IOTL_SHA256_STATE_SIZE is too small for any SHA-256 implementation"
 #endif
+#if IOTL_KEYRING_MAX_KEYS < 1 || IOTL_KEYRING_MAX_KEYS > 255
+#error "IOTL_KEYRING_MAX_KEYS must be between 1 and 255"
+#endif
+#if IOTL_KEYRING_MAX_REVOKED < 0 || IOTL_KEYRING_MAX_REVOKED > 255
+#error "IOTL_KEYRING_MAX_REVOKED must be between 0 and 255"
+#endif
+#if IOTL_KEYRING_MAX_SIGNATURES < 1 || IOTL_KEYRING_MAX_SIGNATURES > 32
+#error "IOTL_KEYRING_MAX_SIGNATURES must be between 1 and 32"
+#endif
+#if IOTL_MANIFEST_MAX_PAYLOADS < 1 || IOTL_MANIFEST_MAX_PAYLOADS > 64
+#error "IOTL_MANIFEST_MAX_PAYLOADS must be between 1 and 64"
+#endif
+#if IOTL_MANIFEST_MAX_HARDWARE < 1 || IOTL_MANIFEST_MAX_HARDWARE > 64
+#error "IOTL_MANIFEST_MAX_HARDWARE must be between 1 and 64"
+#endif
+#if IOTL_DEPLOY_MAX_SELECT < 1 || IOTL_DEPLOY_MAX_SELECT > 255
+#error "IOTL_DEPLOY_MAX_SELECT must be between 1 and 255"
+#endif
+#if IOTL_JWS_HEADER_MAX < 64 || IOTL_JWS_HEADER_MAX > IOTL_JSON_MAX_SIZE
+#error "IOTL_JWS_HEADER_MAX must be between 64 and IOTL_JSON_MAX_SIZE"
+#endif
 #if (IOTL_FEATURE_JSON != 0) && (IOTL_FEATURE_JSON != 1)
 #error "IOTL_FEATURE_JSON must be 0 or 1"
 #endif

@@ -40,3 +40,38 @@
 #ifndef IOTL_SHA256_STATE_SIZE
 #define IOTL_SHA256_STATE_SIZE 128
 #endif
+
+/** @brief Most keys (roots, publishers, operators) a key ring object holds. */
+#ifndef IOTL_KEYRING_MAX_KEYS
+#define IOTL_KEYRING_MAX_KEYS 16
+#endif
+
+/** @brief Most revoked key ids (tombstones) a key ring object remembers. */
+#ifndef IOTL_KEYRING_MAX_REVOKED
+#define IOTL_KEYRING_MAX_REVOKED 16
+#endif
+
+/** @brief Most signatures a key ring document may carry. */
+#ifndef IOTL_KEYRING_MAX_SIGNATURES
+#define IOTL_KEYRING_MAX_SIGNATURES 8
+#endif
+
+/** @brief Most payloads one manifest may list. */
+#ifndef IOTL_MANIFEST_MAX_PAYLOADS
+#define IOTL_MANIFEST_MAX_PAYLOADS 4
+#endif
+
+/** @brief Most hardware revisions a manifest, or a deployment selector, may list. */
+#ifndef IOTL_MANIFEST_MAX_HARDWARE
+#define IOTL_MANIFEST_MAX_HARDWARE 8
+#endif
+
+/** @brief Most entries in each deployment selector list (groups, device ids). */
+#ifndef IOTL_DEPLOY_MAX_SELECT
+#define IOTL_DEPLOY_MAX_SELECT 16
+#endif
+
+/** @brief Largest JWS protected header (bytes, after base64url decoding). */
+#ifndef IOTL_JWS_HEADER_MAX
+#define IOTL_JWS_HEADER_MAX 512
+#endif
