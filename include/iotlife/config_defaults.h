@@ -40,3 +40,8 @@
 #ifndef IOTL_SHA256_STATE_SIZE
 #define IOTL_SHA256_STATE_SIZE 128
 #endif
+
+/** @brief Largest old or new image (bytes) a delta patch header may declare. */
+#ifndef IOTL_DELTA_MAX_IMAGE_SIZE
+#define IOTL_DELTA_MAX_IMAGE_SIZE (64ul * 1024ul * 1024ul)
+#endif
