@@ -489,16 +489,18 @@ static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, 
         if (zs->arena_peak > d->arena_peak) {
             d->arena_peak = zs->arena_peak;
         }
-        if (r < 0) {
-            return r == IOTL_ERR_NO_MEM ? r : IOTL_ERR_DELTA_STREAM;
-        }
         in += c;
         n -= c;
+        /* Bytes inflated before a data error are parsed first, so the error
+         * reported does not depend on how the patch was chunked. */
         if (pr > 0) {
             int ret = parse(d, d->obuf, pr);
             if (ret != IOTL_OK) {
                 return ret;
             }
+        }
+        if (r < 0) {
+            return r == IOTL_ERR_NO_MEM ? r : IOTL_ERR_DELTA_STREAM;
         }
         if (r == 1) {
             d->seg_ended = 1;

@@ -145,10 +145,12 @@ static int sink_file(void *ctx, uint32_t off, const uint8_t *data, size_t len)
 static int cmd_apply(int argc, char **argv)
 {
     const char *in[2] = {NULL, NULL}, *outp = NULL;
-    int nin = 0;
+    int nin = 0, stats = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
             outp = argv[++i];
+        } else if (strcmp(argv[i], "--stats") == 0) {
+            stats = 1;
         } else if (argv[i][0] != '-' && nin < 2) {
             in[nin++] = argv[i];
         } else {
@@ -157,7 +159,7 @@ static int cmd_apply(int argc, char **argv)
         }
     }
     if (nin != 2 || outp == NULL) {
-        fprintf(stderr, "usage: iotlife delta apply OLD PATCH -o NEW\n");
+        fprintf(stderr, "usage: iotlife delta apply OLD PATCH -o NEW [--stats]\n");
         return 2;
     }
     uint8_t *old = NULL, *patch = NULL;
@@ -222,6 +224,12 @@ static int cmd_apply(int argc, char **argv)
         }
         if (ret == IOTL_OK) {
             ret = iotl_delta_finish(&d);
+        }
+        const struct iotl_delta_header *h = iotl_delta_get_header(&d);
+        if (ret == IOTL_OK && stats && h != NULL) {
+            printf("decoder memory: peak %zu of %u work-buffer bytes (window_bits %u) + %zu object bytes\n",
+                   iotl_delta_peak_mem(&d), (unsigned)IOTL_DELTA_WORKBUF_SIZE(h->window_bits), h->window_bits,
+                   sizeof(iotl_delta_t));
         }
         iotl_delta_deinit(&d);
         if (fclose(fs.f) != 0 && ret == IOTL_OK) {

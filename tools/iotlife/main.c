@@ -25,8 +25,9 @@ static const struct iotl_cli_cmd commands[] = {
      "    Encode NEW against OLD (default window_bits 12 = 4 KiB: a 16 KiB decoder; interval 65536).\n"
      "    Prints 'decision: delta' or 'decision: full' (full when the patch exceeds 0.5x the\n"
      "    deflated full image); --fail-if-full then exits 3 for 'full'.\n"
-     "iotlife delta apply OLD PATCH -o NEW\n"
+     "iotlife delta apply OLD PATCH -o NEW [--stats]\n"
      "    Apply with the device decoder; NEW appears only if the result's SHA-256 matches.\n"
+     "    --stats prints the decoder's measured peak memory.\n"
      "iotlife delta info PATCH\n"
      "    Show the header: sizes, hashes, window, decoder memory, checkpoint interval.",
      cmd_delta},
