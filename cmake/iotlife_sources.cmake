@@ -20,6 +20,7 @@ set(IOTLIFE_CORE_SRCS
 # Needs zlib (IOTL_FEATURE_ZLIB=1).
 set(IOTLIFE_CORE_ZLIB_SRCS
   ${IOTLIFE_ROOT}/src/zlib_glue.c
+  ${IOTLIFE_ROOT}/src/delta.c
 )
 # Needs cJSON (IOTL_FEATURE_JSON=1).
 set(IOTLIFE_CORE_JSON_SRCS

@@ -21,7 +21,8 @@
 #include "iotlife/config_defaults.h"
 #undef IOTL_CONFIG_DEFAULTS_ALLOWED
 #elif !defined(IOTL_FEATURE_JSON) || !defined(IOTL_FEATURE_ZLIB) || !defined(IOTL_ASSERT_ENABLED) || \
-    !defined(IOTL_JSON_MAX_SIZE) || !defined(IOTL_JSON_MAX_DEPTH) || !defined(IOTL_SHA256_STATE_SIZE)
+    !defined(IOTL_JSON_MAX_SIZE) || !defined(IOTL_JSON_MAX_DEPTH) || !defined(IOTL_SHA256_STATE_SIZE) || \
+    !defined(IOTL_DELTA_MAX_IMAGE_SIZE)
 #error "IOTL_CONFIG_STRICT: IOTL_CONFIG_FILE must define every option (see config_defaults.h)"
 #endif
 /** @endcond */
@@ -55,6 +56,9 @@
 #endif
 #if IOTL_JWS_HEADER_MAX < 64 || IOTL_JWS_HEADER_MAX > IOTL_JSON_MAX_SIZE
 #error "IOTL_JWS_HEADER_MAX must be between 64 and IOTL_JSON_MAX_SIZE"
+#endif
+#if IOTL_DELTA_MAX_IMAGE_SIZE < 1 || IOTL_DELTA_MAX_IMAGE_SIZE > 0x7FFFFFFFul
+#error "IOTL_DELTA_MAX_IMAGE_SIZE must be between 1 and 2^31-1"
 #endif
 #if (IOTL_FEATURE_JSON != 0) && (IOTL_FEATURE_JSON != 1)
 #error "IOTL_FEATURE_JSON must be 0 or 1"

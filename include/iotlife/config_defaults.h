@@ -74,4 +74,7 @@
 /** @brief Largest JWS protected header (bytes, after base64url decoding). */
 #ifndef IOTL_JWS_HEADER_MAX
 #define IOTL_JWS_HEADER_MAX 512
+/** @brief Largest old or new image (bytes) a delta patch header may declare. */
+#ifndef IOTL_DELTA_MAX_IMAGE_SIZE
+#define IOTL_DELTA_MAX_IMAGE_SIZE (64ul * 1024ul * 1024ul)
 #endif
