@@ -40,3 +40,33 @@
 #ifndef IOTL_SHA256_STATE_SIZE
 #define IOTL_SHA256_STATE_SIZE 128
 #endif
+
+/** @brief Most components (main image plus handler components) one update may carry. */
+#ifndef IOTL_STAGE_MAX_COMPONENTS
+#define IOTL_STAGE_MAX_COMPONENTS 4
+#endif
+
+/** @brief Bytes of a component id, including the terminating NUL. */
+#ifndef IOTL_STAGE_ID_MAX
+#define IOTL_STAGE_ID_MAX 16
+#endif
+
+/** @brief Bytes of a version string in update descriptors and outcomes, including the NUL. */
+#ifndef IOTL_STAGE_VERSION_MAX
+#define IOTL_STAGE_VERSION_MAX 32
+#endif
+
+/** @brief Rolled-back releases (by manifest SHA-256) the journal remembers and refuses. */
+#ifndef IOTL_STAGE_ROLLED_BACK_MAX
+#define IOTL_STAGE_ROLLED_BACK_MAX 4
+#endif
+
+/** @brief Deflate window (bits) the staging inflater supports; producers must not use more. */
+#ifndef IOTL_STAGE_INFLATE_WBITS
+#define IOTL_STAGE_INFLATE_WBITS 15
+#endif
+
+/** @brief Largest storage write_align (bytes) the staging module supports. */
+#ifndef IOTL_STAGE_MAX_WRITE_ALIGN
+#define IOTL_STAGE_MAX_WRITE_ALIGN 256
+#endif
