@@ -156,7 +156,8 @@ static int fail_update(iotl_stage_t *s, int code)
     }
     stream_reset(s);
     iotl_journal_new_outcome(st, IOTL_OUTCOME_FAILED, IOTL_ROLLBACK_NONE, code);
-    if (s->cur < IOTL_STAGE_MAX_COMPONENTS && s->cur < st->desc.component_count) {
+    if (s->cur < IOTL_STAGE_MAX_COMPONENTS && s->cur < st->desc.component_count &&
+        st->outcome.component_code[s->cur] == 0) {
         st->outcome.component_code[s->cur] = code;
     }
     iotl_journal_clear_update(st);
@@ -547,10 +548,14 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
     if (s->pay_off == c->payload_size) {
         s->at_end = 1;
     }
-    if (s->cur == s->main_idx && s->wpos - s->last_ck >= ck_interval(s) && !s->at_end) {
-        /* Full payload: payload offset == image offset; the unwritten tail
-         * (< one write unit) is simply sent again after a reset. */
-        return checkpoint(s, s->wpos, s->wpos);
+    if (s->cur == s->main_idx && !s->at_end) {
+        /* Full payload: payload offset == image offset. Checkpoints sit on
+         * erase-block boundaries, so a resume erases the block it continues
+         * in; bytes after the checkpoint are simply sent again. */
+        uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, target_slot(s)->geo.erase_size);
+        if (ck > s->last_ck && ck - s->last_ck >= ck_interval(s)) {
+            return checkpoint(s, ck, ck);
+        }
     }
     return IOTL_OK;
 }
@@ -628,7 +633,8 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
         p += seg;
         n -= seg;
         if (hit && !s->at_end && (c->flags & IOTL_COMPONENT_FULL_FLUSH) && s->cur == s->main_idx &&
-            s->pend_len == 0 && s->img_off - s->last_ck >= ck_interval(s)) {
+            s->pend_len == 0 && s->img_off % target_slot(s)->geo.erase_size == 0 &&
+            s->img_off - s->last_ck >= ck_interval(s)) {
             int ret = checkpoint(s, s->pay_off, s->img_off);
             if (ret != IOTL_OK) {
                 return ret;

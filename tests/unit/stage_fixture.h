@@ -297,7 +297,10 @@ static inline int fx_agent(enum fx_scenario sc)
         return 0;
     case FX_ROLLBACK_ATTEMPTS:
         /* The trial image never confirms: reboot until the selector gives up. */
-        while (r.trial) {
+        for (int boots = 0; r.trial; boots++) {
+            if (boots > 10) {
+                ck_abort_msg("the boot selector never gives up on an unconfirmed trial");
+            }
             FX_TRY(fx_boot(&r));
         }
         FX_TRY(iotl_stage_init(&fx.stage, &fx.cfg));
