@@ -16,6 +16,9 @@ set(IOTLIFE_CORE_SRCS
   ${IOTLIFE_ROOT}/src/crypto.c
   ${IOTLIFE_ROOT}/src/selftest.c
   ${IOTLIFE_ROOT}/src/base64url.c
+  ${IOTLIFE_ROOT}/src/journal.c
+  ${IOTLIFE_ROOT}/src/boot.c
+  ${IOTLIFE_ROOT}/src/stage.c
 )
 # Needs zlib (IOTL_FEATURE_ZLIB=1).
 set(IOTLIFE_CORE_ZLIB_SRCS

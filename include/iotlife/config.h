@@ -70,4 +70,24 @@
 #error "IOTL_ASSERT_ENABLED must be 0 or 1"
 #endif
 
+#if IOTL_STAGE_MAX_COMPONENTS < 1 || IOTL_STAGE_MAX_COMPONENTS > 16
+#error "IOTL_STAGE_MAX_COMPONENTS must be between 1 and 16"
+#endif
+#if IOTL_STAGE_ID_MAX < 4 || IOTL_STAGE_ID_MAX > 64
+#error "IOTL_STAGE_ID_MAX must be between 4 and 64"
+#endif
+#if IOTL_STAGE_VERSION_MAX < 8 || IOTL_STAGE_VERSION_MAX > 128
+#error "IOTL_STAGE_VERSION_MAX must be between 8 and 128"
+#endif
+#if IOTL_STAGE_ROLLED_BACK_MAX < 1 || IOTL_STAGE_ROLLED_BACK_MAX > 32
+#error "IOTL_STAGE_ROLLED_BACK_MAX must be between 1 and 32"
+#endif
+#if IOTL_STAGE_INFLATE_WBITS < 8 || IOTL_STAGE_INFLATE_WBITS > 15
+#error "IOTL_STAGE_INFLATE_WBITS must be between 8 and 15"
+#endif
+#if IOTL_STAGE_MAX_WRITE_ALIGN < 1 || IOTL_STAGE_MAX_WRITE_ALIGN > 4096 || \
+    (IOTL_STAGE_MAX_WRITE_ALIGN & (IOTL_STAGE_MAX_WRITE_ALIGN - 1)) != 0
+#error "IOTL_STAGE_MAX_WRITE_ALIGN must be a power of two up to 4096"
+#endif
+
 #endif

@@ -74,7 +74,39 @@
 /** @brief Largest JWS protected header (bytes, after base64url decoding). */
 #ifndef IOTL_JWS_HEADER_MAX
 #define IOTL_JWS_HEADER_MAX 512
+#endif
+
 /** @brief Largest old or new image (bytes) a delta patch header may declare. */
 #ifndef IOTL_DELTA_MAX_IMAGE_SIZE
 #define IOTL_DELTA_MAX_IMAGE_SIZE (64ul * 1024ul * 1024ul)
+#endif
+
+/** @brief Most components (main image plus handler components) one update may carry. */
+#ifndef IOTL_STAGE_MAX_COMPONENTS
+#define IOTL_STAGE_MAX_COMPONENTS 4
+#endif
+
+/** @brief Bytes of a component id, including the terminating NUL. */
+#ifndef IOTL_STAGE_ID_MAX
+#define IOTL_STAGE_ID_MAX 16
+#endif
+
+/** @brief Bytes of a version string in update descriptors and outcomes, including the NUL. */
+#ifndef IOTL_STAGE_VERSION_MAX
+#define IOTL_STAGE_VERSION_MAX 32
+#endif
+
+/** @brief Rolled-back releases (by manifest SHA-256) the journal remembers and refuses. */
+#ifndef IOTL_STAGE_ROLLED_BACK_MAX
+#define IOTL_STAGE_ROLLED_BACK_MAX 4
+#endif
+
+/** @brief Deflate window (bits) the staging inflater supports; producers must not use more. */
+#ifndef IOTL_STAGE_INFLATE_WBITS
+#define IOTL_STAGE_INFLATE_WBITS 15
+#endif
+
+/** @brief Largest storage write_align (bytes) the staging module supports. */
+#ifndef IOTL_STAGE_MAX_WRITE_ALIGN
+#define IOTL_STAGE_MAX_WRITE_ALIGN 256
 #endif
