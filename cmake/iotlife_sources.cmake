@@ -15,6 +15,8 @@ set(IOTLIFE_CORE_SRCS
   ${IOTLIFE_ROOT}/src/storage.c
   ${IOTLIFE_ROOT}/src/crypto.c
   ${IOTLIFE_ROOT}/src/selftest.c
+  ${IOTLIFE_ROOT}/src/diag.c
+  ${IOTLIFE_ROOT}/src/diag_decode.c
 )
 # Needs zlib (IOTL_FEATURE_ZLIB=1).
 set(IOTLIFE_CORE_ZLIB_SRCS

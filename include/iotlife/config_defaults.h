@@ -40,3 +40,28 @@
 #ifndef IOTL_SHA256_STATE_SIZE
 #define IOTL_SHA256_STATE_SIZE 128
 #endif
+
+/** @brief Largest encoded diagnostics record in bytes (header + body); bounds RAM per instance. */
+#ifndef IOTL_DIAG_RECORD_MAX
+#define IOTL_DIAG_RECORD_MAX 255
+#endif
+
+/** @brief Diagnostics chunks that may await acknowledgement at once. */
+#ifndef IOTL_DIAG_INFLIGHT_MAX
+#define IOTL_DIAG_INFLIGHT_MAX 4
+#endif
+
+/** @brief Longest device id carried in a diagnostics chunk header, in bytes. */
+#ifndef IOTL_DIAG_DEVICE_ID_MAX
+#define IOTL_DIAG_DEVICE_ID_MAX 32
+#endif
+
+/** @brief Health checks one iotl_health_t can hold. */
+#ifndef IOTL_HEALTH_CHECKS_MAX
+#define IOTL_HEALTH_CHECKS_MAX 8
+#endif
+
+/** @brief Unexpected reboots remembered for boot-loop detection. */
+#ifndef IOTL_HEALTH_BOOTLOOP_MAX
+#define IOTL_HEALTH_BOOTLOOP_MAX 8
+#endif

@@ -9,6 +9,7 @@
 #define IOTLIFE_IOTLIFE_H
 
 #include "iotlife/config.h"
+#include "iotlife/diag.h"
 #include "iotlife/error.h"
 #include "iotlife/floors.h"
 #include "iotlife/version.h"
