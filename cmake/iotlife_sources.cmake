@@ -17,6 +17,7 @@ set(IOTLIFE_CORE_SRCS
   ${IOTLIFE_ROOT}/src/selftest.c
   ${IOTLIFE_ROOT}/src/diag.c
   ${IOTLIFE_ROOT}/src/diag_decode.c
+  ${IOTLIFE_ROOT}/src/health.c
 )
 # Needs zlib (IOTL_FEATURE_ZLIB=1).
 set(IOTLIFE_CORE_ZLIB_SRCS

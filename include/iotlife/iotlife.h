@@ -12,6 +12,7 @@
 #include "iotlife/diag.h"
 #include "iotlife/error.h"
 #include "iotlife/floors.h"
+#include "iotlife/health.h"
 #include "iotlife/version.h"
 #include "iotlife/port/crypto.h"
 #include "iotlife/port/platform.h"

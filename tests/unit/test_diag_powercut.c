@@ -16,6 +16,7 @@
 
 #include "diag_harness.h"
 #include "emuflash.h"
+#include "iotlife/health.h"
 #include "iotlife/port/ram.h"
 
 #define MAXR 16384
@@ -228,7 +229,7 @@ static const struct geo_case cases[] = {
 START_TEST(powercut_geometry)
 {
     uint32_t n = run_geometry(&cases[_i]);
-    printf("diag powercut erase %u align %u erased 0x%02X: cut points: %u\n", cases[_i].erase,
+    printf("diag store, erase %u, align %u, erased 0x%02X\ncut points: %u\n", cases[_i].erase,
            cases[_i].align, cases[_i].ev, n);
 }
 END_TEST
@@ -265,7 +266,48 @@ START_TEST(powercut_during_recovery)
             verify(where);
         }
     }
-    printf("diag powercut during recovery: cut points: %u\n", points);
+    printf("diag store, second cut during recovery\ncut points: %u\n", points);
+}
+END_TEST
+
+/* The boot history of the health module: a cut while it is saved leaves the
+ * previous history or the new one, never none. */
+START_TEST(powercut_health_history)
+{
+    static const struct geo_case hg[3] = {{4096, 2, 1, 0xFF, 1, 0}, {131072, 2, 16, 0xFF, 1, 0},
+                                          {4096, 2, 8, 0x00, 1, 0}};
+    uint32_t points = 0;
+    for (int gi = 0; gi < 3; gi++) {
+        setup_case(&hg[gi]);
+        struct iotl_health_config hc = {.storage = &flash, .policy = {.bootloop_count = 4}};
+        iotl_health_t h;
+        /* Three unexpected boots recorded. */
+        for (int i = 0; i < 3; i++) {
+            ck_assert_int_eq(iotl_health_init(&h, &hc), 0);
+            ck_assert_int_eq(iotl_health_boot(&h, IOTL_DIAG_REBOOT_WATCHDOG, false), 0);
+        }
+        memcpy(mem0, mem, sizeof(mem));
+        for (uint32_t cut = 1;; cut++) {
+            memcpy(mem, mem0, sizeof(mem));
+            iotl_emu_power_on(&power);
+            ck_assert_int_eq(iotl_health_init(&h, &hc), 0);
+            uint32_t before = power.ops;
+            iotl_emu_power_cut_at(&power, cut, IOTL_EMU_TEAR_RANDOM);
+            int ret = iotl_health_boot(&h, IOTL_DIAG_REBOOT_WATCHDOG, false);
+            iotl_emu_power_on(&power);
+            if (ret == 0) {
+                ck_assert_uint_lt(power.ops - before, cut);
+                break;
+            }
+            points++;
+            /* Reboot: the fourth unexpected boot is either remembered or not;
+             * the fifth makes a loop either way, the history never vanished. */
+            ck_assert_int_eq(iotl_health_init(&h, &hc), 0);
+            ck_assert_int_eq(iotl_health_boot(&h, IOTL_DIAG_REBOOT_WATCHDOG, false), 0);
+            ck_assert(iotl_health_bootloop(&h));
+        }
+    }
+    printf("health boot history, three geometries\ncut points: %u\n", points);
 }
 END_TEST
 
@@ -276,6 +318,7 @@ Suite *iotl_test_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_loop_test(tc, powercut_geometry, 0, (int)(sizeof(cases) / sizeof(cases[0])));
     tcase_add_test(tc, powercut_during_recovery);
+    tcase_add_test(tc, powercut_health_history);
     suite_add_tcase(s, tc);
     return s;
 }
