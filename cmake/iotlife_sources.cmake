@@ -19,6 +19,9 @@ set(IOTLIFE_CORE_SRCS
   ${IOTLIFE_ROOT}/src/journal.c
   ${IOTLIFE_ROOT}/src/boot.c
   ${IOTLIFE_ROOT}/src/stage.c
+  ${IOTLIFE_ROOT}/src/diag.c
+  ${IOTLIFE_ROOT}/src/diag_decode.c
+  ${IOTLIFE_ROOT}/src/health.c
 )
 # Needs zlib (IOTL_FEATURE_ZLIB=1).
 set(IOTLIFE_CORE_ZLIB_SRCS

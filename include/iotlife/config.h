@@ -20,9 +20,19 @@
 #define IOTL_CONFIG_DEFAULTS_ALLOWED 1
 #include "iotlife/config_defaults.h"
 #undef IOTL_CONFIG_DEFAULTS_ALLOWED
-#elif !defined(IOTL_FEATURE_JSON) || !defined(IOTL_FEATURE_ZLIB) || !defined(IOTL_ASSERT_ENABLED) || \
-    !defined(IOTL_JSON_MAX_SIZE) || !defined(IOTL_JSON_MAX_DEPTH) || !defined(IOTL_SHA256_STATE_SIZE) || \
-    !defined(IOTL_DELTA_MAX_IMAGE_SIZE)
+#elif !defined(IOTL_FEATURE_JSON) || !defined(IOTL_FEATURE_ZLIB) || \
+    !defined(IOTL_ASSERT_ENABLED) || !defined(IOTL_JSON_MAX_SIZE) || \
+    !defined(IOTL_JSON_MAX_DEPTH) || !defined(IOTL_SHA256_STATE_SIZE) || \
+    !defined(IOTL_KEYRING_MAX_KEYS) || !defined(IOTL_KEYRING_MAX_REVOKED) || \
+    !defined(IOTL_KEYRING_MAX_SIGNATURES) || !defined(IOTL_MANIFEST_MAX_PAYLOADS) || \
+    !defined(IOTL_MANIFEST_MAX_HARDWARE) || !defined(IOTL_DEPLOY_MAX_SELECT) || \
+    !defined(IOTL_JWS_HEADER_MAX) || !defined(IOTL_DELTA_MAX_IMAGE_SIZE) || \
+    !defined(IOTL_STAGE_MAX_COMPONENTS) || !defined(IOTL_STAGE_ID_MAX) || \
+    !defined(IOTL_STAGE_VERSION_MAX) || !defined(IOTL_STAGE_ROLLED_BACK_MAX) || \
+    !defined(IOTL_STAGE_INFLATE_WBITS) || !defined(IOTL_STAGE_MAX_WRITE_ALIGN) || \
+    !defined(IOTL_DIAG_RECORD_MAX) || !defined(IOTL_DIAG_INFLIGHT_MAX) || \
+    !defined(IOTL_DIAG_DEVICE_ID_MAX) || !defined(IOTL_HEALTH_CHECKS_MAX) || \
+    !defined(IOTL_HEALTH_BOOTLOOP_MAX)
 #error "IOTL_CONFIG_STRICT: IOTL_CONFIG_FILE must define every option (see config_defaults.h)"
 #endif
 /** @endcond */
@@ -32,6 +42,21 @@
 #endif
 #if IOTL_JSON_MAX_SIZE < 256
 #error "IOTL_JSON_MAX_SIZE must be at least 256 bytes"
+#endif
+#if IOTL_DIAG_RECORD_MAX < 32 || IOTL_DIAG_RECORD_MAX > 4096
+#error "IOTL_DIAG_RECORD_MAX must be between 32 and 4096"
+#endif
+#if IOTL_DIAG_INFLIGHT_MAX < 1 || IOTL_DIAG_INFLIGHT_MAX > 64
+#error "IOTL_DIAG_INFLIGHT_MAX must be between 1 and 64"
+#endif
+#if IOTL_DIAG_DEVICE_ID_MAX < 1 || IOTL_DIAG_DEVICE_ID_MAX > 64
+#error "IOTL_DIAG_DEVICE_ID_MAX must be between 1 and 64"
+#endif
+#if IOTL_HEALTH_CHECKS_MAX < 1 || IOTL_HEALTH_CHECKS_MAX > 32
+#error "IOTL_HEALTH_CHECKS_MAX must be between 1 and 32"
+#endif
+#if IOTL_HEALTH_BOOTLOOP_MAX < 2 || IOTL_HEALTH_BOOTLOOP_MAX > 32
+#error "IOTL_HEALTH_BOOTLOOP_MAX must be between 2 and 32"
 #endif
 #if IOTL_SHA256_STATE_SIZE < 64
 #error "IOTL_SHA256_STATE_SIZE is too small for any SHA-256 implementation"

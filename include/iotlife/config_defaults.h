@@ -10,7 +10,6 @@
 #error "include iotlife/config.h, not iotlife/config_defaults.h"
 #endif
 
-
 /** @brief 1: build the JSON document parsers (needs cJSON). */
 #ifndef IOTL_FEATURE_JSON
 #define IOTL_FEATURE_JSON 1
@@ -109,4 +108,29 @@
 /** @brief Largest storage write_align (bytes) the staging module supports. */
 #ifndef IOTL_STAGE_MAX_WRITE_ALIGN
 #define IOTL_STAGE_MAX_WRITE_ALIGN 256
+#endif
+
+/** @brief Largest encoded diagnostics record in bytes (header + body); bounds RAM per instance. */
+#ifndef IOTL_DIAG_RECORD_MAX
+#define IOTL_DIAG_RECORD_MAX 255
+#endif
+
+/** @brief Diagnostics chunks that may await acknowledgement at once. */
+#ifndef IOTL_DIAG_INFLIGHT_MAX
+#define IOTL_DIAG_INFLIGHT_MAX 4
+#endif
+
+/** @brief Longest device id carried in a diagnostics chunk header, in bytes. */
+#ifndef IOTL_DIAG_DEVICE_ID_MAX
+#define IOTL_DIAG_DEVICE_ID_MAX 32
+#endif
+
+/** @brief Health checks one iotl_health_t can hold. */
+#ifndef IOTL_HEALTH_CHECKS_MAX
+#define IOTL_HEALTH_CHECKS_MAX 8
+#endif
+
+/** @brief Unexpected reboots remembered for boot-loop detection. */
+#ifndef IOTL_HEALTH_BOOTLOOP_MAX
+#define IOTL_HEALTH_BOOTLOOP_MAX 8
 #endif

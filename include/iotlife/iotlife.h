@@ -8,11 +8,13 @@
 #ifndef IOTLIFE_IOTLIFE_H
 #define IOTLIFE_IOTLIFE_H
 
+#include "iotlife/boot.h"
 #include "iotlife/config.h"
 #include "iotlife/delta.h"
+#include "iotlife/diag.h"
 #include "iotlife/error.h"
 #include "iotlife/floors.h"
-#include "iotlife/boot.h"
+#include "iotlife/health.h"
 #include "iotlife/journal.h"
 #include "iotlife/stage.h"
 #include "iotlife/update_desc.h"
