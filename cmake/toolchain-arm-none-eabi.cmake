@@ -25,7 +25,8 @@ set(IOTLIFE_CPU_FLAGS "-mcpu=cortex-m4 -mthumb -mfloat-abi=soft")
 set(CMAKE_C_FLAGS_INIT
   "${IOTLIFE_CPU_FLAGS} --specs=nano.specs -Os -ffunction-sections -fdata-sections")
 set(CMAKE_ASM_FLAGS_INIT "${IOTLIFE_CPU_FLAGS}")
-set(CMAKE_EXE_LINKER_FLAGS_INIT "${IOTLIFE_CPU_FLAGS} --specs=nano.specs -Wl,--gc-sections")
+# CMake passes the C flags (CPU, --specs=nano.specs) to the link step too.
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,--gc-sections")
 # -Os comes from the INIT flags for every build type; keep the per-type flags
 # from overriding it with -O2/-O3.
 set(CMAKE_C_FLAGS_RELEASE_INIT "-DNDEBUG")

@@ -6,8 +6,10 @@
 #
 #   scripts/cross-cortex-m4.sh BUILD_DIR
 #
-# Extra cmake arguments may come from IOTL_CROSS_CMAKE_ARGS (e.g. the target
-# zlib/cJSON prefixes that scripts/target-deps.sh builds).
+# Two builds: the preset as it is (core + ports/ram, no third-party code) in
+# BUILD_DIR, then with zlib, cJSON and the Mbed TLS port on, against those
+# libraries cross-built from Debian's source packages (scripts/target-deps.sh),
+# in BUILD_DIR/full. Extra cmake arguments: IOTL_CROSS_CMAKE_ARGS.
 set -euo pipefail
 if [ $# -ne 1 ]; then
   echo "usage: $0 BUILD_DIR" >&2
@@ -22,18 +24,33 @@ command -v arm-none-eabi-gcc >/dev/null || {
   echo "cortex-m4: arm-none-eabi-gcc missing (scripts/deps.sh installs gcc-arm-none-eabi)" >&2; exit 1; }
 
 cd "$ROOT"
-# shellcheck disable=SC2086
-cmake --preset cortex-m4 -B "$B" ${IOTL_CROSS_CMAKE_ARGS:-} >"$B/configure.log"
-cmake --build "$B" -j "$JOBS" 2>&1 | tee "$B/build.log"
-if grep -q "warning:" "$B/build.log"; then
-  echo "cortex-m4: FAIL: the cross build printed warnings" >&2
-  exit 1
-fi
+# build_one DIR [cmake args...]: configure from the preset, build, no warnings.
+build_one() {
+  local dir="$1"; shift
+  mkdir -p "$dir"
+  # shellcheck disable=SC2086
+  cmake --preset cortex-m4 -B "$dir" "$@" ${IOTL_CROSS_CMAKE_ARGS:-} >"$dir/configure.log"
+  cmake --build "$dir" -j "$JOBS" 2>&1 | tee "$dir/build.log" | grep -E "warning:|error:|Built target" || true
+  if grep -q "warning:" "$dir/build.log" || ! cmake --build "$dir" >/dev/null 2>&1; then
+    echo "cortex-m4: FAIL: the cross build in $dir failed or printed warnings" >&2
+    exit 1
+  fi
+}
+
+# 1. The preset as it is: the core and ports/ram alone, no third-party code.
+echo "--- cortex-m4: core + ports/ram (preset as is)"
+build_one "$B"
+# 2. With the dependencies cross-built from Debian's source packages: zlib
+#    and cJSON users in the core, and the Mbed TLS port.
+echo "--- cortex-m4: with zlib, cJSON and the Mbed TLS port for the target"
+PREFIX=$("$ROOT/scripts/target-deps.sh" "$B/deps" | tail -n 1)
+build_one "$B/full" -DIOTLIFE_WITH_ZLIB=ON -DIOTLIFE_WITH_CJSON=ON -DIOTLIFE_PORT_MBEDTLS=ON \
+  -DCMAKE_FIND_ROOT_PATH="$PREFIX"
 
 # ---- size table: one row per object, from the static archives --------------
 archives=()
-for a in libiotlife.a libiotlife_port_ram.a; do
-  [ -f "$B/$a" ] && archives+=("$B/$a")
+for a in libiotlife.a libiotlife_port_ram.a libiotlife_port_mbedtls.a; do
+  [ -f "$B/full/$a" ] && archives+=("$B/full/$a")
 done
 echo
 echo "### Cortex-M4 object sizes (arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion), -Os, unlinked)"
