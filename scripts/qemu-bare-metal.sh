@@ -6,6 +6,7 @@
 #   1. the full update scenario                    must end "SUCCESS", exit 0
 #   2. the same with a system reset mid-install    must resume and end confirmed
 #   3. a bit flipped in slot B after the install   must be refused (exit != 0)
+#   4. scripts/footprint.sh on the same build: size and stack budgets
 #
 #   scripts/qemu-bare-metal.sh BUILD_DIR
 #
@@ -71,4 +72,8 @@ if [ "$rc" -eq 0 ] || ! grep -q "^FAIL: verify of slot B" "$B/qemu-tamper.log"; 
 fi
 
 [ "$fail" -eq 0 ] && echo "qemu: ok (3 runs)"
+
+# Footprint and stack budgets, on the same build (fails when one is exceeded).
+echo "--- footprint"
+IOTL_FOOTPRINT_REBUILD_FW=0 "$ROOT/scripts/footprint.sh" "$B" || fail=1
 exit "$fail"
