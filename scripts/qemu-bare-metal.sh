@@ -5,6 +5,8 @@
 #
 #   1. the full update scenario                    must end "SUCCESS", exit 0
 #   2. the same with a system reset mid-install    must resume and end confirmed
+#      (after block 4, then a sweep: after every block boundary and between
+#      the erase and the program of every block)
 #   3. a bit flipped in slot B after the install   must be refused (exit != 0)
 #   4. scripts/footprint.sh on the same build: size and stack budgets
 #
@@ -63,6 +65,23 @@ if [ "$rc" -ne 0 ] || ! grep -q "^SUCCESS: updated to v2 and confirmed" "$B/qemu
    ! grep -q "resuming the install at block 4" "$B/qemu-reset.log"; then
   echo "qemu: FAIL: reset mid-install did not resume and confirm (exit $rc)"; fail=1
 fi
+# The same at every other block boundary, and between the erase and the
+# program of every block (the erased block must be redone, not trusted).
+sweep_ok=0; sweep_n=0
+for n in 1 2 3 5 6 7 8 9 10; do
+  for kind in reset-at reset-in; do
+    [ "$kind" = reset-at ] && [ "$n" -eq 10 ] && continue
+    sweep_n=$((sweep_n + 1))
+    rc=$(run sweep "$kind=$n")
+    if [ "$rc" -eq 0 ] && grep -q "^SUCCESS: updated to v2 and confirmed" "$B/qemu-sweep.log" &&
+       grep -q "injected: system reset" "$B/qemu-sweep.log"; then
+      sweep_ok=$((sweep_ok + 1))
+    else
+      echo "qemu: FAIL: $kind=$n did not end confirmed on v2 (exit $rc):"; tail -n 5 "$B/qemu-sweep.log"; fail=1
+    fi
+  done
+done
+echo "reset sweep: $sweep_ok of $sweep_n injected resets ended confirmed on v2"
 
 echo "--- qemu run 3: one bit of slot B flipped after the install (must be refused)"
 rc=$(run tamper tamper)

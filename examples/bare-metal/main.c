@@ -21,9 +21,11 @@
  * Until iotlife's stage/boot modules land, the journal and slot selection
  * here are the example's own, deliberately small (journal.c).
  *
- * Semihosting command line: "fw.elf [reset-at=N] [tamper]": reset-at=N
- * injects a system reset after N blocks of the install (once); tamper flips
- * one bit of slot B after the install, which the verify must refuse.
+ * Semihosting command line: "fw.elf [reset-at=N] [reset-in=N] [tamper]":
+ * reset-at=N injects a system reset after N finished blocks of the install,
+ * reset-in=N after erasing block N but before programming it (once each
+ * power-on); tamper flips one bit of slot B after the install, which the
+ * verify must refuse.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -231,6 +233,7 @@ static int journal_append(enum jkind kind, uint32_t arg)
 }
 
 static unsigned g_reset_at; /* 0: none */
+static unsigned g_reset_in; /* 0: none; N: reset after erasing block N-1, before programming it */
 static bool g_tamper;        /* flip one bit of slot B after the install */
 
 static int program_image(const struct iotl_storage *slot, const uint8_t *z, size_t zlen,
@@ -240,6 +243,12 @@ static int program_image(const struct iotl_storage *slot, const uint8_t *z, size
         int ret = inflate_block(z, zlen, restart, k, g_block);
         if (ret == IOTL_OK) {
             ret = iotl_storage_erase(slot, k * PAYLOAD_BLOCK, FLASH_ERASE);
+        }
+        if (ret == IOTL_OK && journal && g_reset_in != 0 && k + 1u == g_reset_in && !g_nv.reset_injected) {
+            g_nv.reset_injected = 1;
+            phase_end();
+            board_printf("  injected: system reset between erase and program of block %u\n", k + 1u);
+            board_system_reset();
         }
         if (ret == IOTL_OK) {
             ret = iotl_storage_write(slot, k * PAYLOAD_BLOCK, g_block, PAYLOAD_BLOCK);
@@ -294,20 +303,26 @@ static int slot_version(const struct iotl_storage *slot, uint32_t *version)
     return IOTL_OK;
 }
 
+static unsigned arg_uint(const char *cmd, const char *key)
+{
+    const char *p = strstr(cmd, key);
+    unsigned v = 0;
+    if (p != NULL) {
+        for (p += strlen(key); *p >= '0' && *p <= '9'; p++) {
+            v = v * 10u + (unsigned)(*p - '0');
+        }
+    }
+    return v;
+}
+
 static void parse_cmdline(void)
 {
     static char cmd[96];
     if (board_cmdline(cmd, sizeof(cmd)) != 0) {
         return;
     }
-    const char *p = strstr(cmd, "reset-at=");
-    if (p != NULL) {
-        unsigned v = 0;
-        for (p += 9; *p >= '0' && *p <= '9'; p++) {
-            v = v * 10u + (unsigned)(*p - '0');
-        }
-        g_reset_at = v;
-    }
+    g_reset_at = arg_uint(cmd, "reset-at=");
+    g_reset_in = arg_uint(cmd, "reset-in=");
     g_tamper = strstr(cmd, "tamper") != NULL;
 }
 
@@ -350,7 +365,7 @@ int main(void)
     parse_cmdline();
     board_printf("iotlife %s bare-metal on Cortex-M4 (mps2-an386): boot %lu (%s)%s\n", iotl_version(),
                  (unsigned long)g_nv.boots, cold ? "power-on" : "reset",
-                 g_reset_at != 0 && !g_nv.reset_injected ? ", reset injection armed" : "");
+                 (g_reset_at != 0 || g_reset_in != 0) && !g_nv.reset_injected ? ", reset injection armed" : "");
     (void)iotl_mbedtls_crypto_init(&g_crypto);
     int ret = storage_setup(cold);
     if (ret != IOTL_OK) {
