@@ -15,6 +15,7 @@
 #include IOTL_CONFIG_FILE
 #endif
 
+/** @cond INTERNAL */
 #ifndef IOTL_CONFIG_STRICT
 #define IOTL_CONFIG_DEFAULTS_ALLOWED 1
 #include "iotlife/config_defaults.h"
@@ -23,6 +24,7 @@
     !defined(IOTL_JSON_MAX_SIZE) || !defined(IOTL_JSON_MAX_DEPTH) || !defined(IOTL_SHA256_STATE_SIZE)
 #error "IOTL_CONFIG_STRICT: IOTL_CONFIG_FILE must define every option (see config_defaults.h)"
 #endif
+/** @endcond */
 
 #if IOTL_JSON_MAX_DEPTH < 2 || IOTL_JSON_MAX_DEPTH > 64
 #error "IOTL_JSON_MAX_DEPTH must be between 2 and 64"
