@@ -16,6 +16,8 @@ set(IOTLIFE_CORE_SRCS
   ${IOTLIFE_ROOT}/src/crypto.c
   ${IOTLIFE_ROOT}/src/selftest.c
   ${IOTLIFE_ROOT}/src/transport.c
+  ${IOTLIFE_ROOT}/src/url.c
+  ${IOTLIFE_ROOT}/src/agent.c
 )
 # Needs zlib (IOTL_FEATURE_ZLIB=1).
 set(IOTLIFE_CORE_ZLIB_SRCS

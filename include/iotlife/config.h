@@ -45,4 +45,14 @@
 #error "IOTL_ASSERT_ENABLED must be 0 or 1"
 #endif
 
+#if defined(IOTL_CONFIG_STRICT) && (!defined(IOTL_AGENT_URL_MAX) || !defined(IOTL_AGENT_VERSION_MAX))
+#error "IOTL_CONFIG_STRICT: define IOTL_AGENT_URL_MAX and IOTL_AGENT_VERSION_MAX"
+#endif
+#if IOTL_AGENT_URL_MAX < 32 || IOTL_AGENT_URL_MAX > 4096
+#error "IOTL_AGENT_URL_MAX must be between 32 and 4096"
+#endif
+#if IOTL_AGENT_VERSION_MAX < 8 || IOTL_AGENT_VERSION_MAX > 128
+#error "IOTL_AGENT_VERSION_MAX must be between 8 and 128"
+#endif
+
 #endif

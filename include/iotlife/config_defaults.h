@@ -40,3 +40,14 @@
 #ifndef IOTL_SHA256_STATE_SIZE
 #define IOTL_SHA256_STATE_SIZE 128
 #endif
+
+/** @brief Longest URL (bytes, with the NUL) the agent stores: deployment, manifest,
+ *  payload, key ring and report URLs after resolving relative references. */
+#ifndef IOTL_AGENT_URL_MAX
+#define IOTL_AGENT_URL_MAX 256
+#endif
+
+/** @brief Longest release version string (bytes, with the NUL) in an agent offer. */
+#ifndef IOTL_AGENT_VERSION_MAX
+#define IOTL_AGENT_VERSION_MAX 32
+#endif

@@ -9,8 +9,10 @@
 #define IOTLIFE_IOTLIFE_H
 
 #include "iotlife/config.h"
+#include "iotlife/agent.h"
 #include "iotlife/error.h"
 #include "iotlife/floors.h"
+#include "iotlife/url.h"
 #include "iotlife/version.h"
 #include "iotlife/port/crypto.h"
 #include "iotlife/port/platform.h"
