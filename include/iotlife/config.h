@@ -32,7 +32,8 @@
     !defined(IOTL_STAGE_INFLATE_WBITS) || !defined(IOTL_STAGE_MAX_WRITE_ALIGN) || \
     !defined(IOTL_DIAG_RECORD_MAX) || !defined(IOTL_DIAG_INFLIGHT_MAX) || \
     !defined(IOTL_DIAG_DEVICE_ID_MAX) || !defined(IOTL_HEALTH_CHECKS_MAX) || \
-    !defined(IOTL_HEALTH_BOOTLOOP_MAX)
+    !defined(IOTL_HEALTH_BOOTLOOP_MAX) || !defined(IOTL_AGENT_URL_MAX) || \
+    !defined(IOTL_AGENT_VERSION_MAX)
 #error "IOTL_CONFIG_STRICT: IOTL_CONFIG_FILE must define every option (see config_defaults.h)"
 #endif
 /** @endcond */
@@ -113,6 +114,12 @@
 #if IOTL_STAGE_MAX_WRITE_ALIGN < 1 || IOTL_STAGE_MAX_WRITE_ALIGN > 4096 || \
     (IOTL_STAGE_MAX_WRITE_ALIGN & (IOTL_STAGE_MAX_WRITE_ALIGN - 1)) != 0
 #error "IOTL_STAGE_MAX_WRITE_ALIGN must be a power of two up to 4096"
+#endif
+#if IOTL_AGENT_URL_MAX < 32 || IOTL_AGENT_URL_MAX > 4096
+#error "IOTL_AGENT_URL_MAX must be between 32 and 4096"
+#endif
+#if IOTL_AGENT_VERSION_MAX < 8 || IOTL_AGENT_VERSION_MAX > 128
+#error "IOTL_AGENT_VERSION_MAX must be between 8 and 128"
 #endif
 
 #endif

@@ -134,3 +134,14 @@
 #ifndef IOTL_HEALTH_BOOTLOOP_MAX
 #define IOTL_HEALTH_BOOTLOOP_MAX 8
 #endif
+
+/** @brief Longest URL (bytes, with the NUL) the agent stores: deployment, manifest,
+ *  payload, key ring and report URLs after resolving relative references. */
+#ifndef IOTL_AGENT_URL_MAX
+#define IOTL_AGENT_URL_MAX 256
+#endif
+
+/** @brief Longest release version string (bytes, with the NUL) in an agent offer. */
+#ifndef IOTL_AGENT_VERSION_MAX
+#define IOTL_AGENT_VERSION_MAX 32
+#endif
