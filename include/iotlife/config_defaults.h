@@ -10,7 +10,6 @@
 #error "include iotlife/config.h, not iotlife/config_defaults.h"
 #endif
 
-
 /** @brief 1: build the JSON document parsers (needs cJSON). */
 #ifndef IOTL_FEATURE_JSON
 #define IOTL_FEATURE_JSON 1
@@ -80,4 +79,75 @@
  *  the parser's heap to about IOTL_JSON_MAX_NODES * sizeof(cJSON) + IOTL_JSON_MAX_SIZE. */
 #ifndef IOTL_JSON_MAX_NODES
 #define IOTL_JSON_MAX_NODES 256
+#endif
+
+/** @brief Largest old or new image (bytes) a delta patch header may declare. */
+#ifndef IOTL_DELTA_MAX_IMAGE_SIZE
+#define IOTL_DELTA_MAX_IMAGE_SIZE (64ul * 1024ul * 1024ul)
+#endif
+
+/** @brief Most components (main image plus handler components) one update may carry. */
+#ifndef IOTL_STAGE_MAX_COMPONENTS
+#define IOTL_STAGE_MAX_COMPONENTS 4
+#endif
+
+/** @brief Bytes of a component id, including the terminating NUL. */
+#ifndef IOTL_STAGE_ID_MAX
+#define IOTL_STAGE_ID_MAX 16
+#endif
+
+/** @brief Bytes of a version string in update descriptors and outcomes, including the NUL. */
+#ifndef IOTL_STAGE_VERSION_MAX
+#define IOTL_STAGE_VERSION_MAX 32
+#endif
+
+/** @brief Rolled-back releases (by manifest SHA-256) the journal remembers and refuses. */
+#ifndef IOTL_STAGE_ROLLED_BACK_MAX
+#define IOTL_STAGE_ROLLED_BACK_MAX 4
+#endif
+
+/** @brief Deflate window (bits) the staging inflater supports; producers must not use more. */
+#ifndef IOTL_STAGE_INFLATE_WBITS
+#define IOTL_STAGE_INFLATE_WBITS 15
+#endif
+
+/** @brief Largest storage write_align (bytes) the staging module supports. */
+#ifndef IOTL_STAGE_MAX_WRITE_ALIGN
+#define IOTL_STAGE_MAX_WRITE_ALIGN 256
+#endif
+
+/** @brief Largest encoded diagnostics record in bytes (header + body); bounds RAM per instance. */
+#ifndef IOTL_DIAG_RECORD_MAX
+#define IOTL_DIAG_RECORD_MAX 255
+#endif
+
+/** @brief Diagnostics chunks that may await acknowledgement at once. */
+#ifndef IOTL_DIAG_INFLIGHT_MAX
+#define IOTL_DIAG_INFLIGHT_MAX 4
+#endif
+
+/** @brief Longest device id carried in a diagnostics chunk header, in bytes. */
+#ifndef IOTL_DIAG_DEVICE_ID_MAX
+#define IOTL_DIAG_DEVICE_ID_MAX 32
+#endif
+
+/** @brief Health checks one iotl_health_t can hold. */
+#ifndef IOTL_HEALTH_CHECKS_MAX
+#define IOTL_HEALTH_CHECKS_MAX 8
+#endif
+
+/** @brief Unexpected reboots remembered for boot-loop detection. */
+#ifndef IOTL_HEALTH_BOOTLOOP_MAX
+#define IOTL_HEALTH_BOOTLOOP_MAX 8
+#endif
+
+/** @brief Longest URL (bytes, with the NUL) the agent stores: deployment, manifest,
+ *  payload, key ring and report URLs after resolving relative references. */
+#ifndef IOTL_AGENT_URL_MAX
+#define IOTL_AGENT_URL_MAX 256
+#endif
+
+/** @brief Longest release version string (bytes, with the NUL) in an agent offer. */
+#ifndef IOTL_AGENT_VERSION_MAX
+#define IOTL_AGENT_VERSION_MAX 32
 #endif

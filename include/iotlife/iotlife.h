@@ -8,10 +8,19 @@
 #ifndef IOTLIFE_IOTLIFE_H
 #define IOTLIFE_IOTLIFE_H
 
+#include "iotlife/agent.h"
+#include "iotlife/boot.h"
 #include "iotlife/base64url.h"
 #include "iotlife/config.h"
+#include "iotlife/delta.h"
+#include "iotlife/diag.h"
 #include "iotlife/error.h"
 #include "iotlife/floors.h"
+#include "iotlife/health.h"
+#include "iotlife/journal.h"
+#include "iotlife/stage.h"
+#include "iotlife/update_desc.h"
+#include "iotlife/url.h"
 #if IOTL_FEATURE_JSON
 #include "iotlife/deploy.h"
 #include "iotlife/jws.h"

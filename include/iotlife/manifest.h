@@ -21,6 +21,7 @@
 #include "iotlife/error.h"
 #include "iotlife/keyring.h"
 #include "iotlife/port/crypto.h"
+#include "iotlife/update_desc.h" /* enum iotl_payload_kind, shared with staging */
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,13 +39,6 @@ extern "C" {
 #define IOTL_MANIFEST_VERSION_MAX 63
 /** @brief Most characters in a location or release-notes URL. */
 #define IOTL_MANIFEST_URL_MAX 255
-
-/** @brief How a payload's bytes become the installed image. */
-enum iotl_payload_kind {
-    IOTL_PAYLOAD_FULL = 0,    /**< The downloaded bytes are the image. */
-    IOTL_PAYLOAD_DEFLATE = 1, /**< Raw deflate stream of the image. */
-    IOTL_PAYLOAD_DELTA = 2    /**< iotlife delta patch against a base image. */
-};
 
 /** @brief A parsed semantic version (semver.org 2.0.0). Build metadata is dropped. */
 struct iotl_semver {
