@@ -3,6 +3,7 @@
  * policy and floors, in a fixed order, fail-closed. */
 #include "iotlife/trust.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "iotl_priv.h"
@@ -161,6 +162,93 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
 exit:
     if (ret != IOTL_OK) {
         memset(res, 0, sizeof(*res));
+    }
+    return ret;
+}
+
+/* Rank of a payload for a component given its installed image: 3 a matching
+ * delta, 2 deflate, 1 full, 0 unusable (a delta for another base). */
+static int payload_rank(const struct iotl_payload *p, const uint8_t *installed)
+{
+    switch (p->kind) {
+    case IOTL_PAYLOAD_DELTA:
+        return (installed != NULL && iotl_memcmp_ct(p->base_sha256, installed, IOTL_SHA256_LEN) == 0) ? 3 : 0;
+    case IOTL_PAYLOAD_DEFLATE:
+        return 2;
+    case IOTL_PAYLOAD_FULL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iotl_installed_image *installed,
+                           size_t count, struct iotl_update_desc *desc)
+{
+    IOTL_ASSERT(res != NULL && desc != NULL && (installed != NULL || count == 0));
+    const struct iotl_manifest *m = &res->manifest;
+    int ret = IOTL_OK;
+    memset(desc, 0, sizeof(*desc));
+    if (strlen(m->version) >= sizeof(desc->version)) {
+        return IOTL_ERR_RANGE;
+    }
+    memcpy(desc->manifest_sha256, res->manifest_sha256, IOTL_SHA256_LEN);
+    memcpy(desc->version, m->version, strlen(m->version) + 1);
+    desc->security_version = m->security_version;
+    desc->manifest_seq = res->floors.manifest_seq;
+    desc->deployment_seq = res->floors.deployment_seq;
+    desc->keyring_version = res->floors.keyring_version;
+    desc->latest_time = res->floors.latest_time;
+    for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
+        const char *comp = m->payloads[i].component;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = strcmp(m->payloads[j].component, comp) == 0;
+        }
+        if (seen) {
+            continue; /* handled with its first payload */
+        }
+        if (desc->component_count >= IOTL_STAGE_MAX_COMPONENTS) {
+            ret = IOTL_ERR_TOO_LARGE;
+            break;
+        }
+        if (strlen(comp) >= IOTL_STAGE_ID_MAX) {
+            ret = IOTL_ERR_RANGE;
+            break;
+        }
+        const uint8_t *cur = NULL;
+        for (size_t k = 0; k < count; k++) {
+            if (installed[k].component != NULL && strcmp(installed[k].component, comp) == 0) {
+                cur = installed[k].sha256;
+            }
+        }
+        const struct iotl_payload *best = NULL;
+        int best_rank = 0;
+        for (size_t j = i; j < m->payload_count; j++) {
+            const struct iotl_payload *p = &m->payloads[j];
+            int rank = strcmp(p->component, comp) == 0 ? payload_rank(p, cur) : 0;
+            if (rank > best_rank) {
+                best = p;
+                best_rank = rank;
+            }
+        }
+        if (best == NULL) {
+            ret = IOTL_ERR_DELTA_BASE;
+            break;
+        }
+        struct iotl_update_component *c = &desc->component[desc->component_count++];
+        memcpy(c->id, comp, strlen(comp) + 1);
+        c->kind = best->kind;
+        c->flags = 0;
+        c->payload_size = best->download_size;
+        c->image_size = best->size;
+        memcpy(c->image_sha256, best->sha256, IOTL_SHA256_LEN);
+        if (best->kind == IOTL_PAYLOAD_DELTA) {
+            memcpy(c->base_sha256, best->base_sha256, IOTL_SHA256_LEN);
+        }
+    }
+    if (ret != IOTL_OK) {
+        memset(desc, 0, sizeof(*desc));
     }
     return ret;
 }

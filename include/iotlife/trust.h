@@ -46,6 +46,7 @@
 #include "iotlife/keyring.h"
 #include "iotlife/manifest.h"
 #include "iotlife/port/crypto.h"
+#include "iotlife/update_desc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -97,6 +98,33 @@ struct iotl_trust_result {
 int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployment_jws, size_t deployment_len,
                       const char *manifest_jws, size_t manifest_len, iotl_trust_work_t *work,
                       struct iotl_trust_result *res);
+
+/** @brief The image a component runs now (for choosing a delta payload). */
+struct iotl_installed_image {
+    const char *component; /**< Component id as the manifest names it. */
+    const uint8_t *sha256; /**< SHA-256 of the component's current image (32 bytes). */
+};
+
+/**
+ * @brief Turn an accepted decision into staging's update descriptor.
+ *
+ * One descriptor component per distinct manifest component, in manifest
+ * order. For each, the payload is chosen as: a `delta` whose base_sha256 is
+ * the installed image's SHA-256, else a `deflate`, else a `full` payload.
+ * Sequence numbers, key-ring version and latest time come from res->floors;
+ * `flags` are 0 (the manifest does not announce deflate restart points).
+ * @param[in] res Result of a successful iotl_trust_decide().
+ * @param[in] installed Current images (may be NULL when count is 0).
+ * @param count Entries in installed.
+ * @param[out] desc Filled on success; zeroed on failure.
+ * @retval 0 Success.
+ * @retval IOTL_ERR_TOO_LARGE More components than IOTL_STAGE_MAX_COMPONENTS.
+ * @retval IOTL_ERR_RANGE A component id or the version does not fit staging's fields.
+ * @retval IOTL_ERR_DELTA_BASE A component has only delta payloads and none applies
+ *         to the installed image.
+ */
+int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iotl_installed_image *installed,
+                           size_t count, struct iotl_update_desc *desc);
 
 /** @} */
 

@@ -268,6 +268,66 @@ START_TEST(oversized_documents)
 }
 END_TEST
 
+START_TEST(update_descriptor_for_staging)
+{
+    static const char json[] =
+        "{\"type\":\"iotlife-manifest\",\"v\":1,\"product\":\"acme\",\"hardware\":[\"rev-a\"],"
+        "\"version\":\"2.0.0\",\"security_version\":4,\"sequence\":9,\"issued_at\":1,\"expires\":2,"
+        "\"payloads\":[{\"name\":\"app\",\"component\":\"app\",\"size\":100,\"sha256\":\"" 
+        "1111111111111111111111111111111111111111111111111111111111111111\",\"location\":\"a.bin\"},"
+        "{\"name\":\"app-d\",\"component\":\"app\",\"kind\":\"delta\",\"size\":100,\"sha256\":\""
+        "1111111111111111111111111111111111111111111111111111111111111111\",\"download_size\":7,"
+        "\"download_sha256\":\"2222222222222222222222222222222222222222222222222222222222222222\","
+        "\"location\":\"a.delta\",\"base_version\":\"1.0.0\",\"base_sha256\":\""
+        "3333333333333333333333333333333333333333333333333333333333333333\"},"
+        "{\"name\":\"cfg\",\"component\":\"config\",\"kind\":\"delta\",\"size\":10,\"sha256\":\""
+        "4444444444444444444444444444444444444444444444444444444444444444\",\"download_size\":3,"
+        "\"download_sha256\":\"5555555555555555555555555555555555555555555555555555555555555555\","
+        "\"location\":\"c.delta\",\"base_version\":\"1.0.0\",\"base_sha256\":\""
+        "6666666666666666666666666666666666666666666666666666666666666666\"}]}";
+    memset(&res, 0, sizeof(res));
+    ck_assert_int_eq(iotl_manifest_parse(&res.manifest, json, strlen(json)), 0);
+    res.floors.manifest_seq = 9;
+    res.floors.deployment_seq = 3;
+    res.floors.keyring_version = 2;
+    res.floors.latest_time = 77;
+    res.manifest_sha256[0] = 0xab;
+    uint8_t app_base[32], cfg_base[32], other[32];
+    memset(app_base, 0x33, 32);
+    memset(cfg_base, 0x66, 32);
+    memset(other, 0x99, 32);
+    struct iotl_update_desc desc;
+    /* Both bases installed: the deltas win. */
+    struct iotl_installed_image inst[] = {{"app", app_base}, {"config", cfg_base}};
+    ck_assert_int_eq(iotl_trust_update_desc(&res, inst, 2, &desc), 0);
+    ck_assert_uint_eq(desc.component_count, 2);
+    ck_assert_str_eq(desc.component[0].id, "app");
+    ck_assert_uint_eq(desc.component[0].kind, IOTL_PAYLOAD_DELTA);
+    ck_assert_uint_eq(desc.component[0].payload_size, 7);
+    ck_assert_uint_eq(desc.component[0].image_size, 100);
+    ck_assert_uint_eq(desc.component[0].base_sha256[0], 0x33);
+    ck_assert_str_eq(desc.component[1].id, "config");
+    ck_assert_str_eq(desc.version, "2.0.0");
+    ck_assert_uint_eq(desc.security_version, 4);
+    ck_assert_uint_eq(desc.manifest_seq, 9);
+    ck_assert_uint_eq(desc.deployment_seq, 3);
+    ck_assert_uint_eq(desc.keyring_version, 2);
+    ck_assert(desc.latest_time == 77);
+    ck_assert_uint_eq(desc.manifest_sha256[0], 0xab);
+    /* Another app image: full payload for app; config has only a delta for another base. */
+    struct iotl_installed_image inst2[] = {{"app", other}, {"config", cfg_base}};
+    ck_assert_int_eq(iotl_trust_update_desc(&res, inst2, 2, &desc), 0);
+    ck_assert_uint_eq(desc.component[0].kind, IOTL_PAYLOAD_FULL);
+    ck_assert_uint_eq(desc.component[0].payload_size, 100);
+    struct iotl_installed_image inst3[] = {{"app", app_base}, {"config", other}};
+    ck_assert_int_eq(iotl_trust_update_desc(&res, inst3, 2, &desc), IOTL_ERR_DELTA_BASE);
+    ck_assert_uint_eq(desc.component_count, 0);
+    /* Component id longer than staging's field. */
+    strcpy(res.manifest.payloads[2].component, "a-very-long-component-id");
+    ck_assert_int_eq(iotl_trust_update_desc(&res, inst, 2, &desc), IOTL_ERR_RANGE);
+}
+END_TEST
+
 Suite *iotl_test_suite(void)
 {
     Suite *s = suite_create("trust");
@@ -276,6 +336,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, accepts_and_reports_floors);
     tcase_add_test(tc, bad_input_table);
     tcase_add_test(tc, oversized_documents);
+    tcase_add_test(tc, update_descriptor_for_staging);
     suite_add_tcase(s, tc);
     return s;
 }

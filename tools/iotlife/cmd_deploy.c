@@ -16,7 +16,7 @@ static const char usage_text[] =
     "         --expires TIME [--issued-at TIME] [--hardware H ...] [--group G ...] [--device ID ...]\n"
     "         [--installed-min SEMVER] [--installed-max SEMVER] [--rollout PERCENT]\n"
     "         [--not-before TIME] [--not-after TIME] [--hours START-END] [--urgency normal|critical]\n"
-    "         -o DEPLOYMENT.jws\n";
+    "         [--manifest-url URL] -o DEPLOYMENT.jws\n";
 
 static void json_list(struct cli_buf *b, int *first, const char *name, const char *const *v, size_t n)
 {
@@ -38,7 +38,7 @@ static int deploy_create(int argc, char **argv)
     size_t nhw = 0, ngr = 0, ndev = 0;
     const char *key_path = NULL, *manifest = NULL, *id = NULL, *seq = NULL, *expires = NULL, *issued = "now";
     const char *imin = NULL, *imax = NULL, *rollout = NULL, *nbf = NULL, *naf = NULL, *hours = NULL;
-    const char *urgency = NULL, *out = NULL;
+    const char *urgency = NULL, *out = NULL, *murl = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         int r;
@@ -67,6 +67,7 @@ static int deploy_create(int argc, char **argv)
                               (r = cli_opt(argc, argv, &i, "--not-after", &naf)) != 0 ||
                               (r = cli_opt(argc, argv, &i, "--hours", &hours)) != 0 ||
                               (r = cli_opt(argc, argv, &i, "--urgency", &urgency)) != 0 ||
+                              (r = cli_opt(argc, argv, &i, "--manifest-url", &murl)) != 0 ||
                               (r = cli_opt(argc, argv, &i, "-o", &out)) != 0)) {
             /* stored */
         } else if (r == 0) {
@@ -115,6 +116,10 @@ static int deploy_create(int argc, char **argv)
     cli_buf_printf(&b, ",\n  \"sequence\": %u,\n  \"issued_at\": %lld,\n  \"expires\": %lld,\n"
                        "  \"manifest_sha256\": \"%s\"",
                    sq, (long long)iat, (long long)exp, mhex);
+    if (murl) {
+        cli_buf_printf(&b, ",\n  \"manifest_url\": ");
+        cli_buf_json_str(&b, murl);
+    }
     if (nhw || ngr || ndev || imin || imax) {
         int first = 1;
         cli_buf_printf(&b, ",\n  \"select\": {");

@@ -63,8 +63,9 @@ static const struct iotl_cli_cmd commands[] = {
      "    --expires TIME [--issued-at TIME] [--hardware H ...] [--group G ...] [--device ID ...]\n"
      "    [--installed-min SEMVER] [--installed-max SEMVER] [--rollout PERCENT]\n"
      "    [--not-before TIME] [--not-after TIME] [--hours START-END] [--urgency normal|critical]\n"
-     "    -o DEPLOYMENT.jws\n"
-     "  Binds the manifest by the SHA-256 of its exact file bytes (docs/deployment.md).",
+     "    [--manifest-url URL] -o DEPLOYMENT.jws\n"
+     "  Binds the manifest by the SHA-256 of its exact file bytes (docs/deployment.md);\n"
+     "  --manifest-url tells devices where to fetch it (absolute, or relative to the deployment).",
      cmd_deploy},
     {"inspect", "pretty-print a manifest, deployment or key ring with its signature status",
      "iotlife inspect FILE [--key PUBLIC.pem | --root ROOT.pem ... [--threshold N] [--keyring RING.json]]\n"
