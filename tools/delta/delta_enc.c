@@ -9,7 +9,7 @@
 
 #include "iotlife/delta.h"
 #include "iotlife/error.h"
-#include "iotlife/port/mbedtls.h"
+#include "host_crypto.h"
 
 /* ---- growable byte buffer ----------------------------------------------------- */
 
@@ -455,7 +455,7 @@ int iotl_delta_encode(const uint8_t *old_img, size_t old_len, const uint8_t *new
     put_le32(h + 12, (uint32_t)new_len);
     put_le32(h + 16, o.checkpoint_interval);
     put_le32(h + 20, (uint32_t)w.patch.len);
-    if (iotl_mbedtls_crypto_init(&crypto) != IOTL_OK ||
+    if (iotl_host_crypto_init(&crypto) != IOTL_OK ||
         iotl_sha256(&crypto, old_img, old_len, h + 24) != IOTL_OK ||
         iotl_sha256(&crypto, new_img, new_len, h + 56) != IOTL_OK) {
         free(w.patch.p);
