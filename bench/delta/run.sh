@@ -143,6 +143,6 @@ for t in "${TIMES[@]}"; do
 done
 echo "| **sum** | $T_E | $T_B | **$(ratio "$T_E" "$T_B")** | $T_A | $T_P | **$(ratio "$T_A" "$T_P")** | max $PEAK | | |"
 echo
-echo "Decoder: 4 KiB deflate window (window_bits 12), checkpoint every 64 KiB of new image."
+echo "Decoder: 4 KiB deflate window (window_bits 12), checkpoint every 128 KiB of new image."
 echo "iotlife apply verifies the old image's and the new image's SHA-256 (bspatch verifies nothing);"
 echo "the CLI hashes with OpenSSL libcrypto when it was found at build time, else Mbed TLS."
