@@ -456,7 +456,8 @@ static int on_segment_header(iotl_delta_t *d)
     if (iotl_crc32(d->hdr.header_crc, s, 12) != iotl_get_le32(s + 12)) {
         return IOTL_ERR_DELTA_STREAM;
     }
-    if (new_off != d->new_pos || comp == 0u || comp > d->hdr.patch_size - d->patch_pos) {
+    if (new_off != d->new_pos || comp == 0u || d->patch_pos > d->hdr.patch_size ||
+        comp > d->hdr.patch_size - d->patch_pos) {
         return IOTL_ERR_DELTA_STREAM;
     }
     if (old_pos > d->hdr.old_size) {

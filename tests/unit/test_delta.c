@@ -410,6 +410,13 @@ START_TEST(bad_inputs_table)
     p[IOTL_DELTA_HEADER_SIZE + 8] ^= 1; /* segment header old_pos, CRC now wrong */
     expect_bad(b_old, p, b_len, 0, IOTL_ERR_DELTA_STREAM, 1, "corrupted segment header");
 
+    /* Header claims the patch ends where the second segment starts. */
+    memcpy(p, b_patch, b_len);
+    uint32_t seg2 = IOTL_DELTA_HEADER_SIZE + IOTL_DELTA_SEGMENT_HEADER_SIZE + iotl_get_le32(p + IOTL_DELTA_HEADER_SIZE);
+    iotl_put_le32(p + 20, seg2);
+    dt_reseal(p, b_len);
+    expect_bad(b_old, p, b_len, 0, IOTL_ERR_DELTA_STREAM, 0, "segment beyond the declared patch size");
+
     memcpy(p, b_patch, b_len);
     p[0] = 'X';
     expect_bad(b_old, p, b_len, 0, IOTL_ERR_DELTA_MAGIC, 1, "bad magic");
