@@ -689,6 +689,12 @@ uint32_t iotl_delta_new_offset(const iotl_delta_t *d)
     return d->new_pos;
 }
 
+uint32_t iotl_delta_patch_offset(const iotl_delta_t *d)
+{
+    IOTL_ASSERT(d != NULL);
+    return d->patch_pos;
+}
+
 size_t iotl_delta_peak_mem(const iotl_delta_t *d)
 {
     IOTL_ASSERT(d != NULL);

@@ -246,6 +246,13 @@ const struct iotl_delta_header *iotl_delta_get_header(const iotl_delta_t *d);
 uint32_t iotl_delta_new_offset(const iotl_delta_t *d);
 
 /**
+ * @brief Offset in the patch of the next byte iotl_delta_write() expects
+ *        (after iotl_delta_resume(): the checkpoint's patch_offset).
+ * @param[in] d Decoder. @return Patch offset.
+ */
+uint32_t iotl_delta_patch_offset(const iotl_delta_t *d);
+
+/**
  * @brief Peak bytes of the work buffer used so far (measured, for sizing and benchmarks).
  * @param[in] d Decoder. @return High-water mark in bytes.
  */

@@ -277,9 +277,11 @@ START_TEST(resume_from_every_checkpoint)
         iotl_delta_t d;
         ck_assert_int_eq(iotl_delta_resume(&d, &cfg, r.patch, &cp, &t.s), 0);
         ck_assert_uint_eq(iotl_delta_new_offset(&d), cp.new_offset);
+        ck_assert_uint_eq(iotl_delta_patch_offset(&d), cp.patch_offset);
         ck_assert_int_eq(iotl_delta_write(&d, r.patch + cp.patch_offset, r.patch_len - cp.patch_offset), 0);
         ck_assert_int_eq(iotl_delta_finish(&d), 0);
         ck_assert_uint_eq(rest.len, nlen);
+        ck_assert_uint_eq(iotl_delta_patch_offset(&d), r.patch_len);
         iotl_delta_deinit(&d);
     }
     ck_assert(memcmp(target, neu, nlen) == 0);
