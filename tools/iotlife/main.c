@@ -81,7 +81,7 @@ static const struct iotl_cli_cmd commands[] = {
 #endif
     {"delta", "create, apply or inspect a delta patch",
      "iotlife delta create OLD NEW -o PATCH [--window-bits N] [--interval BYTES] [--fail-if-full] [-q]\n"
-     "    Encode NEW against OLD (default window_bits 12 = 4 KiB: a 16 KiB decoder; interval 65536).\n"
+     "    Encode NEW against OLD (default window_bits 12 = 4 KiB: a 16 KiB decoder; interval 131072).\n"
      "    Prints 'decision: delta' or 'decision: full' (full when the patch exceeds 0.5x the\n"
      "    deflated full image); --fail-if-full then exits 3 for 'full'.\n"
      "iotlife delta apply OLD PATCH -o NEW [--stats]\n"
