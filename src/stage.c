@@ -286,12 +286,14 @@ static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
 {
     const struct iotl_storage *a = target_slot(s);
     uint32_t es = a->geo.erase_size;
-    while (s->erased_to < s->wpos + n) {
-        int ret = iotl_storage_erase(a, s->erased_to, es);
+    if (s->erased_to < s->wpos + n) {
+        /* One erase call for every block this write needs. */
+        uint32_t end = (uint32_t)IOTL_ALIGN_UP(s->wpos + n, es);
+        int ret = iotl_storage_erase(a, s->erased_to, end - s->erased_to);
         if (ret != IOTL_OK) {
             return ret;
         }
-        s->erased_to += es;
+        s->erased_to = end;
     }
     int ret = iotl_storage_write(a, s->wpos, d, n);
     if (ret != IOTL_OK) {

@@ -49,8 +49,9 @@ extern "C" {
     (IOTL_STAGE_WORKBUF_MIN + 64u + 7680u + 256u + (1u << IOTL_STAGE_INFLATE_WBITS))
 /** @brief Default boot attempts of a trial image (when the config says 0). */
 #define IOTL_STAGE_DEFAULT_ATTEMPTS 3u
-/** @brief Default bytes between durable download checkpoints (when the config says 0). */
-#define IOTL_STAGE_DEFAULT_CHECKPOINT 65536u
+/** @brief Default image bytes between durable download checkpoints (when the config says 0):
+ *  a reset costs at most this much re-download; each checkpoint is one journal record. */
+#define IOTL_STAGE_DEFAULT_CHECKPOINT (256u * 1024u)
 /** @brief Component id of the built-in A/B main image when the config names none. */
 #define IOTL_STAGE_DEFAULT_MAIN_ID "main"
 
