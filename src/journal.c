@@ -266,7 +266,7 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
     j->block = nblk - 1u; /* so the first commit lands in block 0 */
     j->pos = g->erase_size;
 
-    int found = 0;
+    int found = 0, crc_valid = 0;
     uint32_t best_seq = 0, best_blk = 0, best_end = 0;
     for (uint32_t b = 0; b < nblk; b++) {
         uint32_t base = b * g->erase_size;
@@ -282,6 +282,7 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
             if (ret != IOTL_OK) {
                 return ret;
             }
+            crc_valid = 1;
             /* Records of a newer format version are stepped over (their
              * header layout is frozen) but only versions we understand are
              * candidates for the current state. */
@@ -296,7 +297,9 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
         }
     }
     if (!found) {
-        return IOTL_ERR_NOT_FOUND;
+        /* Intact records we cannot decode (another format version or build
+         * configuration) are not a new device: refuse rather than re-create. */
+        return crc_valid ? IOTL_ERR_JOURNAL : IOTL_ERR_NOT_FOUND;
     }
     j->seq = best_seq;
     j->block = best_blk;

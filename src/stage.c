@@ -933,7 +933,8 @@ int iotl_stage_confirm(iotl_stage_t *s)
     if (st->phase != IOTL_PHASE_TRIAL || st->trial_slot > 1) {
         return IOTL_ERR_NO_UPDATE;
     }
-    if (!st->trial_booted) {
+    if (!st->trial_booted ||
+        (s->cfg->running_slot != 0 && s->cfg->running_slot != (uint8_t)(st->trial_slot + 1u))) {
         return IOTL_ERR_STATE;
     }
     st->confirmed_slot = st->trial_slot;

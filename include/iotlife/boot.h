@@ -63,7 +63,7 @@ typedef struct iotl_boot {
  * @retval IOTL_ERR_NOT_BOOTABLE The hash check found the confirmed image damaged and no trial is
  *         pending (res->slot still names the confirmed slot, for a last-resort attempt).
  * @retval IOTL_ERR_SLOT_GEOMETRY The state area is unsuitable.
- * @retval IOTL_ERR_JOURNAL The newest journal record is unreadable.
+ * @retval IOTL_ERR_JOURNAL The journal holds records this build cannot decode.
  * @return Otherwise a storage port error from reading the journal. A failure to write the
  *         decrement returns 0 with the confirmed slot (the trial is not booted without it).
  */

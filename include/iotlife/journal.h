@@ -130,7 +130,9 @@ void iotl_journal_defaults(struct iotl_journal_state *st);
  * @param[in] area State area: at least two erase blocks, each holding a worst-case record.
  *                 Must stay valid while @p j is used.
  * @retval 0 A record was found and loaded.
- * @retval IOTL_ERR_NOT_FOUND No valid record: the state holds iotl_journal_defaults() (new device).
+ * @retval IOTL_ERR_NOT_FOUND No intact record at all: the state holds iotl_journal_defaults() (new device).
+ * @retval IOTL_ERR_JOURNAL Intact records exist but none this build can decode (another format
+ *         version, or a build with different IOTL_STAGE_* limits); nothing may be written.
  * @retval IOTL_ERR_SLOT_GEOMETRY The area is invalid, has fewer than two blocks, a block cannot
  *         hold a worst-case record, or write_align exceeds IOTL_STAGE_MAX_WRITE_ALIGN.
  * @return Otherwise the port's error code from a read.

@@ -98,6 +98,9 @@ struct iotl_stage_config {
     size_t handler_count;               /**< Entries in @ref handlers. */
     uint8_t boot_attempts;              /**< Boots a trial image gets; 0: IOTL_STAGE_DEFAULT_ATTEMPTS. */
     uint32_t checkpoint_bytes;          /**< Image bytes between durable checkpoints; 0: default. */
+    uint8_t running_slot;               /**< Slot the running image was booted from, plus one
+                                             (1: A, 2: B), e.g. from iotl_boot_select(); 0: unknown.
+                                             When known, confirm() refuses unless it is the trial slot. */
 };
 
 /** @brief Where the lifecycle stands (iotl_stage_status()). */
@@ -145,7 +148,8 @@ typedef struct iotl_stage {
  *         than two erase blocks or a block cannot hold a record, or a write_align exceeds
  *         IOTL_STAGE_MAX_WRITE_ALIGN.
  * @retval IOTL_ERR_NO_MEM work_buf is smaller than IOTL_STAGE_WORKBUF_MIN.
- * @retval IOTL_ERR_JOURNAL The newest record is unreadable.
+ * @retval IOTL_ERR_JOURNAL The journal holds records this build cannot decode (format version or
+ *         IOTL_STAGE_* limits differ); nothing is written.
  * @return Otherwise the storage port's error code.
  */
 int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg);
@@ -270,7 +274,8 @@ int iotl_stage_activate(iotl_stage_t *s);
  * @param[in,out] s Object.
  * @retval 0 Confirmed (durably).
  * @retval IOTL_ERR_NO_UPDATE No trial is pending.
- * @retval IOTL_ERR_STATE The trial image was never booted (reboot first).
+ * @retval IOTL_ERR_STATE The trial image was never booted (reboot first), or the config's
+ *         running_slot says the running image is not the trial image.
  * @return Otherwise the storage port's error code.
  */
 int iotl_stage_confirm(iotl_stage_t *s);

@@ -2,7 +2,8 @@
 /* Fuzz the state-journal reader (on-flash data is input too: flash decays and
  * can be written by an attacker with physical access). Byte 0 picks the
  * geometry (erased value, write alignment); the rest is the area's content.
- * Whatever the content, mount must not crash, and a state that mounted must
+ * Whatever the content, mount must not crash (nor claim a new device when
+ * intact records exist), and a state that mounted must
  * survive a commit and read back identically; the boot selector must decide. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -354,6 +354,11 @@ START_TEST(err_trial_pending_and_state)
     ck_assert_int_eq(iotl_stage_abort(&fx.stage, 1), IOTL_ERR_TRIAL_PENDING);
     reboot_into(1, 1);
     ck_assert_int_eq(iotl_stage_begin(&fx.stage, &other, NULL, NULL), IOTL_ERR_TRIAL_PENDING);
+    /* The old image (e.g. booted because a decrement could not be written) cannot confirm. */
+    fx.cfg.running_slot = 1;
+    ck_assert_int_eq(iotl_stage_confirm(&fx.stage), IOTL_ERR_STATE);
+    fx.cfg.running_slot = 2;
+    ck_assert_int_eq(iotl_stage_confirm(&fx.stage), 0);
 }
 END_TEST
 
@@ -595,6 +600,34 @@ START_TEST(journal_skips_unknown_version)
     memcpy(fx.mem[2] + base, rec, sizeof(rec));
     ck_assert_int_eq(iotl_journal_mount(&fx.boot.j, &fx.area[2]), 0);
     ck_assert_uint_eq(iotl_journal_state(&fx.boot.j)->floors.manifest_seq, 5);
+}
+END_TEST
+
+
+START_TEST(journal_undecodable_is_not_a_new_device)
+{
+    dev(0);
+    /* An intact record of an unknown version only: refused, nothing written. */
+    iotl_journal_t *j = &fx.stage.j;
+    memset(fx.mem[2], 0xFF, fx.geo.state);
+    uint8_t rec[64];
+    memset(rec, 0, sizeof(rec));
+    memcpy(rec, "IOTJ", 4);
+    rec[4] = 9;
+    rec[5] = 1;
+    rec[6] = sizeof(rec);
+    rec[8] = 1;
+    uLong crc = crc32(0, rec, sizeof(rec) - 4);
+    for (int i = 0; i < 4; i++) {
+        rec[60 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    memcpy(fx.mem[2], rec, sizeof(rec));
+    (void)j;
+    uint32_t w = fx.emu[2].writes;
+    ck_assert_int_eq(iotl_stage_init(&fx.stage, &fx.cfg), IOTL_ERR_JOURNAL);
+    struct iotl_boot_result r;
+    ck_assert_int_eq(boot_now(&r), IOTL_ERR_JOURNAL);
+    ck_assert_uint_eq(fx.emu[2].writes, w);
 }
 END_TEST
 
@@ -915,6 +948,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, err_storage_state_area_port_errors);
     tcase_add_test(tc, journal_erased_zero_never_parses_and_falls_back);
     tcase_add_test(tc, journal_skips_unknown_version);
+    tcase_add_test(tc, journal_undecodable_is_not_a_new_device);
     tcase_add_test(tc, boot_hash_check);
     tcase_add_test(tc, multi_component_staged_before_activation);
     tcase_add_test(tc, multi_component_handler_failures);
