@@ -4,8 +4,8 @@
  * @brief Boot-time slot selector: which slot to boot, with trial attempts and rollback.
  *
  * Tiny and self-contained so a bootloader can call it: no heap, no crypto
- * unless the optional image hash check is enabled, bounded stack (under 512
- * bytes besides the caller-owned #iotl_boot_t). It reads the state journal
+ * unless the optional image hash check is enabled, bounded stack (about
+ * 1.1 KiB besides the caller-owned #iotl_boot_t). It reads the state journal
  * written by the staging module (stage.h):
  * - no trial pending: boot the confirmed slot;
  * - a trial pending with attempts left: durably decrement the attempts, THEN

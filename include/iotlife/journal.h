@@ -42,7 +42,7 @@ extern "C" {
 
 /** @brief Largest encoded record in bytes (before padding to write_align). */
 #define IOTL_JOURNAL_RECORD_MAX                                                                   \
-    (232u + 2u * IOTL_STAGE_VERSION_MAX + IOTL_STAGE_MAX_COMPONENTS * (IOTL_STAGE_ID_MAX + 91u) + \
+    (234u + 2u * IOTL_STAGE_VERSION_MAX + IOTL_STAGE_MAX_COMPONENTS * (IOTL_STAGE_ID_MAX + 91u) + \
      36u * IOTL_STAGE_ROLLED_BACK_MAX)
 /** @brief Size of the buffer inside #iotl_journal_t: the largest record padded to any supported write_align. */
 #define IOTL_JOURNAL_BUF_SIZE (((IOTL_JOURNAL_RECORD_MAX + IOTL_STAGE_MAX_WRITE_ALIGN - 1u) / \

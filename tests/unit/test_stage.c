@@ -604,6 +604,38 @@ START_TEST(journal_skips_unknown_version)
 END_TEST
 
 
+/* The worst-case record (every component, every rolled-back entry, longest
+ * strings) encodes, fits IOTL_JOURNAL_RECORD_MAX exactly and reads back. */
+START_TEST(journal_worst_case_record_fits)
+{
+    dev(0);
+    struct iotl_journal_state *st = iotl_journal_state(&fx.stage.j);
+    st->phase = IOTL_PHASE_DOWNLOADING;
+    st->desc.component_count = IOTL_STAGE_MAX_COMPONENTS;
+    memset(st->desc.version, 'v', sizeof(st->desc.version) - 1);
+    for (int i = 0; i < IOTL_STAGE_MAX_COMPONENTS; i++) {
+        memset(st->desc.component[i].id, 'a' + i, sizeof(st->desc.component[i].id) - 1);
+        st->prog[i].ck_image_off = 4096u * (uint32_t)i;
+    }
+    st->rolled_back_count = IOTL_STAGE_ROLLED_BACK_MAX;
+    uint32_t pos0 = fx.stage.j.pos;
+    uint32_t blk0 = fx.stage.j.block;
+    ck_assert_int_eq(iotl_journal_commit(&fx.stage.j), 0);
+    uint32_t used = fx.stage.j.block == blk0 ? fx.stage.j.pos - pos0 : fx.stage.j.pos;
+    ck_assert_uint_eq(used, IOTL_JOURNAL_RECORD_MAX); /* write_align 1: no padding */
+    ck_assert_int_eq(iotl_journal_mount(&fx.boot.j, &fx.area[2]), 0);
+    const struct iotl_journal_state *rd = iotl_journal_state(&fx.boot.j);
+    ck_assert_uint_eq(rd->desc.component_count, IOTL_STAGE_MAX_COMPONENTS);
+    ck_assert_uint_eq(rd->prog[IOTL_STAGE_MAX_COMPONENTS - 1].ck_image_off,
+                      4096u * (IOTL_STAGE_MAX_COMPONENTS - 1));
+    ck_assert_uint_eq(strlen(rd->desc.component[3].id), IOTL_STAGE_ID_MAX - 1);
+    printf("sizes: record max %u B, idle record 458 B, state %zu B, iotl_stage_t %zu B, iotl_boot_t %zu B, "
+           "work buffer %u B (full) / %u B (deflate)\n",
+           (unsigned)IOTL_JOURNAL_RECORD_MAX, sizeof(struct iotl_journal_state), sizeof(iotl_stage_t), sizeof(iotl_boot_t),
+           (unsigned)IOTL_STAGE_WORKBUF_MIN, (unsigned)IOTL_STAGE_WORKBUF_DEFLATE);
+}
+END_TEST
+
 START_TEST(journal_undecodable_is_not_a_new_device)
 {
     dev(0);
@@ -949,6 +981,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, journal_erased_zero_never_parses_and_falls_back);
     tcase_add_test(tc, journal_skips_unknown_version);
     tcase_add_test(tc, journal_undecodable_is_not_a_new_device);
+    tcase_add_test(tc, journal_worst_case_record_fits);
     tcase_add_test(tc, boot_hash_check);
     tcase_add_test(tc, multi_component_staged_before_activation);
     tcase_add_test(tc, multi_component_handler_failures);
