@@ -5,7 +5,7 @@
  *
  * Tiny and self-contained so a bootloader can call it: no heap, no crypto
  * unless the optional image hash check is enabled, bounded stack (about
- * 1.1 KiB besides the caller-owned #iotl_boot_t). It reads the state journal
+ * 1.2 KiB besides the caller-owned #iotl_boot_t). It reads the state journal
  * written by the staging module (stage.h):
  * - no trial pending: boot the confirmed slot;
  * - a trial pending with attempts left: durably decrement the attempts, THEN

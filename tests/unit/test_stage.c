@@ -634,10 +634,11 @@ START_TEST(journal_worst_case_record_fits)
     ck_assert_uint_eq(strlen(rd->desc.component[3].id), IOTL_STAGE_ID_MAX - 1);
     ck_assert_uint_eq(rd->dec_len, IOTL_JOURNAL_DEC_STATE_MAX);
     ck_assert_uint_eq(rd->dec[IOTL_JOURNAL_DEC_STATE_MAX - 1], 0x5C);
-    printf("sizes: record max %u B, idle record 458 B, state %zu B, iotl_stage_t %zu B, iotl_boot_t %zu B, "
-           "work buffer %u B (full) / %u B (deflate)\n",
+    printf("sizes: record max %u B, idle record 459 B, state %zu B, iotl_stage_t %zu B, iotl_boot_t %zu B, "
+           "work buffer %u B (full) / %u B (deflate) / %u B (delta)\n",
            (unsigned)IOTL_JOURNAL_RECORD_MAX, sizeof(struct iotl_journal_state), sizeof(iotl_stage_t), sizeof(iotl_boot_t),
-           (unsigned)IOTL_STAGE_WORKBUF_MIN, (unsigned)IOTL_STAGE_WORKBUF_DEFLATE);
+           (unsigned)IOTL_STAGE_WORKBUF_MIN, (unsigned)IOTL_STAGE_WORKBUF_DEFLATE,
+           (unsigned)IOTL_STAGE_WORKBUF_DELTA);
 }
 END_TEST
 
@@ -1048,7 +1049,7 @@ START_TEST(wear_state_area_per_update_and_rollback)
         ck_assert_int_eq(iotl_stage_reject(&fx.stage, 1), 0);
     }
     double wj = (double)(fx.emu[2].writes - w0) / cycles, ej = (double)(fx.emu[2].erases - e0) / cycles;
-    printf("wear (state area: 2 x 4 KiB blocks; 40 KiB image; default checkpoints every 64 KiB):\n");
+    printf("wear (state area: 2 x 4 KiB blocks; 40 KiB image; default checkpoints every 256 KiB):\n");
     printf("  per confirmed update:            %.2f record writes, %.2f block erases\n", wu, eu);
     printf("  per rollback (3 attempts spent): %.2f record writes, %.2f block erases\n", wr, er);
     printf("  per explicit reject:             %.2f record writes, %.2f block erases\n", wj, ej);
