@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(mem, data + 1, n);
     iotl_ram_flash_t rf;
     struct iotl_storage area;
-    if (iotl_ram_flash_init(&rf, &area, mem, &g, false) != 0) {
+    if (iotl_ram_flash_attach(&rf, &area, mem, &g, false) != 0) {
         abort();
     }
     int ret = iotl_journal_mount(&j, &area);
