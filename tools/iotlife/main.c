@@ -19,6 +19,7 @@ static int cmd_version(int argc, char **argv)
 }
 
 int cmd_delta(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 
 /* Command groups, in the order `--help` lists them. */
 static const struct iotl_cli_cmd commands[] = {
@@ -90,6 +91,12 @@ static const struct iotl_cli_cmd commands[] = {
      "iotlife delta info PATCH\n"
      "    Show the header: sizes, hashes, window, decoder memory, checkpoint interval.",
      cmd_delta},
+    {"journal", "decode a dump of a device's staging state journal",
+     "iotlife journal show STATE [--erase-size N] [--write-align N] [--erased 0xFF|0x00]\n"
+     "    Decode the newest record of a state-area dump (default geometry 4096/1/0xFF) with the\n"
+     "    device's own reader: floors, slots, trial, update in flight, outcome, rolled-back releases.\n"
+     "    A dump shorter than two erase blocks is padded with the erased value.",
+     cmd_journal},
 };
 
 int cli_fail(const char *what, const char *why)
