@@ -280,7 +280,7 @@ static uint32_t entry_seq(const uint8_t *e)
 
 static uint64_t now_ms(const iotl_diag_t *d)
 {
-    const struct iotl_platform *p = d->cfg->platform;
+    const struct iotl_platform *p = d->cfg != NULL ? d->cfg->platform : NULL;
     return p != NULL && p->ops != NULL && p->ops->uptime_ms != NULL ? p->ops->uptime_ms(p->ctx) : 0;
 }
 
@@ -294,7 +294,7 @@ static int is_critical(uint8_t type, uint8_t sub)
 /* Frame a record into an entry at e: sync, flags, length, record, CRC, padding.
  * Returns the padded entry size. */
 static size_t frame(iotl_diag_t *d, uint8_t *e, uint8_t type, uint8_t sub, uint32_t seq,
-                    const uint8_t *body, size_t blen)
+                    uint64_t ts, const uint8_t *body, size_t blen)
 {
     uint8_t *r = e + 4;
     size_t n = 0;
@@ -303,7 +303,7 @@ static size_t frame(iotl_diag_t *d, uint8_t *e, uint8_t type, uint8_t sub, uint3
     n += put_varint(r + n, blen);
     n += put_varint(r + n, seq);
     n += put_varint(r + n, d->boot_id);
-    n += put_varint(r + n, now_ms(d));
+    n += put_varint(r + n, ts);
     memcpy(r + n, body, blen);
     n += blen;
     e[0] = ENTRY_SYNC;
@@ -348,7 +348,8 @@ static int write_marker(iotl_diag_t *d, uint32_t gen, uint32_t norm, uint32_t cr
     uint8_t body[32], e[IOTL_DIAG_ENTRY_OVERHEAD + 64 + 16];
     size_t bl = marker_body(d, body, gen, norm, crit);
     int loss = norm != 0 || crit != 0;
-    size_t sz = frame(d, e, loss ? IOTL_DIAG_LOSS : REC_MARK, 0, loss ? d->next_seq : 0, body, bl);
+    size_t sz = frame(d, e, loss ? IOTL_DIAG_LOSS : REC_MARK, 0, loss ? d->next_seq : 0, now_ms(d),
+                      body, bl);
     if (d->head_off + sz > d->bsize) {
         return IOTL_ERR_FULL;
     }
@@ -503,7 +504,10 @@ int iotl_diag_append(iotl_diag_t *d, uint8_t type, uint8_t sub, const void *body
     if (type == 0 || type >= IOTL_DIAG_LOSS) {
         return IOTL_ERR_INVALID_ARG;
     }
-    size_t hl = 2u + varint_len(body_len) + 5u + varint_len(d->boot_id) + 10u;
+    uint64_t ts = now_ms(d);
+    /* Sized for the sequence number after a loss record, too. */
+    size_t hl = 2u + varint_len(body_len) + varint_len(d->next_seq + 1u) + varint_len(d->boot_id) +
+                varint_len(ts);
     if (hl + body_len > d->rec_max) {
         return IOTL_ERR_TOO_LARGE;
     }
@@ -531,7 +535,7 @@ int iotl_diag_append(iotl_diag_t *d, uint8_t type, uint8_t sub, const void *body
     if (ret != IOTL_OK) {
         return ret;
     }
-    sz = frame(d, d->wbuf, type, sub, d->next_seq, (const uint8_t *)body, body_len);
+    sz = frame(d, d->wbuf, type, sub, d->next_seq, ts, (const uint8_t *)body, body_len);
     ret = write_entry(d, d->wbuf, sz);
     if (ret == IOTL_OK) {
         d->next_seq++;
@@ -550,10 +554,12 @@ static size_t put_text(uint8_t *b, size_t n, size_t cap, const char *s)
     return n + l;
 }
 
-/* Room for a body: record_max minus the worst-case record header. */
+/* Room for a body: record_max minus the record header (one byte spare for
+ * a clock that grows a varint byte meanwhile). */
 static size_t body_cap(const iotl_diag_t *d)
 {
-    return (size_t)d->rec_max - (2u + 2u + 5u + varint_len(d->boot_id) + 10u);
+    return (size_t)d->rec_max - (2u + 2u + varint_len(d->next_seq + 1u) + varint_len(d->boot_id) +
+                                 varint_len(now_ms(d)) + 1u);
 }
 
 int iotl_diag_log(iotl_diag_t *d, uint8_t level, const char *module, const char *text)
@@ -618,6 +624,9 @@ int iotl_diag_heartbeat(iotl_diag_t *d)
 {
     uint8_t b[IOTL_DIAG_RECORD_MAX];
     size_t n = 0, cap = body_cap(d);
+    if (!d->ready) {
+        return IOTL_ERR_STATE;
+    }
     for (size_t i = 0; i < d->cfg->metric_count; i++) {
         struct iotl_diag_metric *m = &d->cfg->metrics[i];
         if (m->started_ms != 0) {

@@ -18,6 +18,17 @@ static int cmd_version(int argc, char **argv)
 /* Command groups, in the order `--help` lists them. */
 static const struct iotl_cli_cmd commands[] = {
     {"version", "print the library version", "iotlife version", cmd_version},
+    {"diag", "decode diagnostics chunks; make sample chunks",
+     "iotlife diag decode [--text] FILE...\n"
+     "    Verify and decode diagnostics chunk files (one chunk per file, any order,\n"
+     "    duplicates allowed): one JSON object per record on stdout, ordered by device\n"
+     "    and sequence number, re-sent duplicates dropped; sequence gaps and bad chunks\n"
+     "    are reported on stderr, one line each. --text prints one plain line per record.\n"
+     "    Exit 0 when at least one chunk decoded, 1 when none did, 2 on usage errors.\n"
+     "iotlife diag sample -o DIR [--records N] [--mtu BYTES]\n"
+     "    Simulate a device logging N records (default 200) and write its chunks\n"
+     "    (at most BYTES each, default 1024, minimum 64) to DIR/chunk-NNNN.bin.",
+     cmd_diag},
 };
 
 int cli_fail(const char *what, const char *why)
