@@ -899,13 +899,14 @@ static int gather(iotl_diag_t *d, struct iotl_diag_pos p, uint8_t *dst, size_t c
 /* Compress the longest prefix of the gathered records that fits the budget.
  * Returns the record count compressed into out (0: none fit), *zlen, *rawlen. */
 static int deflate_to(const uint8_t *raw, size_t bytes, uint8_t *out, size_t cap, uint8_t *arena,
-                      size_t arena_len, size_t *prod)
+                      size_t arena_len, size_t *prod, size_t *peak)
 {
     iotl_zstream_t z;
     size_t used = 0;
     int ret = iotl_z_deflate_init(&z, arena, arena_len, 6, 9, 1);
     if (ret == IOTL_OK) {
         ret = iotl_z_deflate(&z, raw, bytes, &used, out, cap, prod, IOTL_Z_FINISH);
+        *peak = IOTL_MAX(*peak, z.arena_peak);
         iotl_z_end(&z);
     }
     return ret;
@@ -929,10 +930,10 @@ static size_t prefix(const uint8_t *raw, size_t len, size_t target, size_t *coun
  * Returns the record count in out (0: none), with *zlen and *rawlen. */
 static size_t try_deflate(const uint8_t *raw, const struct gather *g, uint8_t *tmp,
                           size_t tmp_cap, uint8_t *out, size_t budget, uint8_t *arena, size_t arena_len, size_t *zlen,
-                          size_t *rawlen)
+                          size_t *rawlen, size_t *peak)
 {
     size_t c = 0, m;
-    int ret = deflate_to(raw, g->bytes, tmp, tmp_cap, arena, arena_len, &c);
+    int ret = deflate_to(raw, g->bytes, tmp, tmp_cap, arena, arena_len, &c, peak);
     if (ret < 0) {
         return 0;
     }
@@ -949,7 +950,7 @@ static size_t try_deflate(const uint8_t *raw, const struct gather *g, uint8_t *t
         if (m == 0 || m < g->r) {
             break;
         }
-        if (deflate_to(raw, bytes, out, budget, arena, arena_len, &c) == 2) {
+        if (deflate_to(raw, bytes, out, budget, arena, arena_len, &c, peak) == 2) {
             *zlen = c;
             *rawlen = bytes;
             return m;
@@ -1001,9 +1002,11 @@ int iotl_diag_get_chunk(iotl_diag_t *d, void *out, size_t len, size_t *out_len)
         if (ret != IOTL_OK) {
             return ret;
         }
-        size_t zlen = 0;
+        size_t zlen = 0, peak = 0;
         size_t m = try_deflate(raw, &g, raw + scap, scap, pay, budget, raw + 2u * scap,
-                               d->cfg->z_arena_len - 2u * scap, &zlen, &rawlen);
+                               d->cfg->z_arena_len - 2u * scap, &zlen, &rawlen, &peak);
+        peak += 2u * scap;
+        d->stats.z_arena_peak = (uint32_t)IOTL_MAX(d->stats.z_arena_peak, peak);
         if (m > g.r || (m != 0 && m == g.r && zlen < g.rbytes)) {
             k = m;
             psize = zlen;

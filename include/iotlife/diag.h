@@ -179,6 +179,7 @@ struct iotl_diag_stats {
     uint32_t pending_loss;      /**< Dropped records not yet written into a loss record. */
     uint32_t compactions;       /**< Blocks reclaimed since init. */
     uint32_t free_bytes;        /**< Bytes free in the store (not counting reclaimable blocks). */
+    uint32_t z_arena_peak;      /**< Most bytes of the compression arena used by one chunk so far. */
 };
 
 /** @cond IOTL_PRIVATE */
