@@ -10,7 +10,7 @@ PKGS=(
   libmbedtls-dev libcjson-dev zlib1g-dev libcurl4-openssl-dev libdivsufsort-dev
   check doxygen cppcheck clang libclang-rt-14-dev llvm
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
-  nginx libnginx-mod-http-dav-ext
+  nginx libnginx-mod-http-dav-ext libnginx-mod-http-echo libnginx-mod-stream
   python3 python3-jwcrypto
   bsdiff xdelta3 zstd gzip valgrind
   dpkg-dev devscripts

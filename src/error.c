@@ -92,6 +92,7 @@ static const struct err_entry err_table[] = {
     {IOTL_ERR_DECLINED, "IOTL_ERR_DECLINED", "the application declined the update"},
     {IOTL_ERR_DEFERRED, "IOTL_ERR_DEFERRED", "the application deferred the update"},
     {IOTL_ERR_REDIRECTS, "IOTL_ERR_REDIRECTS", "too many redirects"},
+    {IOTL_ERR_HTTP_RANGE, "IOTL_ERR_HTTP_RANGE", "server cannot serve the requested byte range (416)"},
 };
 
 static const struct err_entry *err_find(int err)

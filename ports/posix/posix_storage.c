@@ -45,6 +45,16 @@ static int full_pwrite(int fd, const void *buf, size_t len, off_t off)
     return IOTL_OK;
 }
 
+static int all_equal(const uint8_t *p, size_t n, uint8_t v)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != v) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int px_read(void *ctx, uint32_t off, void *buf, size_t len)
 {
     iotl_posix_storage_t *ps = (iotl_posix_storage_t *)ctx;
@@ -63,15 +73,14 @@ static int px_write(void *ctx, uint32_t off, const void *buf, size_t len)
     if (ps->strict) {
         uint8_t tmp[256];
         for (size_t done = 0; done < len;) {
-            size_t n = len - done < sizeof(tmp) ? len - done : sizeof(tmp);
+            size_t remaining = len - done;
+            size_t n = remaining < sizeof(tmp) ? remaining : sizeof(tmp);
             int ret = full_pread(ps->fd, tmp, n, (off_t)(off + done));
             if (ret != IOTL_OK) {
                 return ret;
             }
-            for (size_t i = 0; i < n; i++) {
-                if (tmp[i] != ps->erased_value) {
-                    return IOTL_ERR_STORAGE_NOT_ERASED;
-                }
+            if (!all_equal(tmp, n, ps->erased_value)) {
+                return IOTL_ERR_STORAGE_NOT_ERASED;
             }
             done += n;
         }

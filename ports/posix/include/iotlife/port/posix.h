@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /**
  * @file posix.h
- * @brief POSIX port: file-backed storage areas, clocks, randomness, device identity.
+ * @brief POSIX port: file-backed storage areas, clocks, randomness, device identity,
+ *        and a file:// transport.
  *
  * Used by the desktop device simulator and host tools. A storage area is one
  * regular file of exactly `geo.size` bytes; erase fills with the erased value,
@@ -17,6 +18,7 @@
 
 #include "iotlife/port/platform.h"
 #include "iotlife/port/storage.h"
+#include "iotlife/port/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,6 +81,44 @@ int iotl_posix_platform_init(struct iotl_platform *out);
  * @retval IOTL_ERR_NOT_FOUND No identity could be read.
  */
 int iotl_posix_device_id(char *buf, size_t len);
+
+/** @brief State of a file:// transport. Caller-allocated; fields are private. */
+typedef struct iotl_posix_transport {
+    int fd;            /**< @private Open object, -1 when none. */
+    bool open;         /**< @private A request is open. */
+    int result;        /**< @private get_response() result of the open request. */
+    uint64_t pos;      /**< @private Next object offset to read. */
+    uint64_t end;      /**< @private Object offset where the body ends. */
+    struct iotl_transport_response resp; /**< @private Response of the open request. */
+} iotl_posix_transport_t;
+
+/** @brief Transport operations of the file:// transport (wait returns at once). */
+extern const struct iotl_transport_ops iotl_posix_transport_ops;
+
+/**
+ * @brief Set up a file:// transport, for tests, host tools and local repositories.
+ *
+ * URLs are `file:///absolute/path` (or `file://localhost/...`), %XX escapes
+ * decoded. Files answer like a static HTTP server: a missing file is 404, a
+ * directory or unreadable file 403, an offset at or past the end 416, a
+ * matching If-None-Match 304, a ranged request 206. The entity tag is
+ * `"<size hex>-<mtime ns hex>"`, so it changes when the file is rewritten.
+ * A file shorter than announced (shrunk while read) ends with
+ * #IOTL_ERR_TRUNCATED. PUT writes a temporary file, fsyncs it and renames
+ * it over the target (creating missing directories), so a reader never sees
+ * a partial object. Everything is local, so no operation ever returns
+ * #IOTL_ERR_WOULD_BLOCK.
+ * @param[out] pt State, caller-owned; must outlive @p out.
+ * @param[out] out Transport instance to fill.
+ * @return 0.
+ */
+int iotl_posix_transport_init(iotl_posix_transport_t *pt, struct iotl_transport *out);
+
+/**
+ * @brief Close any open request. Safe to call twice and on a zeroed state.
+ * @param[in,out] pt State from iotl_posix_transport_init().
+ */
+void iotl_posix_transport_deinit(iotl_posix_transport_t *pt);
 
 /** @} */
 

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: Apache-2.0
+# Every source, build and script file carries an SPDX licence header.
+file(GLOB_RECURSE files RELATIVE ${ROOT}
+  ${ROOT}/src/* ${ROOT}/include/* ${ROOT}/ports/* ${ROOT}/tools/* ${ROOT}/tests/*
+  ${ROOT}/examples/* ${ROOT}/bench/* ${ROOT}/scripts/* ${ROOT}/cmake/* ${ROOT}/CMakeLists.txt)
+set(missing "")
+set(n 0)
+foreach(f ${files})
+  if(NOT f MATCHES "(\\.(c|h|cmake|sh|py|ld|S)|CMakeLists\\.txt)$")
+    continue()
+  endif()
+  if(f MATCHES "/corpus/" OR f MATCHES "/\\.cache/" OR f MATCHES "^build" OR f MATCHES "^out/")
+    continue()
+  endif()
+  math(EXPR n "${n} + 1")
+  file(STRINGS ${ROOT}/${f} head LIMIT_COUNT 5)
+  if(NOT head MATCHES "SPDX-License-Identifier: Apache-2.0")
+    list(APPEND missing ${f})
+  endif()
+endforeach()
+if(missing)
+  string(REPLACE ";" "\n  " msg "${missing}")
+  message(FATAL_ERROR "files without an SPDX header:\n  ${msg}")
+endif()
+message(STATUS "SPDX headers: ${n} files")
