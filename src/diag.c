@@ -666,27 +666,26 @@ int iotl_diag_event(iotl_diag_t *d, uint8_t kind, uint32_t code, int64_t a, int6
 
 static int mount(iotl_diag_t *d)
 {
-    uint32_t gen, boot, maxboot = 0, best = 0, have = 0;
+    uint32_t gen, boot, maxboot = 0, best = 0;
     int ret;
-    /* Head = the valid block with the highest generation. */
+    /* Head = the valid block with the highest generation (generations start at 1). */
     for (uint32_t b = 0; b < d->nblocks; b++) {
         ret = hdr_read(d, b, &gen, &boot);
         if (ret < 0) {
             return ret;
         }
-        if (ret == 0 && (!have || gen > best)) {
-            have = 1;
-            best = gen;
-            d->head_blk = b;
-        }
-        if (ret == 0 && boot > maxboot) {
-            maxboot = boot;
+        if (ret == 0) {
+            if (gen > best) {
+                best = gen;
+                d->head_blk = b;
+            }
+            maxboot = IOTL_MAX(maxboot, boot);
         }
     }
     if (d->cfg->boot_id == 0) {
         d->boot_id = maxboot + 1u;
     }
-    if (!have) {
+    if (best == 0) {
         d->head_blk = 0;
         d->head_gen = 1;
         d->used = 1;
@@ -788,61 +787,56 @@ static int count_stored(iotl_diag_t *d)
 int iotl_diag_init(iotl_diag_t *d, const struct iotl_diag_config *cfg)
 {
     IOTL_ASSERT(d != NULL && cfg != NULL);
+    int ret = IOTL_ERR_INVALID_ARG;
     memset(d, 0, sizeof(*d));
     d->cfg = cfg;
-    if (cfg->storage != NULL) {
-        d->st = cfg->storage;
-        if (iotl_storage_check(d->st) != IOTL_OK) {
-            return IOTL_ERR_STORAGE_GEOMETRY;
-        }
-    } else if (cfg->ram_buf != NULL) {
+    d->st = cfg->storage;
+    if (d->st == NULL && cfg->ram_buf != NULL) {
         uint32_t bs = cfg->ram_block_size != 0 ? cfg->ram_block_size : RAM_BLOCK_DEFAULT;
-        if (bs < 256u || bs > 65536u || (bs & (bs - 1u)) != 0) {
-            return IOTL_ERR_INVALID_ARG;
-        }
-        size_t n = cfg->ram_buf_len / bs;
+        struct iotl_storage_geometry *g = &d->ram_area.geo;
         d->ram_area.ops = &ram_ops;
         d->ram_area.ctx = cfg->ram_buf;
-        d->ram_area.geo.size = (uint32_t)IOTL_MIN(n, (size_t)65536u) * bs;
-        d->ram_area.geo.erase_size = bs;
-        d->ram_area.geo.write_align = 1;
-        d->ram_area.geo.erased_value = 0xFF;
+        g->size = (uint32_t)(IOTL_MIN(cfg->ram_buf_len, (size_t)1 << 30) / bs * bs);
+        g->erase_size = bs;
+        g->write_align = 1;
+        g->erased_value = 0xFF;
         d->st = &d->ram_area;
-        if (n >= 2 && !cfg->ram_keep) {
-            (void)ram_erase(cfg->ram_buf, 0, d->ram_area.geo.size);
-        }
-    } else {
-        return IOTL_ERR_INVALID_ARG;
+    }
+    d->rec_max = cfg->record_max != 0 ? cfg->record_max : IOTL_DIAG_RECORD_MAX;
+    if (d->st == NULL || d->rec_max < 30u || d->rec_max > IOTL_DIAG_RECORD_MAX ||
+        (cfg->device_id != NULL && strlen(cfg->device_id) > IOTL_DIAG_DEVICE_ID_MAX) ||
+        (cfg->metric_count != 0 && cfg->metrics == NULL)) {
+        goto fail;
+    }
+    ret = IOTL_ERR_STORAGE_GEOMETRY;
+    if (iotl_storage_check(d->st) != IOTL_OK) {
+        goto fail;
     }
     d->bsize = d->st->geo.erase_size;
     d->align = d->st->geo.write_align;
     d->nblocks = d->st->geo.size / d->bsize;
     d->hdr = IOTL_ALIGN_UP(IOTL_DIAG_BLOCK_HEADER, d->align);
-    d->rec_max = cfg->record_max != 0 ? cfg->record_max : IOTL_DIAG_RECORD_MAX;
-    if (d->nblocks < 2 || d->align > 16u || d->bsize < 256u || d->bsize > (1u << 24) ||
+    if (d->nblocks < 2 || d->align > 16u || d->bsize > (1u << 24) ||
         d->bsize < d->hdr + 3u * sizeof(d->rbuf)) {
-        memset(d, 0, sizeof(*d));
-        return IOTL_ERR_STORAGE_GEOMETRY;
+        goto fail;
     }
-    if (d->rec_max < 30u || d->rec_max > IOTL_DIAG_RECORD_MAX ||
-        (cfg->device_id != NULL && strlen(cfg->device_id) > IOTL_DIAG_DEVICE_ID_MAX) ||
-        (cfg->metric_count != 0 && cfg->metrics == NULL)) {
-        memset(d, 0, sizeof(*d));
-        return IOTL_ERR_INVALID_ARG;
+    if (d->st == &d->ram_area && !cfg->ram_keep) {
+        (void)ram_erase(cfg->ram_buf, 0, d->ram_area.geo.size);
     }
     d->boot_id = cfg->boot_id;
     d->next_seq = 1;
-    int ret = mount(d);
+    ret = mount(d);
     if (ret == IOTL_OK) {
         ret = count_stored(d);
     }
-    if (ret != IOTL_OK) {
-        memset(d, 0, sizeof(*d));
-        return ret;
+    if (ret == IOTL_OK) {
+        d->send = d->tail;
+        d->ready = true;
+        return IOTL_OK;
     }
-    d->send = d->tail;
-    d->ready = true;
-    return IOTL_OK;
+fail:
+    memset(d, 0, sizeof(*d));
+    return ret;
 }
 
 void iotl_diag_deinit(iotl_diag_t *d)
@@ -866,7 +860,7 @@ struct gather {
 static int gather(iotl_diag_t *d, struct iotl_diag_pos p, uint8_t *dst, size_t cap, size_t budget,
                   size_t maxn, struct gather *g)
 {
-    int r;
+    int r = 0;
     memset(g, 0, sizeof(*g));
     g->end = p;
     while (g->n < maxn && (r = next_entry(d, &p, d->rbuf)) > 0) {
@@ -991,13 +985,14 @@ int iotl_diag_get_chunk(iotl_diag_t *d, void *out, size_t len, size_t *out_len)
     }
     struct gather g;
     size_t k, psize, rawlen = 0;
-    uint8_t flags = 0;
+    uint8_t flags = 0, *raw_buf = pay;
     int ret;
 #if IOTL_FEATURE_ZLIB
     size_t scap = d->cfg->z_arena_len > Z_STATE_ARENA + budget ? d->cfg->z_arena_len - Z_STATE_ARENA : 0;
     scap = IOTL_ALIGN_DOWN(IOTL_MIN(scap / 2u, 2u * budget), 16u);
     if (d->cfg->z_arena != NULL && scap >= budget) {
         uint8_t *raw = (uint8_t *)d->cfg->z_arena;
+        raw_buf = raw;
         ret = gather(d, start, raw, scap, budget, SIZE_MAX, &g);
         if (ret != IOTL_OK) {
             return ret;
@@ -1030,18 +1025,14 @@ int iotl_diag_get_chunk(iotl_diag_t *d, void *out, size_t len, size_t *out_len)
         return g.more ? IOTL_ERR_DIAG_MTU : IOTL_OK;
     }
     if (k != g.n) {
-        /* Fewer records than gathered: find where the k-th ends. */
-        uint8_t dummy[IOTL_DIAG_RECORD_MAX];
+        /* Fewer records than gathered: walk k again to find where they end
+         * (rewriting the same bytes into the gather buffer). */
         struct gather g2;
-        struct iotl_diag_pos p = start;
-        for (size_t i = 0; i < k; i++) {
-            ret = gather(d, p, dummy, sizeof(dummy), sizeof(dummy), 1, &g2);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
-            p = g2.end;
+        ret = gather(d, start, raw_buf, g.bytes, budget, k, &g2);
+        if (ret != IOTL_OK) {
+            return ret;
         }
-        g.end = p;
+        g.end = g2.end;
         g.last = g2.last;
     }
     size_t h = 0;

@@ -622,7 +622,7 @@ START_TEST(config_errors)
     ck_assert_int_eq(iotl_diag_init(&d, &c), IOTL_ERR_STORAGE_GEOMETRY);
     c.ram_buf_len = sizeof(ram_store);
     c.ram_block_size = 100;
-    ck_assert_int_eq(iotl_diag_init(&d, &c), IOTL_ERR_INVALID_ARG);
+    ck_assert_int_eq(iotl_diag_init(&d, &c), IOTL_ERR_STORAGE_GEOMETRY);
     c.ram_block_size = 0;
     c.record_max = 10;
     ck_assert_int_eq(iotl_diag_init(&d, &c), IOTL_ERR_INVALID_ARG);
