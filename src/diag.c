@@ -188,7 +188,10 @@ static int rest_erased(iotl_diag_t *d, uint32_t b, uint32_t off, uint32_t lim)
 {
     uint8_t t[32];
     while (off < lim) {
-        uint32_t n = IOTL_MIN(lim - off, (uint32_t)sizeof(t));
+        uint32_t n = lim - off;
+        if (n > sizeof(t)) {
+            n = sizeof(t);
+        }
         int ret = iotl_storage_read(d->st, b * d->bsize + off, t, n);
         if (ret != IOTL_OK) {
             return ret;
@@ -969,7 +972,9 @@ int iotl_diag_get_chunk(iotl_diag_t *d, void *out, size_t len, size_t *out_len)
     if (d->n_inflight == IOTL_DIAG_INFLIGHT_MAX) {
         return IOTL_ERR_WOULD_BLOCK;
     }
-    len = IOTL_MIN(len, (size_t)1 << 24);
+    if (len > 0x1000000u) {
+        len = 0x1000000u; /* chunk lengths are bounded for the varints below */
+    }
     size_t dl = d->cfg->device_id != NULL ? strlen(d->cfg->device_id) : 0;
     size_t hmax = 4u + dl + varint_len(d->boot_id) + 2u * varint_len(d->next_seq) +
                   varint_len(len) + varint_len(4u * len);
