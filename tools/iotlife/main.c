@@ -80,6 +80,17 @@ static const struct iotl_cli_cmd commands[] = {
      "  Prints accept and the floors to persist, or exits 1 with the one reason.",
      cmd_check},
 #endif
+    {"diag", "decode diagnostics chunks; make sample chunks",
+     "iotlife diag decode [--text] FILE...\n"
+     "    Verify and decode diagnostics chunk files (one chunk per file, any order,\n"
+     "    duplicates allowed): one JSON object per record on stdout, ordered by device\n"
+     "    and sequence number, re-sent duplicates dropped; sequence gaps and bad chunks\n"
+     "    are reported on stderr, one line each. --text prints one plain line per record.\n"
+     "    Exit 0 when at least one chunk decoded, 1 when none did, 2 on usage errors.\n"
+     "iotlife diag sample -o DIR [--records N] [--mtu BYTES]\n"
+     "    Simulate a device logging N records (default 200) and write its chunks\n"
+     "    (at most BYTES each, default 1024, minimum 64) to DIR/chunk-NNNN.bin.",
+     cmd_diag},
     {"delta", "create, apply or inspect a delta patch",
      "iotlife delta create OLD NEW -o PATCH [--window-bits N] [--interval BYTES] [--fail-if-full] [-q]\n"
      "    Encode NEW against OLD (default window_bits 12 = 4 KiB: a 16 KiB decoder; interval 131072).\n"
