@@ -857,7 +857,7 @@ struct gather {
 static int gather(iotl_diag_t *d, struct iotl_diag_pos p, uint8_t *dst, size_t cap, size_t budget,
                   size_t maxn, struct gather *g)
 {
-    int r;
+    int r = 0; /* maxn 0: no entry read, nothing to report */
     memset(g, 0, sizeof(*g));
     g->end = p;
     while (g->n < maxn && (r = next_entry(d, &p, d->rbuf)) > 0) {
