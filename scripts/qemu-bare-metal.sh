@@ -69,16 +69,24 @@ fi
 # (download, checkpoints, verify, activate, trial boot, confirm): each run
 # must still end confirmed on v2.
 total=$(sed -n 's/.*flash ops \([0-9]*\) since power-on.*/\1/p' "$B/qemu-normal.log" | tail -n 1)
-sweep_ok=0; sweep_n=0
 step_by="${IOTL_QEMU_SWEEP_STEP:-1}"
+# The runs are independent: use every core.
+for ((n = 1; n <= ${total:-0}; n += step_by)); do
+  ( rc=$(run "sweep-$n" "reset-op=$n"); echo "$rc" >"$B/qemu-sweep-$n.rc" ) &
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
+done
+wait
+sweep_ok=0; sweep_n=0
 for ((n = 1; n <= ${total:-0}; n += step_by)); do
   sweep_n=$((sweep_n + 1))
-  rc=$(run sweep "reset-op=$n")
-  if [ "$rc" -eq 0 ] && grep -q "^SUCCESS: updated to v2 and confirmed" "$B/qemu-sweep.log" &&
-     grep -q "injected: system reset" "$B/qemu-sweep.log"; then
+  rc=$(cat "$B/qemu-sweep-$n.rc" 2>/dev/null || echo 99)
+  log="$B/qemu-sweep-$n.log"
+  if [ "$rc" -eq 0 ] && grep -q "^SUCCESS: updated to v2 and confirmed" "$log" &&
+     grep -q "injected: system reset" "$log"; then
     sweep_ok=$((sweep_ok + 1))
+    rm -f "$log" "$B/qemu-sweep-$n.rc"
   else
-    echo "qemu: FAIL: reset-op=$n did not end confirmed on v2 (exit $rc):"; tail -n 5 "$B/qemu-sweep.log"; fail=1
+    echo "qemu: FAIL: reset-op=$n did not end confirmed on v2 (exit $rc), see $log:"; tail -n 5 "$log"; fail=1
   fi
 done
 echo "reset sweep: $sweep_ok of $sweep_n resets (one before each of the update's $total flash operations) ended confirmed on v2"

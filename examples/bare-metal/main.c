@@ -13,6 +13,9 @@
  *   boot      iotl_boot_select(): slot to run, trial attempts, rollback
  *   crypto    SHA-256 known answer, ECDSA P-256 verify of v2's signature and
  *             refusal of a one-bit-altered one, on the target's Mbed TLS
+ *   trust     the root-signed key ring, the publisher's manifest and the
+ *             operator's deployment verified (keyring/manifest/deploy); the
+ *             deployment must name this manifest and select this device
  *   install   iotl_stage_begin()/write()/finish()/activate(): the deflated v2
  *             streamed into slot B with progress; resumes at its last
  *             checkpoint after a reset; then a system reset
@@ -33,7 +36,10 @@
 
 #include "board.h"
 #include "iotlife/boot.h"
+#include "iotlife/deploy.h"
 #include "iotlife/diag.h"
+#include "iotlife/keyring.h"
+#include "iotlife/manifest.h"
 #include "iotlife/iotlife.h"
 #include "iotlife/port/mbedtls.h"
 #include "iotlife/port/ram.h"
@@ -50,8 +56,8 @@
 #define NOINIT_MAGIC 0x494F544Cu /* "IOTL" */
 #define CHUNK 4096u              /* payload bytes per iotl_stage_write() */
 
-enum phase { PH_SELFTEST, PH_FACTORY, PH_BOOT, PH_CRYPTO, PH_INSTALL, PH_HEALTH, PH_DIAG, PH_COUNT };
-static const char *const phase_name[PH_COUNT] = {"selftest", "factory", "boot", "crypto",
+enum phase { PH_SELFTEST, PH_FACTORY, PH_BOOT, PH_CRYPTO, PH_TRUST, PH_INSTALL, PH_HEALTH, PH_DIAG, PH_COUNT };
+static const char *const phase_name[PH_COUNT] = {"selftest", "factory", "boot", "crypto", "trust",
                                                  "install", "health", "diag"};
 
 enum { AREA_A, AREA_B, AREA_STATE, AREA_DIAG, AREA_SCRATCH, AREA_COUNT };
@@ -321,31 +327,98 @@ static int crypto_phase(void)
     return 0;
 }
 
-/* The verified update, as the staging module takes it. */
-static void make_desc(struct iotl_update_desc *d)
+/* ---- trust: key ring, manifest, deployment -> the staging descriptor ---- */
+static iotl_keyring_t g_ring;
+static iotl_trust_work_t g_trust_work;
+static struct iotl_manifest g_manifest;
+static struct iotl_deployment g_deployment;
+
+static int trust_phase(struct iotl_update_desc *d)
 {
+    const int64_t now = TRUST_NOW; /* no RTC: the clock starts at the documents' epoch */
+    struct iotl_floors floors, floors_out;
+    int ret = iotl_stage_get_floors(&g_stage, &floors);
+    if (ret == IOTL_OK) {
+        ret = iotl_keyring_init(&g_ring, &g_crypto, &trust_root_pub, 1, 1);
+    }
+    if (ret == IOTL_OK) {
+        /* Once staging raised the key-ring floor to this version (an update
+         * in flight across a reset), the same document is re-loaded. */
+        unsigned flags = floors.keyring_version >= 1u ? IOTL_KEYRING_RELOAD : 0u;
+        ret = iotl_keyring_update(&g_ring, &g_crypto, trust_keyring, sizeof(trust_keyring) - 1u, &floors, now,
+                                  flags, &g_trust_work, &floors_out);
+        if (ret != IOTL_OK) {
+            return fail("key ring", ret);
+        }
+    }
+    const struct iotl_key *signer = NULL;
+    if (ret == IOTL_OK) {
+        ret = iotl_manifest_verify(&g_ring, &g_crypto, trust_manifest, sizeof(trust_manifest) - 1u, now,
+                                   &g_trust_work, &g_manifest, &signer);
+        if (ret != IOTL_OK) {
+            return fail("manifest", ret);
+        }
+    }
+    uint8_t msha[IOTL_SHA256_LEN];
+    ret = iotl_sha256(&g_crypto, trust_manifest, sizeof(trust_manifest) - 1u, msha);
+    if (ret == IOTL_OK) {
+        ret = iotl_deployment_verify(&g_ring, &g_crypto, trust_deployment, sizeof(trust_deployment) - 1u, now,
+                                     &g_trust_work, &g_deployment, &signer);
+        if (ret != IOTL_OK) {
+            return fail("deployment", ret);
+        }
+    }
+    static const char *const groups[] = {"lab"};
+    const struct iotl_device_info dev = {.id = "qemu-mps2-an386",
+                                         .product = "iotlife-demo",
+                                         .hardware = "mps2-an386",
+                                         .groups = groups,
+                                         .group_count = 1,
+                                         .installed_version = "1.0.0"};
+    if (ret == IOTL_OK && memcmp(g_deployment.manifest_sha256, msha, sizeof(msha)) != 0) {
+        ret = IOTL_ERR_MISMATCH;
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_deployment_targets(&g_deployment, &dev);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_deployment_in_cohort(&g_crypto, &g_deployment, dev.id);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_deployment_in_window(&g_deployment, now);
+    }
+    const struct iotl_payload *p = iotl_manifest_find_component(&g_manifest, "main");
+    if (ret == IOTL_OK && (p == NULL || strcmp(g_manifest.product, dev.product) != 0)) {
+        ret = p == NULL ? IOTL_ERR_NOT_FOUND : IOTL_ERR_HW_MISMATCH;
+    }
+    if (ret != IOTL_OK) {
+        return fail("deployment policy", ret);
+    }
     memset(d, 0, sizeof(*d));
-    /* Until the manifest is verified here, the release's identity is the
-     * signed image digest. */
-    memcpy(d->manifest_sha256, img_v2_sha256, IOTL_SHA256_LEN);
-    memcpy(d->version, "2.0.0", 6);
-    d->security_version = 2;
-    d->manifest_seq = 2;
-    d->deployment_seq = 1;
+    memcpy(d->manifest_sha256, msha, sizeof(msha));
+    memcpy(d->version, g_manifest.version, strlen(g_manifest.version) + 1u);
+    d->security_version = g_manifest.security_version;
+    d->manifest_seq = g_manifest.sequence;
+    d->deployment_seq = g_deployment.sequence;
+    d->keyring_version = g_ring.version;
+    d->latest_time = now;
     d->component_count = 1;
     struct iotl_update_component *c = &d->component[0];
     memcpy(c->id, "main", 5);
-    c->kind = IOTL_PAYLOAD_DEFLATE;
-    c->flags = IOTL_COMPONENT_FULL_FLUSH;
-    c->payload_size = (uint32_t)sizeof(img_v2_z);
-    c->image_size = PAYLOAD_IMAGE_SIZE;
-    memcpy(c->image_sha256, img_v2_sha256, IOTL_SHA256_LEN);
+    c->kind = p->kind;
+    c->flags = IOTL_COMPONENT_FULL_FLUSH; /* gen_payload.py flushes at every 4 KiB */
+    c->payload_size = p->download_size;
+    c->image_size = p->size;
+    memcpy(c->image_sha256, p->sha256, IOTL_SHA256_LEN);
+    board_printf("  key ring v%lu (root-signed), manifest %s by the publisher, deployment \"%s\" by the "
+                 "operator: verified; device selected\n",
+                 (unsigned long)g_ring.version, g_manifest.version, g_deployment.id);
+    return 0;
 }
 
-static int install_phase(void)
+static int install_phase(const struct iotl_update_desc *dp)
 {
-    struct iotl_update_desc desc;
-    make_desc(&desc);
+    struct iotl_update_desc desc = *dp;
     uint8_t comp = 0;
     uint32_t off = 0;
     int ret = iotl_stage_begin(&g_stage, &desc, &comp, &off);
@@ -486,8 +559,15 @@ int main(void)
     }
     if ((st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back) || st.phase == IOTL_PHASE_DOWNLOADING ||
         st.phase == IOTL_PHASE_STAGED) {
+        struct iotl_update_desc desc;
+        phase_begin(PH_TRUST);
+        ret = trust_phase(&desc);
+        phase_end();
+        if (ret != 0) {
+            return ret;
+        }
         phase_begin(PH_INSTALL);
-        ret = install_phase();
+        ret = install_phase(&desc);
         phase_end();
         if (ret != 0) {
             (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_UPDATE, IOTL_DIAG_UPDATE_FAILED, 0, 0, NULL);

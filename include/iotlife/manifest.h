@@ -21,6 +21,7 @@
 #include "iotlife/error.h"
 #include "iotlife/keyring.h"
 #include "iotlife/port/crypto.h"
+#include "iotlife/update_desc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,12 +40,8 @@ extern "C" {
 /** @brief Most characters in a location or release-notes URL. */
 #define IOTL_MANIFEST_URL_MAX 255
 
-/** @brief How a payload's bytes become the installed image. */
-enum iotl_payload_kind {
-    IOTL_PAYLOAD_FULL = 0,    /**< The downloaded bytes are the image. */
-    IOTL_PAYLOAD_DEFLATE = 1, /**< Raw deflate stream of the image. */
-    IOTL_PAYLOAD_DELTA = 2    /**< iotlife delta patch against a base image. */
-};
+/* How a payload's bytes become the installed image: enum iotl_payload_kind,
+ * shared with the staging descriptor, is defined in iotlife/update_desc.h. */
 
 /** @brief A parsed semantic version (semver.org 2.0.0). Build metadata is dropped. */
 struct iotl_semver {
