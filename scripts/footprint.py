@@ -146,6 +146,10 @@ def component(path, sect):
     return "other"
 
 
+LINKED = {}  # object name -> bytes it contributes to the linked firmware
+BSS_SYMS = []  # (bytes, symbol, component) of the firmware's zero-initialised RAM
+
+
 def parse_map(path):
     """{component: {'rom': n, 'data': n, 'bss': n, 'noinit': n}} from a GNU ld map."""
     comps = {}
@@ -177,6 +181,11 @@ def parse_map(path):
             if sect is None or size == 0:
                 continue
             comp = component(m.group(4), sect)
+            if out_sect == ".bss" and sect.startswith(".bss."):
+                BSS_SYMS.append((size, sect[5:], comp))
+            om = re.search(r"libiotlife[a-z_]*\.a\(([^)]+?)(\.obj|\.o)\)", m.group(4))
+            if om and out_sect in (".text", ".ARM.exidx", ".data", ".bss"):
+                LINKED[om.group(1)] = LINKED.get(om.group(1), 0) + size
             bucket = {".text": "rom", ".ARM.exidx": "rom", ".data": "data", ".bss": "bss",
                       ".noinit": "noinit", ".stack": "stack"}.get(out_sect)
             if bucket is None:
@@ -211,16 +220,26 @@ def main():
         p = os.path.join(args.m4, lib)
         if os.path.exists(p):
             ports.update(size_archive(p))
-    print("### iotlife modules on Cortex-M4 (unlinked, -Os, bytes)\n")
-    print("| module | .text | .data | .bss | budget group |")
-    print("| --- | ---: | ---: | ---: | --- |")
+    fw_map = os.path.join(args.fw, "fw.map")
+    comps = parse_map(fw_map) if os.path.exists(fw_map) else {}
+    print("### iotlife modules on Cortex-M4 (-Os, bytes)\n")
+    print(".text/.data/.bss: the whole object (unlinked); linked: what the reference firmware "
+          "(examples/bare-metal) keeps of it after --gc-sections.\n")
+    print("| module | .text | .data | .bss | linked in firmware | budget group |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
     for name in sorted(core):
         groups = [r["name"] for r in rules if r["metric"] == "text" and matches(name, r["globs"])]
         t, d, b = core[name]
-        print(f"| src/{name} | {t} | {d} | {b} | {', '.join(groups) or '-'} |")
+        print(f"| src/{name} | {t} | {d} | {b} | {LINKED.get(name, 0)} | {', '.join(groups) or '-'} |")
     for name in sorted(ports):
         t, d, b = ports[name]
-        print(f"| ports/{name} | {t} | {d} | {b} | (port) |")
+        print(f"| ports/{name} | {t} | {d} | {b} | {LINKED.get(name, 0)} | (port) |")
+    for r in rules:
+        if r["metric"] == "text":
+            names = [n for n in core if matches(n, r["globs"])]
+            print(f"\n{r['name']}: {sum(core[n][0] for n in names)} bytes unlinked, "
+                  f"{sum(LINKED.get(n, 0) for n in names)} bytes linked in the reference firmware", end="")
+    print()
     present = " ".join(core)
     absent = [m for m, files in EXPECTED_MODULES.items()
               if not any(n.startswith(f) for f in files for n in core)]
@@ -280,8 +299,6 @@ def main():
             print(f"| {short(fn)} | {total} | {chain} |")
 
     # ---- whole firmware -------------------------------------------------------
-    fw_map = os.path.join(args.fw, "fw.map")
-    comps = parse_map(fw_map) if os.path.exists(fw_map) else {}
     if comps:
         print("\n### Bare-metal firmware (examples/bare-metal, linked with --gc-sections, bytes)\n")
         print("| component | ROM (.text+.rodata+.data init) | RAM .data | RAM .bss |")
@@ -311,6 +328,19 @@ def main():
             return sum(comps[c]["data"] + comps[c]["bss"] for c in names if c in comps)
         payload = rom_of(["test images (example payload)"])
         print(f"\nreserved besides: stack {stack_res} B; emulated flash (.noinit) {noinit} B.")
+        print("\nLargest RAM buffers (all caller-owned statics of the example; iotlife itself has none):\n")
+        print("| buffer | bytes | what |")
+        print("| --- | ---: | --- |")
+        what = {"g_stage_work": "staging work buffer (IOTL_STAGE_WORKBUF_DEFLATE, 4 KiB window)",
+                "g_heap": "libc malloc arena (Mbed TLS bignums, cJSON parse)",
+                "g_trust_work": "iotl_trust_work_t (decoded JWS payload + candidate key ring)",
+                "g_zarena": "deflate arena for diag chunks (IOTL_DIAG_Z_ARENA(256)); factory inflate",
+                "g_block": "flash block buffer (example)", "g_ring": "iotl_keyring_t",
+                "g_manifest": "struct iotl_manifest", "g_deployment": "struct iotl_deployment",
+                "g_stage": "iotl_stage_t", "g_diag": "iotl_diag_t", "g_boot": "iotl_boot_t"}
+        for size, sym, comp in sorted(BSS_SYMS, reverse=True)[:10]:
+            name = sym.split(".")[0]
+            print(f"| {name} | {size} | {what.get(name, comp)} |")
         peaks = None
         if args.qemu_log and os.path.exists(args.qemu_log):
             m = re.search(r"memory peaks over all boots: stack (\d+) of \d+ bytes, heap arena (\d+) of \d+ bytes.*"
@@ -326,10 +356,13 @@ def main():
         print(f"| iotlife (core + ports, linked here) | {kib(rom_of(lib))} | {kib(ram_of(lib))} | what this firmware uses |")
         rom_all = rom_of(lib + third)
         ram_all = ram_of(lib + third)
-        ram_note = "static .data+.bss"
+        lib_objs = ("g_stage_work", "g_trust_work", "g_zarena", "g_ring", "g_manifest", "g_deployment",
+                    "g_stage", "g_diag", "g_boot")
+        ram_all += sum(sz for sz, sym, _ in BSS_SYMS if sym.split(".")[0] in lib_objs)
+        ram_note = "libraries' statics + the iotlife objects and work buffers the firmware provides"
         if peaks:
-            ram_all += peaks[0] + peaks[1] + peaks[2] + 4096
-            ram_note = "static + measured stack, heap and inflate arena peaks + 4 KiB block buffer"
+            ram_all += peaks[0] + peaks[1]
+            ram_note += " + measured stack and heap peaks"
         print(f"| iotlife + Mbed TLS + zlib + cJSON + libc | {kib(rom_all)} | {kib(ram_all)} | {ram_note} |")
         print(f"| whole example firmware without test images | {kib(tot['rom'] - payload)} | "
               f"{kib(tot['data'] + tot['bss'])} | RAM: every static buffer incl. 16 KiB heap arena |")
