@@ -32,10 +32,12 @@ IOTL_STATIC_ASSERT(IOTL_STAGE_WORKBUF_DEFLATE >=
                    deflate_workbuf_enough);
 #endif
 
+#if IOTL_FEATURE_ZLIB /* the decoder state and arena exist only with zlib */
 static struct dec_state *dec_of(iotl_stage_t *s)
 {
     return (struct dec_state *)(void *)s->dec;
 }
+#endif
 
 static uint8_t *out_buf(const iotl_stage_t *s)
 {
@@ -47,11 +49,13 @@ static uint8_t *pend_buf(const iotl_stage_t *s)
     return (uint8_t *)s->cfg->work_buf + OUT_BUF;
 }
 
+#if IOTL_FEATURE_ZLIB
 static uint8_t *arena_buf(const iotl_stage_t *s, size_t *len)
 {
     *len = s->cfg->work_buf_len - IOTL_STAGE_WORKBUF_MIN;
     return (uint8_t *)s->cfg->work_buf + IOTL_STAGE_WORKBUF_MIN;
 }
+#endif
 
 #if IOTL_FEATURE_ZLIB
 /* The delta decoder object and its work buffer live in the work buffer's arena. */
