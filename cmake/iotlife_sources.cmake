@@ -15,6 +15,13 @@ set(IOTLIFE_CORE_SRCS
   ${IOTLIFE_ROOT}/src/storage.c
   ${IOTLIFE_ROOT}/src/crypto.c
   ${IOTLIFE_ROOT}/src/selftest.c
+  ${IOTLIFE_ROOT}/src/base64url.c
+  ${IOTLIFE_ROOT}/src/journal.c
+  ${IOTLIFE_ROOT}/src/boot.c
+  ${IOTLIFE_ROOT}/src/stage.c
+  ${IOTLIFE_ROOT}/src/diag.c
+  ${IOTLIFE_ROOT}/src/diag_decode.c
+  ${IOTLIFE_ROOT}/src/health.c
   ${IOTLIFE_ROOT}/src/transport.c
   ${IOTLIFE_ROOT}/src/url.c
   ${IOTLIFE_ROOT}/src/agent.c
@@ -22,9 +29,16 @@ set(IOTLIFE_CORE_SRCS
 # Needs zlib (IOTL_FEATURE_ZLIB=1).
 set(IOTLIFE_CORE_ZLIB_SRCS
   ${IOTLIFE_ROOT}/src/zlib_glue.c
+  ${IOTLIFE_ROOT}/src/delta.c
 )
 # Needs cJSON (IOTL_FEATURE_JSON=1).
 set(IOTLIFE_CORE_JSON_SRCS
+  ${IOTLIFE_ROOT}/src/json.c
+  ${IOTLIFE_ROOT}/src/jws.c
+  ${IOTLIFE_ROOT}/src/keyring.c
+  ${IOTLIFE_ROOT}/src/doc_util.c
+  ${IOTLIFE_ROOT}/src/manifest.c
+  ${IOTLIFE_ROOT}/src/deploy.c
 )
 
 set(IOTLIFE_PORT_RAM_SRCS ${IOTLIFE_ROOT}/ports/ram/ram.c)
@@ -44,6 +58,5 @@ set(IOTLIFE_PORT_CURL_INCLUDE_DIRS ${IOTLIFE_ROOT}/ports/curl/include)
 # Device side of the Mbed TLS port: hash and verify only.
 set(IOTLIFE_PORT_MBEDTLS_SRCS ${IOTLIFE_ROOT}/ports/mbedtls/mbedtls_crypto.c)
 # Host side: key generation, signing, PEM (needs entropy; not for devices).
-set(IOTLIFE_PORT_MBEDTLS_HOST_SRCS
-)
+set(IOTLIFE_PORT_MBEDTLS_HOST_SRCS ${IOTLIFE_ROOT}/ports/mbedtls/mbedtls_host.c)
 set(IOTLIFE_PORT_MBEDTLS_INCLUDE_DIRS ${IOTLIFE_ROOT}/ports/mbedtls/include)

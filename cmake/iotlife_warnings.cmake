@@ -13,6 +13,11 @@ function(iotlife_target_flags target)
     if(IOTLIFE_WERROR)
       target_compile_options(${target} PRIVATE -Werror)
     endif()
+    if(IOTLIFE_STACK_USAGE AND CMAKE_C_COMPILER_ID STREQUAL "GNU")
+      # Per-function frames (.su) and call graphs (.ci) next to each object,
+      # for scripts/footprint.sh's worst-case stack analysis.
+      target_compile_options(${target} PRIVATE -fstack-usage -fcallgraph-info=su)
+    endif()
     if(IOTLIFE_SANITIZE)
       target_compile_options(${target} PRIVATE -fsanitize=address,undefined
         -fno-sanitize-recover=all -fno-omit-frame-pointer)

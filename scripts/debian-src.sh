@@ -64,7 +64,8 @@ SRC
 }
 
 have_version() {
-  apt-cache showsrc "$PKG" 2>/dev/null | grep -qx "Version: $VER"
+  # No grep -q: an early close would SIGPIPE apt-cache and fail under pipefail.
+  apt-cache showsrc "$PKG" 2>/dev/null | grep -Fx "Version: $VER" >/dev/null
 }
 
 if ! have_version; then

@@ -66,6 +66,7 @@ step release configure_and_test "$BUILD/release"
 step asan configure_and_test "$BUILD/asan" -DIOTLIFE_SANITIZE=ON
 [ -x scripts/test-mbedtls36.sh ] && step mbedtls36 scripts/test-mbedtls36.sh "$BUILD/mbedtls36"
 [ -x scripts/cross-cortex-m4.sh ] && step cortex-m4 scripts/cross-cortex-m4.sh "$BUILD/cortex-m4"
+[ -x scripts/qemu-bare-metal.sh ] && step qemu scripts/qemu-bare-metal.sh "$BUILD/qemu"
 [ -x tests/consumers/run.sh ] && step consumers tests/consumers/run.sh "$BUILD/consumers"
 [ -x scripts/doxygen.sh ] && step doxygen scripts/doxygen.sh "$BUILD/docs"
 [ -x scripts/cppcheck.sh ] && step cppcheck scripts/cppcheck.sh

@@ -8,10 +8,17 @@
 #ifndef IOTLIFE_IOTLIFE_H
 #define IOTLIFE_IOTLIFE_H
 
-#include "iotlife/config.h"
 #include "iotlife/agent.h"
+#include "iotlife/boot.h"
+#include "iotlife/config.h"
+#include "iotlife/delta.h"
+#include "iotlife/diag.h"
 #include "iotlife/error.h"
 #include "iotlife/floors.h"
+#include "iotlife/health.h"
+#include "iotlife/journal.h"
+#include "iotlife/stage.h"
+#include "iotlife/update_desc.h"
 #include "iotlife/url.h"
 #include "iotlife/version.h"
 #include "iotlife/port/crypto.h"

@@ -51,8 +51,8 @@ const struct iotl_storage_ops iotl_ram_storage_ops = {
     .sync = NULL,
 };
 
-int iotl_ram_flash_init(iotl_ram_flash_t *rf, struct iotl_storage *out, void *mem,
-                        const struct iotl_storage_geometry *geo, bool strict)
+int iotl_ram_flash_attach(iotl_ram_flash_t *rf, struct iotl_storage *out, void *mem,
+                          const struct iotl_storage_geometry *geo, bool strict)
 {
     memset(rf, 0, sizeof(*rf));
     out->ops = &iotl_ram_storage_ops;
@@ -66,6 +66,16 @@ int iotl_ram_flash_init(iotl_ram_flash_t *rf, struct iotl_storage *out, void *me
     rf->size = geo->size;
     rf->erased_value = geo->erased_value;
     rf->strict = strict;
+    return IOTL_OK;
+}
+
+int iotl_ram_flash_init(iotl_ram_flash_t *rf, struct iotl_storage *out, void *mem,
+                        const struct iotl_storage_geometry *geo, bool strict)
+{
+    int ret = iotl_ram_flash_attach(rf, out, mem, geo, strict);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
     memset(rf->mem, geo->erased_value, geo->size);
     return IOTL_OK;
 }

@@ -58,12 +58,37 @@ START_TEST(bounds_and_alignment)
 }
 END_TEST
 
+/* Attach keeps the content (flash kept in RAM across a reset); init erases. */
+START_TEST(attach_keeps_content)
+{
+    iotl_ram_flash_t rf;
+    struct iotl_storage s;
+    struct iotl_storage_geometry g = {16384, 4096, 8, 0xff};
+    ck_assert_int_eq(iotl_ram_flash_init(&rf, &s, mem, &g, true), 0);
+    const uint8_t buf[8] = {0xa5, 1, 2, 3, 4, 5, 6, 7};
+    ck_assert_int_eq(iotl_storage_write(&s, 4096, buf, 8), 0);
+    iotl_ram_flash_t rf2;
+    struct iotl_storage s2;
+    ck_assert_int_eq(iotl_ram_flash_attach(&rf2, &s2, mem, &g, true), 0);
+    uint8_t rd[8];
+    ck_assert_int_eq(iotl_storage_read(&s2, 4096, rd, 8), 0);
+    ck_assert_mem_eq(rd, buf, 8);
+    ck_assert_int_eq(iotl_storage_write(&s2, 4096, buf, 8), IOTL_ERR_STORAGE_NOT_ERASED);
+    struct iotl_storage_geometry bad = {16384, 3000, 8, 0xff};
+    ck_assert_int_eq(iotl_ram_flash_attach(&rf2, &s2, mem, &bad, true), IOTL_ERR_STORAGE_GEOMETRY);
+    ck_assert_uint_eq(mem[4096], 0xa5); /* a refused attach leaves the content */
+    ck_assert_int_eq(iotl_ram_flash_init(&rf2, &s2, mem, &g, true), 0);
+    ck_assert_uint_eq(mem[4096], 0xff);
+}
+END_TEST
+
 Suite *iotl_test_suite(void)
 {
     Suite *s = suite_create("storage");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, geometry_is_validated);
     tcase_add_test(tc, bounds_and_alignment);
+    tcase_add_test(tc, attach_keeps_content);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,9 +15,22 @@ static int cmd_version(int argc, char **argv)
     return 0;
 }
 
+int cmd_delta(int argc, char **argv);
+
 /* Command groups, in the order `--help` lists them. */
 static const struct iotl_cli_cmd commands[] = {
     {"version", "print the library version", "iotlife version", cmd_version},
+    {"delta", "create, apply or inspect a delta patch",
+     "iotlife delta create OLD NEW -o PATCH [--window-bits N] [--interval BYTES] [--fail-if-full] [-q]\n"
+     "    Encode NEW against OLD (default window_bits 12 = 4 KiB: a 16 KiB decoder; interval 65536).\n"
+     "    Prints 'decision: delta' or 'decision: full' (full when the patch exceeds 0.5x the\n"
+     "    deflated full image); --fail-if-full then exits 3 for 'full'.\n"
+     "iotlife delta apply OLD PATCH -o NEW [--stats]\n"
+     "    Apply with the device decoder; NEW appears only if the result's SHA-256 matches.\n"
+     "    --stats prints the decoder's measured peak memory.\n"
+     "iotlife delta info PATCH\n"
+     "    Show the header: sizes, hashes, window, decoder memory, checkpoint interval.",
+     cmd_delta},
 };
 
 int cli_fail(const char *what, const char *why)

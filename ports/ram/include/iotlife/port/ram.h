@@ -52,6 +52,23 @@ extern const struct iotl_storage_ops iotl_ram_storage_ops;
 int iotl_ram_flash_init(iotl_ram_flash_t *rf, struct iotl_storage *out, void *mem,
                         const struct iotl_storage_geometry *geo, bool strict);
 
+/**
+ * @brief Describe RAM that already holds flash content as a storage area,
+ *        without erasing it.
+ *
+ * For RAM that outlives a reset (a `.noinit` section emulating flash on a
+ * board, or a buffer restored by a test): the content is kept as it is.
+ * Same parameters, ownership and errors as iotl_ram_flash_init().
+ * @param[out] rf  RAM state, caller-owned; must outlive @p out.
+ * @param[out] out Storage area to fill (ops, ctx, geometry).
+ * @param mem Buffer of @p geo->size bytes, caller-owned; left unchanged.
+ * @param[in] geo Geometry to emulate; copied.
+ * @param strict true: writes to non-erased bytes fail with IOTL_ERR_STORAGE_NOT_ERASED.
+ * @retval 0 Success. @retval IOTL_ERR_STORAGE_GEOMETRY Geometry invalid.
+ */
+int iotl_ram_flash_attach(iotl_ram_flash_t *rf, struct iotl_storage *out, void *mem,
+                          const struct iotl_storage_geometry *geo, bool strict);
+
 /** @} */
 
 #ifdef __cplusplus

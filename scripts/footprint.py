@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Footprint and stack report for iotlife on Cortex-M4, with budget checks.
+
+    footprint.py --root ROOT --m4 M4_BUILD --deps DEPS_BUILD --fw FW_BUILD --budget FILE
+
+Code size: unlinked object sizes of each core module (arm-none-eabi-size on
+the cortex-m4 preset's archives): every function counted, the upper bound a
+firmware using all of a module pays. Whole firmware: linked sizes by
+component from the linker map (after --gc-sections).
+
+Stack: GCC's call graphs (-fcallgraph-info=su, one .ci per object, with each
+function's frame) of iotlife and of the third-party code it calls (zlib,
+cJSON, Mbed TLS) are merged; the worst case of a public call is its frame
+plus the deepest callee chain. Calls through a port's ops table are indirect
+calls and are excluded (the port's own worst case is listed beside). Calls
+to libc leaf functions (memcpy, memset, ...) are not in any graph and count
+0. Recursion in iotlife fails the check; recursion in third-party code is
+counted once and flagged.
+
+Exit status 1 when a budget is exceeded.
+"""
+import argparse
+import fnmatch
+import glob
+import os
+import re
+import subprocess
+import sys
+
+EXPECTED_MODULES = ["manifest", "trust", "deploy", "stage", "boot", "delta", "diag", "health", "agent"]
+
+
+def size_archive(path):
+    """{object file name: (text, data, bss)} from arm-none-eabi-size -B."""
+    out = subprocess.run(["arm-none-eabi-size", "-B", path], check=True, capture_output=True,
+                         text=True).stdout
+    res = {}
+    for line in out.splitlines()[1:]:
+        f = line.split()
+        if len(f) >= 6 and f[0].isdigit():
+            res[f[5].replace(".obj", "").replace(".o", "")] = (int(f[0]), int(f[1]), int(f[2]))
+    return res
+
+
+def load_budget(path):
+    rules = []
+    for line in open(path):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        f = line.split()
+        rules.append({"name": f[0], "limit": int(f[1]), "metric": f[2], "globs": f[3:]})
+    return rules
+
+
+def matches(name, globs):
+    inc = [g for g in globs if not g.startswith("!")]
+    exc = [g[1:] for g in globs if g.startswith("!")]
+    return any(fnmatch.fnmatch(name, g) for g in inc) and not any(fnmatch.fnmatch(name, g) for g in exc)
+
+
+# ---- call graphs ------------------------------------------------------------
+NODE = re.compile(r'node: \{ title: "([^"]+)" label: "([^"]*)"')
+EDGE = re.compile(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"')
+FRAME = re.compile(r"(\d+) bytes \(([a-z, ]+)\)")
+
+
+def load_graph(ci_files):
+    frame, kind, owner, edges = {}, {}, {}, {}
+    for ci in ci_files:
+        for line in open(ci, errors="replace"):
+            m = NODE.search(line)
+            if m:
+                title, label = m.group(1), m.group(2).split("\\n")
+                fm = FRAME.search(label[2]) if len(label) > 2 else None
+                if fm:
+                    frame[title] = int(fm.group(1))
+                    kind[title] = fm.group(2)
+                    owner[title] = ci
+                continue
+            m = EDGE.search(line)
+            if m:
+                edges.setdefault(m.group(1), []).append(m.group(2))
+    return frame, kind, owner, edges
+
+
+def worst_stack(fn, frame, edges, memo, onstack, notes):
+    """(bytes, path) of the deepest chain from fn; externals count 0. Adds to
+    notes everything reachable: indirect calls, externals, recursion."""
+    if fn in memo:
+        notes.update(memo[fn][2])
+        return memo[fn][:2]
+    if fn not in frame:
+        notes.add("indirect" if fn == "__indirect_call" else "extern:" + fn)
+        return (0, [fn])
+    onstack.add(fn)
+    best = (0, [])
+    mine = set()
+    for callee in sorted(set(edges.get(fn, []))):
+        if callee in onstack:
+            mine.add("recursion:" + callee)
+            continue
+        sub = worst_stack(callee, frame, edges, memo, onstack, mine)
+        if sub[0] > best[0] or not best[1]:
+            best = sub
+    onstack.discard(fn)
+    memo[fn] = (frame[fn] + best[0], [fn] + best[1], mine)
+    notes.update(mine)
+    return memo[fn][:2]
+
+
+def short(fn):
+    return fn.rsplit(":", 1)[-1]
+
+
+# ---- linker map ---------------------------------------------------------------
+def component(path, sect):
+    if re.search(r"\.rodata\.(img_|fw_pubkey)", sect):
+        return "test images (example payload)"
+    for pat, name in [("libiotlife_port_ram.a", "iotlife port_ram"),
+                      ("libiotlife_port_mbedtls.a", "iotlife port_mbedtls"),
+                      ("libiotlife.a", "iotlife core"), ("libmbedcrypto.a", "Mbed TLS"),
+                      ("libz.a", "zlib"), ("libcjson.a", "cJSON"), ("libgcc.a", "libgcc"),
+                      ("libc_nano.a", "newlib-nano"), ("libg_nano.a", "newlib-nano"),
+                      ("libm.a", "newlib-nano"), ("libnosys.a", "newlib-nano"),
+                      ("fw.dir", "example firmware (app, board, startup)")]:
+        if pat in path:
+            return name
+    return "other"
+
+
+def parse_map(path):
+    """{component: {'rom': n, 'data': n, 'bss': n, 'noinit': n}} from a GNU ld map."""
+    comps = {}
+    out_sect = None
+    started = False
+    pending = None
+    for line in open(path):
+        if line.startswith("Linker script and memory map"):
+            started = True
+            continue
+        if not started:
+            continue
+        m = re.match(r"^(\.[A-Za-z0-9_.]+)\s+0x[0-9a-f]+\s+0x([0-9a-f]+)", line)
+        if m and m.group(1) == ".stack":
+            comps.setdefault("stack", {"rom": 0, "data": 0, "bss": 0, "noinit": 0, "stack": 0})["stack"] = int(m.group(2), 16)
+        m = re.match(r"^(\.[A-Za-z0-9_.]+)(\s+0x|\s*$)", line)
+        if m:
+            out_sect = m.group(1)
+            continue
+        m = re.match(r"^ (\.[^\s]+|COMMON)\s*$", line)
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"^ (\.[^\s]+|COMMON)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
+        if m and out_sect is not None:
+            sect = m.group(1) or pending
+            pending = None
+            size = int(m.group(3), 16)
+            if sect is None or size == 0:
+                continue
+            comp = component(m.group(4), sect)
+            bucket = {".text": "rom", ".ARM.exidx": "rom", ".data": "data", ".bss": "bss",
+                      ".noinit": "noinit", ".stack": "stack"}.get(out_sect)
+            if bucket is None:
+                continue
+            c = comps.setdefault(comp, {"rom": 0, "data": 0, "bss": 0, "noinit": 0, "stack": 0})
+            c[bucket] += size
+        else:
+            pending = None if not re.match(r"^\s+0x", line) else pending
+    return comps
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for a in ("root", "m4", "deps", "fw", "budget"):
+        ap.add_argument("--" + a, required=True)
+    ap.add_argument("--qemu-log")
+    args = ap.parse_args()
+
+    rules = load_budget(args.budget)
+    failed = []
+
+    # ---- per-module sizes ------------------------------------------------------
+    core = size_archive(os.path.join(args.m4, "libiotlife.a"))
+    ports = {}
+    for lib in ("libiotlife_port_ram.a", "libiotlife_port_mbedtls.a"):
+        p = os.path.join(args.m4, lib)
+        if os.path.exists(p):
+            ports.update(size_archive(p))
+    print("### iotlife modules on Cortex-M4 (unlinked, -Os, bytes)\n")
+    print("| module | .text | .data | .bss | budget group |")
+    print("| --- | ---: | ---: | ---: | --- |")
+    for name in sorted(core):
+        groups = [r["name"] for r in rules if r["metric"] == "text" and matches(name, r["globs"])]
+        t, d, b = core[name]
+        print(f"| src/{name} | {t} | {d} | {b} | {', '.join(groups) or '-'} |")
+    for name in sorted(ports):
+        t, d, b = ports[name]
+        print(f"| ports/{name} | {t} | {d} | {b} | (port) |")
+    present = " ".join(core)
+    absent = [m for m in EXPECTED_MODULES if not any(n.startswith(m) for n in core)]
+    if absent:
+        print(f"\nabsent (not in this tree yet, not failed): {', '.join(absent)}")
+
+    # ---- stack ---------------------------------------------------------------
+    ci_core = sorted(glob.glob(os.path.join(args.m4, "CMakeFiles", "iotlife.dir", "**", "*.ci"), recursive=True))
+    ci_ports = sorted(glob.glob(os.path.join(args.m4, "CMakeFiles", "iotlife_port_*.dir", "**", "*.ci"), recursive=True))
+    ci_deps = sorted(glob.glob(os.path.join(args.deps, "CMakeFiles", "*.dir", "**", "*.ci"), recursive=True))
+    frame, kind, owner, edges = load_graph(ci_core + ci_ports + ci_deps)
+    core_set = set(ci_core)
+    stack_rows = []
+    memo = {}
+    for fn in sorted(frame):
+        if owner[fn] not in core_set or ":" in fn or not fn.startswith("iotl_"):
+            continue
+        notes = set()
+        total, path = worst_stack(fn, frame, edges, memo, set(), notes)
+        if "dynamic" in kind[fn]:
+            notes.add("dynamic frame")
+        stack_rows.append((fn, total, path, notes))
+    # The port callbacks the core calls indirectly, for reference.
+    port_rows = []
+    for fn in sorted(frame):
+        if owner[fn] in ci_ports and re.search(r"(sha256_|p256_verify|ram_)", fn):
+            notes = set()
+            total, path = worst_stack(fn, frame, edges, memo, set(), notes)
+            port_rows.append((fn, total, path, notes))
+
+    print("\n### Worst-case stack per public call (Cortex-M4, -Os; GCC call graph)\n")
+    print("| call | bytes | deepest chain | notes |")
+    print("| --- | ---: | --- | --- |")
+    recursion_in_core = []
+    for fn, total, path, notes in sorted(stack_rows, key=lambda r: -r[1]):
+        ext = sorted(n[7:] for n in notes if n.startswith("extern:"))
+        rec = sorted(n[10:] for n in notes if n.startswith("recursion:"))
+        for r in rec:
+            if owner.get(r) in core_set:
+                recursion_in_core.append(f"{fn} -> {short(r)}")
+        ntxt = []
+        if "indirect" in notes:
+            ntxt.append("+ callbacks (port ops, zlib allocator)")
+        if rec:
+            ntxt.append("recursion counted once: " + ", ".join(short(r) for r in rec))
+        if ext:
+            ntxt.append("libc: " + ", ".join(ext[:4]) + ("..." if len(ext) > 4 else ""))
+        chain = " > ".join(short(p) for p in path[:6]) + (" > ..." if len(path) > 6 else "")
+        print(f"| {fn} | {total} | {chain} | {'; '.join(ntxt)} |")
+    if port_rows:
+        print("\nPort callbacks (not in the sums above; Mbed TLS port with the minimal target config):\n")
+        print("| port function | bytes | deepest chain |")
+        print("| --- | ---: | --- |")
+        for fn, total, path, notes in sorted(port_rows, key=lambda r: -r[1]):
+            chain = " > ".join(short(p) for p in path[:6]) + (" > ..." if len(path) > 6 else "")
+            print(f"| {short(fn)} | {total} | {chain} |")
+
+    # ---- whole firmware -------------------------------------------------------
+    fw_map = os.path.join(args.fw, "fw.map")
+    comps = parse_map(fw_map) if os.path.exists(fw_map) else {}
+    if comps:
+        print("\n### Bare-metal firmware (examples/bare-metal, linked with --gc-sections, bytes)\n")
+        print("| component | ROM (.text+.rodata+.data init) | RAM .data | RAM .bss |")
+        print("| --- | ---: | ---: | ---: |")
+        order = ["iotlife core", "iotlife port_ram", "iotlife port_mbedtls", "Mbed TLS", "zlib", "cJSON",
+                 "newlib-nano", "libgcc", "example firmware (app, board, startup)",
+                 "test images (example payload)", "other"]
+        tot = {"rom": 0, "data": 0, "bss": 0}
+        for c in order:
+            if c not in comps:
+                continue
+            v = comps[c]
+            rom = v["rom"] + v["data"]
+            print(f"| {c} | {rom} | {v['data']} | {v['bss']} |")
+            for k in tot:
+                tot[k] += rom if k == "rom" else v[k]
+        print(f"| **total** | **{tot['rom']}** | **{tot['data']}** | **{tot['bss']}** |")
+        stack_res = sum(v["stack"] for v in comps.values())
+        noinit = sum(v["noinit"] for v in comps.values())
+        lib = ["iotlife core", "iotlife port_ram", "iotlife port_mbedtls"]
+        third = ["Mbed TLS", "zlib", "cJSON", "newlib-nano", "libgcc"]
+
+        def rom_of(names):
+            return sum(comps[c]["rom"] + comps[c]["data"] for c in names if c in comps)
+
+        def ram_of(names):
+            return sum(comps[c]["data"] + comps[c]["bss"] for c in names if c in comps)
+        payload = rom_of(["test images (example payload)"])
+        print(f"\nreserved besides: stack {stack_res} B; emulated flash (.noinit) {noinit} B.")
+        peaks = None
+        if args.qemu_log and os.path.exists(args.qemu_log):
+            m = re.search(r"memory peaks over all boots: stack (\d+) of \d+ bytes, heap arena (\d+) of \d+ bytes.*"
+                          r"inflate arena (\d+) of", open(args.qemu_log).read())
+            if m:
+                peaks = tuple(int(x) for x in m.groups())
+                print(f"measured on QEMU (whole scenario): stack peak {peaks[0]} B, Mbed TLS heap peak "
+                      f"{peaks[1]} B, inflate arena peak {peaks[2]} B.")
+        print("\n### Beside peers (ROM / RAM, KiB)\n")
+        print("| build | ROM | RAM | notes |")
+        print("| --- | ---: | ---: | --- |")
+        kib = lambda n: f"{n / 1024:.1f}"
+        print(f"| iotlife (core + ports, linked here) | {kib(rom_of(lib))} | {kib(ram_of(lib))} | what this firmware uses |")
+        rom_all = rom_of(lib + third)
+        ram_all = ram_of(lib + third)
+        ram_note = "static .data+.bss"
+        if peaks:
+            ram_all += peaks[0] + peaks[1] + peaks[2] + 4096
+            ram_note = "static + measured stack, heap and inflate arena peaks + 4 KiB block buffer"
+        print(f"| iotlife + Mbed TLS + zlib + cJSON + libc | {kib(rom_all)} | {kib(ram_all)} | {ram_note} |")
+        print(f"| whole example firmware without test images | {kib(tot['rom'] - payload)} | "
+              f"{kib(tot['data'] + tot['bss'])} | RAM: every static buffer incl. 16 KiB heap arena |")
+        print("| mender-mcu (reference) | 33 | 15 | published figure |")
+        print("| MCUboot (reference) | 43-48 | - | bootloader with crypto, published figure |")
+
+    # ---- budgets ---------------------------------------------------------------
+    print("\n### Budgets (bench/footprint/budget.txt)\n")
+    print("| budget | measured | limit | modules | result |")
+    print("| --- | ---: | ---: | --- | --- |")
+    for r in rules:
+        if r["metric"] == "stack":
+            rows = [x for x in stack_rows if any(matches(os.path.basename(owner[x[0]])[:-3], r["globs"]) for _ in [0])]
+            val = max((x[1] for x in rows), default=0)
+            mods = f"{len(rows)} public calls"
+        else:
+            names = [n for n in core if matches(n, r["globs"])]
+            if r["metric"] == "text":
+                val = sum(core[n][0] for n in names)
+            else:
+                allobj = dict(core)
+                allobj.update(ports)
+                names = [n for n in allobj if matches(n, r["globs"])]
+                val = sum(allobj[n][1] + allobj[n][2] for n in names)
+            mods = ", ".join(n[:-2] for n in sorted(names)) or "none present"
+        if r["metric"] != "stack" and mods == "none present":
+            res = "absent"
+        elif val <= r["limit"]:
+            res = "ok"
+        else:
+            res = "**EXCEEDED**"
+            failed.append(r["name"])
+        print(f"| {r['name']} ({r['metric']}) | {val} | {r['limit']} | {mods} | {res} |")
+    if recursion_in_core:
+        print(f"\nFAIL: recursion in iotlife: {', '.join(recursion_in_core)}")
+        failed.append("no-recursion")
+    if failed:
+        print(f"\nfootprint: FAIL: {', '.join(failed)}")
+        return 1
+    print("\nfootprint: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Footprint and stack budgets on Cortex-M4, enforced (bench/footprint/budget.txt).
+#
+#   scripts/footprint.sh BUILD_DIR
+#
+# Builds (cached) the cortex-m4 preset with zlib/cJSON/Mbed TLS for the
+# target in BUILD_DIR/m4 and the bare-metal firmware in BUILD_DIR/fw, then
+# prints per-module .text/.data/.bss, worst-case stack per public call, the
+# whole firmware by component beside mender-mcu and MCUboot, and the budget
+# table. Fails when a budget is exceeded. scripts/qemu-bare-metal.sh calls it
+# on its own build directory after the QEMU runs.
+set -euo pipefail
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+mkdir -p "$1"
+B="$(cd "$1" && pwd)"
+JOBS="${IOTL_JOBS:-$(nproc)}"
+
+PREFIX=$("$ROOT/scripts/target-deps.sh" "$B/deps" | tail -n 1)
+(cd "$ROOT" && cmake --preset cortex-m4 -B "$B/m4" -DIOTLIFE_WITH_ZLIB=ON -DIOTLIFE_WITH_CJSON=ON \
+  -DIOTLIFE_PORT_MBEDTLS=ON -DIOTLIFE_STACK_USAGE=ON -DCMAKE_FIND_ROOT_PATH="$PREFIX" >"$B/m4-configure.log")
+cmake --build "$B/m4" -j "$JOBS" >"$B/m4-build.log" 2>&1 || { cat "$B/m4-build.log" >&2; exit 1; }
+if [ ! -f "$B/fw/fw.map" ] || [ "${IOTL_FOOTPRINT_REBUILD_FW:-1}" = 1 ]; then
+  cmake -S "$ROOT/examples/bare-metal" -B "$B/fw" \
+    -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-arm-none-eabi.cmake" \
+    -DCMAKE_FIND_ROOT_PATH="$PREFIX" -DPython3_EXECUTABLE=/usr/bin/python3 >"$B/fw-configure.log"
+  cmake --build "$B/fw" -j "$JOBS" >"$B/fw-build.log" 2>&1 || { cat "$B/fw-build.log" >&2; exit 1; }
+fi
+log_arg=()
+[ -f "$B/qemu-normal.log" ] && log_arg=(--qemu-log "$B/qemu-normal.log")
+/usr/bin/python3 "$ROOT/scripts/footprint.py" --root "$ROOT" --m4 "$B/m4" --deps "$B/deps/deps-build" \
+  --fw "$B/fw" --budget "$ROOT/bench/footprint/budget.txt" "${log_arg[@]}" | tee "$B/footprint.md"

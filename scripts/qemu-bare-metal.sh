@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the bare-metal reference firmware (examples/bare-metal) with its
+# cross-built dependencies and runs it on QEMU's mps2-an386 (Cortex-M4):
+#
+#   1. the full update scenario                    must end "SUCCESS", exit 0
+#   2. the same with a system reset mid-install    must resume and end confirmed
+#      (after block 4, then a sweep: after every block boundary and between
+#      the erase and the program of every block)
+#   3. a bit flipped in slot B after the install   must be refused (exit != 0)
+#   4. scripts/footprint.sh on the same build: size and stack budgets
+#
+#   scripts/qemu-bare-metal.sh BUILD_DIR
+#
+# Time is deterministic: -icount shift=4 advances the virtual clock 16 ns per
+# instruction (62.5 MIPS, about a Cortex-M4 at 60-80 MHz), so SysTick phase
+# times do not depend on the host.
+set -euo pipefail
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+mkdir -p "$1"
+B="$(cd "$1" && pwd)"
+JOBS="${IOTL_JOBS:-$(nproc)}"
+TIMEOUT="${IOTL_QEMU_TIMEOUT:-120}"
+command -v qemu-system-arm >/dev/null || {
+  echo "qemu: qemu-system-arm missing (scripts/deps.sh installs it)" >&2; exit 1; }
+
+PREFIX=$("$ROOT/scripts/target-deps.sh" "$B/deps" | tail -n 1)
+cmake -S "$ROOT/examples/bare-metal" -B "$B/fw" \
+  -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-arm-none-eabi.cmake" \
+  -DCMAKE_FIND_ROOT_PATH="$PREFIX" -DPython3_EXECUTABLE=/usr/bin/python3 >"$B/fw-configure.log"
+cmake --build "$B/fw" -j "$JOBS" 2>&1 | tee "$B/fw-build.log" | grep -E "warning:|error:|Memory region|FLASH:|RAM:|NOINIT:" || true
+if grep -q "warning:" "$B/fw-build.log"; then
+  echo "qemu: FAIL: the firmware build printed warnings" >&2; exit 1
+fi
+ELF="$B/fw/fw.elf"
+
+# run NAME ARGS... : boot the firmware; the log goes to BUILD_DIR/qemu-NAME.log.
+run() {
+  local name="$1"; shift
+  local log="$B/qemu-$name.log" rc=0
+  local cfg="enable=on,target=native,arg=fw.elf"
+  for a in "$@"; do cfg="$cfg,arg=$a"; done
+  timeout "$TIMEOUT" qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+    -icount shift=4 -semihosting-config "$cfg" -kernel "$ELF" >"$log" 2>&1 || rc=$?
+  echo "$rc"
+}
+
+fail=0
+echo "--- qemu run 1: full scenario"
+rc=$(run normal)
+grep -v "progress" "$B/qemu-normal.log"
+if [ "$rc" -ne 0 ] || ! grep -q "^SUCCESS: updated to v2 and confirmed" "$B/qemu-normal.log"; then
+  echo "qemu: FAIL: full scenario (exit $rc)"; fail=1
+fi
+
+echo "--- qemu run 2: system reset injected after 4 of the install's blocks"
+rc=$(run reset reset-at=4)
+grep -E "boot [0-9]|injected|resuming|boot selector|SUCCESS|FAIL" "$B/qemu-reset.log"
+if [ "$rc" -ne 0 ] || ! grep -q "^SUCCESS: updated to v2 and confirmed" "$B/qemu-reset.log" ||
+   ! grep -q "injected: system reset in the middle of the install" "$B/qemu-reset.log" ||
+   ! grep -q "resuming the install at block 4" "$B/qemu-reset.log"; then
+  echo "qemu: FAIL: reset mid-install did not resume and confirm (exit $rc)"; fail=1
+fi
+# The same at every other block boundary, and between the erase and the
+# program of every block (the erased block must be redone, not trusted).
+sweep_ok=0; sweep_n=0
+for n in 1 2 3 5 6 7 8 9 10; do
+  for kind in reset-at reset-in; do
+    [ "$kind" = reset-at ] && [ "$n" -eq 10 ] && continue
+    sweep_n=$((sweep_n + 1))
+    rc=$(run sweep "$kind=$n")
+    if [ "$rc" -eq 0 ] && grep -q "^SUCCESS: updated to v2 and confirmed" "$B/qemu-sweep.log" &&
+       grep -q "injected: system reset" "$B/qemu-sweep.log"; then
+      sweep_ok=$((sweep_ok + 1))
+    else
+      echo "qemu: FAIL: $kind=$n did not end confirmed on v2 (exit $rc):"; tail -n 5 "$B/qemu-sweep.log"; fail=1
+    fi
+  done
+done
+echo "reset sweep: $sweep_ok of $sweep_n injected resets ended confirmed on v2"
+
+echo "--- qemu run 3: one bit of slot B flipped after the install (must be refused)"
+rc=$(run tamper tamper)
+grep -E "injected|FAIL|SUCCESS" "$B/qemu-tamper.log" || true
+if [ "$rc" -eq 0 ] || ! grep -q "^FAIL: verify of slot B" "$B/qemu-tamper.log"; then
+  echo "qemu: FAIL: a corrupted slot B was not refused (exit $rc)"; fail=1
+fi
+
+[ "$fail" -eq 0 ] && echo "qemu: ok (3 runs)"
+
+# Footprint and stack budgets, on the same build (fails when one is exceeded).
+echo "--- footprint"
+IOTL_FOOTPRINT_REBUILD_FW=0 "$ROOT/scripts/footprint.sh" "$B" || fail=1
+exit "$fail"

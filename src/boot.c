@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Boot-time slot selector. Decrement before hand-over, roll back when the
+ * attempts are spent; both are journal records written before the decision
+ * is returned. */
+#include "iotl_priv.h"
+#include "iotlife/boot.h"
+#include "iotl_stage_priv.h"
+
+/* 1 when the slot's content matches the journal's digest. */
+static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_meta *m, uint8_t slot)
+{
+    const struct iotl_storage *a = cfg->slot[slot];
+    const struct iotl_crypto *c = cfg->crypto;
+    if (a == NULL || m->size > a->geo.size) {
+        return 0;
+    }
+    iotl_sha256_state_t st;
+    uint8_t buf[128];
+    uint8_t digest[IOTL_SHA256_LEN];
+    int ret = c->ops->sha256_start(c->ctx, &st);
+    for (uint32_t off = 0; ret == IOTL_OK && off < m->size;) {
+        uint32_t n = IOTL_MIN(m->size - off, (uint32_t)sizeof(buf));
+        ret = iotl_storage_read(a, off, buf, n);
+        if (ret == IOTL_OK) {
+            ret = c->ops->sha256_update(c->ctx, &st, buf, n);
+        }
+        off += n;
+    }
+    int fin = c->ops->sha256_finish(c->ctx, &st, digest);
+    return ret == IOTL_OK && fin == IOTL_OK && iotl_memcmp_ct(digest, m->sha256, IOTL_SHA256_LEN) == 0;
+}
+
+int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct iotl_boot_result *res)
+{
+    IOTL_ASSERT(b != NULL && cfg != NULL && res != NULL);
+    res->slot = 0;
+    res->trial = 0;
+    res->attempts_left = 0;
+    res->rolled_back = 0;
+    int ret = iotl_journal_mount(&b->j, cfg->state);
+    if (ret == IOTL_ERR_NOT_FOUND) {
+        return IOTL_OK; /* new device: the factory image in slot 0 */
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    struct iotl_journal_state *st = iotl_journal_state(&b->j);
+    res->slot = st->confirmed_slot;
+    if (st->phase == IOTL_PHASE_TRIAL && st->trial_slot <= 1) {
+        uint8_t reason = IOTL_ROLLBACK_NONE;
+        if (st->attempts_left == 0) {
+            reason = IOTL_ROLLBACK_ATTEMPTS_EXHAUSTED;
+        } else if (cfg->crypto != NULL && !image_ok(cfg, &st->slot[st->trial_slot], st->trial_slot)) {
+            reason = IOTL_ROLLBACK_IMAGE_INVALID;
+        }
+        if (reason == IOTL_ROLLBACK_NONE) {
+            uint8_t trial = st->trial_slot;
+            st->attempts_left--;
+            st->trial_booted = 1;
+            if (iotl_journal_commit(&b->j) != IOTL_OK) {
+                return IOTL_OK; /* no durable decrement: boot the confirmed image */
+            }
+            res->slot = trial;
+            res->trial = 1;
+            res->attempts_left = st->attempts_left;
+            return IOTL_OK;
+        }
+        iotl_journal_rollback(st, reason, 0);
+        res->rolled_back = reason;
+        (void)iotl_journal_commit(&b->j); /* if not durable, the next boot rolls back again */
+    }
+    if (cfg->crypto != NULL && st->slot[st->confirmed_slot].valid &&
+        !image_ok(cfg, &st->slot[st->confirmed_slot], st->confirmed_slot)) {
+        return IOTL_ERR_NOT_BOOTABLE;
+    }
+    return IOTL_OK;
+}

@@ -1,0 +1,709 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Streaming delta-patch decoder. Format: docs/delta-format.md.
+ *
+ * Layers, outermost first:
+ *  - patch framing: 96-byte header, then segments (16-byte header + one raw
+ *    deflate stream each); the framing state machine is in iotl_delta_write();
+ *  - inflate of the current segment into obuf (IOTL_DELTA_IO_BUF bytes);
+ *  - instruction parser over the inflated bytes (parse()), which reads the old
+ *    image into nbuf, adds diff bytes there and emits to the sink.
+ * Every length is range-checked before the first byte it covers is emitted. */
+#include "iotlife/delta.h"
+
+#include <stdbool.h>
+
+#include "iotl_priv.h"
+#include "iotl_zlib.h"
+
+#if IOTL_FEATURE_ZLIB
+
+enum {
+    S_HEADER = 0, /* assembling the patch header */
+    S_SEGHDR,     /* assembling a segment header */
+    S_SEGDATA,    /* inflating a segment */
+    S_DONE,       /* new image complete and verified */
+    S_DEAD        /* failed: status holds the error */
+};
+
+enum {
+    P_CTL0 = 0, /* varint: diff length */
+    P_CTL1,     /* varint: extra length */
+    P_CTL2,     /* varint: zigzag old-position seek */
+    P_RUNZ,     /* varint: unchanged bytes in this diff run */
+    P_RUNN,     /* varint: diff literals in this diff run */
+    P_LIT,      /* diff literals */
+    P_EXTRA     /* extra (inserted) bytes */
+};
+
+#define HDR_CRC_SPAN 92u
+
+static void release(iotl_delta_t *d)
+{
+    if (d->z_live) {
+        iotl_z_end((iotl_zstream_t *)d->z);
+        d->z_live = 0;
+    }
+    if (d->sha_live) {
+        uint8_t scratch[IOTL_SHA256_LEN];
+        d->sha_live = 0;
+        (void)d->cfg.crypto->ops->sha256_finish(d->cfg.crypto->ctx, &d->sha, scratch);
+    }
+}
+
+static int fail(iotl_delta_t *d, int err)
+{
+    if (d->status == IOTL_OK) {
+        d->status = err;
+    }
+    d->state = S_DEAD;
+    release(d);
+    return d->status;
+}
+
+int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_header *out)
+{
+    IOTL_ASSERT(out != NULL);
+    if (buf == NULL || len < IOTL_DELTA_HEADER_SIZE) {
+        return IOTL_ERR_DELTA_TRUNCATED;
+    }
+    if (memcmp(buf, IOTL_DELTA_MAGIC, 4) != 0) {
+        return IOTL_ERR_DELTA_MAGIC;
+    }
+    if (buf[4] != IOTL_DELTA_VERSION) {
+        return IOTL_ERR_DELTA_VERSION;
+    }
+    if (iotl_crc32(0, buf, HDR_CRC_SPAN) != iotl_get_le32(buf + HDR_CRC_SPAN)) {
+        return IOTL_ERR_CORRUPT;
+    }
+    struct iotl_delta_header h;
+    h.version = buf[4];
+    h.window_bits = buf[5];
+    h.old_size = iotl_get_le32(buf + 8);
+    h.new_size = iotl_get_le32(buf + 12);
+    h.checkpoint_interval = iotl_get_le32(buf + 16);
+    h.patch_size = iotl_get_le32(buf + 20);
+    memcpy(h.old_sha256, buf + 24, IOTL_SHA256_LEN);
+    memcpy(h.new_sha256, buf + 56, IOTL_SHA256_LEN);
+    h.header_crc = iotl_get_le32(buf + HDR_CRC_SPAN);
+    /* compression 1 = raw deflate; flags and reserved must be zero. */
+    if (buf[6] != 1u || buf[7] != 0u || iotl_get_le32(buf + 88) != 0u) {
+        return IOTL_ERR_DELTA_HEADER;
+    }
+    if (h.window_bits < IOTL_DELTA_MIN_WINDOW_BITS || h.window_bits > IOTL_DELTA_MAX_WINDOW_BITS) {
+        return IOTL_ERR_DELTA_HEADER;
+    }
+    if (h.old_size > IOTL_DELTA_MAX_IMAGE_SIZE || h.new_size > IOTL_DELTA_MAX_IMAGE_SIZE) {
+        return IOTL_ERR_DELTA_HEADER;
+    }
+    if (h.checkpoint_interval < IOTL_DELTA_MIN_INTERVAL ||
+        h.checkpoint_interval % IOTL_DELTA_MIN_INTERVAL != 0u) {
+        return IOTL_ERR_DELTA_HEADER;
+    }
+    /* Every segment costs its header plus at least one compressed byte. */
+    uint64_t segs = ((uint64_t)h.new_size + h.checkpoint_interval - 1u) / h.checkpoint_interval;
+    if ((uint64_t)h.patch_size < IOTL_DELTA_HEADER_SIZE + segs * (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u)) {
+        return IOTL_ERR_DELTA_HEADER;
+    }
+    if (h.new_size == 0u && h.patch_size != IOTL_DELTA_HEADER_SIZE) {
+        return IOTL_ERR_DELTA_HEADER;
+    }
+    *out = h;
+    return IOTL_OK;
+}
+
+int iotl_delta_init(iotl_delta_t *d, const struct iotl_delta_config *cfg)
+{
+    IOTL_ASSERT(d != NULL && cfg != NULL);
+    memset(d, 0, sizeof(*d));
+    if (cfg->old_img == NULL || cfg->crypto == NULL || cfg->crypto->ops == NULL ||
+        cfg->work_buf == NULL) {
+        return IOTL_ERR_INVALID_ARG;
+    }
+    if (cfg->work_buf_len < IOTL_DELTA_WORKBUF_SIZE(IOTL_DELTA_MIN_WINDOW_BITS)) {
+        return IOTL_ERR_NO_MEM;
+    }
+    d->cfg = *cfg;
+    d->state = S_HEADER;
+    return IOTL_OK;
+}
+
+/* ---- hashing helpers -------------------------------------------------------- */
+
+static int sha_start(iotl_delta_t *d)
+{
+    int ret = d->cfg.crypto->ops->sha256_start(d->cfg.crypto->ctx, &d->sha);
+    d->sha_live = ret == IOTL_OK;
+    return ret;
+}
+
+static int sha_finish(iotl_delta_t *d, uint8_t digest[IOTL_SHA256_LEN])
+{
+    d->sha_live = 0;
+    return d->cfg.crypto->ops->sha256_finish(d->cfg.crypto->ctx, &d->sha, digest);
+}
+
+/* Hash [0, len) of an area into d->sha through nbuf. */
+static int sha_area(iotl_delta_t *d, const struct iotl_storage *s, uint32_t len)
+{
+    uint32_t off = 0;
+    while (off < len) {
+        size_t n = IOTL_MIN((size_t)(len - off), (size_t)IOTL_DELTA_IO_BUF);
+        int ret = iotl_storage_read(s, off, d->nbuf, n);
+        if (ret == IOTL_OK) {
+            ret = d->cfg.crypto->ops->sha256_update(d->cfg.crypto->ctx, &d->sha, d->nbuf, n);
+        }
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        off += (uint32_t)n;
+    }
+    return IOTL_OK;
+}
+
+/* ---- header ------------------------------------------------------------------ */
+
+/* Work buffer: [align pad][iotl_zstream_t][inflate arena][obuf][nbuf]. */
+#define ZS_SLOT 48u
+IOTL_STATIC_ASSERT(sizeof(iotl_zstream_t) <= ZS_SLOT, zstream_fits_slot);
+IOTL_STATIC_ASSERT(15u + ZS_SLOT <= 64u, workbuf_slack);
+
+static iotl_zstream_t *zstream(iotl_delta_t *d)
+{
+    return (iotl_zstream_t *)d->z;
+}
+
+static int layout_workbuf(iotl_delta_t *d)
+{
+    size_t need = IOTL_DELTA_WORKBUF_SIZE(d->hdr.window_bits);
+    if (d->cfg.work_buf_len < need) {
+        return IOTL_ERR_NO_MEM;
+    }
+    uintptr_t base = (uintptr_t)d->cfg.work_buf;
+    size_t pad = (size_t)(IOTL_ALIGN_UP(base, (uintptr_t)16u) - base);
+    d->z = (uint8_t *)d->cfg.work_buf + pad;
+    d->zarena = (uint8_t *)d->z + ZS_SLOT;
+    d->obuf = d->zarena + IOTL_DELTA_INFLATE_ARENA(d->hdr.window_bits);
+    d->nbuf = d->obuf + IOTL_DELTA_IO_BUF;
+    return IOTL_OK;
+}
+
+/* Accept the header in d->hbuf: check it, size the work buffer, verify the base. */
+static int on_header(iotl_delta_t *d)
+{
+    int ret = iotl_delta_parse_header(d->hbuf, IOTL_DELTA_HEADER_SIZE, &d->hdr);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (d->cfg.patch_size != 0u && d->cfg.patch_size != d->hdr.patch_size) {
+        return d->cfg.patch_size < d->hdr.patch_size ? IOTL_ERR_DELTA_TRUNCATED
+                                                     : IOTL_ERR_TRAILING_DATA;
+    }
+    ret = layout_workbuf(d);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (d->hdr.old_size > d->cfg.old_img->geo.size) {
+        return IOTL_ERR_DELTA_BASE;
+    }
+    uint8_t digest[IOTL_SHA256_LEN];
+    ret = sha_start(d);
+    if (ret == IOTL_OK) {
+        ret = sha_area(d, d->cfg.old_img, d->hdr.old_size);
+    }
+    int fret = sha_finish(d, digest);
+    if (ret == IOTL_OK) {
+        ret = fret;
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (iotl_memcmp_ct(digest, d->hdr.old_sha256, IOTL_SHA256_LEN) != 0) {
+        return IOTL_ERR_DELTA_BASE;
+    }
+    return sha_start(d); /* the running hash of the new image */
+}
+
+/* The last new-image byte is out: compare the hash. */
+static int finalize(iotl_delta_t *d)
+{
+    uint8_t digest[IOTL_SHA256_LEN];
+    int ret = sha_finish(d, digest);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (iotl_memcmp_ct(digest, d->hdr.new_sha256, IOTL_SHA256_LEN) != 0) {
+        return IOTL_ERR_DELTA_RESULT;
+    }
+    d->state = S_DONE;
+    return IOTL_OK;
+}
+
+/* ---- emitting ---------------------------------------------------------------- */
+
+static int emit(iotl_delta_t *d, const uint8_t *p, size_t n)
+{
+    int ret = d->cfg.crypto->ops->sha256_update(d->cfg.crypto->ctx, &d->sha, p, n);
+    if (ret == IOTL_OK && d->cfg.sink != NULL) {
+        ret = d->cfg.sink(d->cfg.sink_ctx, d->new_pos, p, n);
+    }
+    if (ret == IOTL_OK) {
+        d->new_pos += (uint32_t)n;
+    }
+    return ret;
+}
+
+/* n bytes of the old image at old_pos, plus diff bytes (NULL: all zero). */
+static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
+{
+    while (n > 0) {
+        size_t c = IOTL_MIN(n, (size_t)IOTL_DELTA_IO_BUF);
+        int ret = iotl_storage_read(d->cfg.old_img, (uint32_t)d->old_pos, d->nbuf, c);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        if (diff != NULL) {
+            for (size_t i = 0; i < c; i++) {
+                d->nbuf[i] = (uint8_t)(d->nbuf[i] + diff[i]);
+            }
+            diff += c;
+        }
+        ret = emit(d, d->nbuf, c);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        d->old_pos += (int64_t)c;
+        n -= c;
+    }
+    return IOTL_OK;
+}
+
+/* ---- instruction parser -------------------------------------------------------- */
+
+/* LEB128, at most 5 bytes, value < 2^32. 1 = complete, 0 = more, <0 error. */
+static int varint_byte(iotl_delta_t *d, uint8_t b, uint32_t *out)
+{
+    if (d->vshift == 28u && b > 0x0Fu) {
+        return IOTL_ERR_DELTA_INSTR;
+    }
+    d->vacc |= (uint32_t)(b & 0x7Fu) << d->vshift;
+    if ((b & 0x80u) != 0u) {
+        d->vshift += 7u;
+        return 0;
+    }
+    *out = d->vacc;
+    d->vacc = 0;
+    d->vshift = 0;
+    return 1;
+}
+
+static int64_t unzigzag(uint32_t z)
+{
+    return (z & 1u) != 0u ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
+}
+
+/* All three control fields are known: check them before anything is emitted. */
+static int start_instruction(iotl_delta_t *d)
+{
+    uint64_t dl = d->ctl[0], el = d->ctl[1];
+    uint64_t end = (uint64_t)d->new_pos + dl + el;
+    if (dl + el == 0u) {
+        return IOTL_ERR_DELTA_INSTR;
+    }
+    if (end > d->hdr.new_size) {
+        return IOTL_ERR_DELTA_NEW_RANGE;
+    }
+    if (end > d->seg_end) {
+        return IOTL_ERR_DELTA_INSTR;
+    }
+    int64_t after = d->old_pos + (int64_t)dl;
+    if (after > (int64_t)d->hdr.old_size) {
+        return IOTL_ERR_DELTA_OLD_RANGE;
+    }
+    after += unzigzag(d->ctl[2]);
+    if (after < 0 || after > (int64_t)d->hdr.old_size) {
+        return IOTL_ERR_DELTA_OLD_RANGE;
+    }
+    d->diff_left = (uint32_t)dl;
+    d->extra_left = (uint32_t)el;
+    d->pstate = dl != 0u ? P_RUNZ : P_EXTRA;
+    return IOTL_OK;
+}
+
+static void end_diff(iotl_delta_t *d)
+{
+    if (d->extra_left != 0u) {
+        d->pstate = P_EXTRA;
+    } else {
+        d->old_pos += unzigzag(d->ctl[2]);
+        d->pstate = P_CTL0;
+    }
+}
+
+/* Consume every inflated byte in p[0..n). */
+static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    int ret;
+    uint32_t v;
+    while (i < n) {
+        switch (d->pstate) {
+        case P_CTL0:
+        case P_CTL1:
+        case P_CTL2:
+            ret = varint_byte(d, p[i++], &v);
+            if (ret <= 0) {
+                if (ret < 0) {
+                    return ret;
+                }
+                break;
+            }
+            d->ctl[d->pstate - P_CTL0] = v;
+            if (d->pstate != P_CTL2) {
+                d->pstate++;
+                break;
+            }
+            ret = start_instruction(d);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+            break;
+        case P_RUNZ:
+            ret = varint_byte(d, p[i++], &v);
+            if (ret < 0) {
+                return ret;
+            }
+            if (ret == 1) {
+                if (v > d->diff_left) {
+                    return IOTL_ERR_DELTA_INSTR;
+                }
+                d->zero_left = v;
+                d->pstate = P_RUNN;
+            }
+            break;
+        case P_RUNN:
+            ret = varint_byte(d, p[i++], &v);
+            if (ret < 0) {
+                return ret;
+            }
+            if (ret == 0) {
+                break;
+            }
+            if ((uint64_t)d->zero_left + v > d->diff_left || (d->zero_left == 0u && v == 0u)) {
+                return IOTL_ERR_DELTA_INSTR;
+            }
+            d->lit_left = v;
+            d->diff_left -= d->zero_left;
+            ret = emit_old(d, NULL, d->zero_left);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+            d->zero_left = 0;
+            if (v != 0u) {
+                d->pstate = P_LIT;
+            } else if (d->diff_left != 0u) {
+                d->pstate = P_RUNZ;
+            } else {
+                end_diff(d);
+            }
+            break;
+        case P_LIT: {
+            size_t m = IOTL_MIN((size_t)d->lit_left, n - i);
+            ret = emit_old(d, p + i, m);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+            i += m;
+            d->lit_left -= (uint32_t)m;
+            d->diff_left -= (uint32_t)m;
+            if (d->lit_left == 0u) {
+                if (d->diff_left != 0u) {
+                    d->pstate = P_RUNZ;
+                } else {
+                    end_diff(d);
+                }
+            }
+            break;
+        }
+        case P_EXTRA: {
+            size_t m = IOTL_MIN((size_t)d->extra_left, n - i);
+            ret = emit(d, p + i, m);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+            i += m;
+            d->extra_left -= (uint32_t)m;
+            if (d->extra_left == 0u) {
+                d->old_pos += unzigzag(d->ctl[2]);
+                d->pstate = P_CTL0;
+            }
+            break;
+        }
+        default:
+            return IOTL_ERR_STATE;
+        }
+    }
+    return IOTL_OK;
+}
+
+/* ---- segments ------------------------------------------------------------------- */
+
+static int on_segment_header(iotl_delta_t *d)
+{
+    const uint8_t *s = d->hbuf;
+    uint32_t comp = iotl_get_le32(s);
+    uint32_t new_off = iotl_get_le32(s + 4);
+    uint32_t old_pos = iotl_get_le32(s + 8);
+    if (iotl_crc32(d->hdr.header_crc, s, 12) != iotl_get_le32(s + 12)) {
+        return IOTL_ERR_DELTA_STREAM;
+    }
+    if (new_off != d->new_pos || comp == 0u || comp > d->hdr.patch_size - d->patch_pos) {
+        return IOTL_ERR_DELTA_STREAM;
+    }
+    if (old_pos > d->hdr.old_size) {
+        return IOTL_ERR_DELTA_OLD_RANGE;
+    }
+    d->seg_comp_left = comp;
+    d->seg_end = (uint32_t)IOTL_MIN((uint64_t)d->new_pos + d->hdr.checkpoint_interval,
+                                    (uint64_t)d->hdr.new_size);
+    d->old_pos = old_pos;
+    d->seg_ended = 0;
+    d->pstate = P_CTL0;
+    d->vacc = 0;
+    d->vshift = 0;
+    int ret = iotl_z_inflate_init(zstream(d), d->zarena, IOTL_DELTA_INFLATE_ARENA(d->hdr.window_bits),
+                                  d->hdr.window_bits);
+    if (ret == IOTL_OK) {
+        d->z_live = 1;
+    }
+    return ret;
+}
+
+static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, size_t n)
+{
+    for (;;) {
+        size_t c = 0, pr = 0;
+        if (d->seg_ended) {
+            return n > 0 ? IOTL_ERR_DELTA_STREAM : IOTL_OK;
+        }
+        int r = iotl_z_inflate(zs, in, n, &c, d->obuf, IOTL_DELTA_IO_BUF, &pr);
+        if (zs->arena_peak > d->arena_peak) {
+            d->arena_peak = zs->arena_peak;
+        }
+        in += c;
+        n -= c;
+        /* Bytes inflated before a data error are parsed first, so the error
+         * reported does not depend on how the patch was chunked. */
+        if (pr > 0) {
+            int ret = parse(d, d->obuf, pr);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+        }
+        if (r < 0) {
+            return r == IOTL_ERR_NO_MEM ? r : IOTL_ERR_DELTA_STREAM;
+        }
+        if (r == 1) {
+            d->seg_ended = 1;
+            continue;
+        }
+        if ((c == 0 && pr == 0) || (n == 0 && pr < IOTL_DELTA_IO_BUF)) {
+            return IOTL_OK;
+        }
+    }
+}
+
+static int end_segment(iotl_delta_t *d)
+{
+    if (!d->seg_ended) {
+        return IOTL_ERR_DELTA_STREAM;
+    }
+    if (d->pstate != P_CTL0 || d->vshift != 0u || d->new_pos != d->seg_end) {
+        return IOTL_ERR_DELTA_INSTR;
+    }
+    int ret;
+    if (d->new_pos == d->hdr.new_size) {
+        if (d->patch_pos != d->hdr.patch_size) {
+            return IOTL_ERR_TRAILING_DATA;
+        }
+        ret = finalize(d);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+    } else {
+        d->state = S_SEGHDR;
+        d->hfill = 0;
+    }
+    if (d->cfg.checkpoint != NULL) {
+        struct iotl_delta_checkpoint cp;
+        cp.patch_id = d->hdr.header_crc;
+        cp.patch_offset = d->patch_pos;
+        cp.new_offset = d->new_pos;
+        ret = d->cfg.checkpoint(d->cfg.checkpoint_ctx, &cp);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+    }
+    return IOTL_OK;
+}
+
+/* Everything needed once the header is known and the position set. */
+static int enter_body(iotl_delta_t *d)
+{
+    if (d->new_pos == d->hdr.new_size) {
+        return finalize(d);
+    }
+    d->state = S_SEGHDR;
+    d->hfill = 0;
+    return IOTL_OK;
+}
+
+int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
+{
+    IOTL_ASSERT(d != NULL);
+    const uint8_t *p = (const uint8_t *)data;
+    int ret = IOTL_OK;
+    if (d->status != IOTL_OK) {
+        return d->status;
+    }
+    while (len > 0) {
+        switch (d->state) {
+        case S_HEADER:
+        case S_SEGHDR: {
+            uint32_t want = d->state == S_HEADER ? IOTL_DELTA_HEADER_SIZE : IOTL_DELTA_SEGMENT_HEADER_SIZE;
+            size_t c = IOTL_MIN(len, (size_t)(want - d->hfill));
+            memcpy(d->hbuf + d->hfill, p, c);
+            d->hfill += (uint32_t)c;
+            p += c;
+            len -= c;
+            d->patch_pos += (uint32_t)c;
+            if (d->hfill < want) {
+                break;
+            }
+            if (d->state == S_HEADER) {
+                ret = on_header(d);
+                if (ret == IOTL_OK) {
+                    ret = enter_body(d);
+                }
+            } else {
+                ret = on_segment_header(d);
+                if (ret == IOTL_OK) {
+                    d->state = S_SEGDATA;
+                }
+            }
+            break;
+        }
+        case S_SEGDATA: {
+            size_t c = IOTL_MIN(len, (size_t)d->seg_comp_left);
+            ret = inflate_feed(d, zstream(d), p, c);
+            p += c;
+            len -= c;
+            d->patch_pos += (uint32_t)c;
+            d->seg_comp_left -= (uint32_t)c;
+            if (ret == IOTL_OK && d->seg_comp_left == 0u) {
+                iotl_z_end(zstream(d));
+                d->z_live = 0;
+                ret = end_segment(d);
+            }
+            break;
+        }
+        case S_DONE:
+            ret = IOTL_ERR_TRAILING_DATA;
+            break;
+        default:
+            ret = IOTL_ERR_STATE;
+            break;
+        }
+        if (ret != IOTL_OK) {
+            return fail(d, ret);
+        }
+    }
+    return IOTL_OK;
+}
+
+int iotl_delta_resume(iotl_delta_t *d, const struct iotl_delta_config *cfg,
+                      const uint8_t header[IOTL_DELTA_HEADER_SIZE],
+                      const struct iotl_delta_checkpoint *cp, const struct iotl_storage *new_img)
+{
+    IOTL_ASSERT(header != NULL && cp != NULL);
+    int ret = iotl_delta_init(d, cfg);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    memcpy(d->hbuf, header, IOTL_DELTA_HEADER_SIZE);
+    ret = iotl_delta_parse_header(d->hbuf, IOTL_DELTA_HEADER_SIZE, &d->hdr);
+    if (ret != IOTL_OK) {
+        return fail(d, ret);
+    }
+    const struct iotl_delta_header *h = &d->hdr;
+    uint32_t k = h->checkpoint_interval;
+    bool ok = cp->patch_id == h->header_crc && cp->new_offset <= h->new_size &&
+              (cp->new_offset % k == 0u || cp->new_offset == h->new_size) &&
+              cp->patch_offset >= IOTL_DELTA_HEADER_SIZE && cp->patch_offset <= h->patch_size &&
+              (cp->new_offset != 0u || cp->patch_offset == IOTL_DELTA_HEADER_SIZE) &&
+              (cp->new_offset != h->new_size || cp->patch_offset == h->patch_size) &&
+              (cp->new_offset == 0u || new_img != NULL) &&
+              (new_img == NULL || cp->new_offset <= new_img->geo.size);
+    if (!ok) {
+        return fail(d, IOTL_ERR_STATE);
+    }
+    ret = on_header(d);
+    if (ret == IOTL_OK && cp->new_offset > 0u) {
+        ret = sha_area(d, new_img, cp->new_offset);
+    }
+    if (ret != IOTL_OK) {
+        return fail(d, ret);
+    }
+    d->patch_pos = cp->patch_offset;
+    d->new_pos = cp->new_offset;
+    ret = enter_body(d);
+    return ret == IOTL_OK ? IOTL_OK : fail(d, ret);
+}
+
+int iotl_delta_finish(iotl_delta_t *d)
+{
+    IOTL_ASSERT(d != NULL);
+    if (d->status != IOTL_OK) {
+        return d->status;
+    }
+    if (d->state != S_DONE) {
+        return fail(d, IOTL_ERR_DELTA_TRUNCATED);
+    }
+    return IOTL_OK;
+}
+
+const struct iotl_delta_header *iotl_delta_get_header(const iotl_delta_t *d)
+{
+    IOTL_ASSERT(d != NULL);
+    return d->hdr.version != 0u ? &d->hdr : NULL;
+}
+
+uint32_t iotl_delta_new_offset(const iotl_delta_t *d)
+{
+    IOTL_ASSERT(d != NULL);
+    return d->new_pos;
+}
+
+size_t iotl_delta_peak_mem(const iotl_delta_t *d)
+{
+    IOTL_ASSERT(d != NULL);
+    if (d->z == NULL) {
+        return 0;
+    }
+    /* Alignment pad + stream object slot + arena high-water + both I/O buffers. */
+    size_t pad = (size_t)((uint8_t *)d->z - (uint8_t *)d->cfg.work_buf);
+    return pad + ZS_SLOT + d->arena_peak + 2u * IOTL_DELTA_IO_BUF;
+}
+
+void iotl_delta_deinit(iotl_delta_t *d)
+{
+    if (d == NULL || d->cfg.crypto == NULL) {
+        return;
+    }
+    release(d);
+    d->state = S_DEAD;
+    if (d->status == IOTL_OK) {
+        d->status = IOTL_ERR_STATE;
+    }
+}
+
+#endif /* IOTL_FEATURE_ZLIB */

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Deployment schema v1 (docs/deployment.md) and the per-device policy. */
+#include "iotlife/deploy.h"
+
+#include <string.h>
+
+#include "iotl_doc.h"
+#include "iotl_json.h"
+#include "iotl_priv.h"
+
+/* Identifiers of up to IOTL_DEPLOY_ID_MAX characters (ids are longer than names). */
+static int get_id(const iotl_json_node_t *n, char *buf, size_t cap)
+{
+    return iotl_doc_ident(n, buf, cap);
+}
+
+static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
+{
+    const iotl_json_node_t *m = iotl_json_member(root, "rollout_percent");
+    *bp = (uint16_t)IOTL_DEPLOY_BUCKETS;
+    if (m == NULL) {
+        return IOTL_OK;
+    }
+    double v;
+    int ret = iotl_json_number(m, &v);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (!(v >= 0.0 && v <= 100.0)) {
+        return IOTL_ERR_RANGE;
+    }
+    /* At most two decimals: the resolution of the 10000 buckets. */
+    double x = v * 100.0;
+    uint32_t r = (uint32_t)(x + 0.5);
+    double diff = x - (double)r;
+    if (diff > 1e-6 || diff < -1e-6) {
+        return IOTL_ERR_RANGE;
+    }
+    *bp = (uint16_t)r;
+    return IOTL_OK;
+}
+
+static int parse_hours(const iotl_json_node_t *root, struct iotl_deployment *d)
+{
+    const iotl_json_node_t *m = iotl_json_member(root, "hours_utc");
+    if (m == NULL) {
+        return IOTL_OK; /* start == end == 0: any hour */
+    }
+    if (iotl_json_type(m) != IOTL_JSON_ARRAY || iotl_json_count(m) != 2) {
+        return IOTL_ERR_SCHEMA;
+    }
+    uint32_t s = 0;
+    uint32_t e = 0;
+    int ret = iotl_json_u32(iotl_json_first(m), &s);
+    if (ret == IOTL_OK) {
+        ret = iotl_json_u32(iotl_json_next(iotl_json_first(m)), &e);
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (s > 23 || e > 24 || e == 0 || s == e) {
+        return IOTL_ERR_RANGE;
+    }
+    d->hours_start = (uint8_t)s;
+    d->hours_end = (uint8_t)e;
+    return IOTL_OK;
+}
+
+static int parse_select(const iotl_json_node_t *sel, struct iotl_deployment *d)
+{
+    if (sel == NULL) {
+        return IOTL_OK; /* every device */
+    }
+    if (iotl_json_type(sel) != IOTL_JSON_OBJECT) {
+        return IOTL_ERR_SCHEMA;
+    }
+    int ret = iotl_doc_get_ident_list(sel, "hardware", &d->hardware[0][0], sizeof(d->hardware[0]),
+                                      IOTL_MANIFEST_MAX_HARDWARE, &d->hardware_count, false);
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_ident_list(sel, "groups", &d->groups[0][0], sizeof(d->groups[0]),
+                                      IOTL_DEPLOY_MAX_SELECT, &d->group_count, false);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_ident_list(sel, "devices", &d->devices[0][0], sizeof(d->devices[0]),
+                                      IOTL_DEPLOY_MAX_SELECT, &d->device_count, false);
+    }
+    const char *names[2] = {"installed_min", "installed_max"};
+    char *dst[2] = {d->installed_min, d->installed_max};
+    for (int i = 0; i < 2 && ret == IOTL_OK; i++) {
+        ret = iotl_json_get_str(sel, names[i], dst[i], IOTL_MANIFEST_VERSION_MAX + 1, false);
+        if (ret == IOTL_ERR_RANGE) {
+            ret = IOTL_ERR_VERSION_FORMAT;
+        }
+        if (ret == IOTL_OK && dst[i][0] != '\0') {
+            struct iotl_semver sv;
+            ret = iotl_semver_parse(dst[i], &sv);
+        }
+    }
+    if (ret == IOTL_OK && d->installed_min[0] != '\0' && d->installed_max[0] != '\0') {
+        struct iotl_semver lo;
+        struct iotl_semver hi;
+        (void)iotl_semver_parse(d->installed_min, &lo);
+        (void)iotl_semver_parse(d->installed_max, &hi);
+        if (iotl_semver_cmp(&lo, &hi) > 0) {
+            ret = IOTL_ERR_RANGE;
+        }
+    }
+    return ret;
+}
+
+static int parse_deployment(struct iotl_deployment *d, const iotl_json_node_t *root)
+{
+    int ret = iotl_doc_expect_str(root, "type", "iotlife-deployment");
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_expect_schema(root, IOTL_DEPLOY_SCHEMA);
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    d->schema = IOTL_DEPLOY_SCHEMA;
+    const iotl_json_node_t *id = iotl_json_member(root, "id");
+    ret = id == NULL ? IOTL_ERR_SCHEMA : get_id(id, d->id, sizeof(d->id));
+    if (ret == IOTL_OK) {
+        ret = iotl_json_get_u32(root, "sequence", &d->sequence, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_time(root, "issued_at", &d->issued_at, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_time(root, "expires", &d->expires, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_sha256(root, "manifest_sha256", d->manifest_sha256, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = parse_select(iotl_json_member(root, "select"), d);
+    }
+    if (ret == IOTL_OK) {
+        ret = parse_rollout(root, &d->rollout_bp);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_time(root, "not_before", &d->not_before, false);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_time(root, "not_after", &d->not_after, false);
+    }
+    if (ret == IOTL_OK) {
+        ret = parse_hours(root, d);
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    const iotl_json_node_t *urg = iotl_json_member(root, "urgency");
+    if (urg == NULL || iotl_doc_expect_str(root, "urgency", "normal") == IOTL_OK) {
+        d->urgency = IOTL_URGENCY_NORMAL;
+    } else if (iotl_doc_expect_str(root, "urgency", "critical") == IOTL_OK) {
+        d->urgency = IOTL_URGENCY_CRITICAL;
+    } else {
+        return IOTL_ERR_SCHEMA;
+    }
+    if (d->expires <= d->issued_at || (d->not_after != 0 && d->not_after <= d->not_before)) {
+        return IOTL_ERR_RANGE;
+    }
+    return IOTL_OK;
+}
+
+int iotl_deployment_parse(struct iotl_deployment *d, const void *json, size_t len)
+{
+    IOTL_ASSERT(d != NULL);
+    iotl_json_doc_t doc;
+    memset(d, 0, sizeof(*d));
+    int ret = iotl_json_parse(&doc, (const char *)json, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    ret = parse_deployment(d, iotl_json_root(&doc));
+    iotl_json_free(&doc);
+    if (ret != IOTL_OK) {
+        memset(d, 0, sizeof(*d));
+    }
+    return ret;
+}
+
+int iotl_deployment_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
+                           size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_deployment *d,
+                           const struct iotl_key **signer)
+{
+    IOTL_ASSERT(work != NULL && d != NULL);
+    size_t n = 0;
+    memset(d, 0, sizeof(*d));
+    int ret = iotl_keyring_verify_jws(kr, crypto, IOTL_ROLE_OPERATOR, compact, len, now, work->text,
+                                      sizeof(work->text), &n, signer);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    return iotl_deployment_parse(d, work->text, n);
+}
+
+int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deployment_id, const char *device_id,
+                           uint32_t *bucket)
+{
+    IOTL_ASSERT(crypto != NULL && deployment_id != NULL && device_id != NULL && bucket != NULL);
+    iotl_sha256_state_t st;
+    uint8_t digest[IOTL_SHA256_LEN];
+    static const uint8_t sep = 0x00;
+    int ret = crypto->ops->sha256_start(crypto->ctx, &st);
+    if (ret == IOTL_OK) {
+        ret = crypto->ops->sha256_update(crypto->ctx, &st, deployment_id, strlen(deployment_id));
+    }
+    if (ret == IOTL_OK) {
+        ret = crypto->ops->sha256_update(crypto->ctx, &st, &sep, 1);
+    }
+    if (ret == IOTL_OK) {
+        ret = crypto->ops->sha256_update(crypto->ctx, &st, device_id, strlen(device_id));
+    }
+    if (ret == IOTL_OK) {
+        ret = crypto->ops->sha256_finish(crypto->ctx, &st, digest);
+    } else {
+        (void)crypto->ops->sha256_finish(crypto->ctx, &st, digest);
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    uint32_t v = ((uint32_t)digest[0] << 24) | ((uint32_t)digest[1] << 16) | ((uint32_t)digest[2] << 8) |
+                 digest[3];
+    *bucket = v % IOTL_DEPLOY_BUCKETS;
+    return IOTL_OK;
+}
+
+static bool in_list(const char *rows, size_t stride, size_t count, const char *s)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(rows + i * stride, s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int iotl_deployment_targets(const struct iotl_deployment *d, const struct iotl_device_info *dev)
+{
+    IOTL_ASSERT(d != NULL && dev != NULL && dev->id != NULL && dev->hardware != NULL);
+    if (d->hardware_count > 0 && !in_list(&d->hardware[0][0], sizeof(d->hardware[0]), d->hardware_count,
+                                          dev->hardware)) {
+        return IOTL_ERR_NOT_TARGETED;
+    }
+    if (d->device_count > 0 &&
+        !in_list(&d->devices[0][0], sizeof(d->devices[0]), d->device_count, dev->id)) {
+        return IOTL_ERR_NOT_TARGETED;
+    }
+    if (d->group_count > 0) {
+        bool any = false;
+        for (size_t i = 0; i < dev->group_count && !any; i++) {
+            any = dev->groups[i] != NULL &&
+                  in_list(&d->groups[0][0], sizeof(d->groups[0]), d->group_count, dev->groups[i]);
+        }
+        if (!any) {
+            return IOTL_ERR_NOT_TARGETED;
+        }
+    }
+    if (d->installed_min[0] != '\0' || d->installed_max[0] != '\0') {
+        struct iotl_semver cur;
+        struct iotl_semver bound;
+        if (dev->installed_version == NULL || iotl_semver_parse(dev->installed_version, &cur) != IOTL_OK) {
+            return IOTL_ERR_VERSION_FORMAT;
+        }
+        if (d->installed_min[0] != '\0') {
+            (void)iotl_semver_parse(d->installed_min, &bound);
+            if (iotl_semver_cmp(&cur, &bound) < 0) {
+                return IOTL_ERR_NOT_TARGETED;
+            }
+        }
+        if (d->installed_max[0] != '\0') {
+            (void)iotl_semver_parse(d->installed_max, &bound);
+            if (iotl_semver_cmp(&cur, &bound) > 0) {
+                return IOTL_ERR_NOT_TARGETED;
+            }
+        }
+    }
+    return IOTL_OK;
+}
+
+int iotl_deployment_in_cohort(const struct iotl_crypto *crypto, const struct iotl_deployment *d,
+                              const char *device_id)
+{
+    if (d->rollout_bp >= IOTL_DEPLOY_BUCKETS) {
+        return IOTL_OK;
+    }
+    uint32_t bucket = 0;
+    int ret = iotl_deployment_bucket(crypto, d->id, device_id, &bucket);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    return bucket < d->rollout_bp ? IOTL_OK : IOTL_ERR_NOT_IN_COHORT;
+}
+
+int iotl_deployment_in_window(const struct iotl_deployment *d, int64_t now)
+{
+    if (d->not_before != 0 && now < d->not_before) {
+        return IOTL_ERR_OUTSIDE_WINDOW;
+    }
+    if (d->not_after != 0 && now >= d->not_after) {
+        return IOTL_ERR_OUTSIDE_WINDOW;
+    }
+    if (d->urgency == IOTL_URGENCY_CRITICAL || d->hours_start == d->hours_end || now < 0) {
+        return IOTL_OK;
+    }
+    unsigned hour = (unsigned)((now % 86400) / 3600);
+    bool inside;
+    if (d->hours_start < d->hours_end) {
+        inside = hour >= d->hours_start && hour < d->hours_end;
+    } else {
+        inside = hour >= d->hours_start || hour < d->hours_end;
+    }
+    return inside ? IOTL_OK : IOTL_ERR_OUTSIDE_WINDOW;
+}

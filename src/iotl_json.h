@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal JSON layer: the one door to cJSON (src/json.c). The document
+ * parsers (JWS header, key ring, manifest, deployment) walk an opaque tree
+ * with these functions and never see a cJSON type.
+ *
+ * Contract:
+ *  - iotl_json_parse() enforces, before cJSON sees a byte: the size limit
+ *    (IOTL_JSON_MAX_SIZE, IOTL_ERR_TOO_LARGE), the nesting limit
+ *    (IOTL_JSON_MAX_DEPTH, IOTL_ERR_TOO_DEEP; non-recursive scan), strict
+ *    RFC 8259 grammar incl. valid UTF-8 and no \u0000 (IOTL_ERR_MALFORMED),
+ *    numbers of at most 15 significant digits (IOTL_ERR_RANGE), nothing but
+ *    whitespace after the value (IOTL_ERR_TRAILING_DATA). After cJSON built
+ *    the tree it rejects repeated member names (IOTL_ERR_DUPLICATE_KEY) and a
+ *    root that is not an object (IOTL_ERR_SCHEMA).
+ *  - The tree lives on cJSON's heap (its default hooks; the library never
+ *    calls cJSON_InitHooks) until iotl_json_free(), which every public parser
+ *    calls before it returns. Node pointers die with the document.
+ *  - No recursion anywhere; traversals use a stack of IOTL_JSON_MAX_DEPTH. */
+#ifndef IOTL_JSON_H
+#define IOTL_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iotlife/config.h"
+#include "iotlife/error.h"
+
+/* Opaque node (a cJSON inside json.c). */
+typedef struct iotl_json_node iotl_json_node_t;
+
+typedef struct iotl_json_doc {
+    void *root; /* cJSON tree, NULL when empty */
+} iotl_json_doc_t;
+
+enum iotl_json_type {
+    IOTL_JSON_INVALID = 0,
+    IOTL_JSON_NULL,
+    IOTL_JSON_BOOL,
+    IOTL_JSON_NUMBER,
+    IOTL_JSON_STRING,
+    IOTL_JSON_ARRAY,
+    IOTL_JSON_OBJECT
+};
+
+/* Largest integer magnitude the integer getters accept (exactness bound). */
+#define IOTL_JSON_INT_MAX 999999999999999LL
+
+/* Pre-scan only (no allocation): size, depth, grammar, trailing data. */
+int iotl_json_check(const char *text, size_t len);
+
+/* Check, build the tree, reject duplicate names; doc is empty on failure.
+ * IOTL_ERR_NO_MEM when cJSON's allocator failed on a valid document. */
+int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len);
+void iotl_json_free(iotl_json_doc_t *doc);
+
+const iotl_json_node_t *iotl_json_root(const iotl_json_doc_t *doc);
+enum iotl_json_type iotl_json_type(const iotl_json_node_t *n);
+
+/* Object member by exact name, NULL when absent or obj is not an object. */
+const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char *name);
+/* First element/member of an array/object (NULL when empty or a scalar), and the next one. */
+const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n);
+const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n);
+/* Member name of an object member, NULL for array elements. */
+const char *iotl_json_name(const iotl_json_node_t *n);
+/* Number of elements/members; 0 for scalars. */
+size_t iotl_json_count(const iotl_json_node_t *n);
+
+/* Value accessors: IOTL_ERR_SCHEMA for the wrong type, IOTL_ERR_RANGE when
+ * the value does not fit (string longer than cap-1 bytes, non-integral or
+ * out-of-range number). Strings are valid UTF-8 without NUL bytes. */
+int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len);
+int iotl_json_str_copy(const iotl_json_node_t *n, char *buf, size_t cap);
+int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out);
+int iotl_json_i64(const iotl_json_node_t *n, int64_t *out);
+int iotl_json_number(const iotl_json_node_t *n, double *out);
+int iotl_json_bool(const iotl_json_node_t *n, bool *out);
+
+/* Member getters: a missing member is IOTL_ERR_SCHEMA when required, else
+ * returns 0 and leaves *out unchanged. */
+int iotl_json_get_str(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap, bool required);
+int iotl_json_get_u32(const iotl_json_node_t *obj, const char *name, uint32_t *out, bool required);
+int iotl_json_get_i64(const iotl_json_node_t *obj, const char *name, int64_t *out, bool required);
+int iotl_json_get_bool(const iotl_json_node_t *obj, const char *name, bool *out, bool required);
+
+#endif

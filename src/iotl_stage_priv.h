@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internal: state transitions shared by the staging module and the boot
+ * selector, so both record a rollback the same way. */
+#ifndef IOTL_STAGE_PRIV_H
+#define IOTL_STAGE_PRIV_H
+
+#include "iotlife/journal.h"
+
+/* Start a new outcome for the update described by st->desc. */
+void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8_t reason, int32_t code);
+
+/* Abandon the trial in st: the confirmed slot boots next, the release is
+ * remembered as rolled back, the outcome says why. Caller commits. */
+void iotl_journal_rollback(struct iotl_journal_state *st, uint8_t reason, int32_t code);
+
+/* Forget the update in flight (descriptor and progress). */
+void iotl_journal_clear_update(struct iotl_journal_state *st);
+
+#endif

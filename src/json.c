@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The only file that includes cJSON. A strict, non-recursive pre-scan bounds
+ * what cJSON is given (size, depth, grammar, number length); cJSON builds the
+ * tree on its default heap; the callers walk it through iotl_json.h and free
+ * it before they return. cJSON_InitHooks is never called: its hooks are
+ * process-global and belong to the application. */
+#include "iotl_json.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "iotl_priv.h"
+
+/* cJSON copies a number into a 64-byte buffer; the scan keeps numbers far
+ * shorter so cJSON never truncates one. */
+#define JSON_NUM_MAX_CHARS 40
+#define JSON_NUM_MAX_SIGDIGITS 15
+
+static bool is_ws(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int hex_val(uint8_t c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* Reads \uXXXX at p (p points at 'u'); -1 when malformed. */
+static long read_u4(const uint8_t *p, size_t avail)
+{
+    if (avail < 5) {
+        return -1;
+    }
+    long v = 0;
+    for (int i = 1; i <= 4; i++) {
+        int h = hex_val(p[i]);
+        if (h < 0) {
+            return -1;
+        }
+        v = (v << 4) | h;
+    }
+    return v;
+}
+
+/* Length of a valid UTF-8 sequence starting at p (lead byte >= 0x80), 0 if invalid. */
+static size_t utf8_seq(const uint8_t *p, size_t avail)
+{
+    uint8_t c = p[0];
+    size_t n;
+    uint32_t min;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2, min = 0x80, cp = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3, min = 0x800, cp = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4, min = 0x10000, cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (avail < n) {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return n;
+}
+
+/* Scans a string starting at the opening quote; returns the index after the
+ * closing quote, or 0 when malformed (0 can never be a valid end). */
+static size_t scan_string(const uint8_t *s, size_t len, size_t i)
+{
+    i++; /* opening quote */
+    while (i < len) {
+        uint8_t c = s[i];
+        if (c == '"') {
+            return i + 1;
+        }
+        if (c < 0x20) {
+            return 0;
+        }
+        if (c == '\\') {
+            if (i + 1 >= len) {
+                return 0;
+            }
+            uint8_t e = s[i + 1];
+            if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
+                e == 't') {
+                i += 2;
+                continue;
+            }
+            if (e != 'u') {
+                return 0;
+            }
+            long u = read_u4(s + i + 1, len - i - 1);
+            if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff)) {
+                return 0; /* \u0000 (would truncate the C string), lone low surrogate */
+            }
+            i += 6;
+            if (u >= 0xd800 && u <= 0xdbff) {
+                if (i + 1 >= len || s[i] != '\\' || s[i + 1] != 'u') {
+                    return 0;
+                }
+                long lo = read_u4(s + i + 1, len - i - 1);
+                if (lo < 0xdc00 || lo > 0xdfff) {
+                    return 0;
+                }
+                i += 6;
+            }
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t n = utf8_seq(s + i, len - i);
+            if (n == 0) {
+                return 0;
+            }
+            i += n;
+            continue;
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* Scans an RFC 8259 number; returns the index after it, 0 when malformed,
+ * and sets *too_long when it has more digits than the parsers accept. */
+static size_t scan_number(const uint8_t *s, size_t len, size_t i, bool *too_long)
+{
+    size_t start = i;
+    unsigned sig = 0;
+    bool seen_nonzero = false;
+    if (s[i] == '-') {
+        i++;
+    }
+    if (i >= len) {
+        return 0;
+    }
+    if (s[i] == '0') {
+        i++;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            seen_nonzero = true;
+            sig++;
+            i++;
+        }
+    } else {
+        return 0;
+    }
+    if (i < len && s[i] == '.') {
+        i++;
+        if (i >= len || s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            if (s[i] != '0') {
+                seen_nonzero = true;
+            }
+            if (seen_nonzero) {
+                sig++;
+            }
+            i++;
+        }
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-')) {
+            i++;
+        }
+        if (i >= len || s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            i++;
+        }
+    }
+    if (sig > JSON_NUM_MAX_SIGDIGITS || i - start > JSON_NUM_MAX_CHARS) {
+        *too_long = true;
+    }
+    return i;
+}
+
+enum scan_state {
+    ST_VALUE,       /* a value must come */
+    ST_VALUE_OR_END, /* just after '[': a value or ']' */
+    ST_KEY,         /* after ',' in an object: a member name */
+    ST_KEY_OR_END,  /* just after '{': a member name or '}' */
+    ST_COLON,       /* after a member name */
+    ST_AFTER        /* after a value: ',' or a closing bracket, or the end */
+};
+
+int iotl_json_check(const char *text, size_t len)
+{
+    if (text == NULL || len == 0) {
+        return IOTL_ERR_MALFORMED;
+    }
+    if (len > IOTL_JSON_MAX_SIZE) {
+        return IOTL_ERR_TOO_LARGE;
+    }
+    const uint8_t *s = (const uint8_t *)text;
+    uint64_t is_obj = 0; /* bit d: container at depth d+1 is an object */
+    unsigned depth = 0;
+    bool range = false;
+    enum scan_state st = ST_VALUE;
+    size_t i = 0;
+    for (;;) {
+        while (i < len && is_ws(s[i])) {
+            i++;
+        }
+        if (i >= len) {
+            break;
+        }
+        uint8_t c = s[i];
+        switch (st) {
+        case ST_KEY_OR_END:
+            if (c == '}') {
+                goto close;
+            }
+            /* fall through */
+        case ST_KEY:
+            if (c != '"') {
+                return IOTL_ERR_MALFORMED;
+            }
+            i = scan_string(s, len, i);
+            if (i == 0) {
+                return IOTL_ERR_MALFORMED;
+            }
+            st = ST_COLON;
+            continue;
+        case ST_COLON:
+            if (c != ':') {
+                return IOTL_ERR_MALFORMED;
+            }
+            i++;
+            st = ST_VALUE;
+            continue;
+        case ST_VALUE_OR_END:
+            if (c == ']') {
+                goto close;
+            }
+            /* fall through */
+        case ST_VALUE:
+            if (c == '{' || c == '[') {
+                if (depth >= IOTL_JSON_MAX_DEPTH) {
+                    return IOTL_ERR_TOO_DEEP;
+                }
+                if (c == '{') {
+                    is_obj |= (uint64_t)1 << depth;
+                } else {
+                    is_obj &= ~((uint64_t)1 << depth);
+                }
+                depth++;
+                i++;
+                st = (c == '{') ? ST_KEY_OR_END : ST_VALUE_OR_END;
+                continue;
+            }
+            if (c == '"') {
+                i = scan_string(s, len, i);
+                if (i == 0) {
+                    return IOTL_ERR_MALFORMED;
+                }
+            } else if (c == '-' || (c >= '0' && c <= '9')) {
+                i = scan_number(s, len, i, &range);
+                if (i == 0) {
+                    return IOTL_ERR_MALFORMED;
+                }
+            } else if (c == 't' && len - i >= 4 && memcmp(s + i, "true", 4) == 0) {
+                i += 4;
+            } else if (c == 'f' && len - i >= 5 && memcmp(s + i, "false", 5) == 0) {
+                i += 5;
+            } else if (c == 'n' && len - i >= 4 && memcmp(s + i, "null", 4) == 0) {
+                i += 4;
+            } else {
+                return IOTL_ERR_MALFORMED;
+            }
+            st = ST_AFTER;
+            if (depth == 0) {
+                goto top_done;
+            }
+            continue;
+        case ST_AFTER:
+            if (c == ',') {
+                i++;
+                st = (is_obj >> (depth - 1)) & 1u ? ST_KEY : ST_VALUE;
+                continue;
+            }
+            if (c == '}' || c == ']') {
+                goto close;
+            }
+            return IOTL_ERR_MALFORMED;
+        default:
+            return IOTL_ERR_MALFORMED;
+        }
+    close:
+        /* c is '}' or ']' and must match the innermost container. */
+        if (depth == 0 || ((((is_obj >> (depth - 1)) & 1u) != 0) != (c == '}'))) {
+            return IOTL_ERR_MALFORMED;
+        }
+        depth--;
+        i++;
+        st = ST_AFTER;
+        if (depth == 0) {
+            goto top_done;
+        }
+    }
+    /* Input ended inside the document (or was only whitespace). */
+    return IOTL_ERR_MALFORMED;
+
+top_done:
+    while (i < len && is_ws(s[i])) {
+        i++;
+    }
+    if (i != len) {
+        return IOTL_ERR_TRAILING_DATA;
+    }
+    return range ? IOTL_ERR_RANGE : IOTL_OK;
+}
+
+/* True when two members of one object share a name. O(n^2) over at most
+ * IOTL_JSON_MAX_SIZE / 4 members: bounded, and no allocation. */
+static bool has_duplicate(const cJSON *obj)
+{
+    for (const cJSON *a = obj->child; a != NULL; a = a->next) {
+        for (const cJSON *b = a->next; b != NULL; b = b->next) {
+            if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Walks the whole tree without recursion (a parent stack bounded by the
+ * depth the scan already enforced) and rejects duplicate member names. */
+static int check_tree(const cJSON *root)
+{
+    const cJSON *parents[IOTL_JSON_MAX_DEPTH + 1];
+    size_t depth = 0;
+    const cJSON *n = root;
+    for (;;) {
+        if (cJSON_IsObject(n) && has_duplicate(n)) {
+            return IOTL_ERR_DUPLICATE_KEY;
+        }
+        if ((cJSON_IsObject(n) || cJSON_IsArray(n)) && n->child != NULL) {
+            if (depth >= IOTL_ARRAY_LEN(parents)) {
+                return IOTL_ERR_TOO_DEEP;
+            }
+            parents[depth++] = n;
+            n = n->child;
+            continue;
+        }
+        while (n->next == NULL) {
+            if (depth == 0) {
+                return IOTL_OK;
+            }
+            n = parents[--depth];
+        }
+        if (depth == 0) {
+            return IOTL_OK; /* the root has no siblings to visit */
+        }
+        n = n->next;
+    }
+}
+
+int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len)
+{
+    IOTL_ASSERT(doc != NULL);
+    doc->root = NULL;
+    int ret = iotl_json_check(text, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    if (root == NULL) {
+        /* The scan accepted the grammar, so only the allocator can fail here. */
+        return IOTL_ERR_NO_MEM;
+    }
+    ret = check_tree(root);
+    if (ret == IOTL_OK && !cJSON_IsObject(root)) {
+        ret = IOTL_ERR_SCHEMA;
+    }
+    if (ret != IOTL_OK) {
+        cJSON_Delete(root);
+        return ret;
+    }
+    doc->root = root;
+    return IOTL_OK;
+}
+
+void iotl_json_free(iotl_json_doc_t *doc)
+{
+    if (doc != NULL && doc->root != NULL) {
+        cJSON_Delete((cJSON *)doc->root);
+        doc->root = NULL;
+    }
+}
+
+static const cJSON *cj(const iotl_json_node_t *n)
+{
+    return (const cJSON *)(const void *)n;
+}
+
+static const iotl_json_node_t *node(const cJSON *c)
+{
+    return (const iotl_json_node_t *)(const void *)c;
+}
+
+const iotl_json_node_t *iotl_json_root(const iotl_json_doc_t *doc)
+{
+    return doc != NULL ? node((const cJSON *)doc->root) : NULL;
+}
+
+enum iotl_json_type iotl_json_type(const iotl_json_node_t *n)
+{
+    const cJSON *c = cj(n);
+    if (c == NULL) {
+        return IOTL_JSON_INVALID;
+    }
+    if (cJSON_IsObject(c)) {
+        return IOTL_JSON_OBJECT;
+    }
+    if (cJSON_IsArray(c)) {
+        return IOTL_JSON_ARRAY;
+    }
+    if (cJSON_IsString(c)) {
+        return IOTL_JSON_STRING;
+    }
+    if (cJSON_IsNumber(c)) {
+        return IOTL_JSON_NUMBER;
+    }
+    if (cJSON_IsBool(c)) {
+        return IOTL_JSON_BOOL;
+    }
+    if (cJSON_IsNull(c)) {
+        return IOTL_JSON_NULL;
+    }
+    return IOTL_JSON_INVALID;
+}
+
+const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char *name)
+{
+    const cJSON *o = cj(obj);
+    if (o == NULL || !cJSON_IsObject(o)) {
+        return NULL;
+    }
+    /* Exact, case-sensitive match (cJSON_GetObjectItem is case-insensitive). */
+    for (const cJSON *c = o->child; c != NULL; c = c->next) {
+        if (c->string != NULL && strcmp(c->string, name) == 0) {
+            return node(c);
+        }
+    }
+    return NULL;
+}
+
+const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n)
+{
+    const cJSON *c = cj(n);
+    if (c == NULL || !(cJSON_IsObject(c) || cJSON_IsArray(c))) {
+        return NULL;
+    }
+    return node(c->child);
+}
+
+const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n)
+{
+    return n != NULL ? node(cj(n)->next) : NULL;
+}
+
+const char *iotl_json_name(const iotl_json_node_t *n)
+{
+    return n != NULL ? cj(n)->string : NULL;
+}
+
+size_t iotl_json_count(const iotl_json_node_t *n)
+{
+    size_t k = 0;
+    for (const iotl_json_node_t *c = iotl_json_first(n); c != NULL; c = iotl_json_next(c)) {
+        k++;
+    }
+    return k;
+}
+
+int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len)
+{
+    const cJSON *c = cj(n);
+    if (c == NULL || !cJSON_IsString(c) || c->valuestring == NULL) {
+        return IOTL_ERR_SCHEMA;
+    }
+    *s = c->valuestring;
+    *len = strlen(c->valuestring);
+    return IOTL_OK;
+}
+
+int iotl_json_str_copy(const iotl_json_node_t *n, char *buf, size_t cap)
+{
+    const char *s;
+    size_t len;
+    int ret = iotl_json_str_ref(n, &s, &len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (len + 1 > cap) {
+        return IOTL_ERR_RANGE;
+    }
+    memcpy(buf, s, len + 1);
+    return IOTL_OK;
+}
+
+int iotl_json_number(const iotl_json_node_t *n, double *out)
+{
+    const cJSON *c = cj(n);
+    if (c == NULL || !cJSON_IsNumber(c)) {
+        return IOTL_ERR_SCHEMA;
+    }
+    double v = c->valuedouble;
+    if (!(v == v) || v > 1e300 || v < -1e300) {
+        return IOTL_ERR_RANGE; /* NaN or infinite */
+    }
+    *out = v;
+    return IOTL_OK;
+}
+
+int iotl_json_i64(const iotl_json_node_t *n, int64_t *out)
+{
+    double v;
+    int ret = iotl_json_number(n, &v);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (!(v >= -(double)IOTL_JSON_INT_MAX && v <= (double)IOTL_JSON_INT_MAX)) {
+        return IOTL_ERR_RANGE;
+    }
+    int64_t i = (int64_t)v;
+    if ((double)i != v) {
+        return IOTL_ERR_RANGE; /* not an integer */
+    }
+    *out = i;
+    return IOTL_OK;
+}
+
+int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out)
+{
+    int64_t v;
+    int ret = iotl_json_i64(n, &v);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (v < 0 || v > (int64_t)UINT32_MAX) {
+        return IOTL_ERR_RANGE;
+    }
+    *out = (uint32_t)v;
+    return IOTL_OK;
+}
+
+int iotl_json_bool(const iotl_json_node_t *n, bool *out)
+{
+    const cJSON *c = cj(n);
+    if (c == NULL || !cJSON_IsBool(c)) {
+        return IOTL_ERR_SCHEMA;
+    }
+    *out = cJSON_IsTrue(c) ? true : false;
+    return IOTL_OK;
+}
+
+int iotl_json_get_str(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap, bool required)
+{
+    const iotl_json_node_t *m = iotl_json_member(obj, name);
+    if (m == NULL) {
+        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
+    }
+    return iotl_json_str_copy(m, buf, cap);
+}
+
+int iotl_json_get_u32(const iotl_json_node_t *obj, const char *name, uint32_t *out, bool required)
+{
+    const iotl_json_node_t *m = iotl_json_member(obj, name);
+    if (m == NULL) {
+        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
+    }
+    return iotl_json_u32(m, out);
+}
+
+int iotl_json_get_i64(const iotl_json_node_t *obj, const char *name, int64_t *out, bool required)
+{
+    const iotl_json_node_t *m = iotl_json_member(obj, name);
+    if (m == NULL) {
+        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
+    }
+    return iotl_json_i64(m, out);
+}
+
+int iotl_json_get_bool(const iotl_json_node_t *obj, const char *name, bool *out, bool required)
+{
+    const iotl_json_node_t *m = iotl_json_member(obj, name);
+    if (m == NULL) {
+        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
+    }
+    return iotl_json_bool(m, out);
+}

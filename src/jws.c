@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* JWS compact ES256 verification, fail-closed. The header is parsed before
+ * the signature is checked (it names the key); the payload is decoded only
+ * after the signature verified. */
+#include "iotlife/jws.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "iotl_json.h"
+#include "iotl_priv.h"
+#include "iotlife/base64url.h"
+
+IOTL_STATIC_ASSERT(IOTL_B64URL_ENC_LEN(IOTL_SHA256_LEN) == IOTL_JWS_KID_LEN, kid_len);
+
+/* Checks the decoded protected header against the profile in jws.h. */
+static int check_header(struct iotl_jws *jws, const char *text, size_t len)
+{
+    iotl_json_doc_t doc;
+    int ret = iotl_json_parse(&doc, text, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    const iotl_json_node_t *root = iotl_json_root(&doc);
+    const char *s;
+    size_t n;
+    const iotl_json_node_t *alg = iotl_json_member(root, "alg");
+    if (alg == NULL || iotl_json_str_ref(alg, &s, &n) != IOTL_OK || n != 5 || memcmp(s, "ES256", 5) != 0) {
+        ret = IOTL_ERR_ALG;
+        goto exit;
+    }
+    if (iotl_json_member(root, "crit") != NULL) {
+        ret = IOTL_ERR_CRIT;
+        goto exit;
+    }
+    const iotl_json_node_t *b64 = iotl_json_member(root, "b64");
+    bool b64_val = false;
+    if (b64 != NULL && (iotl_json_bool(b64, &b64_val) != IOTL_OK || !b64_val)) {
+        ret = IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
+        goto exit;
+    }
+    const iotl_json_node_t *kid = iotl_json_member(root, "kid");
+    if (kid == NULL || iotl_json_str_ref(kid, &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
+        ret = IOTL_ERR_KID_MISMATCH;
+        goto exit;
+    }
+    memcpy(jws->kid, s, n);
+    jws->kid[n] = '\0';
+    ret = IOTL_OK;
+exit:
+    iotl_json_free(&doc);
+    return ret;
+}
+
+int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t header_len,
+                         const char *payload_b64, size_t payload_len, const char *sig_b64,
+                         size_t sig_len)
+{
+    IOTL_ASSERT(jws != NULL);
+    memset(jws, 0, sizeof(*jws));
+    if (header_b64 == NULL || header_len == 0) {
+        return IOTL_ERR_JWS_FORMAT;
+    }
+    if (header_len > IOTL_B64URL_ENC_LEN(IOTL_JWS_HEADER_MAX)) {
+        return IOTL_ERR_TOO_LARGE;
+    }
+    uint8_t hdr[IOTL_JWS_HEADER_MAX];
+    size_t hdr_len;
+    int ret = iotl_b64url_decode(header_b64, header_len, hdr, sizeof(hdr), &hdr_len);
+    if (ret != IOTL_OK) {
+        return ret == IOTL_ERR_NO_MEM ? IOTL_ERR_TOO_LARGE : ret;
+    }
+    /* Syntax of payload and signature first: cheap and header-independent. */
+    for (size_t i = 0; i < payload_len; i++) {
+        uint8_t c = (uint8_t)payload_b64[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_')) {
+            return IOTL_ERR_BASE64;
+        }
+    }
+    size_t sig_out;
+    uint8_t sig[IOTL_B64URL_DEC_MAX(IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN))];
+    if (sig_len > IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN) + 8u) {
+        return IOTL_ERR_SIGNATURE; /* e.g. a DER signature, or garbage */
+    }
+    ret = iotl_b64url_decode(sig_b64, sig_len, sig, sizeof(sig), &sig_out);
+    if (ret != IOTL_OK) {
+        return ret == IOTL_ERR_NO_MEM ? IOTL_ERR_SIGNATURE : ret;
+    }
+    if (sig_out != IOTL_P256_SIG_LEN) {
+        return IOTL_ERR_SIGNATURE;
+    }
+    ret = check_header(jws, (const char *)hdr, hdr_len);
+    if (ret != IOTL_OK) {
+        memset(jws, 0, sizeof(*jws));
+        return ret;
+    }
+    memcpy(jws->sig, sig, sizeof(jws->sig));
+    jws->header_b64 = header_b64;
+    jws->header_b64_len = header_len;
+    jws->payload_b64 = payload_b64;
+    jws->payload_b64_len = payload_len;
+    return IOTL_OK;
+}
+
+int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len)
+{
+    IOTL_ASSERT(jws != NULL);
+    memset(jws, 0, sizeof(*jws));
+    if (compact == NULL) {
+        return IOTL_ERR_JWS_FORMAT;
+    }
+    const char *dot1 = memchr(compact, '.', len);
+    if (dot1 == NULL) {
+        return IOTL_ERR_JWS_FORMAT;
+    }
+    size_t rest = len - (size_t)(dot1 - compact) - 1;
+    const char *dot2 = memchr(dot1 + 1, '.', rest);
+    if (dot2 == NULL) {
+        return IOTL_ERR_JWS_FORMAT;
+    }
+    size_t sig_len = len - (size_t)(dot2 - compact) - 1;
+    if (memchr(dot2 + 1, '.', sig_len) != NULL || sig_len == 0) {
+        return IOTL_ERR_JWS_FORMAT;
+    }
+    return iotl_jws_parse_parts(jws, compact, (size_t)(dot1 - compact), dot1 + 1,
+                                (size_t)(dot2 - dot1 - 1), dot2 + 1, sig_len);
+}
+
+static int signing_input_hash(const struct iotl_jws *jws, const struct iotl_crypto *c,
+                              uint8_t digest[IOTL_SHA256_LEN])
+{
+    iotl_sha256_state_t st;
+    int ret = c->ops->sha256_start(c->ctx, &st);
+    if (ret == IOTL_OK) {
+        ret = c->ops->sha256_update(c->ctx, &st, jws->header_b64, jws->header_b64_len);
+    }
+    if (ret == IOTL_OK) {
+        ret = c->ops->sha256_update(c->ctx, &st, ".", 1);
+    }
+    if (ret == IOTL_OK) {
+        ret = c->ops->sha256_update(c->ctx, &st, jws->payload_b64, jws->payload_b64_len);
+    }
+    if (ret == IOTL_OK) {
+        ret = c->ops->sha256_finish(c->ctx, &st, digest);
+    } else {
+        uint8_t scratch[IOTL_SHA256_LEN];
+        (void)c->ops->sha256_finish(c->ctx, &st, scratch);
+    }
+    iotl_zeroize(&st, sizeof(st));
+    return ret;
+}
+
+int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto,
+                    const uint8_t pubkey[IOTL_P256_PUBKEY_LEN], uint8_t *payload, size_t cap,
+                    size_t *payload_len)
+{
+    IOTL_ASSERT(jws != NULL && crypto != NULL && crypto->ops != NULL && pubkey != NULL);
+    IOTL_ASSERT(payload_len != NULL && (payload != NULL || cap == 0));
+    int ret = IOTL_ERR_INTEGRITY; /* fail closed: only the success path below sets 0 */
+    volatile int vret = IOTL_ERR_INTEGRITY;
+    char kid[IOTL_JWS_KID_LEN + 1];
+    uint8_t digest[IOTL_SHA256_LEN];
+    *payload_len = 0;
+
+    if (jws->header_b64 == NULL) {
+        ret = IOTL_ERR_JWS_FORMAT;
+        goto exit;
+    }
+    ret = iotl_jwk_kid(crypto, pubkey, kid);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    if (iotl_memcmp_ct(kid, jws->kid, IOTL_JWS_KID_LEN) != 0) {
+        ret = IOTL_ERR_KID_MISMATCH;
+        goto exit;
+    }
+    if (jws->payload_b64_len > IOTL_B64URL_ENC_LEN(cap)) {
+        ret = IOTL_ERR_TOO_LARGE; /* bounded before any further work */
+        goto exit;
+    }
+    ret = signing_input_hash(jws, crypto, digest);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    ret = IOTL_ERR_INTEGRITY;
+    vret = crypto->ops->p256_verify(crypto->ctx, pubkey, digest, jws->sig);
+    if (vret != IOTL_OK) {
+        ret = (vret == IOTL_ERR_KEY_FORMAT) ? IOTL_ERR_KEY_FORMAT : IOTL_ERR_SIGNATURE;
+        goto exit;
+    }
+    /* Second, independent check of the verify result (glitch hardening). */
+    if (vret != IOTL_OK || iotl_memcmp_ct(kid, jws->kid, IOTL_JWS_KID_LEN) != 0) {
+        ret = IOTL_ERR_INTEGRITY;
+        goto exit;
+    }
+    size_t n = 0;
+    ret = iotl_b64url_decode(jws->payload_b64, jws->payload_b64_len, payload, cap, &n);
+    if (ret != IOTL_OK) {
+        ret = (ret == IOTL_ERR_NO_MEM) ? IOTL_ERR_TOO_LARGE : ret;
+        goto exit;
+    }
+    if (vret == IOTL_OK) {
+        *payload_len = n;
+        ret = IOTL_OK;
+    }
+exit:
+    iotl_zeroize(digest, sizeof(digest));
+    return ret;
+}
+
+int iotl_jws_verify_compact(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],
+                            const char *compact, size_t len, uint8_t *payload, size_t cap,
+                            size_t *payload_len)
+{
+    struct iotl_jws jws;
+    IOTL_ASSERT(payload_len != NULL);
+    *payload_len = 0;
+    int ret = iotl_jws_parse(&jws, compact, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    return iotl_jws_verify(&jws, crypto, pubkey, payload, cap, payload_len);
+}
+
+int iotl_jwk_thumbprint(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],
+                        uint8_t thumbprint[IOTL_SHA256_LEN])
+{
+    IOTL_ASSERT(crypto != NULL && pubkey != NULL && thumbprint != NULL);
+    if (pubkey[0] != 0x04) {
+        return IOTL_ERR_KEY_FORMAT;
+    }
+    /* RFC 7638: required members only, sorted, no whitespace. */
+    char json[sizeof("{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"\",\"y\":\"\"}") + 2 * IOTL_JWS_KID_LEN];
+    size_t o = 0;
+    size_t n;
+    static const char p1[] = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"";
+    static const char p2[] = "\",\"y\":\"";
+    static const char p3[] = "\"}";
+    memcpy(json + o, p1, sizeof(p1) - 1);
+    o += sizeof(p1) - 1;
+    (void)iotl_b64url_encode(pubkey + 1, 32, json + o, sizeof(json) - o, &n);
+    o += n;
+    memcpy(json + o, p2, sizeof(p2) - 1);
+    o += sizeof(p2) - 1;
+    (void)iotl_b64url_encode(pubkey + 33, 32, json + o, sizeof(json) - o, &n);
+    o += n;
+    memcpy(json + o, p3, sizeof(p3) - 1);
+    o += sizeof(p3) - 1;
+    IOTL_ASSERT(o < sizeof(json));
+    return iotl_sha256(crypto, json, o, thumbprint);
+}
+
+int iotl_jwk_kid(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],
+                 char kid[IOTL_JWS_KID_LEN + 1])
+{
+    uint8_t tp[IOTL_SHA256_LEN];
+    int ret = iotl_jwk_thumbprint(crypto, pubkey, tp);
+    if (ret != IOTL_OK) {
+        kid[0] = '\0';
+        return ret;
+    }
+    return iotl_b64url_encode(tp, sizeof(tp), kid, IOTL_JWS_KID_LEN + 1, NULL);
+}

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Key ring: anchors, root-signed role keys, threshold rotation, revocation.
+ * Signatures of the current roots are checked before the payload is parsed;
+ * the candidate ring is built in the caller's work area and copied over the
+ * ring in force only on full success. */
+#include "iotlife/keyring.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "iotl_json.h"
+#include "iotl_priv.h"
+#include "iotlife/base64url.h"
+
+static const char *const role_names[] = {"none", "root", "publisher", "operator"};
+
+const char *iotl_key_role_name(enum iotl_key_role role)
+{
+    switch (role) {
+    case IOTL_ROLE_ROOT:
+    case IOTL_ROLE_PUBLISHER:
+    case IOTL_ROLE_OPERATOR:
+        return role_names[role];
+    case IOTL_ROLE_NONE:
+    default:
+        return role_names[0];
+    }
+}
+
+int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
+                      const uint8_t (*anchors)[IOTL_P256_PUBKEY_LEN], size_t count, uint32_t threshold)
+{
+    IOTL_ASSERT(kr != NULL && crypto != NULL && (anchors != NULL || count == 0));
+    memset(kr, 0, sizeof(*kr));
+    if (threshold == 0) {
+        threshold = 1;
+    }
+    if (count == 0 || count > IOTL_KEYRING_MAX_KEYS || threshold > count) {
+        return IOTL_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < count; i++) {
+        struct iotl_key *k = &kr->keys[i];
+        int ret = iotl_jwk_kid(crypto, anchors[i], k->kid);
+        if (ret != IOTL_OK) {
+            memset(kr, 0, sizeof(*kr));
+            return ret;
+        }
+        memcpy(k->pub, anchors[i], IOTL_P256_PUBKEY_LEN);
+        k->role = IOTL_ROLE_ROOT;
+    }
+    kr->key_count = (uint16_t)count;
+    kr->threshold = threshold;
+    return IOTL_OK;
+}
+
+static bool is_revoked(const iotl_keyring_t *kr, const char *kid)
+{
+    for (size_t i = 0; i < kr->revoked_count; i++) {
+        if (strcmp(kr->revoked[i], kid) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int key_index(const iotl_keyring_t *kr, const char *kid)
+{
+    for (size_t i = 0; i < kr->key_count; i++) {
+        if (strcmp(kr->keys[i].kid, kid) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+int iotl_keyring_find(const iotl_keyring_t *kr, const char *kid, enum iotl_key_role role, int64_t now,
+                      const struct iotl_key **key)
+{
+    IOTL_ASSERT(kr != NULL && kid != NULL && key != NULL);
+    *key = NULL;
+    if (is_revoked(kr, kid)) {
+        return IOTL_ERR_REVOKED;
+    }
+    int i = key_index(kr, kid);
+    if (i < 0) {
+        return IOTL_ERR_UNKNOWN_KEY;
+    }
+    const struct iotl_key *k = &kr->keys[i];
+    if (k->role != (uint8_t)role) {
+        return IOTL_ERR_WRONG_ROLE;
+    }
+    if (kr->expires != 0 && now >= kr->expires) {
+        return IOTL_ERR_EXPIRED; /* the ring itself is stale (freeze attack) */
+    }
+    if (k->not_before != 0 && now < k->not_before) {
+        return IOTL_ERR_NOT_YET_VALID;
+    }
+    if (k->not_after != 0 && now >= k->not_after) {
+        return IOTL_ERR_EXPIRED;
+    }
+    *key = k;
+    return IOTL_OK;
+}
+
+int iotl_keyring_verify_jws(const iotl_keyring_t *kr, const struct iotl_crypto *crypto,
+                            enum iotl_key_role role, const char *compact, size_t len, int64_t now,
+                            uint8_t *payload, size_t cap, size_t *payload_len,
+                            const struct iotl_key **signer)
+{
+    IOTL_ASSERT(payload_len != NULL);
+    struct iotl_jws jws;
+    const struct iotl_key *k = NULL;
+    *payload_len = 0;
+    if (signer != NULL) {
+        *signer = NULL;
+    }
+    int ret = iotl_jws_parse(&jws, compact, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    ret = iotl_keyring_find(kr, jws.kid, role, now, &k);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    ret = iotl_jws_verify(&jws, crypto, k->pub, payload, cap, payload_len);
+    if (ret == IOTL_OK && signer != NULL) {
+        *signer = k;
+    }
+    return ret;
+}
+
+/* ---- key ring document ------------------------------------------------- */
+
+static int str_eq(const iotl_json_node_t *obj, const char *name, const char *want)
+{
+    const char *s;
+    size_t n;
+    const iotl_json_node_t *m = iotl_json_member(obj, name);
+    if (m == NULL || iotl_json_str_ref(m, &s, &n) != IOTL_OK) {
+        return 0;
+    }
+    return n == strlen(want) && memcmp(s, want, n) == 0;
+}
+
+static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t out[32])
+{
+    const char *s;
+    size_t n;
+    size_t got;
+    const iotl_json_node_t *m = iotl_json_member(obj, name);
+    if (m == NULL || iotl_json_str_ref(m, &s, &n) != IOTL_OK || n != 43) {
+        return IOTL_ERR_KEY_FORMAT;
+    }
+    if (iotl_b64url_decode(s, n, out, 32, &got) != IOTL_OK || got != 32) {
+        return IOTL_ERR_KEY_FORMAT;
+    }
+    return IOTL_OK;
+}
+
+static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto, struct iotl_key *k)
+{
+    if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
+        return IOTL_ERR_SCHEMA;
+    }
+    if (!str_eq(o, "kty", "EC") || !str_eq(o, "crv", "P-256")) {
+        return IOTL_ERR_KEY_FORMAT;
+    }
+    k->pub[0] = 0x04;
+    int ret = parse_coord(o, "x", k->pub + 1);
+    if (ret == IOTL_OK) {
+        ret = parse_coord(o, "y", k->pub + 33);
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    char kid[IOTL_JWS_KID_LEN + 1];
+    ret = iotl_json_get_str(o, "kid", k->kid, sizeof(k->kid), true);
+    if (ret != IOTL_OK) {
+        return ret == IOTL_ERR_RANGE ? IOTL_ERR_KID_MISMATCH : ret;
+    }
+    ret = iotl_jwk_kid(crypto, k->pub, kid);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (strcmp(kid, k->kid) != 0) {
+        return IOTL_ERR_KID_MISMATCH;
+    }
+    if (str_eq(o, "role", "root")) {
+        k->role = IOTL_ROLE_ROOT;
+    } else if (str_eq(o, "role", "publisher")) {
+        k->role = IOTL_ROLE_PUBLISHER;
+    } else if (str_eq(o, "role", "operator")) {
+        k->role = IOTL_ROLE_OPERATOR;
+    } else {
+        return IOTL_ERR_SCHEMA;
+    }
+    k->not_before = 0;
+    k->not_after = 0;
+    ret = iotl_json_get_i64(o, "not_before", &k->not_before, false);
+    if (ret == IOTL_OK) {
+        ret = iotl_json_get_i64(o, "not_after", &k->not_after, false);
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (k->not_before < 0 || k->not_after < 0 ||
+        (k->not_after != 0 && k->not_after <= k->not_before)) {
+        return IOTL_ERR_RANGE;
+    }
+    return IOTL_OK;
+}
+
+/* Parses a key ring payload into r (which is zeroed first). */
+static int parse_ring(const uint8_t *text, size_t len, const struct iotl_crypto *crypto, iotl_keyring_t *r)
+{
+    iotl_json_doc_t doc;
+    memset(r, 0, sizeof(*r));
+    int ret = iotl_json_parse(&doc, (const char *)text, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    const iotl_json_node_t *root = iotl_json_root(&doc);
+    uint32_t v = 0;
+    ret = IOTL_ERR_SCHEMA;
+    if (!str_eq(root, "type", "iotlife-keyring")) {
+        goto exit;
+    }
+    ret = iotl_json_get_u32(root, "v", &v, true);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    if (v != 1) {
+        ret = IOTL_ERR_SCHEMA;
+        goto exit;
+    }
+    ret = iotl_json_get_u32(root, "version", &r->version, true);
+    if (ret == IOTL_OK) {
+        ret = iotl_json_get_u32(root, "threshold", &r->threshold, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_json_get_i64(root, "issued_at", &r->issued_at, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_json_get_i64(root, "expires", &r->expires, true);
+    }
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    if (r->version == 0 || r->threshold == 0 || r->issued_at < 0 || r->expires <= r->issued_at) {
+        ret = IOTL_ERR_RANGE;
+        goto exit;
+    }
+    const iotl_json_node_t *keys = iotl_json_member(root, "keys");
+    if (iotl_json_type(keys) != IOTL_JSON_ARRAY || iotl_json_count(keys) == 0) {
+        ret = IOTL_ERR_SCHEMA;
+        goto exit;
+    }
+    if (iotl_json_count(keys) > IOTL_KEYRING_MAX_KEYS) {
+        ret = IOTL_ERR_TOO_LARGE;
+        goto exit;
+    }
+    uint32_t roots = 0;
+    for (const iotl_json_node_t *e = iotl_json_first(keys); e != NULL; e = iotl_json_next(e)) {
+        struct iotl_key *k = &r->keys[r->key_count];
+        ret = parse_key(e, crypto, k);
+        if (ret != IOTL_OK) {
+            goto exit;
+        }
+        if (key_index(r, k->kid) >= 0) {
+            ret = IOTL_ERR_SCHEMA; /* one entry, one role per key */
+            goto exit;
+        }
+        roots += (k->role == IOTL_ROLE_ROOT);
+        r->key_count++;
+    }
+    if (roots < r->threshold) {
+        ret = IOTL_ERR_RANGE;
+        goto exit;
+    }
+    const iotl_json_node_t *rev = iotl_json_member(root, "revoked");
+    if (rev != NULL) {
+        if (iotl_json_type(rev) != IOTL_JSON_ARRAY) {
+            ret = IOTL_ERR_SCHEMA;
+            goto exit;
+        }
+        if (iotl_json_count(rev) > IOTL_KEYRING_MAX_REVOKED) {
+            ret = IOTL_ERR_TOO_LARGE;
+            goto exit;
+        }
+        for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
+            char *dst = r->revoked[r->revoked_count];
+            ret = iotl_json_str_copy(e, dst, IOTL_JWS_KID_LEN + 1);
+            if (ret != IOTL_OK || strlen(dst) != IOTL_JWS_KID_LEN) {
+                ret = IOTL_ERR_SCHEMA;
+                goto exit;
+            }
+            if (key_index(r, dst) >= 0 || is_revoked(r, dst)) {
+                ret = IOTL_ERR_SCHEMA; /* listed and revoked at once, or twice */
+                goto exit;
+            }
+            r->revoked_count++;
+        }
+    }
+    ret = IOTL_OK;
+exit:
+    iotl_json_free(&doc);
+    if (ret != IOTL_OK) {
+        memset(r, 0, sizeof(*r));
+    }
+    return ret;
+}
+
+/* Counts distinct roots of `ring` whose signature over the payload verifies.
+ * Verified payload bytes land in text. *bad: a known root's signature failed;
+ * *known: at least one signature named a root of the ring. */
+static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64, size_t payload_len,
+                           const iotl_keyring_t *ring, const struct iotl_crypto *crypto, uint8_t *text,
+                           size_t *text_len, uint32_t *count, bool *bad, bool *known)
+{
+    bool used[IOTL_KEYRING_MAX_KEYS];
+    memset(used, 0, sizeof(used));
+    *count = 0;
+    *bad = false;
+    *known = false;
+    for (const iotl_json_node_t *s = iotl_json_first(sigs); s != NULL; s = iotl_json_next(s)) {
+        const char *h;
+        size_t hl;
+        const char *g;
+        size_t gl;
+        if (iotl_json_str_ref(iotl_json_member(s, "protected"), &h, &hl) != IOTL_OK ||
+            iotl_json_str_ref(iotl_json_member(s, "signature"), &g, &gl) != IOTL_OK) {
+            return IOTL_ERR_SCHEMA;
+        }
+        struct iotl_jws jws;
+        int ret = iotl_jws_parse_parts(&jws, h, hl, payload_b64, payload_len, g, gl);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        if (is_revoked(ring, jws.kid)) {
+            continue;
+        }
+        int i = key_index(ring, jws.kid);
+        if (i < 0 || ring->keys[i].role != IOTL_ROLE_ROOT) {
+            continue;
+        }
+        *known = true;
+        if (used[i]) {
+            continue; /* one key counts once */
+        }
+        size_t n = 0;
+        ret = iotl_jws_verify(&jws, crypto, ring->keys[i].pub, text, IOTL_JSON_MAX_SIZE, &n);
+        if (ret == IOTL_OK) {
+            used[i] = true;
+            (*count)++;
+            *text_len = n;
+        } else if (ret == IOTL_ERR_TOO_LARGE || ret == IOTL_ERR_BASE64) {
+            return ret;
+        } else {
+            *bad = true;
+        }
+    }
+    return IOTL_OK;
+}
+
+static int threshold_result(uint32_t count, uint32_t need, bool bad, bool known)
+{
+    if (count >= need) {
+        return IOTL_OK;
+    }
+    if (bad) {
+        return IOTL_ERR_SIGNATURE;
+    }
+    return known ? IOTL_ERR_THRESHOLD : IOTL_ERR_UNKNOWN_KEY;
+}
+
+int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *doc, size_t len,
+                        const struct iotl_floors *floors, int64_t now, unsigned flags,
+                        iotl_trust_work_t *work, struct iotl_floors *floors_out)
+{
+    IOTL_ASSERT(kr != NULL && crypto != NULL && floors != NULL && work != NULL);
+    int ret = IOTL_ERR_INTEGRITY; /* fail closed */
+    iotl_json_doc_t outer;
+    const char *payload_b64;
+    size_t payload_len;
+    size_t text_len = 0;
+    uint32_t count = 0;
+    bool bad = false;
+    bool known = false;
+    bool reload = (flags & IOTL_KEYRING_RELOAD) != 0;
+
+    ret = iotl_json_parse(&outer, doc, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    const iotl_json_node_t *root = iotl_json_root(&outer);
+    const iotl_json_node_t *sigs = iotl_json_member(root, "signatures");
+    if (iotl_json_str_ref(iotl_json_member(root, "payload"), &payload_b64, &payload_len) != IOTL_OK ||
+        iotl_json_type(sigs) != IOTL_JSON_ARRAY || iotl_json_count(sigs) == 0) {
+        ret = IOTL_ERR_SCHEMA;
+        goto exit;
+    }
+    if (iotl_json_count(sigs) > IOTL_KEYRING_MAX_SIGNATURES) {
+        ret = IOTL_ERR_TOO_LARGE;
+        goto exit;
+    }
+    if (payload_len > IOTL_B64URL_ENC_LEN(IOTL_JSON_MAX_SIZE)) {
+        ret = IOTL_ERR_TOO_LARGE;
+        goto exit;
+    }
+
+    if (!reload) {
+        /* 1. The roots in force must sign before any payload byte is parsed. */
+        ret = count_root_sigs(sigs, payload_b64, payload_len, kr, crypto, work->text, &text_len, &count,
+                              &bad, &known);
+        if (ret == IOTL_OK) {
+            ret = threshold_result(count, kr->threshold, bad, known);
+        }
+        if (ret != IOTL_OK) {
+            goto exit;
+        }
+    } else {
+        /* Re-load of the stored ring: decoded now, verified against its own roots below. */
+        ret = iotl_b64url_decode(payload_b64, payload_len, work->text, sizeof(work->text), &text_len);
+        if (ret != IOTL_OK) {
+            ret = (ret == IOTL_ERR_NO_MEM) ? IOTL_ERR_TOO_LARGE : ret;
+            goto exit;
+        }
+    }
+
+    /* 2. Parse the candidate ring. */
+    ret = parse_ring(work->text, text_len, crypto, &work->ring);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+
+    /* 3. Monotonic version: an older ring, and the keys it had, never return. */
+    if (reload) {
+        if (work->ring.version < floors->keyring_version) {
+            ret = IOTL_ERR_REPLAYED;
+            goto exit;
+        }
+    } else if (work->ring.version <= floors->keyring_version || work->ring.version <= kr->version) {
+        ret = IOTL_ERR_REPLAYED;
+        goto exit;
+    }
+    if (!reload && now >= work->ring.expires) {
+        ret = IOTL_ERR_EXPIRED;
+        goto exit;
+    }
+
+    /* 4. The new roots must sign too (proves the new keys are held). */
+    ret = count_root_sigs(sigs, payload_b64, payload_len, &work->ring, crypto, work->text, &text_len, &count,
+                          &bad, &known);
+    if (ret == IOTL_OK) {
+        ret = threshold_result(count, work->ring.threshold, bad, known);
+        if (ret == IOTL_ERR_UNKNOWN_KEY) {
+            ret = IOTL_ERR_THRESHOLD;
+        }
+    }
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+
+    /* 5. Accept: only this path returns 0. */
+    if (count >= work->ring.threshold) {
+        if (floors_out != NULL) {
+            *floors_out = *floors;
+            if (work->ring.version > floors_out->keyring_version) {
+                floors_out->keyring_version = work->ring.version;
+            }
+            if (work->ring.issued_at > floors_out->latest_time) {
+                floors_out->latest_time = work->ring.issued_at;
+            }
+        }
+        memcpy(kr, &work->ring, sizeof(*kr));
+        ret = IOTL_OK;
+    } else {
+        ret = IOTL_ERR_INTEGRITY;
+    }
+exit:
+    iotl_json_free(&outer);
+    return ret;
+}

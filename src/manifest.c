@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Manifest schema v1 (docs/manifest.md): strict parse into a plain struct,
+ * and semantic versions. */
+#include "iotlife/manifest.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "iotl_doc.h"
+#include "iotl_json.h"
+#include "iotl_priv.h"
+
+/* ---- semantic versions ------------------------------------------------- */
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_ident_char(char c)
+{
+    return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
+}
+
+/* Numeric core part: no leading zero, fits uint32. Advances *p. */
+static int parse_num(const char **p, uint32_t *out)
+{
+    const char *s = *p;
+    if (!is_digit(*s) || (s[0] == '0' && is_digit(s[1]))) {
+        return IOTL_ERR_VERSION_FORMAT;
+    }
+    uint64_t v = 0;
+    while (is_digit(*s)) {
+        v = v * 10u + (uint64_t)(*s - '0');
+        if (v > UINT32_MAX) {
+            return IOTL_ERR_VERSION_FORMAT;
+        }
+        s++;
+    }
+    *out = (uint32_t)v;
+    *p = s;
+    return IOTL_OK;
+}
+
+/* Dot-separated identifiers up to a terminator in `stop`; numeric
+ * identifiers without leading zeros when strict_numeric. */
+static int parse_idents(const char **p, const char *stop, bool strict_numeric)
+{
+    const char *s = *p;
+    for (;;) {
+        const char *start = s;
+        bool all_digits = true;
+        while (is_ident_char(*s)) {
+            all_digits = all_digits && is_digit(*s);
+            s++;
+        }
+        size_t n = (size_t)(s - start);
+        if (n == 0) {
+            return IOTL_ERR_VERSION_FORMAT;
+        }
+        if (strict_numeric && all_digits && n > 1 && start[0] == '0') {
+            return IOTL_ERR_VERSION_FORMAT;
+        }
+        if (*s == '.') {
+            s++;
+            continue;
+        }
+        if (*s == '\0' || strchr(stop, *s) != NULL) {
+            *p = s;
+            return IOTL_OK;
+        }
+        return IOTL_ERR_VERSION_FORMAT;
+    }
+}
+
+int iotl_semver_parse(const char *s, struct iotl_semver *out)
+{
+    IOTL_ASSERT(s != NULL && out != NULL);
+    memset(out, 0, sizeof(*out));
+    size_t len = strlen(s);
+    if (len == 0 || len > IOTL_MANIFEST_VERSION_MAX) {
+        return IOTL_ERR_VERSION_FORMAT;
+    }
+    const char *p = s;
+    if (parse_num(&p, &out->major) != IOTL_OK || *p++ != '.' || parse_num(&p, &out->minor) != IOTL_OK ||
+        *p++ != '.' || parse_num(&p, &out->patch) != IOTL_OK) {
+        memset(out, 0, sizeof(*out));
+        return IOTL_ERR_VERSION_FORMAT;
+    }
+    if (*p == '-') {
+        const char *pre = ++p;
+        if (parse_idents(&p, "+", true) != IOTL_OK) {
+            memset(out, 0, sizeof(*out));
+            return IOTL_ERR_VERSION_FORMAT;
+        }
+        memcpy(out->pre, pre, (size_t)(p - pre));
+        out->pre[p - pre] = '\0';
+    }
+    if (*p == '+') {
+        p++;
+        if (parse_idents(&p, "", false) != IOTL_OK) {
+            memset(out, 0, sizeof(*out));
+            return IOTL_ERR_VERSION_FORMAT;
+        }
+    }
+    if (*p != '\0') {
+        memset(out, 0, sizeof(*out));
+        return IOTL_ERR_VERSION_FORMAT;
+    }
+    return IOTL_OK;
+}
+
+static int cmp_u32(uint32_t a, uint32_t b)
+{
+    return (a > b) - (a < b);
+}
+
+int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
+{
+    int c = cmp_u32(a->major, b->major);
+    if (c == 0) {
+        c = cmp_u32(a->minor, b->minor);
+    }
+    if (c == 0) {
+        c = cmp_u32(a->patch, b->patch);
+    }
+    if (c != 0) {
+        return c;
+    }
+    /* A version without pre-release has higher precedence. */
+    if (a->pre[0] == '\0' || b->pre[0] == '\0') {
+        return (a->pre[0] == '\0') - (b->pre[0] == '\0');
+    }
+    const char *x = a->pre;
+    const char *y = b->pre;
+    for (;;) {
+        size_t nx = strcspn(x, ".");
+        size_t ny = strcspn(y, ".");
+        bool dx = true;
+        bool dy = true;
+        for (size_t i = 0; i < nx; i++) {
+            dx = dx && is_digit(x[i]);
+        }
+        for (size_t i = 0; i < ny; i++) {
+            dy = dy && is_digit(y[i]);
+        }
+        if (dx && dy) {
+            /* No leading zeros: longer is larger, then lexical. */
+            if (nx != ny) {
+                return nx < ny ? -1 : 1;
+            }
+            c = memcmp(x, y, nx);
+        } else if (dx != dy) {
+            return dx ? -1 : 1; /* numeric identifiers sort first */
+        } else {
+            c = memcmp(x, y, IOTL_MIN(nx, ny));
+            if (c == 0) {
+                c = (nx > ny) - (nx < ny);
+            }
+        }
+        if (c != 0) {
+            return c < 0 ? -1 : 1;
+        }
+        x += nx;
+        y += ny;
+        if (*x == '\0' || *y == '\0') {
+            return (*x != '\0') - (*y != '\0');
+        }
+        x++;
+        y++;
+    }
+}
+
+/* ---- manifest ---------------------------------------------------------- */
+
+static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
+{
+    if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
+        return IOTL_ERR_SCHEMA;
+    }
+    int ret = iotl_doc_get_ident(o, "name", p->name, sizeof(p->name), true);
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_ident(o, "component", p->component, sizeof(p->component), true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_json_get_u32(o, "size", &p->size, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_sha256(o, "sha256", p->sha256, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_location(o, "location", p->location, sizeof(p->location), true);
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (p->size == 0) {
+        return IOTL_ERR_RANGE;
+    }
+    const iotl_json_node_t *kind = iotl_json_member(o, "kind");
+    if (kind == NULL || iotl_doc_expect_str(o, "kind", "full") == IOTL_OK) {
+        p->kind = IOTL_PAYLOAD_FULL;
+    } else if (iotl_doc_expect_str(o, "kind", "deflate") == IOTL_OK) {
+        p->kind = IOTL_PAYLOAD_DEFLATE;
+    } else if (iotl_doc_expect_str(o, "kind", "delta") == IOTL_OK) {
+        p->kind = IOTL_PAYLOAD_DELTA;
+    } else {
+        return IOTL_ERR_SCHEMA;
+    }
+    bool has_dl = iotl_json_member(o, "download_size") != NULL || iotl_json_member(o, "download_sha256") != NULL;
+    if (p->kind == IOTL_PAYLOAD_FULL) {
+        p->download_size = p->size;
+        memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
+        if (has_dl) {
+            /* Allowed but must agree with the image. */
+            uint32_t ds = 0;
+            uint8_t dh[IOTL_SHA256_LEN];
+            memcpy(dh, p->sha256, sizeof(dh));
+            ret = iotl_json_get_u32(o, "download_size", &ds, true);
+            if (ret == IOTL_OK) {
+                ret = iotl_doc_get_sha256(o, "download_sha256", dh, false);
+            }
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+            if (ds != p->size || memcmp(dh, p->sha256, sizeof(dh)) != 0) {
+                return IOTL_ERR_SCHEMA;
+            }
+        }
+    } else {
+        ret = iotl_json_get_u32(o, "download_size", &p->download_size, true);
+        if (ret == IOTL_OK) {
+            ret = iotl_doc_get_sha256(o, "download_sha256", p->download_sha256, true);
+        }
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        if (p->download_size == 0) {
+            return IOTL_ERR_RANGE;
+        }
+    }
+    bool has_base = iotl_json_member(o, "base_version") != NULL || iotl_json_member(o, "base_sha256") != NULL;
+    if (p->kind == IOTL_PAYLOAD_DELTA) {
+        ret = iotl_json_get_str(o, "base_version", p->base_version, sizeof(p->base_version), true);
+        if (ret == IOTL_ERR_RANGE) {
+            return IOTL_ERR_VERSION_FORMAT;
+        }
+        if (ret == IOTL_OK) {
+            struct iotl_semver sv;
+            ret = iotl_semver_parse(p->base_version, &sv);
+        }
+        if (ret == IOTL_OK) {
+            ret = iotl_doc_get_sha256(o, "base_sha256", p->base_sha256, true);
+        }
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+    } else if (has_base) {
+        return IOTL_ERR_SCHEMA; /* base image only makes sense for a delta */
+    }
+    return IOTL_OK;
+}
+
+static int parse_manifest(struct iotl_manifest *m, const iotl_json_node_t *root)
+{
+    int ret = iotl_doc_expect_str(root, "type", "iotlife-manifest");
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_expect_schema(root, IOTL_MANIFEST_SCHEMA);
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    m->schema = IOTL_MANIFEST_SCHEMA;
+    ret = iotl_doc_get_ident(root, "product", m->product, sizeof(m->product), true);
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_ident_list(root, "hardware", &m->hardware[0][0], sizeof(m->hardware[0]),
+                                      IOTL_MANIFEST_MAX_HARDWARE, &m->hardware_count, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_json_get_str(root, "version", m->version, sizeof(m->version), true);
+        if (ret == IOTL_ERR_RANGE) {
+            ret = IOTL_ERR_VERSION_FORMAT;
+        }
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_semver_parse(m->version, &m->semver);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_json_get_u32(root, "security_version", &m->security_version, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_json_get_u32(root, "sequence", &m->sequence, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_time(root, "issued_at", &m->issued_at, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_time(root, "expires", &m->expires, true);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_time(root, "supported_until", &m->supported_until, false);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_get_location(root, "release_notes", m->release_notes, sizeof(m->release_notes), false);
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (m->expires <= m->issued_at) {
+        return IOTL_ERR_RANGE;
+    }
+    const iotl_json_node_t *pl = iotl_json_member(root, "payloads");
+    if (iotl_json_type(pl) != IOTL_JSON_ARRAY || iotl_json_count(pl) == 0) {
+        return IOTL_ERR_SCHEMA;
+    }
+    if (iotl_json_count(pl) > IOTL_MANIFEST_MAX_PAYLOADS) {
+        return IOTL_ERR_TOO_LARGE;
+    }
+    for (const iotl_json_node_t *e = iotl_json_first(pl); e != NULL; e = iotl_json_next(e)) {
+        struct iotl_payload *p = &m->payloads[m->payload_count];
+        ret = parse_payload(e, p);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        for (size_t j = 0; j < m->payload_count; j++) {
+            if (strcmp(m->payloads[j].name, p->name) == 0) {
+                return IOTL_ERR_SCHEMA;
+            }
+        }
+        m->payload_count++;
+    }
+    return IOTL_OK;
+}
+
+int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
+{
+    IOTL_ASSERT(m != NULL);
+    iotl_json_doc_t doc;
+    memset(m, 0, sizeof(*m));
+    int ret = iotl_json_parse(&doc, (const char *)json, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    ret = parse_manifest(m, iotl_json_root(&doc));
+    iotl_json_free(&doc); /* the tree never outlives the call */
+    if (ret != IOTL_OK) {
+        memset(m, 0, sizeof(*m));
+    }
+    return ret;
+}
+
+int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
+                         size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_manifest *m,
+                         const struct iotl_key **signer)
+{
+    IOTL_ASSERT(work != NULL && m != NULL);
+    size_t n = 0;
+    memset(m, 0, sizeof(*m));
+    int ret = iotl_keyring_verify_jws(kr, crypto, IOTL_ROLE_PUBLISHER, compact, len, now, work->text,
+                                      sizeof(work->text), &n, signer);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    return iotl_manifest_parse(m, work->text, n);
+}
+
+const struct iotl_payload *iotl_manifest_find_component(const struct iotl_manifest *m, const char *component)
+{
+    for (size_t i = 0; i < m->payload_count; i++) {
+        if (strcmp(m->payloads[i].component, component) == 0) {
+            return &m->payloads[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,997 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Fault-tolerant staging: every state change is a journal record written
+ * before (or, for completion, after the data it vouches for is durable) the
+ * change takes effect. See docs/update-lifecycle.md for the state machine and
+ * the invariants the power-cut tests check. */
+#include "iotl_priv.h"
+#include "iotl_zlib.h"
+#include "iotlife/stage.h"
+#include "iotl_stage_priv.h"
+
+#define OUT_BUF 1024u
+#define MAIN_NONE 0xFFu
+
+/* ---- payload decoder seam ----------------------------------------------------
+ * A decoder turns payload bytes into image bytes. Full payloads bypass it
+ * (zero copy). A decoder reports restart points: payload offsets where a
+ * fresh decoder can start (after a reset) producing the image from the image
+ * offset reached there. The delta decoder plugs in here as another kind. */
+struct dec_state {
+#if IOTL_FEATURE_ZLIB
+    iotl_zstream_t z;
+#else
+    int unused;
+#endif
+};
+IOTL_STATIC_ASSERT(sizeof(struct dec_state) <= sizeof(((iotl_stage_t *)0)->dec), dec_state_fits);
+#if IOTL_FEATURE_ZLIB
+IOTL_STATIC_ASSERT(IOTL_STAGE_WORKBUF_DEFLATE >=
+                       IOTL_STAGE_WORKBUF_MIN + 64u + IOTL_Z_INFLATE_ARENA(IOTL_STAGE_INFLATE_WBITS),
+                   deflate_workbuf_enough);
+#endif
+
+static struct dec_state *dec_of(iotl_stage_t *s)
+{
+    return (struct dec_state *)(void *)s->dec;
+}
+
+static uint8_t *out_buf(const iotl_stage_t *s)
+{
+    return (uint8_t *)s->cfg->work_buf;
+}
+
+static uint8_t *pend_buf(const iotl_stage_t *s)
+{
+    return (uint8_t *)s->cfg->work_buf + OUT_BUF;
+}
+
+static uint8_t *arena_buf(const iotl_stage_t *s, size_t *len)
+{
+    *len = s->cfg->work_buf_len - IOTL_STAGE_WORKBUF_MIN;
+    return (uint8_t *)s->cfg->work_buf + IOTL_STAGE_WORKBUF_MIN;
+}
+
+static void dec_end(iotl_stage_t *s)
+{
+#if IOTL_FEATURE_ZLIB
+    iotl_z_end(&dec_of(s)->z);
+#endif
+    memset(s->dec, 0, sizeof(s->dec));
+}
+
+static int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
+{
+    dec_end(s);
+    s->marker = 0;
+    switch ((enum iotl_payload_kind)c->kind) {
+    case IOTL_PAYLOAD_FULL:
+        return IOTL_OK;
+    case IOTL_PAYLOAD_DEFLATE: {
+#if IOTL_FEATURE_ZLIB
+        size_t alen;
+        uint8_t *arena = arena_buf(s, &alen);
+        return iotl_z_inflate_init(&dec_of(s)->z, arena, alen, IOTL_STAGE_INFLATE_WBITS);
+#else
+        return IOTL_ERR_UNSUPPORTED;
+#endif
+    }
+    case IOTL_PAYLOAD_DELTA:
+        break;
+    }
+    return IOTL_ERR_UNSUPPORTED;
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static const char *main_id(const iotl_stage_t *s)
+{
+    return s->cfg->main_id != NULL ? s->cfg->main_id : IOTL_STAGE_DEFAULT_MAIN_ID;
+}
+
+static const struct iotl_stage_handler *find_handler(const iotl_stage_t *s, const char *id)
+{
+    for (size_t i = 0; i < s->cfg->handler_count; i++) {
+        const struct iotl_stage_handler *h = &s->cfg->handlers[i];
+        if (h->id != NULL && strcmp(h->id, id) == 0) {
+            return h;
+        }
+    }
+    return NULL;
+}
+
+static uint8_t find_main(const iotl_stage_t *s, const struct iotl_update_desc *d)
+{
+    for (uint8_t i = 0; i < d->component_count; i++) {
+        if (strcmp(d->component[i].id, main_id(s)) == 0) {
+            return i;
+        }
+    }
+    return MAIN_NONE;
+}
+
+static struct iotl_journal_state *st_of(iotl_stage_t *s)
+{
+    return iotl_journal_state(&s->j);
+}
+
+static const struct iotl_storage *target_slot(iotl_stage_t *s)
+{
+    return s->cfg->slot[1u - st_of(s)->confirmed_slot];
+}
+
+static uint32_t ck_interval(const iotl_stage_t *s)
+{
+    return s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
+}
+
+static int commit(iotl_stage_t *s)
+{
+    return iotl_journal_commit(&s->j);
+}
+
+static void stream_reset(iotl_stage_t *s)
+{
+    if (s->ready) {
+        uint8_t scratch[IOTL_SHA256_LEN];
+        (void)s->cfg->crypto->ops->sha256_finish(s->cfg->crypto->ctx, &s->sha, scratch);
+    }
+    dec_end(s);
+    s->ready = 0;
+    s->err = 0;
+    s->pend_len = 0;
+    s->at_end = 0;
+}
+
+/* Abandon the update in flight with a FAILED outcome. */
+static int fail_update(iotl_stage_t *s, int code)
+{
+    struct iotl_journal_state *st = st_of(s);
+    for (uint8_t i = 0; i < st->desc.component_count; i++) {
+        if (i != s->main_idx) {
+            const struct iotl_stage_handler *h = find_handler(s, st->desc.component[i].id);
+            if (h != NULL && h->ops->abort != NULL) {
+                h->ops->abort(h->ctx);
+            }
+        }
+    }
+    stream_reset(s);
+    iotl_journal_new_outcome(st, IOTL_OUTCOME_FAILED, IOTL_ROLLBACK_NONE, code);
+    if (s->cur < IOTL_STAGE_MAX_COMPONENTS && s->cur < st->desc.component_count &&
+        st->outcome.component_code[s->cur] == 0) {
+        st->outcome.component_code[s->cur] = code;
+    }
+    iotl_journal_clear_update(st);
+    s->main_idx = MAIN_NONE;
+    int ret = commit(s);
+    return ret != IOTL_OK ? ret : code;
+}
+
+/* ---- init ----------------------------------------------------------------- */
+
+static int slot_ok(const struct iotl_storage *a)
+{
+    return iotl_storage_check(a) == IOTL_OK && a->geo.write_align <= IOTL_STAGE_MAX_WRITE_ALIGN;
+}
+
+int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg)
+{
+    IOTL_ASSERT(s != NULL && cfg != NULL);
+    memset(s, 0, sizeof(*s));
+    s->main_idx = MAIN_NONE;
+    if (cfg->crypto == NULL || cfg->crypto->ops == NULL || cfg->slot[0] == NULL || cfg->slot[1] == NULL ||
+        cfg->state == NULL) {
+        return IOTL_ERR_INVALID_ARG;
+    }
+    if (!slot_ok(cfg->slot[0]) || !slot_ok(cfg->slot[1])) {
+        return IOTL_ERR_SLOT_GEOMETRY;
+    }
+    if (cfg->work_buf == NULL || cfg->work_buf_len < IOTL_STAGE_WORKBUF_MIN) {
+        return IOTL_ERR_NO_MEM;
+    }
+    int ret = iotl_journal_mount(&s->j, cfg->state);
+    if (ret == IOTL_ERR_NOT_FOUND) {
+        /* New device: create the journal (slot 0 holds the factory image). */
+        ret = iotl_journal_commit(&s->j);
+    }
+    if (ret != IOTL_OK) {
+        memset(s, 0, sizeof(*s));
+        return ret;
+    }
+    s->cfg = cfg;
+    s->main_idx = find_main(s, &st_of(s)->desc);
+    s->cur = 0;
+    return IOTL_OK;
+}
+
+void iotl_stage_deinit(iotl_stage_t *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (s->cfg != NULL) {
+        stream_reset(s);
+    }
+    iotl_zeroize(s, sizeof(*s));
+}
+
+int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
+{
+    IOTL_ASSERT(s != NULL && out != NULL && s->cfg != NULL);
+    const struct iotl_journal_state *st = &s->j.st;
+    memset(out, 0, sizeof(*out));
+    out->phase = st->phase;
+    out->confirmed_slot = st->confirmed_slot;
+    out->trial_slot = st->trial_slot;
+    out->attempts_left = st->attempts_left;
+    out->trial_booted = st->trial_booted;
+    memcpy(out->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
+    if (st->phase == IOTL_PHASE_DOWNLOADING) {
+        if (s->ready) {
+            out->next_component = s->cur;
+            out->next_offset = s->pay_off;
+        } else {
+            uint8_t i = 0;
+            while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
+                i++;
+            }
+            out->next_component = i;
+            out->next_offset = i < st->desc.component_count ? st->prog[i].ck_payload_off : 0;
+        }
+    }
+    return IOTL_OK;
+}
+
+int iotl_stage_get_floors(const iotl_stage_t *s, struct iotl_floors *f)
+{
+    IOTL_ASSERT(s != NULL && f != NULL);
+    *f = s->j.st.floors;
+    return IOTL_OK;
+}
+
+static int raise_u32(uint32_t *floor, uint32_t v)
+{
+    if (v > *floor) {
+        *floor = v;
+        return 1;
+    }
+    return 0;
+}
+
+static int raise_floors(struct iotl_floors *fl, uint32_t mseq, uint32_t dseq, uint32_t krv, int64_t t)
+{
+    int changed = raise_u32(&fl->manifest_seq, mseq);
+    changed |= raise_u32(&fl->deployment_seq, dseq);
+    changed |= raise_u32(&fl->keyring_version, krv);
+    if (t > fl->latest_time) {
+        fl->latest_time = t;
+        changed = 1;
+    }
+    return changed;
+}
+
+int iotl_stage_raise_floors(iotl_stage_t *s, const struct iotl_floors *f)
+{
+    IOTL_ASSERT(s != NULL && f != NULL && s->cfg != NULL);
+    if (!raise_floors(&st_of(s)->floors, f->manifest_seq, f->deployment_seq, f->keyring_version,
+                      f->latest_time)) {
+        return IOTL_OK;
+    }
+    return commit(s);
+}
+
+/* ---- streaming ------------------------------------------------------------ */
+
+/* Program whole write units at wpos, erasing blocks just ahead. */
+static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
+{
+    const struct iotl_storage *a = target_slot(s);
+    uint32_t es = a->geo.erase_size;
+    while (s->erased_to < s->wpos + n) {
+        int ret = iotl_storage_erase(a, s->erased_to, es);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        s->erased_to += es;
+    }
+    int ret = iotl_storage_write(a, s->wpos, d, n);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    s->wpos += n;
+    return IOTL_OK;
+}
+
+static int slot_put(iotl_stage_t *s, const uint8_t *d, size_t n)
+{
+    uint32_t align = target_slot(s)->geo.write_align;
+    uint8_t *pend = pend_buf(s);
+    if (s->pend_len > 0) {
+        size_t take = IOTL_MIN(n, (size_t)(align - s->pend_len));
+        memcpy(pend + s->pend_len, d, take);
+        s->pend_len += (uint32_t)take;
+        d += take;
+        n -= take;
+        if (s->pend_len < align) {
+            return IOTL_OK;
+        }
+        int ret = program(s, pend, align);
+        if (ret != IOTL_OK) {
+            s->pend_len -= (uint32_t)take; /* the caller will resend these bytes */
+            return ret;
+        }
+        s->pend_len = 0;
+    }
+    size_t whole = IOTL_ALIGN_DOWN(n, (size_t)align);
+    if (whole > 0) {
+        int ret = program(s, d, (uint32_t)whole);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+    }
+    memcpy(pend, d + whole, n - whole);
+    s->pend_len = (uint32_t)(n - whole);
+    return IOTL_OK;
+}
+
+/* Image bytes: size check, hash, then slot or handler. */
+static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
+{
+    struct iotl_journal_state *st = st_of(s);
+    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    if (n > (size_t)(c->image_size - s->img_off)) {
+        return IOTL_ERR_SIZE_MISMATCH;
+    }
+    int ret;
+    if (s->cur == s->main_idx) {
+        ret = slot_put(s, d, n);
+    } else {
+        const struct iotl_stage_handler *h = find_handler(s, c->id);
+        ret = h->ops->write(h->ctx, s->img_off, d, n);
+        if (ret != IOTL_OK) {
+            st->outcome.component_code[s->cur] = ret;
+            ret = IOTL_ERR_HANDLER;
+        }
+    }
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    ret = s->cfg->crypto->ops->sha256_update(s->cfg->crypto->ctx, &s->sha, d, n);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    s->img_off += (uint32_t)n;
+    return IOTL_OK;
+}
+
+/* Make a restart point durable: slot data first, then the record. */
+static int checkpoint(iotl_stage_t *s, uint32_t pay, uint32_t img)
+{
+    int ret = iotl_storage_sync(target_slot(s));
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    struct iotl_comp_progress *g = &st_of(s)->prog[s->cur];
+    g->ck_payload_off = pay;
+    g->ck_image_off = img;
+    ret = commit(s);
+    if (ret == IOTL_OK) {
+        s->last_ck = img;
+    }
+    return ret;
+}
+
+/* Set up streaming of component idx from its last durable restart point. */
+static int start_stream(iotl_stage_t *s, uint8_t idx)
+{
+    struct iotl_journal_state *st = st_of(s);
+    const struct iotl_update_component *c = &st->desc.component[idx];
+    struct iotl_comp_progress *g = &st->prog[idx];
+    const struct iotl_crypto *cr = s->cfg->crypto;
+    stream_reset(s);
+    s->cur = idx;
+    int ret = cr->ops->sha256_start(cr->ctx, &s->sha);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    s->ready = 1;
+    s->pay_off = s->img_off = s->wpos = s->erased_to = s->last_ck = 0;
+    if (idx != s->main_idx) {
+        const struct iotl_stage_handler *h = find_handler(s, c->id);
+        g->ck_payload_off = g->ck_image_off = 0;
+        ret = h->ops->begin(h->ctx, c);
+        if (ret != IOTL_OK) {
+            st->outcome.component_code[idx] = ret;
+            stream_reset(s);
+            return IOTL_ERR_HANDLER;
+        }
+        return dec_start(s, c);
+    }
+    const struct iotl_storage *a = target_slot(s);
+    uint32_t ck = g->ck_image_off;
+    if (ck > 0) {
+        /* Resume in place only if the rest of the checkpoint's erase block
+         * is still erased (nothing after the checkpoint landed there). */
+        uint32_t blk_end = IOTL_MIN((uint32_t)IOTL_ALIGN_UP(ck, a->geo.erase_size), a->geo.size);
+        int usable = ck % a->geo.write_align == 0 && ck <= c->image_size &&
+                     g->ck_payload_off <= c->payload_size;
+        uint8_t *buf = out_buf(s);
+        for (uint32_t o = ck; usable && o < blk_end;) {
+            uint32_t n = IOTL_MIN(blk_end - o, OUT_BUF);
+            ret = iotl_storage_read(a, o, buf, n);
+            if (ret != IOTL_OK) {
+                stream_reset(s);
+                return ret;
+            }
+            for (uint32_t i = 0; i < n; i++) {
+                if (buf[i] != a->geo.erased_value) {
+                    usable = 0;
+                    break;
+                }
+            }
+            o += n;
+        }
+        /* Re-hash what is on flash: the prefix is re-read, not trusted. */
+        for (uint32_t o = 0; usable && o < ck;) {
+            uint32_t n = IOTL_MIN(ck - o, OUT_BUF);
+            ret = iotl_storage_read(a, o, buf, n);
+            if (ret == IOTL_OK) {
+                ret = cr->ops->sha256_update(cr->ctx, &s->sha, buf, n);
+            }
+            if (ret != IOTL_OK) {
+                stream_reset(s);
+                return ret;
+            }
+            o += n;
+        }
+        if (usable) {
+            s->pay_off = g->ck_payload_off;
+            s->img_off = s->wpos = s->last_ck = ck;
+            s->erased_to = blk_end;
+        } else {
+            /* Restart cleanly from 0 with a fresh hash. */
+            (void)cr->ops->sha256_finish(cr->ctx, &s->sha, buf);
+            ret = cr->ops->sha256_start(cr->ctx, &s->sha);
+            if (ret != IOTL_OK) {
+                s->ready = 0;
+                return ret;
+            }
+            g->ck_image_off = g->ck_payload_off = 0;
+        }
+    }
+    ret = dec_start(s, c);
+    if (ret != IOTL_OK) {
+        stream_reset(s);
+    }
+    return ret;
+}
+
+/* The current component received its whole payload. */
+static int complete_component(iotl_stage_t *s)
+{
+    struct iotl_journal_state *st = st_of(s);
+    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    const struct iotl_crypto *cr = s->cfg->crypto;
+    if (!s->at_end || s->img_off != c->image_size) {
+        return IOTL_ERR_SIZE_MISMATCH;
+    }
+    int ret;
+    if (s->cur == s->main_idx) {
+        const struct iotl_storage *a = target_slot(s);
+        if (s->pend_len > 0) {
+            uint32_t align = a->geo.write_align;
+            memset(pend_buf(s) + s->pend_len, a->geo.erased_value, align - s->pend_len);
+            ret = program(s, pend_buf(s), align);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+            s->pend_len = 0;
+        }
+        ret = iotl_storage_sync(a);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+    }
+    uint8_t digest[IOTL_SHA256_LEN];
+    ret = cr->ops->sha256_finish(cr->ctx, &s->sha, digest);
+    s->ready = 0;
+    dec_end(s);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    /* Fail closed: only an explicit match marks the component complete. */
+    int match = iotl_memcmp_ct(digest, c->image_sha256, IOTL_SHA256_LEN) == 0;
+    if (!match) {
+        return IOTL_ERR_HASH_MISMATCH;
+    }
+    if (s->cur != s->main_idx) {
+        const struct iotl_stage_handler *h = find_handler(s, c->id);
+        ret = h->ops->finish(h->ctx);
+        if (ret != IOTL_OK) {
+            st->outcome.component_code[s->cur] = ret;
+            return IOTL_ERR_HANDLER;
+        }
+    }
+    st->prog[s->cur].status = IOTL_COMP_COMPLETE;
+    uint8_t next = (uint8_t)(s->cur + 1u);
+    if (next == st->desc.component_count) {
+        /* Last component: staged in the same record (one write fewer). */
+        st->phase = IOTL_PHASE_STAGED;
+        if (s->main_idx != MAIN_NONE) {
+            const struct iotl_update_component *m = &st->desc.component[s->main_idx];
+            struct iotl_slot_meta *meta = &st->slot[1u - st->confirmed_slot];
+            meta->valid = 1;
+            meta->size = m->image_size;
+            meta->security_version = st->desc.security_version;
+            memcpy(meta->sha256, m->image_sha256, IOTL_SHA256_LEN);
+        }
+    }
+    ret = commit(s);
+    if (ret != IOTL_OK) {
+        st->prog[s->cur].status = IOTL_COMP_PENDING;
+        st->phase = IOTL_PHASE_DOWNLOADING;
+        return ret;
+    }
+    if (next < st->desc.component_count) {
+        return start_stream(s, next);
+    }
+    return IOTL_OK;
+}
+
+static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
+{
+    int ret = sink(s, p, n);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    s->pay_off += (uint32_t)n;
+    const struct iotl_update_component *c = &st_of(s)->desc.component[s->cur];
+    if (s->pay_off == c->payload_size) {
+        s->at_end = 1;
+    }
+    if (s->cur == s->main_idx && !s->at_end) {
+        /* Full payload: payload offset == image offset. Checkpoints sit on
+         * erase-block boundaries, so a resume erases the block it continues
+         * in; bytes after the checkpoint are simply sent again. */
+        uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, target_slot(s)->geo.erase_size);
+        if (ck > s->last_ck && ck - s->last_ck >= ck_interval(s)) {
+            return checkpoint(s, ck, ck);
+        }
+    }
+    return IOTL_OK;
+}
+
+#if IOTL_FEATURE_ZLIB
+/* Length of the prefix of p up to and including the end of the next
+ * 00 00 FF FF flush marker (or n if none); *hit tells which. */
+static size_t scan_marker(iotl_stage_t *s, const uint8_t *p, size_t n, int *hit)
+{
+    uint32_t m = s->marker;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = p[i];
+        switch (m) {
+        case 0:
+        case 1:
+            m = b == 0x00 ? m + 1u : 0u;
+            break;
+        case 2:
+            m = b == 0xFF ? 3u : b == 0x00 ? 2u : 0u;
+            break;
+        default: /* 3 */
+            m = b == 0xFF ? 4u : b == 0x00 ? 1u : 0u;
+            break;
+        }
+        if (m == 4u) {
+            s->marker = 0;
+            *hit = 1;
+            return i + 1;
+        }
+    }
+    s->marker = m;
+    *hit = 0;
+    return n;
+}
+
+static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
+{
+    const struct iotl_update_component *c = &st_of(s)->desc.component[s->cur];
+    uint8_t *out = out_buf(s);
+    while (n > 0) {
+        int hit = 0;
+        size_t seg = scan_marker(s, p, n, &hit);
+        size_t done = 0;
+        for (;;) {
+            size_t used = 0, prod = 0;
+            int zr = 0;
+            if (!s->at_end) {
+                zr = iotl_z_inflate(&dec_of(s)->z, p + done, seg - done, &used, out, OUT_BUF, &prod);
+                if (zr < 0) {
+                    return IOTL_ERR_CORRUPT;
+                }
+            }
+            if (prod > 0) {
+                int ret = sink(s, out, prod);
+                if (ret != IOTL_OK) {
+                    /* Content or storage error: the caller resumes via begin(). */
+                    return ret;
+                }
+            }
+            done += used;
+            if (zr == 1) {
+                s->at_end = 1;
+            }
+            if (s->at_end && done < seg) {
+                return IOTL_ERR_SIZE_MISMATCH; /* bytes after the end of the stream */
+            }
+            if (used == 0 && prod == 0) {
+                break;
+            }
+        }
+        if (done < seg) {
+            return IOTL_ERR_CORRUPT;
+        }
+        s->pay_off += (uint32_t)seg;
+        p += seg;
+        n -= seg;
+        if (hit && !s->at_end && (c->flags & IOTL_COMPONENT_FULL_FLUSH) && s->cur == s->main_idx &&
+            s->pend_len == 0 && s->img_off % target_slot(s)->geo.erase_size == 0 &&
+            s->img_off - s->last_ck >= ck_interval(s)) {
+            int ret = checkpoint(s, s->pay_off, s->img_off);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+        }
+    }
+    return IOTL_OK;
+}
+#endif
+
+int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *data, size_t len)
+{
+    IOTL_ASSERT(s != NULL && s->cfg != NULL && (data != NULL || len == 0));
+    struct iotl_journal_state *st = st_of(s);
+    if (st->phase != IOTL_PHASE_DOWNLOADING || !s->ready) {
+        return IOTL_ERR_NO_UPDATE;
+    }
+    if (s->err != IOTL_OK) {
+        return s->err;
+    }
+    if (comp != s->cur || off > s->pay_off) {
+        return IOTL_ERR_INVALID_ARG;
+    }
+    const uint8_t *p = (const uint8_t *)data;
+    size_t skip = s->pay_off - off;
+    if (skip >= len) {
+        return IOTL_OK; /* all of it was already taken */
+    }
+    p += skip;
+    len -= skip;
+    const struct iotl_update_component *c = &st->desc.component[comp];
+    if (len > (size_t)(c->payload_size - s->pay_off)) {
+        s->err = IOTL_ERR_SIZE_MISMATCH;
+        return s->err;
+    }
+    int ret;
+    if (c->kind == IOTL_PAYLOAD_FULL) {
+        ret = write_full(s, p, len);
+    } else {
+#if IOTL_FEATURE_ZLIB
+        ret = write_deflate(s, p, len);
+#else
+        ret = IOTL_ERR_UNSUPPORTED;
+#endif
+    }
+    if (ret == IOTL_OK && s->pay_off == c->payload_size) {
+        ret = complete_component(s);
+    }
+    if (ret == IOTL_ERR_SIZE_MISMATCH || ret == IOTL_ERR_CORRUPT || ret == IOTL_ERR_HASH_MISMATCH ||
+        ret == IOTL_ERR_HANDLER) {
+        s->err = ret; /* content errors are sticky; finish() records them */
+        if (ret == IOTL_ERR_HASH_MISMATCH) {
+            ret = IOTL_OK; /* the verdict belongs to finish() */
+        }
+    } else if (ret != IOTL_OK && s->ready) {
+        /* Storage error: the stream position is unknown; resume via begin(). */
+        stream_reset(s);
+    }
+    return ret;
+}
+
+int iotl_stage_finish(iotl_stage_t *s)
+{
+    IOTL_ASSERT(s != NULL && s->cfg != NULL);
+    struct iotl_journal_state *st = st_of(s);
+    if (st->phase == IOTL_PHASE_STAGED) {
+        return IOTL_OK;
+    }
+    if (st->phase != IOTL_PHASE_DOWNLOADING) {
+        return IOTL_ERR_NO_UPDATE;
+    }
+    if (s->err != IOTL_OK) {
+        return fail_update(s, s->err);
+    }
+    /* Not every component complete: the payload stream ended early. */
+    return fail_update(s, IOTL_ERR_SIZE_MISMATCH);
+}
+
+/* ---- begin ---------------------------------------------------------------- */
+
+static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
+{
+    if (d->component_count < 1 || d->component_count > IOTL_STAGE_MAX_COMPONENTS) {
+        return IOTL_ERR_INVALID_ARG;
+    }
+    int mains = 0;
+    for (uint8_t i = 0; i < d->component_count; i++) {
+        const struct iotl_update_component *c = &d->component[i];
+        if (memchr(c->id, '\0', sizeof(c->id)) == NULL || c->id[0] == '\0') {
+            return IOTL_ERR_INVALID_ARG;
+        }
+        for (uint8_t k = 0; k < i; k++) {
+            if (strcmp(d->component[k].id, c->id) == 0) {
+                return IOTL_ERR_INVALID_ARG;
+            }
+        }
+        switch ((enum iotl_payload_kind)c->kind) {
+        case IOTL_PAYLOAD_FULL:
+            if (c->payload_size != c->image_size) {
+                return IOTL_ERR_SIZE_MISMATCH;
+            }
+            break;
+        case IOTL_PAYLOAD_DEFLATE:
+#if IOTL_FEATURE_ZLIB
+            if (s->cfg->work_buf_len < IOTL_STAGE_WORKBUF_DEFLATE) {
+                return IOTL_ERR_NO_MEM;
+            }
+            break;
+#else
+            return IOTL_ERR_UNSUPPORTED;
+#endif
+        case IOTL_PAYLOAD_DELTA:
+            return IOTL_ERR_UNSUPPORTED;
+        default:
+            return IOTL_ERR_UNSUPPORTED;
+        }
+        if (strcmp(c->id, main_id(s)) == 0) {
+            mains++;
+            if (c->image_size > target_slot(s)->geo.size) {
+                return IOTL_ERR_NO_SPACE;
+            }
+        } else if (find_handler(s, c->id) == NULL) {
+            return IOTL_ERR_HANDLER;
+        } else {
+            const struct iotl_stage_handler *h = find_handler(s, c->id);
+            if (h->ops == NULL || h->ops->begin == NULL || h->ops->write == NULL ||
+                h->ops->finish == NULL || h->ops->activate == NULL) {
+                return IOTL_ERR_HANDLER;
+            }
+        }
+    }
+    return mains <= 1 ? IOTL_OK : IOTL_ERR_INVALID_ARG;
+}
+
+static int same_desc(const struct iotl_update_desc *a, const struct iotl_update_desc *b)
+{
+    if (memcmp(a->manifest_sha256, b->manifest_sha256, IOTL_SHA256_LEN) != 0 ||
+        a->component_count != b->component_count || a->security_version != b->security_version) {
+        return 0;
+    }
+    for (uint8_t i = 0; i < a->component_count; i++) {
+        const struct iotl_update_component *x = &a->component[i], *y = &b->component[i];
+        if (strcmp(x->id, y->id) != 0 || x->kind != y->kind || x->flags != y->flags ||
+            x->payload_size != y->payload_size || x->image_size != y->image_size ||
+            memcmp(x->image_sha256, y->image_sha256, IOTL_SHA256_LEN) != 0 ||
+            memcmp(x->base_sha256, y->base_sha256, IOTL_SHA256_LEN) != 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void report_next(iotl_stage_t *s, uint8_t *next_comp, uint32_t *next_off)
+{
+    struct iotl_stage_status stt;
+    (void)iotl_stage_status(s, &stt);
+    if (next_comp != NULL) {
+        *next_comp = stt.phase == IOTL_PHASE_DOWNLOADING ? stt.next_component : st_of(s)->desc.component_count;
+    }
+    if (next_off != NULL) {
+        *next_off = stt.phase == IOTL_PHASE_DOWNLOADING ? stt.next_offset : 0;
+    }
+}
+
+static int resume(iotl_stage_t *s)
+{
+    struct iotl_journal_state *st = st_of(s);
+    if (s->ready) {
+        return IOTL_OK;
+    }
+    uint8_t i = 0;
+    while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
+        i++;
+    }
+    if (i == st->desc.component_count) {
+        return IOTL_OK; /* cannot happen: the last completion records STAGED */
+    }
+    return start_stream(s, i);
+}
+
+int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8_t *next_comp,
+                     uint32_t *next_off)
+{
+    IOTL_ASSERT(s != NULL && s->cfg != NULL && desc != NULL);
+    struct iotl_journal_state *st = st_of(s);
+    if (st->phase == IOTL_PHASE_TRIAL) {
+        return IOTL_ERR_TRIAL_PENDING;
+    }
+    int ret = check_desc(s, desc);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (st->phase == IOTL_PHASE_DOWNLOADING || st->phase == IOTL_PHASE_STAGED) {
+        if (memcmp(st->desc.manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) != 0) {
+            return IOTL_ERR_STATE;
+        }
+        if (!same_desc(&st->desc, desc)) {
+            return IOTL_ERR_INVALID_ARG;
+        }
+        s->main_idx = find_main(s, &st->desc);
+        if (st->phase == IOTL_PHASE_DOWNLOADING) {
+            ret = resume(s);
+        }
+        if (ret == IOTL_OK) {
+            report_next(s, next_comp, next_off);
+        }
+        return ret;
+    }
+    for (int i = 0; i < st->rolled_back_count; i++) {
+        if (memcmp(st->rolled_back[i].manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) == 0 &&
+            desc->deployment_seq <= st->rolled_back[i].deployment_seq) {
+            return IOTL_ERR_ROLLED_BACK;
+        }
+    }
+    if (desc->security_version < st->floors.security_version) {
+        return IOTL_ERR_ROLLBACK;
+    }
+    /* Record the update before touching the target slot. */
+    (void)raise_floors(&st->floors, desc->manifest_seq, desc->deployment_seq, desc->keyring_version,
+                       desc->latest_time);
+    st->desc = *desc;
+    for (uint8_t i = 0; i < IOTL_STAGE_MAX_COMPONENTS; i++) {
+        st->desc.component[i].id[IOTL_STAGE_ID_MAX - 1] = '\0';
+    }
+    st->desc.version[IOTL_STAGE_VERSION_MAX - 1] = '\0';
+    memset(st->prog, 0, sizeof(st->prog));
+    memset(st->outcome.component_code, 0, sizeof(st->outcome.component_code));
+    st->phase = IOTL_PHASE_DOWNLOADING;
+    s->main_idx = find_main(s, &st->desc);
+    if (s->main_idx != MAIN_NONE) {
+        st->slot[1u - st->confirmed_slot].valid = 0;
+    }
+    stream_reset(s);
+    ret = commit(s);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    ret = start_stream(s, 0);
+    if (ret == IOTL_OK) {
+        report_next(s, next_comp, next_off);
+    }
+    return ret;
+}
+
+/* ---- activation, confirm, reject, abort ---------------------------------- */
+
+int iotl_stage_activate(iotl_stage_t *s)
+{
+    IOTL_ASSERT(s != NULL && s->cfg != NULL);
+    struct iotl_journal_state *st = st_of(s);
+    if (st->phase == IOTL_PHASE_TRIAL) {
+        return IOTL_OK;
+    }
+    if (st->phase != IOTL_PHASE_STAGED) {
+        return IOTL_ERR_NO_UPDATE;
+    }
+    s->main_idx = find_main(s, &st->desc);
+    /* Handlers first; each activation is recorded so a reset does not repeat
+     * more than the one in progress (handlers' activate is idempotent). */
+    for (uint8_t i = 0; i < st->desc.component_count; i++) {
+        if (i == s->main_idx || st->prog[i].status == IOTL_COMP_ACTIVATED) {
+            continue;
+        }
+        const struct iotl_stage_handler *h = find_handler(s, st->desc.component[i].id);
+        int ret = h != NULL ? h->ops->activate(h->ctx) : IOTL_ERR_HANDLER;
+        if (ret != IOTL_OK) {
+            st->outcome.component_code[i] = ret;
+            return IOTL_ERR_HANDLER;
+        }
+        st->prog[i].status = IOTL_COMP_ACTIVATED;
+        ret = commit(s);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+    }
+    if (s->main_idx == MAIN_NONE) {
+        iotl_journal_new_outcome(st, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0);
+        (void)raise_u32(&st->floors.security_version, st->desc.security_version);
+        iotl_journal_clear_update(st);
+        return commit(s);
+    }
+    st->trial_slot = (uint8_t)(1u - st->confirmed_slot);
+    st->attempts_left = s->cfg->boot_attempts != 0 ? s->cfg->boot_attempts : (uint8_t)IOTL_STAGE_DEFAULT_ATTEMPTS;
+    st->trial_booted = 0;
+    st->phase = IOTL_PHASE_TRIAL;
+    iotl_journal_new_outcome(st, IOTL_OUTCOME_INSTALLED, IOTL_ROLLBACK_NONE, 0);
+    return commit(s);
+}
+
+int iotl_stage_confirm(iotl_stage_t *s)
+{
+    IOTL_ASSERT(s != NULL && s->cfg != NULL);
+    struct iotl_journal_state *st = st_of(s);
+    if (st->phase != IOTL_PHASE_TRIAL || st->trial_slot > 1) {
+        return IOTL_ERR_NO_UPDATE;
+    }
+    if (!st->trial_booted) {
+        return IOTL_ERR_STATE;
+    }
+    st->confirmed_slot = st->trial_slot;
+    st->trial_slot = IOTL_SLOT_NONE;
+    st->attempts_left = 0;
+    st->trial_booted = 0;
+    /* Only now may the anti-rollback floor rise. */
+    (void)raise_u32(&st->floors.security_version, st->desc.security_version);
+    iotl_journal_new_outcome(st, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0);
+    iotl_journal_clear_update(st);
+    return commit(s);
+}
+
+int iotl_stage_reject(iotl_stage_t *s, int32_t code)
+{
+    IOTL_ASSERT(s != NULL && s->cfg != NULL);
+    struct iotl_journal_state *st = st_of(s);
+    if (st->phase != IOTL_PHASE_TRIAL) {
+        return IOTL_ERR_NO_UPDATE;
+    }
+    iotl_journal_rollback(st, IOTL_ROLLBACK_REJECTED, code);
+    return commit(s);
+}
+
+int iotl_stage_abort(iotl_stage_t *s, int32_t code)
+{
+    IOTL_ASSERT(s != NULL && s->cfg != NULL);
+    struct iotl_journal_state *st = st_of(s);
+    if (st->phase == IOTL_PHASE_TRIAL) {
+        return IOTL_ERR_TRIAL_PENDING;
+    }
+    if (st->phase == IOTL_PHASE_IDLE) {
+        return IOTL_ERR_NO_UPDATE;
+    }
+    s->main_idx = find_main(s, &st->desc);
+    int ret = fail_update(s, code);
+    return ret == code ? IOTL_OK : ret;
+}
+
+int iotl_stage_outcome(const iotl_stage_t *s, struct iotl_update_outcome *out)
+{
+    IOTL_ASSERT(s != NULL && out != NULL);
+    *out = s->j.st.outcome;
+    return out->kind == IOTL_OUTCOME_NONE ? IOTL_ERR_NOT_FOUND : IOTL_OK;
+}
+
+int iotl_stage_outcome_ack(iotl_stage_t *s, uint32_t seq)
+{
+    IOTL_ASSERT(s != NULL && s->cfg != NULL);
+    struct iotl_update_outcome *o = &st_of(s)->outcome;
+    if (o->kind == IOTL_OUTCOME_NONE || o->seq != seq) {
+        return IOTL_ERR_NOT_FOUND;
+    }
+    if (o->acked) {
+        return IOTL_OK;
+    }
+    o->acked = 1;
+    int ret = commit(s);
+    if (ret != IOTL_OK) {
+        o->acked = 0;
+    }
+    return ret;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The strict JSON layer: grammar, limits, duplicates, exact integers, and
+ * the walker API the document parsers use. */
+#include <check.h>
+#include "unit/iotl_test.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iotl_json.h"
+
+static int parse_str(const char *s)
+{
+    iotl_json_doc_t doc;
+    int ret = iotl_json_parse(&doc, s, strlen(s));
+    if (ret == 0) {
+        ck_assert_ptr_nonnull(doc.root);
+        iotl_json_free(&doc);
+        ck_assert_ptr_null(doc.root);
+    } else {
+        ck_assert_ptr_null(doc.root);
+    }
+    return ret;
+}
+
+START_TEST(bad_input_table)
+{
+    static const struct {
+        const char *in;
+        int expect;
+    } rows[] = {
+        {"{}", 0},
+        {" {\"a\":[1,2,{\"b\":null}],\"c\":true,\"d\":false,\"e\":\"\\u00e9\\ud83d\\ude00\"} \n", 0},
+        {"", IOTL_ERR_MALFORMED},
+        {"   ", IOTL_ERR_MALFORMED},
+        {"{", IOTL_ERR_MALFORMED},
+        {"{\"a\":1", IOTL_ERR_MALFORMED},               /* truncated */
+        {"{\"a\":1,}", IOTL_ERR_MALFORMED},             /* trailing comma */
+        {"{\"a\" 1}", IOTL_ERR_MALFORMED},              /* missing colon */
+        {"{a:1}", IOTL_ERR_MALFORMED},                  /* unquoted name */
+        {"{\"a\":01}", IOTL_ERR_MALFORMED},             /* leading zero */
+        {"{\"a\":+1}", IOTL_ERR_MALFORMED},             /* plus sign */
+        {"{\"a\":1.}", IOTL_ERR_MALFORMED},             /* bare fraction */
+        {"{\"a\":.5}", IOTL_ERR_MALFORMED},
+        {"{\"a\":NaN}", IOTL_ERR_MALFORMED},
+        {"{\"a\":tru}", IOTL_ERR_MALFORMED},
+        {"{\"a\":\"x\ty\"}", IOTL_ERR_MALFORMED},       /* raw control character */
+        {"{\"a\":\"\\x\"}", IOTL_ERR_MALFORMED},        /* unknown escape */
+        {"{\"a\":\"\\u0000\"}", IOTL_ERR_MALFORMED},    /* NUL would truncate */
+        {"{\"a\":\"\\ud800\"}", IOTL_ERR_MALFORMED},    /* lone high surrogate */
+        {"{\"a\":\"\\udc00\"}", IOTL_ERR_MALFORMED},    /* lone low surrogate */
+        {"{\"a\":\"\xc0\xaf\"}", IOTL_ERR_MALFORMED},   /* overlong UTF-8 */
+        {"{\"a\":\"\xed\xa0\x80\"}", IOTL_ERR_MALFORMED}, /* UTF-8 surrogate */
+        {"{\"a\":\"\xff\"}", IOTL_ERR_MALFORMED},
+        {"{\"a\":1]", IOTL_ERR_MALFORMED},              /* mismatched bracket */
+        {"[1}", IOTL_ERR_MALFORMED},
+        {"{}x", IOTL_ERR_TRAILING_DATA},
+        {"{} {}", IOTL_ERR_TRAILING_DATA},
+        {"{\"a\":1,\"a\":2}", IOTL_ERR_DUPLICATE_KEY},
+        {"{\"x\":{\"b\":1,\"c\":2,\"b\":3}}", IOTL_ERR_DUPLICATE_KEY},
+        {"{\"x\":[{\"k\":1},{\"k\":1,\"k\":1}]}", IOTL_ERR_DUPLICATE_KEY},
+        {"{\"a\":12345678901234567}", IOTL_ERR_RANGE},  /* more digits than exact */
+        {"{\"a\":1.0000000000000001}", IOTL_ERR_RANGE},
+        {"[]", IOTL_ERR_SCHEMA},                        /* root must be an object */
+        {"\"s\"", IOTL_ERR_SCHEMA},
+        {"1", IOTL_ERR_SCHEMA},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        int expect = rows[i].expect;
+        ck_assert_msg(parse_str(rows[i].in) == expect, "row %zu: got %d want %d", i, parse_str(rows[i].in),
+                      expect);
+    }
+    iotl_json_doc_t doc;
+    ck_assert_int_eq(iotl_json_parse(&doc, "{}\0", 3), IOTL_ERR_TRAILING_DATA);
+    ck_assert_int_eq(iotl_json_parse(&doc, "{\"a\":\"b\0c\"}", 11), IOTL_ERR_MALFORMED);
+}
+END_TEST
+
+START_TEST(depth_limit)
+{
+    char buf[256];
+    /* IOTL_JSON_MAX_DEPTH levels pass, one more fails before cJSON runs. */
+    for (int extra = 0; extra <= 1; extra++) {
+        int depth = IOTL_JSON_MAX_DEPTH + extra;
+        size_t o = 0;
+        memcpy(buf + o, "{\"a\":", 5);
+        o += 5;
+        for (int d = 1; d < depth; d++) {
+            buf[o++] = '[';
+        }
+        for (int d = 1; d < depth; d++) {
+            buf[o++] = ']';
+        }
+        buf[o++] = '}';
+        iotl_json_doc_t doc;
+        int ret = iotl_json_parse(&doc, buf, o);
+        ck_assert_int_eq(ret, extra ? IOTL_ERR_TOO_DEEP : 0);
+        iotl_json_free(&doc);
+    }
+    /* A deep bomb of 100000 brackets is refused by size before anything else. */
+    size_t big = 100000;
+    char *bomb = malloc(big);
+    memset(bomb, '[', big);
+    iotl_json_doc_t doc;
+    ck_assert_int_eq(iotl_json_parse(&doc, bomb, big), IOTL_ERR_TOO_LARGE);
+    ck_assert_int_eq(iotl_json_parse(&doc, bomb, IOTL_JSON_MAX_SIZE), IOTL_ERR_TOO_DEEP);
+    free(bomb);
+}
+END_TEST
+
+START_TEST(size_limit)
+{
+    char *buf = malloc(IOTL_JSON_MAX_SIZE + 2);
+    size_t n = IOTL_JSON_MAX_SIZE;
+    memset(buf, ' ', n);
+    memcpy(buf, "{\"a\":\"", 6);
+    memcpy(buf + n - 2, "\"}", 2);
+    memset(buf + 6, 'x', n - 8);
+    iotl_json_doc_t doc;
+    ck_assert_int_eq(iotl_json_parse(&doc, buf, n), 0);
+    iotl_json_free(&doc);
+    buf[n - 2] = 'x';
+    buf[n - 1] = '"';
+    buf[n] = '}';
+    ck_assert_int_eq(iotl_json_parse(&doc, buf, n + 1), IOTL_ERR_TOO_LARGE);
+    free(buf);
+}
+END_TEST
+
+START_TEST(integers_exact_and_ranged)
+{
+    static const char text[] = "{\"u\":4294967295,\"big\":4294967296,\"neg\":-1,\"frac\":1.5,\"exp\":1e3,"
+                               "\"t\":1764100000,\"huge\":1e300,\"i\":-999999999999999,\"i2\":1e15,"
+                               "\"s\":\"str\",\"b\":true}";
+    iotl_json_doc_t doc;
+    ck_assert_int_eq(iotl_json_parse(&doc, text, strlen(text)), 0);
+    const iotl_json_node_t *r = iotl_json_root(&doc);
+    uint32_t u = 0;
+    int64_t i = 0;
+    ck_assert_int_eq(iotl_json_get_u32(r, "u", &u, true), 0);
+    ck_assert_uint_eq(u, 4294967295u);
+    ck_assert_int_eq(iotl_json_get_u32(r, "big", &u, true), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_get_u32(r, "neg", &u, true), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_get_u32(r, "frac", &u, true), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_get_u32(r, "exp", &u, true), 0);
+    ck_assert_uint_eq(u, 1000);
+    ck_assert_int_eq(iotl_json_get_i64(r, "t", &i, true), 0);
+    ck_assert(i == 1764100000LL);
+    ck_assert_int_eq(iotl_json_get_i64(r, "huge", &i, true), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_get_i64(r, "i", &i, true), 0);
+    ck_assert(i == -999999999999999LL);
+    ck_assert_int_eq(iotl_json_get_i64(r, "i2", &i, true), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_get_u32(r, "s", &u, true), IOTL_ERR_SCHEMA);
+    ck_assert_int_eq(iotl_json_get_u32(r, "missing", &u, true), IOTL_ERR_SCHEMA);
+    u = 7;
+    ck_assert_int_eq(iotl_json_get_u32(r, "missing", &u, false), 0);
+    ck_assert_uint_eq(u, 7);
+    char s[4];
+    ck_assert_int_eq(iotl_json_get_str(r, "s", s, sizeof(s), true), 0);
+    ck_assert_str_eq(s, "str");
+    ck_assert_int_eq(iotl_json_get_str(r, "s", s, 3, true), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_get_str(r, "b", s, sizeof(s), true), IOTL_ERR_SCHEMA);
+    bool b = false;
+    ck_assert_int_eq(iotl_json_get_bool(r, "b", &b, true), 0);
+    ck_assert(b);
+    ck_assert_uint_eq(iotl_json_count(r), 11);
+    /* Member lookup is exact (cJSON's own is case-insensitive). */
+    ck_assert_ptr_null(iotl_json_member(r, "U"));
+    iotl_json_free(&doc);
+}
+END_TEST
+
+START_TEST(walk_arrays)
+{
+    static const char text[] = "{\"list\":[\"a\",\"bb\",\"ccc\"],\"o\":{\"x\":1}}";
+    iotl_json_doc_t doc;
+    ck_assert_int_eq(iotl_json_parse(&doc, text, strlen(text)), 0);
+    const iotl_json_node_t *l = iotl_json_member(iotl_json_root(&doc), "list");
+    ck_assert_int_eq(iotl_json_type(l), IOTL_JSON_ARRAY);
+    ck_assert_uint_eq(iotl_json_count(l), 3);
+    size_t total = 0;
+    for (const iotl_json_node_t *e = iotl_json_first(l); e != NULL; e = iotl_json_next(e)) {
+        const char *s;
+        size_t n;
+        ck_assert_int_eq(iotl_json_str_ref(e, &s, &n), 0);
+        ck_assert_ptr_null(iotl_json_name(e));
+        total += n;
+    }
+    ck_assert_uint_eq(total, 6);
+    const iotl_json_node_t *o = iotl_json_member(iotl_json_root(&doc), "o");
+    ck_assert_str_eq(iotl_json_name(iotl_json_first(o)), "x");
+    iotl_json_free(&doc);
+}
+END_TEST
+
+Suite *iotl_test_suite(void)
+{
+    Suite *s = suite_create("json");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, bad_input_table);
+    tcase_add_test(tc, depth_limit);
+    tcase_add_test(tc, size_limit);
+    tcase_add_test(tc, integers_exact_and_ranged);
+    tcase_add_test(tc, walk_arrays);
+    suite_add_tcase(s, tc);
+    return s;
+}
