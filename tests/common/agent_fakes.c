@@ -58,6 +58,9 @@ static int fb_begin(void *ctx, const struct iotl_agent_offer *o, uint64_t *resum
 {
     struct fake_backend *b = ctx;
     (void)o;
+    if (b->begin_ret != 0) {
+        return b->begin_ret;
+    }
     if (!b->staging) {
         b->staging = true;
         b->staged_len = 0;

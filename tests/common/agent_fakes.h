@@ -23,6 +23,7 @@ struct fake_backend {
     uint8_t urgency;
     uint64_t offer_size;
     int deployment_ret; /* forced result of deployment() when non-zero */
+    int begin_ret;      /* forced result of begin() when non-zero */
     bool need_keyring;  /* deployment() says UNKNOWN_KEY until keyring() ran */
     bool keyring_useless; /* keyring() does not help */
     unsigned deployments, manifests, keyrings, installs, confirms, rejects, acks;

@@ -327,6 +327,27 @@ START_TEST(not_modified_deployment_is_not_reprocessed)
 }
 END_TEST
 
+START_TEST(release_refused_at_begin_goes_idle)
+{
+    g_be.begin_ret = IOTL_ERR_NO_UPDATE; /* e.g. rolled back before */
+    ck_assert_int_eq(iotl_agent_init(&g_agent, &g_cfg), 0);
+    run_until(IOTL_AGENT_DOWNLOAD, 100);
+    run_until(IOTL_AGENT_IDLE, 100);
+    ck_assert_int_eq(iotl_agent_last_error(&g_agent), 0);
+    ck_assert_uint_eq(g_be.staged_len, 0);
+    run_until(IOTL_AGENT_CHECK, 100);
+    run_until(IOTL_AGENT_IDLE, 100);
+    ck_assert_int_eq(g_rt.last_status, 304); /* not fetched and decided again */
+    ck_assert_uint_eq(g_be.manifests, 1);
+    /* a retryable begin error backs off instead */
+    g_be.begin_ret = IOTL_ERR_IO;
+    put_str("deployments/stable.jws", "manifest=../releases/p/1.2.0/manifest.jws\n\n");
+    iotl_agent_check_now(&g_agent);
+    run_until(IOTL_AGENT_BACKOFF, 100);
+    ck_assert_int_eq(iotl_agent_last_error(&g_agent), IOTL_ERR_IO);
+}
+END_TEST
+
 START_TEST(failures_back_off_exponentially_then_recover)
 {
     put_str("deployments/other.jws", "x");
@@ -592,6 +613,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, download_resumes_after_restart);
     tcase_add_test(tc, server_ignoring_range_is_handled);
     tcase_add_test(tc, not_modified_deployment_is_not_reprocessed);
+    tcase_add_test(tc, release_refused_at_begin_goes_idle);
     tcase_add_test(tc, failures_back_off_exponentially_then_recover);
     tcase_add_test(tc, unknown_key_refreshes_keyring_once);
     tcase_add_test(tc, consent_defer_then_install);
