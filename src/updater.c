@@ -145,19 +145,28 @@ static int up_deployment(void *ctx, const uint8_t *doc, size_t len, char *manife
     return IOTL_OK;
 }
 
-/* The main component's payload: full or deflate (what staging can decode). */
-static const struct iotl_payload *pick_payload(const iotl_updater_t *u, const struct iotl_manifest *m)
+/* The main component's payload: a delta from the version the device runs
+ * when there is one (and it was not refused for this release), else the
+ * smallest full or deflate payload. */
+static const struct iotl_payload *pick_payload(const iotl_updater_t *u, const struct iotl_manifest *m,
+                                               const uint8_t manifest_sha[IOTL_SHA256_LEN])
 {
     const struct iotl_payload *best = NULL;
+    const char *running = u->cfg->device->installed_version;
+    bool delta_ok = !(u->avoid_delta && memcmp(u->avoid_delta_sha, manifest_sha, IOTL_SHA256_LEN) == 0);
     for (uint8_t i = 0; i < m->payload_count; i++) {
         const struct iotl_payload *p = &m->payloads[i];
         if (strcmp(p->component, component(u)) != 0) {
             continue;
         }
         if (p->kind == IOTL_PAYLOAD_DELTA) {
-            continue; /* staging does not decode deltas yet */
+            if (delta_ok && running != NULL && strcmp(p->base_version, running) == 0 &&
+                (best == NULL || best->kind != IOTL_PAYLOAD_DELTA || p->download_size < best->download_size)) {
+                best = p;
+            }
+            continue;
         }
-        if (best == NULL || p->download_size < best->download_size) {
+        if (best == NULL || (best->kind != IOTL_PAYLOAD_DELTA && p->download_size < best->download_size)) {
             best = p;
         }
     }
@@ -215,7 +224,7 @@ static int up_manifest(void *ctx, const uint8_t *doc, size_t len, struct iotl_ag
         return refusal(u, ret);
     }
     const struct iotl_manifest *m = &r->manifest;
-    const struct iotl_payload *p = pick_payload(u, m);
+    const struct iotl_payload *p = pick_payload(u, m, r->manifest_sha256);
     if (p == NULL) {
         return IOTL_ERR_UNSUPPORTED;
     }
@@ -267,6 +276,12 @@ static int up_begin(void *ctx, const struct iotl_agent_offer *offer, uint64_t *r
         if (ret == IOTL_OK) {
             ret = iotl_stage_begin(s, &u->desc, NULL, &off);
         }
+    }
+    if (ret != IOTL_OK && u->desc.component[0].kind == IOTL_PAYLOAD_DELTA &&
+        (ret == IOTL_ERR_DELTA_BASE || ret == IOTL_ERR_NO_MEM || ret == IOTL_ERR_UNSUPPORTED)) {
+        /* this device cannot take the delta: the full payload next time */
+        u->avoid_delta = 1;
+        memcpy(u->avoid_delta_sha, u->desc.manifest_sha256, IOTL_SHA256_LEN);
     }
     if (ret != IOTL_OK) {
         if (ret != IOTL_ERR_ROLLED_BACK && ret != IOTL_ERR_ROLLBACK && ret != IOTL_ERR_TRIAL_PENDING) {

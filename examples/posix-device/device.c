@@ -190,6 +190,7 @@ struct app {
     int last_phase;
     uint64_t last_done;
     unsigned last_pct;
+    bool dl_started;
     struct timespec t0;
 };
 
@@ -214,10 +215,18 @@ static void app_progress(void *ctx, enum iotl_agent_phase ph, uint64_t done, uin
         a->last_phase = (int)ph;
         a->last_done = done;
         a->last_pct = 101u;
+        a->dl_started = false;
         (void)clock_gettime(CLOCK_MONOTONIC, &a->t0);
     }
     if (ph != IOTL_AGENT_DOWNLOAD || total == 0) {
         return;
+    }
+    if (!a->dl_started) {
+        a->dl_started = true;
+        if (done > 0 && !a->o->quiet) {
+            fprintf(stderr, "resuming the download at byte %llu of %llu\n", (unsigned long long)done,
+                    (unsigned long long)total);
+        }
     }
     if (a->o->throttle_kbps > 0 && done > a->last_done) {
         uint64_t ms = (done - a->last_done) / a->o->throttle_kbps; /* KB/s == bytes per ms */
@@ -331,7 +340,8 @@ static int drive_agent(const struct opts *o, struct iotl_transport *t, struct ap
         if (ph == IOTL_AGENT_IDLE && checked) {
             int r = iotl_updater_last_refusal(&g_sim.upd);
             if (!o->quiet) {
-                printf("check: no update to install%s%s\n", r != 0 ? ": " : "", r != 0 ? iotl_strerror_name(r) : "");
+                printf("check: nothing new to install%s%s%s\n", r != 0 ? " (" : "", r != 0 ? iotl_strerror_name(r) : "",
+                       r != 0 ? ")" : "");
             }
             ret = 0;
             break;

@@ -15,7 +15,9 @@
 #include "iotlife/port/mbedtls_host.h"
 
 /* Large objects live here rather than on the stack. */
-static uint8_t g_stage_work[IOTL_STAGE_WORKBUF_DEFLATE];
+#define SIM_STAGE_WORK \
+    (IOTL_STAGE_WORKBUF_DELTA > IOTL_STAGE_WORKBUF_DEFLATE ? IOTL_STAGE_WORKBUF_DELTA : IOTL_STAGE_WORKBUF_DEFLATE)
+static uint8_t g_stage_work[SIM_STAGE_WORK];
 static uint8_t g_z_arena[IOTL_DIAG_Z_ARENA(SIM_CHUNK)];
 static iotl_trust_work_t g_work;
 static struct iotl_trust_result g_result;

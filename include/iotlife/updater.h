@@ -13,8 +13,11 @@
  *   reason), unless it is the release already in flight after a reset (or
  *   whose download failed), which is re-verified (publisher signature and
  *   hash) and resumed or retried: its floors were raised when it was taken on;
- * - the payload of the main component is staged, verified and activated with
- *   the stage module; confirm, reject and outcomes come from its journal;
+ * - the payload of the main component is chosen (a delta whose base version
+ *   is the running version, else the smallest full or deflate payload; a
+ *   delta staging refuses, e.g. IOTL_ERR_DELTA_BASE, is not chosen again for
+ *   that release), then staged, verified and activated with the stage
+ *   module; confirm, reject and outcomes come from its journal;
  * - update outcomes are recorded as diagnostics events when a diag instance
  *   is given.
  *
@@ -71,6 +74,8 @@ typedef struct iotl_updater {
     uint8_t urgency;                       /**< @private Deployment urgency. */
     uint8_t resuming;                      /**< @private The named release is the one in flight. */
     int last_refusal;                      /**< @private */
+    uint8_t avoid_delta;                   /**< @private A delta was refused for avoid_delta_sha. */
+    uint8_t avoid_delta_sha[IOTL_SHA256_LEN]; /**< @private */
     struct iotl_update_desc desc;          /**< @private Release being staged. */
 } iotl_updater_t;
 

@@ -95,9 +95,11 @@ ls "$UPDIR/diag/dev-1/"*.chunk >/dev/null || die "no diagnostics uploaded"
 "$DEV" diag decode "$UPDIR/diag/dev-1/"*.chunk >decoded.txt
 grep -q "update rolled-back" decoded.txt || die "rollback not in the decoded diagnostics"
 grep -q "update confirmed" decoded.txt || die "confirm not in the decoded diagnostics"
+"$CLI" diag decode --text "$UPDIR/diag/dev-1/"*.chunk >decoded2.txt 2>&1
+grep -q 'outcome="rolled_back" error=-251' decoded2.txt || { cat decoded2.txt; die "iotlife diag decode: no rollback"; }
 # the refused release is not retried
 "$DEV" --dir d1 poll --url "$HTTPS_REPO/deployments/stable.jws" --ca "$IOTL_E2E_CA" >poll3.out 2>&1 || die "poll after rollback"
-grep -q "no update" poll3.out || die "rolled-back release offered again"
+grep -q "nothing new" poll3.out || die "rolled-back release offered again"
 ok "v3 unhealthy: rolled back to v2, outcome and diagnostics uploaded and decoded"
 
 # --- 3: wrong bytes on the server are never installed ----------------------------
