@@ -132,14 +132,23 @@ static int up_deployment(void *ctx, const uint8_t *doc, size_t len, char *manife
             u->resuming = 1;
         }
     }
-    static const char pre[] = "../releases/";
-    static const char post[] = "/manifest.jws";
-    if (cap < sizeof(pre) - 1u + 2u * IOTL_SHA256_LEN + sizeof(post)) {
-        return IOTL_ERR_NO_MEM;
+    const char *given = c->result->deployment.manifest_url;
+    if (given[0] != '\0') {
+        size_t n = strlen(given); /* the operator says where; the hash still binds it */
+        if (n + 1u > cap) {
+            return IOTL_ERR_NO_MEM;
+        }
+        memcpy(manifest_url, given, n + 1u);
+    } else {
+        static const char pre[] = "../releases/";
+        static const char post[] = "/manifest.jws";
+        if (cap < sizeof(pre) - 1u + 2u * IOTL_SHA256_LEN + sizeof(post)) {
+            return IOTL_ERR_NO_MEM;
+        }
+        memcpy(manifest_url, pre, sizeof(pre) - 1u);
+        hex(manifest_url + sizeof(pre) - 1u, u->dep_sha, IOTL_SHA256_LEN);
+        memcpy(manifest_url + sizeof(pre) - 1u + 2u * IOTL_SHA256_LEN, post, sizeof(post));
     }
-    memcpy(manifest_url, pre, sizeof(pre) - 1u);
-    hex(manifest_url + sizeof(pre) - 1u, u->dep_sha, IOTL_SHA256_LEN);
-    memcpy(manifest_url + sizeof(pre) - 1u + 2u * IOTL_SHA256_LEN, post, sizeof(post));
     memcpy(c->deployment_buf, doc, len);
     u->dep_len = len;
     return IOTL_OK;

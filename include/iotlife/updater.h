@@ -7,8 +7,9 @@
  * device gets the whole update life cycle by wiring objects it already has:
  * - key ring documents go through iotl_keyring_update() (the floors move up
  *   through staging, the accepted document is handed back to be stored);
- * - a deployment is verified (operator role) to learn which manifest it names,
- *   found at `../releases/<manifest_sha256>/manifest.jws` (docs/repository.md);
+ * - a deployment is verified (operator role) to learn which manifest it names:
+ *   its `manifest_url` when given, else `../releases/<manifest_sha256>/manifest.jws`
+ *   relative to the deployment (docs/repository.md); the hash binds it either way;
  * - the manifest is decided on with iotl_trust_decide() (every check, one
  *   reason), unless it is the release already in flight after a reset (or
  *   whose download failed), which is re-verified (publisher signature and
