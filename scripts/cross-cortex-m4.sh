@@ -43,7 +43,10 @@ build_one "$B"
 # 2. With the dependencies cross-built from Debian's source packages: zlib
 #    and cJSON users in the core, and the Mbed TLS port.
 echo "--- cortex-m4: with zlib, cJSON and the Mbed TLS port for the target"
-PREFIX=$("$ROOT/scripts/target-deps.sh" "$B/deps" | tail -n 1)
+# The cross-built dependencies are shared by the cortex-m4, qemu and
+# footprint steps (a sibling of BUILD_DIR, or IOTL_TARGET_DEPS_DIR).
+DEPS="${IOTL_TARGET_DEPS_DIR:-$(dirname "$B")/target-deps}"
+PREFIX=$("$ROOT/scripts/target-deps.sh" "$DEPS" | tail -n 1)
 build_one "$B/full" -DIOTLIFE_WITH_ZLIB=ON -DIOTLIFE_WITH_CJSON=ON -DIOTLIFE_PORT_MBEDTLS=ON \
   -DCMAKE_FIND_ROOT_PATH="$PREFIX"
 

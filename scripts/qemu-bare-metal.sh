@@ -28,7 +28,10 @@ TIMEOUT="${IOTL_QEMU_TIMEOUT:-120}"
 command -v qemu-system-arm >/dev/null || {
   echo "qemu: qemu-system-arm missing (scripts/deps.sh installs it)" >&2; exit 1; }
 
-PREFIX=$("$ROOT/scripts/target-deps.sh" "$B/deps" | tail -n 1)
+# The cross-built dependencies are shared by the cortex-m4, qemu and
+# footprint steps (a sibling of BUILD_DIR, or IOTL_TARGET_DEPS_DIR).
+DEPS="${IOTL_TARGET_DEPS_DIR:-$(dirname "$B")/target-deps}"
+PREFIX=$("$ROOT/scripts/target-deps.sh" "$DEPS" | tail -n 1)
 cmake -S "$ROOT/examples/bare-metal" -B "$B/fw" \
   -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-arm-none-eabi.cmake" \
   -DCMAKE_FIND_ROOT_PATH="$PREFIX" -DPython3_EXECUTABLE=/usr/bin/python3 >"$B/fw-configure.log"
