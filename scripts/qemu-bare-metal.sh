@@ -8,7 +8,9 @@
 #      then a sweep: a reset before each flash program/erase operation of
 #      the update, every one of which must still end confirmed
 #   3. a bit of the payload flipped in transit     must be refused (exit != 0)
-#   4. scripts/footprint.sh on the same build: size and stack budgets
+#   4. the new image fails its health check        must be rejected and the
+#      device must come back on v1
+#   5. scripts/footprint.sh on the same build: size and stack budgets
 #
 #   scripts/qemu-bare-metal.sh BUILD_DIR
 #
@@ -100,6 +102,13 @@ rc=$(run tamper tamper)
 grep -E "injected|FAIL|SUCCESS" "$B/qemu-tamper.log" || true
 if [ "$rc" -eq 0 ] || ! grep -q "^FAIL: iotl_stage_finish" "$B/qemu-tamper.log"; then
   echo "qemu: FAIL: a corrupted payload was not refused (exit $rc)"; fail=1
+fi
+
+echo "--- qemu run 4: the new image fails its health check on trial (must roll back to v1)"
+rc=$(run unhealthy unhealthy)
+grep -E "boot [0-9]|boot selector|health|rolled back|FAIL|SUCCESS" "$B/qemu-unhealthy.log" || true
+if [ "$rc" -ne 0 ] || ! grep -q "^SUCCESS: unhealthy v2 rejected, rolled back to v1" "$B/qemu-unhealthy.log"; then
+  echo "qemu: FAIL: an unhealthy trial image was not rolled back (exit $rc)"; fail=1
 fi
 
 [ "$fail" -eq 0 ] && echo "qemu: ok"

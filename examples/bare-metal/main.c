@@ -19,14 +19,17 @@
  *   install   iotl_stage_begin()/write()/finish()/activate(): the deflated v2
  *             streamed into slot B with progress; resumes at its last
  *             checkpoint after a reset; then a system reset
- *   health    slot B boots on trial, is checked, iotl_stage_confirm()
+ *   health    slot B boots on trial; iotl_health runs the checks and decides:
+ *             iotl_stage_confirm(), or iotl_stage_reject() and a reset back
+ *             into slot A
  *   diag      boot, update and health events recorded; one chunk exported
  *
  * Semihosting command line: "fw.elf [reset-at=N] [reset-op=N] [tamper]":
  * reset-at=N injects a system reset after N payload chunks of 4 KiB were
  * accepted, reset-op=N just before the Nth flash program/erase operation
  * since power-on (both once per power-on); tamper flips one bit of the
- * payload in transit, which staging must refuse.
+ * payload in transit, which staging must refuse; unhealthy makes the new
+ * image's application self-test fail, so the trial must be rolled back.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,6 +41,7 @@
 #include "iotlife/boot.h"
 #include "iotlife/deploy.h"
 #include "iotlife/diag.h"
+#include "iotlife/health.h"
 #include "iotlife/keyring.h"
 #include "iotlife/manifest.h"
 #include "iotlife/iotlife.h"
@@ -90,7 +94,7 @@ static iotl_stage_t g_stage;
 static iotl_boot_t g_boot;
 static iotl_diag_t g_diag;
 static unsigned g_reset_at, g_reset_op;
-static bool g_tamper, g_count_ops;
+static bool g_tamper, g_unhealthy, g_count_ops;
 
 /* ---- time --------------------------------------------------------------- */
 static uint32_t now_us(void)
@@ -297,6 +301,7 @@ static void parse_cmdline(void)
     g_reset_at = arg_uint(cmd, "reset-at=");
     g_reset_op = arg_uint(cmd, "reset-op=");
     g_tamper = strstr(cmd, "tamper") != NULL;
+    g_unhealthy = strstr(cmd, "unhealthy") != NULL;
 }
 
 static int crypto_phase(void)
@@ -414,6 +419,30 @@ static int trust_phase(struct iotl_update_desc *d)
                  "operator: verified; device selected\n",
                  (unsigned long)g_ring.version, g_manifest.version, g_deployment.id);
     return 0;
+}
+
+/* ---- health checks of the trial image ------------------------------------ */
+static uint32_t g_run_version;
+static const struct iotl_storage *g_run_slot;
+
+/* The image in the running slot is the one the update installed: version 2
+ * and the signed digest. */
+static int check_image(void *arg)
+{
+    (void)arg;
+    uint8_t d[IOTL_SHA256_LEN];
+    int ret = hash_slot(g_run_slot, d);
+    if (ret == IOTL_OK && (g_run_version != 2u || memcmp(d, img_v2_sha256, sizeof(d)) != 0)) {
+        ret = IOTL_ERR_INTEGRITY;
+    }
+    return ret;
+}
+
+/* Stands for the application's own self-test (sensors, radio, ...). */
+static int check_app(void *arg)
+{
+    (void)arg;
+    return g_unhealthy ? IOTL_ERR_STATE : IOTL_OK;
 }
 
 static int install_phase(const struct iotl_update_desc *dp)
@@ -549,7 +578,12 @@ int main(void)
     (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_REBOOT,
                           cold ? IOTL_DIAG_REBOOT_POWER_ON : IOTL_DIAG_REBOOT_UPDATE, 0, 0, NULL);
 
-    if (st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back) {
+    struct iotl_update_outcome outcome;
+    if (iotl_stage_outcome(&g_stage, &outcome) != IOTL_OK) {
+        memset(&outcome, 0, sizeof(outcome));
+    }
+    const bool rolled_back = outcome.kind == IOTL_OUTCOME_ROLLED_BACK;
+    if (st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back && !rolled_back) {
         phase_begin(PH_CRYPTO);
         ret = crypto_phase();
         phase_end();
@@ -557,8 +591,12 @@ int main(void)
             return ret;
         }
     }
-    if ((st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back) || st.phase == IOTL_PHASE_DOWNLOADING ||
-        st.phase == IOTL_PHASE_STAGED) {
+    if ((rolled_back || br.rolled_back) && st.phase == IOTL_PHASE_IDLE) {
+        board_printf("  last update: %s rolled back (reason %u); not retried\n", outcome.version, outcome.reason);
+        (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_UPDATE, IOTL_DIAG_UPDATE_ROLLED_BACK, outcome.code, 0,
+                              outcome.version);
+    } else if ((st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back) ||
+               st.phase == IOTL_PHASE_DOWNLOADING || st.phase == IOTL_PHASE_STAGED) {
         struct iotl_update_desc desc;
         phase_begin(PH_TRUST);
         ret = trust_phase(&desc);
@@ -578,21 +616,47 @@ int main(void)
 
     if (st.phase == IOTL_PHASE_TRIAL && br.trial) {
         phase_begin(PH_HEALTH);
-        uint8_t d[IOTL_SHA256_LEN];
-        ret = hash_slot(run, d);
-        if (ret == IOTL_OK && (ver != 2u || memcmp(d, img_v2_sha256, sizeof(d)) != 0)) {
-            ret = IOTL_ERR_INTEGRITY;
-        }
-        (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_HEALTH, 0, ret, 0, "image");
+        g_run_slot = run;
+        g_run_version = ver;
+        static const struct iotl_health_check checks[] = {{"image", check_image, NULL},
+                                                          {"app-selftest", check_app, NULL}};
+        static const struct iotl_health_config hc = {
+            .checks = checks,
+            .n_checks = 2,
+            .policy = {.passes_needed = 1, .max_trial_boots = 2},
+            .platform = &g_platform,
+            .diag = &g_diag,
+        };
+        static iotl_health_t health;
+        enum iotl_health_decision decision = IOTL_HEALTH_WAIT;
+        ret = iotl_health_init(&health, &hc);
         if (ret == IOTL_OK) {
+            ret = iotl_health_boot(&health, IOTL_DIAG_REBOOT_UPDATE, true);
+        }
+        if (ret == IOTL_OK) {
+            ret = iotl_health_evaluate(&health, &decision);
+        }
+        if (ret == IOTL_OK && decision == IOTL_HEALTH_CONFIRM) {
             ret = iotl_stage_confirm(&g_stage);
+        } else if (ret == IOTL_OK && decision == IOTL_HEALTH_REJECT) {
+            ret = iotl_stage_reject(&g_stage, IOTL_ERR_STATE);
+        } else if (ret == IOTL_OK) {
+            /* A check failed without a final verdict yet: on a real device
+             * the application keeps running and evaluates again; here the
+             * trial is given up at once. */
+            ret = iotl_stage_reject(&g_stage, IOTL_ERR_TIMEOUT);
+            decision = IOTL_HEALTH_REJECT;
         }
         phase_end();
         if (ret != IOTL_OK) {
             return fail("health check / confirm", ret);
         }
+        if (decision != IOTL_HEALTH_CONFIRM) {
+            board_printf("  health check failed: trial image v%lu rejected; system reset\n", (unsigned long)ver);
+            board_system_reset();
+        }
         (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_UPDATE, IOTL_DIAG_UPDATE_CONFIRMED, 0, 0, "2.0.0");
-        board_printf("  health check passed: image v%lu confirmed\n", (unsigned long)ver);
+        board_printf("  health checks passed: image v%lu confirmed\n", (unsigned long)ver);
     }
 
     phase_begin(PH_DIAG);
@@ -629,6 +693,14 @@ int main(void)
                  "(Mbed TLS bignums), inflate arena %lu of %lu bytes\n",
                  (unsigned long)g_nv.stack_peak, (unsigned long)board_stack_size(), (unsigned long)g_nv.heap_peak,
                  (unsigned long)board_heap_size(), (unsigned long)g_nv.zarena_peak, (unsigned long)sizeof(g_zarena));
+    if (g_unhealthy) {
+        if (ret != IOTL_OK || br.slot != 0 || ver != 1u || fin.phase != IOTL_PHASE_IDLE || !rolled_back) {
+            board_printf("FAIL: the unhealthy image was not rolled back\n");
+            return 1;
+        }
+        board_printf("SUCCESS: unhealthy v2 rejected, rolled back to v1\n");
+        return 0;
+    }
     if (ret != IOTL_OK || br.slot != 1 || ver != 2u || fin.phase != IOTL_PHASE_IDLE || fin.confirmed_slot != 1) {
         board_printf("FAIL: did not end confirmed on the new image\n");
         return 1;
