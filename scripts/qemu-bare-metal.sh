@@ -8,9 +8,10 @@
 #      then a sweep: a reset before each flash program/erase operation of
 #      the update, every one of which must still end confirmed
 #   3. a bit of the payload flipped in transit     must be refused (exit != 0)
-#   4. the new image fails its health check        must be rejected and the
+#   4. one character of the signed manifest changed: refused before staging
+#   5. the new image fails its health check        must be rejected and the
 #      device must come back on v1
-#   5. scripts/footprint.sh on the same build: size and stack budgets
+#   6. scripts/footprint.sh on the same build: size and stack budgets
 #
 #   scripts/qemu-bare-metal.sh BUILD_DIR
 #
@@ -104,7 +105,14 @@ if [ "$rc" -eq 0 ] || ! grep -q "^FAIL: iotl_stage_finish" "$B/qemu-tamper.log";
   echo "qemu: FAIL: a corrupted payload was not refused (exit $rc)"; fail=1
 fi
 
-echo "--- qemu run 4: the new image fails its health check on trial (must roll back to v1)"
+echo "--- qemu run 4: one character of the signed manifest changed (must be refused before staging)"
+rc=$(run forge forge-manifest)
+grep -E "injected|FAIL|SUCCESS|\[install\]" "$B/qemu-forge.log" || true
+if [ "$rc" -eq 0 ] || ! grep -q "^FAIL: manifest: -45" "$B/qemu-forge.log" || grep -q "^\[install\]" "$B/qemu-forge.log"; then
+  echo "qemu: FAIL: a forged manifest was not refused before staging (exit $rc)"; fail=1
+fi
+
+echo "--- qemu run 5: the new image fails its health check on trial (must roll back to v1)"
 rc=$(run unhealthy unhealthy)
 grep -E "boot [0-9]|boot selector|health|rolled back|FAIL|SUCCESS" "$B/qemu-unhealthy.log" || true
 if [ "$rc" -ne 0 ] || ! grep -q "^SUCCESS: unhealthy v2 rejected, rolled back to v1" "$B/qemu-unhealthy.log"; then

@@ -28,7 +28,9 @@
  * reset-at=N injects a system reset after N payload chunks of 4 KiB were
  * accepted, reset-op=N just before the Nth flash program/erase operation
  * since power-on (both once per power-on); tamper flips one bit of the
- * payload in transit, which staging must refuse; unhealthy makes the new
+ * payload in transit, which staging must refuse; forge-manifest changes one
+ * character of the manifest's signed payload, which trust must refuse
+ * before staging begins; unhealthy makes the new
  * image's application self-test fail, so the trial must be rolled back.
  */
 #include <stdbool.h>
@@ -94,7 +96,7 @@ static iotl_stage_t g_stage;
 static iotl_boot_t g_boot;
 static iotl_diag_t g_diag;
 static unsigned g_reset_at, g_reset_op;
-static bool g_tamper, g_unhealthy, g_count_ops;
+static bool g_tamper, g_tamper_manifest, g_unhealthy, g_count_ops;
 
 /* ---- time --------------------------------------------------------------- */
 static uint32_t now_us(void)
@@ -302,6 +304,7 @@ static void parse_cmdline(void)
     g_reset_op = arg_uint(cmd, "reset-op=");
     g_tamper = strstr(cmd, "tamper") != NULL;
     g_unhealthy = strstr(cmd, "unhealthy") != NULL;
+    g_tamper_manifest = strstr(cmd, "forge-manifest") != NULL;
 }
 
 static int crypto_phase(void)
@@ -357,8 +360,19 @@ static int trust_phase(struct iotl_update_desc *d)
         }
     }
     const struct iotl_key *signer = NULL;
+    const char *manifest = trust_manifest;
+    static char forged[sizeof(trust_manifest)];
+    if (g_tamper_manifest) {
+        /* Change one character of the signed payload (base64url), as an
+         * attacker editing the release in transit would. */
+        memcpy(forged, trust_manifest, sizeof(forged));
+        char *dot = strchr(forged, '.');
+        dot[40] = dot[40] == 'A' ? 'B' : 'A';
+        manifest = forged;
+        board_printf("  injected: one character of the manifest's signed payload changed\n");
+    }
     if (ret == IOTL_OK) {
-        ret = iotl_manifest_verify(&g_ring, &g_crypto, trust_manifest, sizeof(trust_manifest) - 1u, now,
+        ret = iotl_manifest_verify(&g_ring, &g_crypto, manifest, sizeof(trust_manifest) - 1u, now,
                                    &g_trust_work, &g_manifest, &signer);
         if (ret != IOTL_OK) {
             return fail("manifest", ret);
