@@ -50,6 +50,7 @@
 #include "iotlife/port/mbedtls.h"
 #include "iotlife/port/ram.h"
 #include "iotlife/stage.h"
+#include "iotlife/trust.h"
 #include "payload.h"
 
 /* ---- emulated flash layout (in .noinit) --------------------------------- */
@@ -335,13 +336,20 @@ static int crypto_phase(void)
     return 0;
 }
 
-/* ---- trust: key ring, manifest, deployment -> the staging descriptor ---- */
+/* ---- trust: key ring, manifest, deployment -> the staging descriptor ----
+ * A new update: iotl_trust_decide() verifies the deployment (operator) and
+ * the manifest (publisher) against the key ring and the persisted floors
+ * (replay, rollback, expiry, targeting, cohort, window) and
+ * iotl_trust_update_desc() turns the result into the staging descriptor.
+ * An update already in flight after a reset: staging has raised the floors
+ * to this release, so deciding again would be a replay; the documents are
+ * verified again (signatures, expiry) and the same descriptor rebuilt, which
+ * iotl_stage_begin() then accepts as the update in flight. */
 static iotl_keyring_t g_ring;
 static iotl_trust_work_t g_trust_work;
-static struct iotl_manifest g_manifest;
-static struct iotl_deployment g_deployment;
+static struct iotl_trust_result g_trust;
 
-static int trust_phase(struct iotl_update_desc *d)
+static int trust_phase(struct iotl_update_desc *d, bool in_flight)
 {
     const int64_t now = TRUST_NOW; /* no RTC: the clock starts at the documents' epoch */
     struct iotl_floors floors, floors_out;
@@ -350,16 +358,18 @@ static int trust_phase(struct iotl_update_desc *d)
         ret = iotl_keyring_init(&g_ring, &g_crypto, &trust_root_pub, 1, 1);
     }
     if (ret == IOTL_OK) {
-        /* Once staging raised the key-ring floor to this version (an update
-         * in flight across a reset), the same document is re-loaded. */
+        /* Once staging raised the key-ring floor to this version, the same
+         * document is re-loaded rather than taken as new. */
         unsigned flags = floors.keyring_version >= 1u ? IOTL_KEYRING_RELOAD : 0u;
         ret = iotl_keyring_update(&g_ring, &g_crypto, trust_keyring, sizeof(trust_keyring) - 1u, &floors, now,
                                   flags, &g_trust_work, &floors_out);
-        if (ret != IOTL_OK) {
-            return fail("key ring", ret);
-        }
     }
-    const struct iotl_key *signer = NULL;
+    if (ret != IOTL_OK) {
+        return fail("key ring", ret);
+    }
+    if (ret == IOTL_OK) {
+        floors.keyring_version = g_ring.version;
+    }
     const char *manifest = trust_manifest;
     static char forged[sizeof(trust_manifest)];
     if (g_tamper_manifest) {
@@ -371,67 +381,57 @@ static int trust_phase(struct iotl_update_desc *d)
         manifest = forged;
         board_printf("  injected: one character of the manifest's signed payload changed\n");
     }
-    if (ret == IOTL_OK) {
-        ret = iotl_manifest_verify(&g_ring, &g_crypto, manifest, sizeof(trust_manifest) - 1u, now,
-                                   &g_trust_work, &g_manifest, &signer);
-        if (ret != IOTL_OK) {
-            return fail("manifest", ret);
-        }
-    }
-    uint8_t msha[IOTL_SHA256_LEN];
-    ret = iotl_sha256(&g_crypto, trust_manifest, sizeof(trust_manifest) - 1u, msha);
-    if (ret == IOTL_OK) {
-        ret = iotl_deployment_verify(&g_ring, &g_crypto, trust_deployment, sizeof(trust_deployment) - 1u, now,
-                                     &g_trust_work, &g_deployment, &signer);
-        if (ret != IOTL_OK) {
-            return fail("deployment", ret);
-        }
-    }
     static const char *const groups[] = {"lab"};
-    const struct iotl_device_info dev = {.id = "qemu-mps2-an386",
-                                         .product = "iotlife-demo",
-                                         .hardware = "mps2-an386",
-                                         .groups = groups,
-                                         .group_count = 1,
-                                         .installed_version = "1.0.0"};
-    if (ret == IOTL_OK && memcmp(g_deployment.manifest_sha256, msha, sizeof(msha)) != 0) {
-        ret = IOTL_ERR_MISMATCH;
+    static const struct iotl_device_info dev = {.id = "qemu-mps2-an386",
+                                                .product = "iotlife-demo",
+                                                .hardware = "mps2-an386",
+                                                .groups = groups,
+                                                .group_count = 1,
+                                                .installed_version = "1.0.0"};
+    if (!in_flight) {
+        const struct iotl_trust_request req = {.keyring = &g_ring,
+                                               .crypto = &g_crypto,
+                                               .device = &dev,
+                                               .floors = &floors,
+                                               .wall_time = now,
+                                               .max_payload_size = SLOT_SIZE};
+        ret = iotl_trust_decide(&req, trust_deployment, sizeof(trust_deployment) - 1u, manifest,
+                                sizeof(trust_manifest) - 1u, &g_trust_work, &g_trust);
+        if (ret != IOTL_OK) {
+            return fail("manifest/deployment decision", ret);
+        }
+    } else {
+        memset(&g_trust, 0, sizeof(g_trust));
+        ret = iotl_deployment_verify(&g_ring, &g_crypto, trust_deployment, sizeof(trust_deployment) - 1u, now,
+                                     &g_trust_work, &g_trust.deployment, NULL);
+        if (ret == IOTL_OK) {
+            ret = iotl_manifest_verify(&g_ring, &g_crypto, manifest, sizeof(trust_manifest) - 1u, now,
+                                       &g_trust_work, &g_trust.manifest, NULL);
+        }
+        if (ret == IOTL_OK) {
+            ret = iotl_sha256(&g_crypto, manifest, sizeof(trust_manifest) - 1u, g_trust.manifest_sha256);
+        }
+        if (ret == IOTL_OK && memcmp(g_trust.deployment.manifest_sha256, g_trust.manifest_sha256,
+                                     IOTL_SHA256_LEN) != 0) {
+            ret = IOTL_ERR_MISMATCH;
+        }
+        if (ret != IOTL_OK) {
+            return fail("manifest/deployment of the update in flight", ret);
+        }
+        g_trust.floors = floors; /* already raised to this release by staging */
+        g_trust.trusted_time = now;
     }
-    if (ret == IOTL_OK) {
-        ret = iotl_deployment_targets(&g_deployment, &dev);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_deployment_in_cohort(&g_crypto, &g_deployment, dev.id);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_deployment_in_window(&g_deployment, now);
-    }
-    const struct iotl_payload *p = iotl_manifest_find_component(&g_manifest, "main");
-    if (ret == IOTL_OK && (p == NULL || strcmp(g_manifest.product, dev.product) != 0)) {
-        ret = p == NULL ? IOTL_ERR_NOT_FOUND : IOTL_ERR_HW_MISMATCH;
-    }
+    /* The running image is the base for delta payloads; v1 here. */
+    const struct iotl_installed_image installed = {"main", img_v1_sha256};
+    ret = iotl_trust_update_desc(&g_trust, &installed, 1, d);
     if (ret != IOTL_OK) {
-        return fail("deployment policy", ret);
+        return fail("iotl_trust_update_desc", ret);
     }
-    memset(d, 0, sizeof(*d));
-    memcpy(d->manifest_sha256, msha, sizeof(msha));
-    memcpy(d->version, g_manifest.version, strlen(g_manifest.version) + 1u);
-    d->security_version = g_manifest.security_version;
-    d->manifest_seq = g_manifest.sequence;
-    d->deployment_seq = g_deployment.sequence;
-    d->keyring_version = g_ring.version;
-    d->latest_time = now;
-    d->component_count = 1;
-    struct iotl_update_component *c = &d->component[0];
-    memcpy(c->id, "main", 5);
-    c->kind = p->kind;
-    c->flags = IOTL_COMPONENT_FULL_FLUSH; /* gen_payload.py flushes at every 4 KiB */
-    c->payload_size = p->download_size;
-    c->image_size = p->size;
-    memcpy(c->image_sha256, p->sha256, IOTL_SHA256_LEN);
+    d->component[0].flags |= IOTL_COMPONENT_FULL_FLUSH; /* gen_payload.py flushes every 4 KiB */
     board_printf("  key ring v%lu (root-signed), manifest %s by the publisher, deployment \"%s\" by the "
-                 "operator: verified; device selected\n",
-                 (unsigned long)g_ring.version, g_manifest.version, g_deployment.id);
+                 "operator: %s\n",
+                 (unsigned long)g_ring.version, g_trust.manifest.version, g_trust.deployment.id,
+                 in_flight ? "verified again for the update in flight" : "verified, device selected");
     return 0;
 }
 
@@ -613,7 +613,7 @@ int main(void)
                st.phase == IOTL_PHASE_DOWNLOADING || st.phase == IOTL_PHASE_STAGED) {
         struct iotl_update_desc desc;
         phase_begin(PH_TRUST);
-        ret = trust_phase(&desc);
+        ret = trust_phase(&desc, st.phase != IOTL_PHASE_IDLE);
         phase_end();
         if (ret != 0) {
             return ret;
