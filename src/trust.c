@@ -155,6 +155,9 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
         res->floors.deployment_seq = d->sequence;
         res->floors.manifest_seq = m->sequence;
         res->floors.latest_time = max64(fl->latest_time, max64(d->issued_at, m->issued_at));
+        if (req->keyring->version > res->floors.keyring_version) {
+            res->floors.keyring_version = req->keyring->version; /* the ring that vouched */
+        }
         /* security_version stays: staging raises it on confirm. */
         res->trusted_time = now;
         ret = IOTL_OK;

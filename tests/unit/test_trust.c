@@ -155,6 +155,7 @@ START_TEST(accepts_and_reports_floors)
     ck_assert_uint_eq(res.floors.manifest_seq, 17);
     ck_assert_uint_eq(res.floors.deployment_seq, 5);
     ck_assert_uint_eq(res.floors.security_version, 2); /* not raised here */
+    ck_assert_uint_eq(res.floors.keyring_version, 1);  /* the ring that vouched */
     ck_assert(res.floors.latest_time == T0);
     ck_assert(res.trusted_time == T0 + 3600);
     /* No wall clock: the latest-known time and the documents' issue time are used. */
