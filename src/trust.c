@@ -242,7 +242,7 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
         struct iotl_update_component *c = &desc->component[desc->component_count++];
         memcpy(c->id, comp, strlen(comp) + 1);
         c->kind = best->kind;
-        c->flags = 0;
+        c->flags = best->flags;
         c->payload_size = best->download_size;
         c->image_size = best->size;
         memcpy(c->image_sha256, best->sha256, IOTL_SHA256_LEN);

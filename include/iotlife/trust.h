@@ -112,7 +112,8 @@ struct iotl_installed_image {
  * order. For each, the payload is chosen as: a `delta` whose base_sha256 is
  * the installed image's SHA-256, else a `deflate`, else a `full` payload.
  * Sequence numbers, key-ring version and latest time come from res->floors;
- * `flags` are 0 (the manifest does not announce deflate restart points).
+ * `flags` come from the payload (IOTL_COMPONENT_FULL_FLUSH when a deflate
+ * payload declares restart points).
  * @param[in] res Result of a successful iotl_trust_decide().
  * @param[in] installed Current images (may be NULL when count is 0).
  * @param count Entries in installed.

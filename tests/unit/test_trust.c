@@ -317,8 +317,10 @@ START_TEST(update_descriptor_for_staging)
     ck_assert_uint_eq(desc.manifest_sha256[0], 0xab);
     /* Another app image: full payload for app; config has only a delta for another base. */
     struct iotl_installed_image inst2[] = {{"app", other}, {"config", cfg_base}};
+    res.manifest.payloads[0].flags = IOTL_COMPONENT_FULL_FLUSH; /* flags travel to staging */
     ck_assert_int_eq(iotl_trust_update_desc(&res, inst2, 2, &desc), 0);
     ck_assert_uint_eq(desc.component[0].kind, IOTL_PAYLOAD_FULL);
+    ck_assert_uint_eq(desc.component[0].flags, IOTL_COMPONENT_FULL_FLUSH);
     ck_assert_uint_eq(desc.component[0].payload_size, 100);
     struct iotl_installed_image inst3[] = {{"app", app_base}, {"config", other}};
     ck_assert_int_eq(iotl_trust_update_desc(&res, inst3, 2, &desc), IOTL_ERR_DELTA_BASE);

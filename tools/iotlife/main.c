@@ -54,9 +54,11 @@ static const struct iotl_cli_cmd commands[] = {
      "    --version SEMVER --security-version N --sequence N --expires TIME [--issued-at TIME]\n"
      "    [--supported-until TIME] [--release-notes URL]\n"
      "    --payload name=N,component=C,file=F[,location=L][,kind=full|deflate|delta]\n"
-     "              [,image=IMAGE][,base-version=V][,base=BASE_IMAGE|,base-sha256=HEX] ...\n"
+     "              [,image=IMAGE][,base-version=V][,base=BASE_IMAGE|,base-sha256=HEX]\n"
+     "              [,restart-points=1] ...\n"
      "    -o MANIFEST.jws\n"
-     "  file= is what the device downloads; image= the installed result (deflate, delta).",
+     "  file= is what the device downloads; image= the installed result (deflate, delta);\n"
+     "  restart-points=1: the deflate stream has Z_FULL_FLUSH restart points (resumable).",
      cmd_manifest},
     {"deploy", "create and sign a deployment of one manifest",
      "iotlife deploy create --key OPERATOR.pem --manifest MANIFEST.jws --id ID --sequence N\n"
