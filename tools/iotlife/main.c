@@ -72,13 +72,15 @@ static const struct iotl_cli_cmd commands[] = {
     {"inspect", "pretty-print a manifest, deployment or key ring with its signature status",
      "iotlife inspect FILE [--key PUBLIC.pem | --root ROOT.pem ... [--threshold N] [--keyring RING.json]]\n"
      "    [--time TIME]\n"
-     "  With --root (and --keyring) shows whether the signer holds the role the document needs.",
+     "  With --root (and --keyring) shows whether the signer holds the role the document needs.\n"
+     "  Repeat --keyring to apply a chain of key rings in order (v1, v2, ... after rotations).",
      cmd_inspect},
     {"check", "run the device's update decision on a deployment and manifest",
      "iotlife check --root ROOT.pem [--threshold N] [--keyring RING.json] --deployment D.jws\n"
      "    --manifest M.jws --device-id ID --product P --hardware H --installed SEMVER\n"
      "    [--group G ...] [--wall-time TIME] [--floors SEC,MSEQ,DSEQ,KRV,LATEST] [--max-payload N]\n"
-     "  Prints accept and the floors to persist, or exits 1 with the one reason.",
+     "  Prints accept and the floors to persist, or exits 1 with the one reason.\n"
+     "  Repeat --keyring to apply a chain of key rings in order.",
      cmd_check},
 #endif
     {"delta", "create, apply or inspect a delta patch",
