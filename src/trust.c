@@ -72,6 +72,10 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
         goto exit;
     }
     passed++;
+    if (req->wall_time != 0 && d->issued_at > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
+        ret = IOTL_ERR_NOT_YET_VALID; /* future-dated: must not drag the latest time forward */
+        goto exit;
+    }
     now = max64(now, d->issued_at);
 
     /* 3. Freshness and replay of the deployment. */
@@ -103,6 +107,10 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
         goto exit;
     }
     passed++;
+    if (req->wall_time != 0 && m->issued_at > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
+        ret = IOTL_ERR_NOT_YET_VALID;
+        goto exit;
+    }
     now = max64(now, m->issued_at);
 
     /* 6. Freshness, replay and anti-rollback of the release. */

@@ -13,11 +13,12 @@
  *     #IOTL_ERR_REVOKED, #IOTL_ERR_WRONG_ROLE, #IOTL_ERR_EXPIRED,
  *     #IOTL_ERR_NOT_YET_VALID, #IOTL_ERR_KID_MISMATCH, #IOTL_ERR_SIGNATURE), then its
  *     content (#IOTL_ERR_MALFORMED and the other parse codes);
- *  3. deployment expiry (#IOTL_ERR_EXPIRED) and sequence above the floor
- *     (#IOTL_ERR_REPLAYED);
+ *  3. deployment issue time not beyond wall_time + IOTL_TRUST_CLOCK_SKEW when a
+ *     wall clock is given (#IOTL_ERR_NOT_YET_VALID), expiry (#IOTL_ERR_EXPIRED),
+ *     sequence above the floor (#IOTL_ERR_REPLAYED);
  *  4. the manifest bytes hash to the deployment's `manifest_sha256` (#IOTL_ERR_MISMATCH);
  *  5. manifest JWS with role `publisher` (same codes as 2);
- *  6. manifest expiry (#IOTL_ERR_EXPIRED), sequence above the floor
+ *  6. manifest issue time (as in 3), expiry (#IOTL_ERR_EXPIRED), sequence above the floor
  *     (#IOTL_ERR_REPLAYED), security version not below the floor (#IOTL_ERR_ROLLBACK);
  *  7. product and hardware compatibility (#IOTL_ERR_HW_MISMATCH), payload
  *     sizes within max_payload_size (#IOTL_ERR_TOO_LARGE);

@@ -216,6 +216,9 @@ START_TEST(bad_input_table)
     ROW("not in cohort", IOTL_ERR_NOT_IN_COHORT, s->rollout = "0");
     ROW("before campaign", IOTL_ERR_OUTSIDE_WINDOW, s->not_before = T0 + 2 * DAY);
     ROW("outside hours", IOTL_ERR_OUTSIDE_WINDOW, s->wall = T0 + 6 * 3600);
+    ROW("deployment from the future", IOTL_ERR_NOT_YET_VALID, s->wall = T0 - 2 * DAY);
+    ROW("future ok without wall clock", 0, s->wall = 0; s->floors.latest_time = T0 - 2 * DAY;
+        s->d_extra = ",\"urgency\":\"critical\"");
     ROW("critical ignores hours", 0, s->wall = T0 + 6 * 3600; s->d_extra = ",\"urgency\":\"critical\"");
     ROW("manifest hash", IOTL_ERR_MISMATCH, s->bad_hash = 1);
     ROW("payload too large", IOTL_ERR_TOO_LARGE, s->max_payload = 4095);
