@@ -102,6 +102,12 @@
 #error "IOTL_ASSERT_ENABLED must be 0 or 1"
 #endif
 
+#if defined(IOTL_CONFIG_STRICT) &&                                                             \
+    (!defined(IOTL_STAGE_MAX_COMPONENTS) || !defined(IOTL_STAGE_ID_MAX) ||                     \
+     !defined(IOTL_STAGE_VERSION_MAX) || !defined(IOTL_STAGE_ROLLED_BACK_MAX) ||               \
+     !defined(IOTL_STAGE_INFLATE_WBITS) || !defined(IOTL_STAGE_MAX_WRITE_ALIGN))
+#error "IOTL_CONFIG_STRICT: IOTL_CONFIG_FILE must define every IOTL_STAGE_* option"
+#endif
 #if IOTL_STAGE_MAX_COMPONENTS < 1 || IOTL_STAGE_MAX_COMPONENTS > 16
 #error "IOTL_STAGE_MAX_COMPONENTS must be between 1 and 16"
 #endif

@@ -19,6 +19,7 @@ static int cmd_version(int argc, char **argv)
 }
 
 int cmd_delta(int argc, char **argv);
+int cmd_journal(int argc, char **argv);
 
 /* Command groups, in the order `--help` lists them. */
 static const struct iotl_cli_cmd commands[] = {
@@ -83,9 +84,20 @@ static const struct iotl_cli_cmd commands[] = {
      "  Repeat --keyring to apply a chain of key rings in order.",
      cmd_check},
 #endif
+    {"diag", "decode diagnostics chunks; make sample chunks",
+     "iotlife diag decode [--text] FILE...\n"
+     "    Verify and decode diagnostics chunk files (one chunk per file, any order,\n"
+     "    duplicates allowed): one JSON object per record on stdout, ordered by device\n"
+     "    and sequence number, re-sent duplicates dropped; sequence gaps and bad chunks\n"
+     "    are reported on stderr, one line each. --text prints one plain line per record.\n"
+     "    Exit 0 when at least one chunk decoded, 1 when none did, 2 on usage errors.\n"
+     "iotlife diag sample -o DIR [--records N] [--mtu BYTES]\n"
+     "    Simulate a device logging N records (default 200) and write its chunks\n"
+     "    (at most BYTES each, default 1024, minimum 64) to DIR/chunk-NNNN.bin.",
+     cmd_diag},
     {"delta", "create, apply or inspect a delta patch",
      "iotlife delta create OLD NEW -o PATCH [--window-bits N] [--interval BYTES] [--fail-if-full] [-q]\n"
-     "    Encode NEW against OLD (default window_bits 12 = 4 KiB: a 16 KiB decoder; interval 65536).\n"
+     "    Encode NEW against OLD (default window_bits 12 = 4 KiB: a 16 KiB decoder; interval 131072).\n"
      "    Prints 'decision: delta' or 'decision: full' (full when the patch exceeds 0.5x the\n"
      "    deflated full image); --fail-if-full then exits 3 for 'full'.\n"
      "iotlife delta apply OLD PATCH -o NEW [--stats]\n"
@@ -94,6 +106,12 @@ static const struct iotl_cli_cmd commands[] = {
      "iotlife delta info PATCH\n"
      "    Show the header: sizes, hashes, window, decoder memory, checkpoint interval.",
      cmd_delta},
+    {"journal", "decode a dump of a device's staging state journal",
+     "iotlife journal show STATE [--erase-size N] [--write-align N] [--erased 0xFF|0x00]\n"
+     "    Decode the newest record of a state-area dump (default geometry 4096/1/0xFF) with the\n"
+     "    device's own reader: floors, slots, trial, update in flight, outcome, rolled-back releases.\n"
+     "    A dump shorter than two erase blocks is padded with the erased value.",
+     cmd_journal},
 };
 
 int cli_fail(const char *what, const char *why)
