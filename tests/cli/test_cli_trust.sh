@@ -81,7 +81,11 @@ bad "not in cohort" IOTL_ERR_NOT_IN_COHORT bash -c "'$IOTLIFE' deploy create --k
   --sequence 4 --issued-at 2025-11-24T11:00:00Z --expires 2029-01-01T00:00:00Z --rollout 0 -o d0.jws &&
   '$IOTLIFE' check --root root.pub --keyring ring.json --deployment d0.jws --manifest m.jws --device-id dev-1 \
   --product acme --hardware rev-a --installed 1.1.0 --wall-time 2025-12-01T12:00:00Z"
-bad "hardware" IOTL_ERR_HW_MISMATCH "${CHECK[@]/rev-a/rev-z}"
+bad "hardware not selected" IOTL_ERR_NOT_TARGETED "${CHECK[@]/rev-a/rev-z}"
+bad "hardware not in manifest" IOTL_ERR_HW_MISMATCH bash -c "'$IOTLIFE' deploy create --key op.key --manifest m.jws \
+  --id wh --sequence 6 --issued-at 2025-11-24T11:00:00Z --expires 2029-01-01T00:00:00Z -o dh.jws &&
+  '$IOTLIFE' check --root root.pub --keyring ring.json --deployment dh.jws --manifest m.jws --device-id dev-1 \
+  --product acme --hardware rev-z --installed 1.1.0 --wall-time 2025-12-01T12:00:00Z"
 bad "replayed" IOTL_ERR_REPLAYED "${CHECK[@]}" --floors 0,0,3,0,0
 bad "rollback" IOTL_ERR_ROLLBACK "${CHECK[@]}" --floors 3,0,0,0,0
 bad "not targeted" IOTL_ERR_NOT_TARGETED "${CHECK[@]/1.1.0/1.2.0}"

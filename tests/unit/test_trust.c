@@ -250,6 +250,29 @@ START_TEST(bad_input_table)
 }
 END_TEST
 
+START_TEST(two_phases)
+{
+    /* Phase 2 without an accepted phase 1 is refused. */
+    const char *groups[] = {"beta"};
+    struct iotl_device_info dev = {"device-0001", "acme-sensor", "rev-a", groups, 1, "1.4.1"};
+    struct iotl_floors fl = {0};
+    struct iotl_trust_request req = {&ring, fx_crypto(), &dev, &fl, T0 + 3600, 0};
+    memset(&res, 0, sizeof(res));
+    ck_assert_int_eq(iotl_trust_check_manifest(&req, "x.y.z", 5, &work, &res), IOTL_ERR_STATE);
+    /* The full decision equals phase 1 then phase 2 on the same documents. */
+    struct scen s;
+    defaults(&s);
+    ck_assert_int_eq(run(&s), 0);
+    struct iotl_trust_result whole = res;
+    ck_assert_uint_eq(whole.floors.manifest_seq, 17);
+    /* A device that is not targeted is refused in phase 1: the manifest is never needed. */
+    defaults(&s);
+    s.dev_group = "prod";
+    ck_assert_int_eq(run(&s), IOTL_ERR_NOT_TARGETED);
+    ck_assert_uint_eq(res.phase, 0);
+}
+END_TEST
+
 START_TEST(oversized_documents)
 {
     static char big[IOTL_TRUST_JWS_MAX + 2];
@@ -342,6 +365,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, accepts_and_reports_floors);
     tcase_add_test(tc, bad_input_table);
     tcase_add_test(tc, oversized_documents);
+    tcase_add_test(tc, two_phases);
     tcase_add_test(tc, update_descriptor_for_staging);
     suite_add_tcase(s, tc);
     return s;
