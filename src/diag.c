@@ -243,6 +243,9 @@ static int next_entry(iotl_diag_t *d, struct iotl_diag_pos *p, uint8_t *buf)
     }
     for (;;) {
         uint32_t lim = p->gen == d->head_gen ? d->head_off : d->bsize;
+        if (p->gen > d->head_gen) {
+            return 0; /* a position beyond the head (only from a corrupt marker) */
+        }
         if (p->off >= lim) {
             if (p->gen == d->head_gen) {
                 return 0;
