@@ -644,15 +644,42 @@ START_TEST(marker_beyond_head_is_harmless)
     e[3] = 0;
     uint32_t crc = iotl_crc32(0, e, n + 4);
     memcpy(e + 4 + n, &crc, 4); /* little-endian host */
+    e[8 + n] = 0x5A;            /* end mark: never the erased value */
     struct iotl_diag_stats st;
     iotl_diag_get_stats(&d, &st);
     uint32_t off = 4096u - st.free_bytes + 3u * (4096u - 24u); /* head offset in block 0 */
-    ck_assert_int_eq(iotl_storage_write(&area, off, e, n + 8), 0);
+    ck_assert_int_eq(iotl_storage_write(&area, off, e, n + 9), 0);
     ck_assert_int_eq(iotl_diag_init(&d, &c), 0);
     size_t len = 1;
     ck_assert_int_eq(iotl_diag_get_chunk(&d, h_chunk, 256, &len), 0);
     ck_assert_uint_eq(len, 0);
     ck_assert_int_eq(iotl_diag_log(&d, IOTL_DIAG_LVL_INFO, "a", "two"), 0);
+}
+END_TEST
+
+/* A reboot after every append: the append position found at mount must be
+ * right after the last entry even when its CRC ends in erased-looking bytes
+ * (about one record in 256 on 0xFF flash). */
+START_TEST(reboot_after_every_append)
+{
+    flash_setup(4096, 8, 1, 0xFF);
+    struct iotl_diag_config c = flash_cfg();
+    const int total = 700;
+    char text[32];
+    for (int i = 0; i < total; i++) {
+        ck_assert_int_eq(iotl_diag_init(&d, &c), 0);
+        snprintf(text, sizeof(text), "r%d", i);
+        ck_assert_int_eq(iotl_diag_log(&d, IOTL_DIAG_LVL_INFO, "b", text), 0);
+    }
+    ck_assert_int_eq(iotl_diag_init(&d, &c), 0);
+    size_t n = 0;
+    ck_assert_int_gt(h_drain(&d, 16384, seen, 8192, &n, NULL), 0);
+    ck_assert_uint_eq(n, (size_t)total);
+    for (int i = 0; i < total; i++) {
+        snprintf(text, sizeof(text), "r%d", i);
+        ck_assert_str_eq(seen[i].text, text);
+        ck_assert_uint_eq(seen[i].boot, (uint32_t)i + 1u);
+    }
 }
 END_TEST
 
@@ -813,6 +840,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, trial_records_survive_rollback);
     tcase_add_test(tc, config_errors);
     tcase_add_test(tc, marker_beyond_head_is_harmless);
+    tcase_add_test(tc, reboot_after_every_append);
     tcase_add_loop_test(tc, random_soak_against_model, 0, 6);
     suite_add_tcase(s, tc);
     return s;
