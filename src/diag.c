@@ -375,9 +375,10 @@ static int write_marker(iotl_diag_t *d, uint32_t gen, uint32_t norm, uint32_t cr
         return IOTL_ERR_FULL;
     }
     int ret = write_entry(d, e, sz);
-    if (ret == IOTL_OK && loss) {
+    if (loss) {
+        /* Consumed even by a failed write: its bytes may have landed. */
         d->next_seq++;
-        d->stats.stored++;
+        d->stats.stored += ret == IOTL_OK;
     }
     return ret;
 }
@@ -558,10 +559,8 @@ int iotl_diag_append(iotl_diag_t *d, uint8_t type, uint8_t sub, const void *body
     }
     sz = frame(d, d->wbuf, type, sub, d->next_seq, ts, (const uint8_t *)body, body_len);
     ret = write_entry(d, d->wbuf, sz);
-    if (ret == IOTL_OK) {
-        d->next_seq++;
-        d->stats.stored++;
-    }
+    d->next_seq++; /* consumed even by a failed write: its bytes may have landed */
+    d->stats.stored += ret == IOTL_OK;
     return ret;
 }
 
