@@ -12,7 +12,7 @@ PKGS=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi qemu-system-arm
   nginx libnginx-mod-http-dav-ext libnginx-mod-http-echo libnginx-mod-stream
   python3 python3-jwcrypto
-  bsdiff xdelta3 zstd gzip valgrind
+  bsdiff xdelta3 zstd gzip valgrind bc libssl-dev
   dpkg-dev devscripts
 )
 

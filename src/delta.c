@@ -63,11 +63,11 @@ static int fail(iotl_delta_t *d, int err)
 int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_header *out)
 {
     IOTL_ASSERT(out != NULL);
+    if (buf != NULL && len >= 4u && memcmp(buf, IOTL_DELTA_MAGIC, 4) != 0) {
+        return IOTL_ERR_DELTA_MAGIC; /* say "not a patch" even for a short file */
+    }
     if (buf == NULL || len < IOTL_DELTA_HEADER_SIZE) {
         return IOTL_ERR_DELTA_TRUNCATED;
-    }
-    if (memcmp(buf, IOTL_DELTA_MAGIC, 4) != 0) {
-        return IOTL_ERR_DELTA_MAGIC;
     }
     if (buf[4] != IOTL_DELTA_VERSION) {
         return IOTL_ERR_DELTA_VERSION;
@@ -456,7 +456,8 @@ static int on_segment_header(iotl_delta_t *d)
     if (iotl_crc32(d->hdr.header_crc, s, 12) != iotl_get_le32(s + 12)) {
         return IOTL_ERR_DELTA_STREAM;
     }
-    if (new_off != d->new_pos || comp == 0u || comp > d->hdr.patch_size - d->patch_pos) {
+    if (new_off != d->new_pos || comp == 0u || d->patch_pos > d->hdr.patch_size ||
+        comp > d->hdr.patch_size - d->patch_pos) {
         return IOTL_ERR_DELTA_STREAM;
     }
     if (old_pos > d->hdr.old_size) {
@@ -576,6 +577,11 @@ int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
             p += c;
             len -= c;
             d->patch_pos += (uint32_t)c;
+            if (d->state == S_HEADER && d->hfill >= 4u && d->hfill - (uint32_t)c < 4u &&
+                memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
+                ret = IOTL_ERR_DELTA_MAGIC; /* reject junk at its fourth byte */
+                break;
+            }
             if (d->hfill < want) {
                 break;
             }
@@ -681,6 +687,12 @@ uint32_t iotl_delta_new_offset(const iotl_delta_t *d)
 {
     IOTL_ASSERT(d != NULL);
     return d->new_pos;
+}
+
+uint32_t iotl_delta_patch_offset(const iotl_delta_t *d)
+{
+    IOTL_ASSERT(d != NULL);
+    return d->patch_pos;
 }
 
 size_t iotl_delta_peak_mem(const iotl_delta_t *d)

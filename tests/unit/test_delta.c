@@ -222,6 +222,34 @@ START_TEST(edge_cases_round_trip)
 }
 END_TEST
 
+/* The committed version-1 patches (the fuzz seeds, made against a fixed 2 KiB
+ * image) must keep applying: the format is frozen per version. */
+START_TEST(committed_v1_patches_apply)
+{
+    static const char *seeds[] = {"edit.patch", "moved.patch", "empty-new.patch", "diff.patch"};
+    uint8_t old[2048];
+    for (uint32_t i = 0; i < sizeof(old); i++) {
+        old[i] = (uint8_t)(i * 7u + (i >> 5));
+    }
+    for (size_t k = 0; k < IOTL_ARRAY_LEN(seeds); k++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/delta/%s", IOTL_SOURCE_DIR, seeds[k]);
+        size_t plen;
+        uint8_t *p = load(path, &plen);
+        ck_assert_msg(p != NULL, "missing %s", path);
+        struct iotl_delta_header h;
+        ck_assert_int_eq(iotl_delta_parse_header(p, plen, &h), 0);
+        ck_assert_uint_eq(h.version, 1);
+        struct cap_sink out = {malloc(h.new_size + 1), h.new_size + 1, 0, 0};
+        int ret = apply(old, sizeof(old), p, plen, &out, NULL, sizeof(work), (uint32_t)k + 1, 64, 0, NULL);
+        ck_assert_msg(ret == 0, "%s: %s", seeds[k], iotl_strerror(ret));
+        ck_assert_uint_eq(out.len, h.new_size); /* and its SHA-256 matched, or ret would say so */
+        free(out.buf);
+        free(p);
+    }
+}
+END_TEST
+
 /* ---- resume --------------------------------------------------------------------- */
 
 START_TEST(resume_from_every_checkpoint)
@@ -249,9 +277,11 @@ START_TEST(resume_from_every_checkpoint)
         iotl_delta_t d;
         ck_assert_int_eq(iotl_delta_resume(&d, &cfg, r.patch, &cp, &t.s), 0);
         ck_assert_uint_eq(iotl_delta_new_offset(&d), cp.new_offset);
+        ck_assert_uint_eq(iotl_delta_patch_offset(&d), cp.patch_offset);
         ck_assert_int_eq(iotl_delta_write(&d, r.patch + cp.patch_offset, r.patch_len - cp.patch_offset), 0);
         ck_assert_int_eq(iotl_delta_finish(&d), 0);
         ck_assert_uint_eq(rest.len, nlen);
+        ck_assert_uint_eq(iotl_delta_patch_offset(&d), r.patch_len);
         iotl_delta_deinit(&d);
     }
     ck_assert(memcmp(target, neu, nlen) == 0);
@@ -382,6 +412,13 @@ START_TEST(bad_inputs_table)
     p[IOTL_DELTA_HEADER_SIZE + 8] ^= 1; /* segment header old_pos, CRC now wrong */
     expect_bad(b_old, p, b_len, 0, IOTL_ERR_DELTA_STREAM, 1, "corrupted segment header");
 
+    /* Header claims the patch ends where the second segment starts. */
+    memcpy(p, b_patch, b_len);
+    uint32_t seg2 = IOTL_DELTA_HEADER_SIZE + IOTL_DELTA_SEGMENT_HEADER_SIZE + iotl_get_le32(p + IOTL_DELTA_HEADER_SIZE);
+    iotl_put_le32(p + 20, seg2);
+    dt_reseal(p, b_len);
+    expect_bad(b_old, p, b_len, 0, IOTL_ERR_DELTA_STREAM, 0, "segment beyond the declared patch size");
+
     memcpy(p, b_patch, b_len);
     p[0] = 'X';
     expect_bad(b_old, p, b_len, 0, IOTL_ERR_DELTA_MAGIC, 1, "bad magic");
@@ -471,6 +508,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, corpus_round_trip);
     tcase_add_test(tc, randomized_round_trip);
     tcase_add_test(tc, edge_cases_round_trip);
+    tcase_add_test(tc, committed_v1_patches_apply);
     tcase_add_test(tc, resume_from_every_checkpoint);
     tcase_add_test(tc, memory_bounds);
     tcase_add_test(tc, bad_inputs_table);

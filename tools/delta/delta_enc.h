@@ -17,9 +17,10 @@
 extern "C" {
 #endif
 
-/* Defaults: 4 KiB window (a 16 KiB decoder), 64 KiB between checkpoints. */
+/* Defaults: 4 KiB window (a 16 KiB decoder), 128 KiB between checkpoints
+ * (each segment restarts deflate: about 80 bytes; 64 KiB costs ~0.6 % more). */
 #define IOTL_DELTA_ENC_DEFAULT_WINDOW_BITS 12
-#define IOTL_DELTA_ENC_DEFAULT_INTERVAL 65536u
+#define IOTL_DELTA_ENC_DEFAULT_INTERVAL 131072u
 /* The publisher ships the full image instead when the patch is larger than
  * this fraction (per mille) of the compressed full image. */
 #define IOTL_DELTA_ENC_WORTH_PERMILLE 500u

@@ -8,8 +8,8 @@
 
 #include "cli.h"
 #include "delta_enc.h"
+#include "host_crypto.h"
 #include "iotlife/delta.h"
-#include "iotlife/port/mbedtls.h"
 #include "iotlife/port/ram.h"
 
 static int read_file(const char *path, uint8_t **out, size_t *len)
@@ -194,7 +194,7 @@ static int cmd_apply(int argc, char **argv)
     free(old);
     old = NULL;
     if (ret == IOTL_OK) {
-        ret = iotl_mbedtls_crypto_init(&crypto);
+        ret = iotl_host_crypto_init(&crypto);
     }
     /* Write to NEW.part and rename only after the decoder verified the result:
      * on any error nothing appears at NEW. */
