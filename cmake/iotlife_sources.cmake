@@ -39,6 +39,7 @@ set(IOTLIFE_CORE_JSON_SRCS
   ${IOTLIFE_ROOT}/src/doc_util.c
   ${IOTLIFE_ROOT}/src/manifest.c
   ${IOTLIFE_ROOT}/src/deploy.c
+  ${IOTLIFE_ROOT}/src/trust.c
 )
 
 set(IOTLIFE_PORT_RAM_SRCS ${IOTLIFE_ROOT}/ports/ram/ram.c)

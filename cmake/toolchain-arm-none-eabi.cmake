@@ -35,7 +35,10 @@ set(CMAKE_C_FLAGS_RELWITHDEBINFO_INIT "-g -DNDEBUG")
 set(CMAKE_C_FLAGS_DEBUG_INIT "-g")
 
 # Find target libraries (cross-built zlib/cJSON/Mbed TLS) only in the target
-# prefixes (CMAKE_FIND_ROOT_PATH / *_ROOT), never the host's; programs from the host.
+# prefixes (CMAKE_FIND_ROOT_PATH), never the host's; programs from the host.
+# The toolchain's own tree is always a root, so that an empty
+# CMAKE_FIND_ROOT_PATH cannot fall back to the host's /usr/include.
+list(APPEND CMAKE_FIND_ROOT_PATH /usr/lib/arm-none-eabi)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)

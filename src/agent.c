@@ -430,6 +430,12 @@ static uint32_t step_download(iotl_agent_t *a)
         if (ret == IOTL_OK) {
             ret = iotl_url_resolve(a->manifest_url, a->offer.payload_url, a->url, sizeof(a->url));
         }
+        if (ret == IOTL_ERR_NO_UPDATE) {
+            /* the backend refuses this release for good (e.g. rolled back before) */
+            copy_str(a->etag, sizeof(a->etag), a->pending_etag);
+            go_idle(a, false);
+            return 0;
+        }
         if (ret != IOTL_OK) {
             fail(a, ret);
             return 0;

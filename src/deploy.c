@@ -133,6 +133,10 @@ static int parse_deployment(struct iotl_deployment *d, const iotl_json_node_t *r
         ret = iotl_doc_get_sha256(root, "manifest_sha256", d->manifest_sha256, true);
     }
     if (ret == IOTL_OK) {
+        /* Relative to the deployment's own URL; ".." allowed (repository layout). */
+        ret = iotl_doc_get_location(root, "manifest_url", d->manifest_url, sizeof(d->manifest_url), false, true);
+    }
+    if (ret == IOTL_OK) {
         ret = parse_select(iotl_json_member(root, "select"), d);
     }
     if (ret == IOTL_OK) {

@@ -188,7 +188,10 @@ static int rest_erased(iotl_diag_t *d, uint32_t b, uint32_t off, uint32_t lim)
 {
     uint8_t t[32];
     while (off < lim) {
-        uint32_t n = IOTL_MIN(lim - off, (uint32_t)sizeof(t));
+        uint32_t n = lim - off;
+        if (n > sizeof(t)) {
+            n = sizeof(t);
+        }
         int ret = iotl_storage_read(d->st, b * d->bsize + off, t, n);
         if (ret != IOTL_OK) {
             return ret;
@@ -280,7 +283,7 @@ static uint32_t entry_seq(const uint8_t *e)
 
 static uint64_t now_ms(const iotl_diag_t *d)
 {
-    const struct iotl_platform *p = d->cfg->platform;
+    const struct iotl_platform *p = d->cfg != NULL ? d->cfg->platform : NULL;
     return p != NULL && p->ops != NULL && p->ops->uptime_ms != NULL ? p->ops->uptime_ms(p->ctx) : 0;
 }
 
@@ -294,7 +297,7 @@ static int is_critical(uint8_t type, uint8_t sub)
 /* Frame a record into an entry at e: sync, flags, length, record, CRC, padding.
  * Returns the padded entry size. */
 static size_t frame(iotl_diag_t *d, uint8_t *e, uint8_t type, uint8_t sub, uint32_t seq,
-                    const uint8_t *body, size_t blen)
+                    uint64_t ts, const uint8_t *body, size_t blen)
 {
     uint8_t *r = e + 4;
     size_t n = 0;
@@ -303,7 +306,7 @@ static size_t frame(iotl_diag_t *d, uint8_t *e, uint8_t type, uint8_t sub, uint3
     n += put_varint(r + n, blen);
     n += put_varint(r + n, seq);
     n += put_varint(r + n, d->boot_id);
-    n += put_varint(r + n, now_ms(d));
+    n += put_varint(r + n, ts);
     memcpy(r + n, body, blen);
     n += blen;
     e[0] = ENTRY_SYNC;
@@ -348,7 +351,8 @@ static int write_marker(iotl_diag_t *d, uint32_t gen, uint32_t norm, uint32_t cr
     uint8_t body[32], e[IOTL_DIAG_ENTRY_OVERHEAD + 64 + 16];
     size_t bl = marker_body(d, body, gen, norm, crit);
     int loss = norm != 0 || crit != 0;
-    size_t sz = frame(d, e, loss ? IOTL_DIAG_LOSS : REC_MARK, 0, loss ? d->next_seq : 0, body, bl);
+    size_t sz = frame(d, e, loss ? IOTL_DIAG_LOSS : REC_MARK, 0, loss ? d->next_seq : 0, now_ms(d),
+                      body, bl);
     if (d->head_off + sz > d->bsize) {
         return IOTL_ERR_FULL;
     }
@@ -503,7 +507,10 @@ int iotl_diag_append(iotl_diag_t *d, uint8_t type, uint8_t sub, const void *body
     if (type == 0 || type >= IOTL_DIAG_LOSS) {
         return IOTL_ERR_INVALID_ARG;
     }
-    size_t hl = 2u + varint_len(body_len) + 5u + varint_len(d->boot_id) + 10u;
+    uint64_t ts = now_ms(d);
+    /* Sized for the sequence number after a loss record, too. */
+    size_t hl = 2u + varint_len(body_len) + varint_len(d->next_seq + 1u) + varint_len(d->boot_id) +
+                varint_len(ts);
     if (hl + body_len > d->rec_max) {
         return IOTL_ERR_TOO_LARGE;
     }
@@ -531,7 +538,7 @@ int iotl_diag_append(iotl_diag_t *d, uint8_t type, uint8_t sub, const void *body
     if (ret != IOTL_OK) {
         return ret;
     }
-    sz = frame(d, d->wbuf, type, sub, d->next_seq, (const uint8_t *)body, body_len);
+    sz = frame(d, d->wbuf, type, sub, d->next_seq, ts, (const uint8_t *)body, body_len);
     ret = write_entry(d, d->wbuf, sz);
     if (ret == IOTL_OK) {
         d->next_seq++;
@@ -550,10 +557,12 @@ static size_t put_text(uint8_t *b, size_t n, size_t cap, const char *s)
     return n + l;
 }
 
-/* Room for a body: record_max minus the worst-case record header. */
+/* Room for a body: record_max minus the record header (one byte spare for
+ * a clock that grows a varint byte meanwhile). */
 static size_t body_cap(const iotl_diag_t *d)
 {
-    return (size_t)d->rec_max - (2u + 2u + 5u + varint_len(d->boot_id) + 10u);
+    return (size_t)d->rec_max - (2u + 2u + varint_len(d->next_seq + 1u) + varint_len(d->boot_id) +
+                                 varint_len(now_ms(d)) + 1u);
 }
 
 int iotl_diag_log(iotl_diag_t *d, uint8_t level, const char *module, const char *text)
@@ -618,6 +627,9 @@ int iotl_diag_heartbeat(iotl_diag_t *d)
 {
     uint8_t b[IOTL_DIAG_RECORD_MAX];
     size_t n = 0, cap = body_cap(d);
+    if (!d->ready) {
+        return IOTL_ERR_STATE;
+    }
     for (size_t i = 0; i < d->cfg->metric_count; i++) {
         struct iotl_diag_metric *m = &d->cfg->metrics[i];
         if (m->started_ms != 0) {
@@ -657,27 +669,26 @@ int iotl_diag_event(iotl_diag_t *d, uint8_t kind, uint32_t code, int64_t a, int6
 
 static int mount(iotl_diag_t *d)
 {
-    uint32_t gen, boot, maxboot = 0, best = 0, have = 0;
+    uint32_t gen, boot, maxboot = 0, best = 0;
     int ret;
-    /* Head = the valid block with the highest generation. */
+    /* Head = the valid block with the highest generation (generations start at 1). */
     for (uint32_t b = 0; b < d->nblocks; b++) {
         ret = hdr_read(d, b, &gen, &boot);
         if (ret < 0) {
             return ret;
         }
-        if (ret == 0 && (!have || gen > best)) {
-            have = 1;
-            best = gen;
-            d->head_blk = b;
-        }
-        if (ret == 0 && boot > maxboot) {
-            maxboot = boot;
+        if (ret == 0) {
+            if (gen > best) {
+                best = gen;
+                d->head_blk = b;
+            }
+            maxboot = IOTL_MAX(maxboot, boot);
         }
     }
     if (d->cfg->boot_id == 0) {
         d->boot_id = maxboot + 1u;
     }
-    if (!have) {
+    if (best == 0) {
         d->head_blk = 0;
         d->head_gen = 1;
         d->used = 1;
@@ -779,61 +790,56 @@ static int count_stored(iotl_diag_t *d)
 int iotl_diag_init(iotl_diag_t *d, const struct iotl_diag_config *cfg)
 {
     IOTL_ASSERT(d != NULL && cfg != NULL);
+    int ret = IOTL_ERR_INVALID_ARG;
     memset(d, 0, sizeof(*d));
     d->cfg = cfg;
-    if (cfg->storage != NULL) {
-        d->st = cfg->storage;
-        if (iotl_storage_check(d->st) != IOTL_OK) {
-            return IOTL_ERR_STORAGE_GEOMETRY;
-        }
-    } else if (cfg->ram_buf != NULL) {
+    d->st = cfg->storage;
+    if (d->st == NULL && cfg->ram_buf != NULL) {
         uint32_t bs = cfg->ram_block_size != 0 ? cfg->ram_block_size : RAM_BLOCK_DEFAULT;
-        if (bs < 256u || bs > 65536u || (bs & (bs - 1u)) != 0) {
-            return IOTL_ERR_INVALID_ARG;
-        }
-        size_t n = cfg->ram_buf_len / bs;
+        struct iotl_storage_geometry *g = &d->ram_area.geo;
         d->ram_area.ops = &ram_ops;
         d->ram_area.ctx = cfg->ram_buf;
-        d->ram_area.geo.size = (uint32_t)IOTL_MIN(n, (size_t)65536u) * bs;
-        d->ram_area.geo.erase_size = bs;
-        d->ram_area.geo.write_align = 1;
-        d->ram_area.geo.erased_value = 0xFF;
+        g->size = (uint32_t)(IOTL_MIN(cfg->ram_buf_len, (size_t)1 << 30) / bs * bs);
+        g->erase_size = bs;
+        g->write_align = 1;
+        g->erased_value = 0xFF;
         d->st = &d->ram_area;
-        if (n >= 2 && !cfg->ram_keep) {
-            (void)ram_erase(cfg->ram_buf, 0, d->ram_area.geo.size);
-        }
-    } else {
-        return IOTL_ERR_INVALID_ARG;
+    }
+    d->rec_max = cfg->record_max != 0 ? cfg->record_max : IOTL_DIAG_RECORD_MAX;
+    if (d->st == NULL || d->rec_max < 30u || d->rec_max > IOTL_DIAG_RECORD_MAX ||
+        (cfg->device_id != NULL && strlen(cfg->device_id) > IOTL_DIAG_DEVICE_ID_MAX) ||
+        (cfg->metric_count != 0 && cfg->metrics == NULL)) {
+        goto fail;
+    }
+    ret = IOTL_ERR_STORAGE_GEOMETRY;
+    if (iotl_storage_check(d->st) != IOTL_OK) {
+        goto fail;
     }
     d->bsize = d->st->geo.erase_size;
     d->align = d->st->geo.write_align;
     d->nblocks = d->st->geo.size / d->bsize;
     d->hdr = IOTL_ALIGN_UP(IOTL_DIAG_BLOCK_HEADER, d->align);
-    d->rec_max = cfg->record_max != 0 ? cfg->record_max : IOTL_DIAG_RECORD_MAX;
-    if (d->nblocks < 2 || d->align > 16u || d->bsize < 256u || d->bsize > (1u << 24) ||
+    if (d->nblocks < 2 || d->align > 16u || d->bsize > (1u << 24) ||
         d->bsize < d->hdr + 3u * sizeof(d->rbuf)) {
-        memset(d, 0, sizeof(*d));
-        return IOTL_ERR_STORAGE_GEOMETRY;
+        goto fail;
     }
-    if (d->rec_max < 30u || d->rec_max > IOTL_DIAG_RECORD_MAX ||
-        (cfg->device_id != NULL && strlen(cfg->device_id) > IOTL_DIAG_DEVICE_ID_MAX) ||
-        (cfg->metric_count != 0 && cfg->metrics == NULL)) {
-        memset(d, 0, sizeof(*d));
-        return IOTL_ERR_INVALID_ARG;
+    if (d->st == &d->ram_area && !cfg->ram_keep) {
+        (void)ram_erase(cfg->ram_buf, 0, d->ram_area.geo.size);
     }
     d->boot_id = cfg->boot_id;
     d->next_seq = 1;
-    int ret = mount(d);
+    ret = mount(d);
     if (ret == IOTL_OK) {
         ret = count_stored(d);
     }
-    if (ret != IOTL_OK) {
-        memset(d, 0, sizeof(*d));
-        return ret;
+    if (ret == IOTL_OK) {
+        d->send = d->tail;
+        d->ready = true;
+        return IOTL_OK;
     }
-    d->send = d->tail;
-    d->ready = true;
-    return IOTL_OK;
+fail:
+    memset(d, 0, sizeof(*d));
+    return ret;
 }
 
 void iotl_diag_deinit(iotl_diag_t *d)
@@ -857,7 +863,7 @@ struct gather {
 static int gather(iotl_diag_t *d, struct iotl_diag_pos p, uint8_t *dst, size_t cap, size_t budget,
                   size_t maxn, struct gather *g)
 {
-    int r;
+    int r = 0;
     memset(g, 0, sizeof(*g));
     g->end = p;
     while (g->n < maxn && (r = next_entry(d, &p, d->rbuf)) > 0) {
@@ -890,13 +896,14 @@ static int gather(iotl_diag_t *d, struct iotl_diag_pos p, uint8_t *dst, size_t c
 /* Compress the longest prefix of the gathered records that fits the budget.
  * Returns the record count compressed into out (0: none fit), *zlen, *rawlen. */
 static int deflate_to(const uint8_t *raw, size_t bytes, uint8_t *out, size_t cap, uint8_t *arena,
-                      size_t arena_len, size_t *prod)
+                      size_t arena_len, size_t *prod, size_t *peak)
 {
     iotl_zstream_t z;
     size_t used = 0;
     int ret = iotl_z_deflate_init(&z, arena, arena_len, 6, 9, 1);
     if (ret == IOTL_OK) {
         ret = iotl_z_deflate(&z, raw, bytes, &used, out, cap, prod, IOTL_Z_FINISH);
+        *peak = IOTL_MAX(*peak, z.arena_peak);
         iotl_z_end(&z);
     }
     return ret;
@@ -920,10 +927,10 @@ static size_t prefix(const uint8_t *raw, size_t len, size_t target, size_t *coun
  * Returns the record count in out (0: none), with *zlen and *rawlen. */
 static size_t try_deflate(const uint8_t *raw, const struct gather *g, uint8_t *tmp,
                           size_t tmp_cap, uint8_t *out, size_t budget, uint8_t *arena, size_t arena_len, size_t *zlen,
-                          size_t *rawlen)
+                          size_t *rawlen, size_t *peak)
 {
     size_t c = 0, m;
-    int ret = deflate_to(raw, g->bytes, tmp, tmp_cap, arena, arena_len, &c);
+    int ret = deflate_to(raw, g->bytes, tmp, tmp_cap, arena, arena_len, &c, peak);
     if (ret < 0) {
         return 0;
     }
@@ -940,7 +947,7 @@ static size_t try_deflate(const uint8_t *raw, const struct gather *g, uint8_t *t
         if (m == 0 || m < g->r) {
             break;
         }
-        if (deflate_to(raw, bytes, out, budget, arena, arena_len, &c) == 2) {
+        if (deflate_to(raw, bytes, out, budget, arena, arena_len, &c, peak) == 2) {
             *zlen = c;
             *rawlen = bytes;
             return m;
@@ -965,7 +972,9 @@ int iotl_diag_get_chunk(iotl_diag_t *d, void *out, size_t len, size_t *out_len)
     if (d->n_inflight == IOTL_DIAG_INFLIGHT_MAX) {
         return IOTL_ERR_WOULD_BLOCK;
     }
-    len = IOTL_MIN(len, (size_t)1 << 24);
+    if (len > 0x1000000u) {
+        len = 0x1000000u; /* chunk lengths are bounded for the varints below */
+    }
     size_t dl = d->cfg->device_id != NULL ? strlen(d->cfg->device_id) : 0;
     size_t hmax = 4u + dl + varint_len(d->boot_id) + 2u * varint_len(d->next_seq) +
                   varint_len(len) + varint_len(4u * len);
@@ -981,20 +990,23 @@ int iotl_diag_get_chunk(iotl_diag_t *d, void *out, size_t len, size_t *out_len)
     }
     struct gather g;
     size_t k, psize, rawlen = 0;
-    uint8_t flags = 0;
+    uint8_t flags = 0, *raw_buf = pay;
     int ret;
 #if IOTL_FEATURE_ZLIB
     size_t scap = d->cfg->z_arena_len > Z_STATE_ARENA + budget ? d->cfg->z_arena_len - Z_STATE_ARENA : 0;
     scap = IOTL_ALIGN_DOWN(IOTL_MIN(scap / 2u, 2u * budget), 16u);
     if (d->cfg->z_arena != NULL && scap >= budget) {
         uint8_t *raw = (uint8_t *)d->cfg->z_arena;
+        raw_buf = raw;
         ret = gather(d, start, raw, scap, budget, SIZE_MAX, &g);
         if (ret != IOTL_OK) {
             return ret;
         }
-        size_t zlen = 0;
+        size_t zlen = 0, peak = 0;
         size_t m = try_deflate(raw, &g, raw + scap, scap, pay, budget, raw + 2u * scap,
-                               d->cfg->z_arena_len - 2u * scap, &zlen, &rawlen);
+                               d->cfg->z_arena_len - 2u * scap, &zlen, &rawlen, &peak);
+        peak += 2u * scap;
+        d->stats.z_arena_peak = (uint32_t)IOTL_MAX(d->stats.z_arena_peak, peak);
         if (m > g.r || (m != 0 && m == g.r && zlen < g.rbytes)) {
             k = m;
             psize = zlen;
@@ -1018,18 +1030,14 @@ int iotl_diag_get_chunk(iotl_diag_t *d, void *out, size_t len, size_t *out_len)
         return g.more ? IOTL_ERR_DIAG_MTU : IOTL_OK;
     }
     if (k != g.n) {
-        /* Fewer records than gathered: find where the k-th ends. */
-        uint8_t dummy[IOTL_DIAG_RECORD_MAX];
+        /* Fewer records than gathered: walk k again to find where they end
+         * (rewriting the same bytes into the gather buffer). */
         struct gather g2;
-        struct iotl_diag_pos p = start;
-        for (size_t i = 0; i < k; i++) {
-            ret = gather(d, p, dummy, sizeof(dummy), sizeof(dummy), 1, &g2);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
-            p = g2.end;
+        ret = gather(d, start, raw_buf, g.bytes, budget, k, &g2);
+        if (ret != IOTL_OK) {
+            return ret;
         }
-        g.end = p;
+        g.end = g2.end;
         g.last = g2.last;
     }
     size_t h = 0;

@@ -71,15 +71,9 @@ int iotl_diag_chunk_decode(const void *chunk, size_t len, struct iotl_diag_chunk
         if (ret != IOTL_OK) {
             return ret;
         }
-        /* One call: raw_len bounds the output; the stream must end exactly. */
+        /* One call: raw_len bounds the output; the stream must end exactly
+         * there and use all the input. */
         ret = iotl_z_inflate(&z, in, in_len, &used, payload, raw_len, &prod);
-        if (ret == 0 && prod == raw_len && used < in_len) {
-            uint8_t extra;
-            size_t u2 = 0, p2 = 0;
-            ret = iotl_z_inflate(&z, in + used, in_len - used, &u2, &extra, 1, &p2);
-            used += u2;
-            prod += p2;
-        }
         iotl_z_end(&z);
         if (ret == IOTL_ERR_NO_MEM) {
             return ret;

@@ -98,7 +98,7 @@ int iotl_doc_get_sha256(const iotl_json_node_t *obj, const char *name, uint8_t o
 }
 
 int iotl_doc_get_location(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap,
-                          bool required)
+                          bool required, bool allow_parent)
 {
     const iotl_json_node_t *m = iotl_json_member(obj, name);
     if (m == NULL) {
@@ -111,7 +111,7 @@ int iotl_doc_get_location(const iotl_json_node_t *obj, const char *name, char *b
     }
     size_t n = strlen(buf);
     bool url = (strncmp(buf, "https://", 8) == 0 || strncmp(buf, "http://", 7) == 0);
-    bool bad = (n == 0) || (!url && buf[0] == '/') || strstr(buf, "..") != NULL;
+    bool bad = (n == 0) || (!url && buf[0] == '/') || (!allow_parent && strstr(buf, "..") != NULL);
     for (size_t i = 0; i < n && !bad; i++) {
         uint8_t c = (uint8_t)buf[i];
         bad = c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>';

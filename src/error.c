@@ -93,6 +93,7 @@ static const struct err_entry err_table[] = {
     {IOTL_ERR_DEFERRED, "IOTL_ERR_DEFERRED", "the application deferred the update"},
     {IOTL_ERR_REDIRECTS, "IOTL_ERR_REDIRECTS", "too many redirects"},
     {IOTL_ERR_HTTP_RANGE, "IOTL_ERR_HTTP_RANGE", "server cannot serve the requested byte range (416)"},
+    {IOTL_ERR_UNHEALTHY, "IOTL_ERR_UNHEALTHY", "the trial image failed its health checks"},
 };
 
 static const struct err_entry *err_find(int err)

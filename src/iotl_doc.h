@@ -18,10 +18,11 @@ int iotl_doc_get_ident(const iotl_json_node_t *obj, const char *name, char *buf,
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap);
 /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE). */
 int iotl_doc_get_sha256(const iotl_json_node_t *obj, const char *name, uint8_t out[32], bool required);
-/* A URL or relative path: printable ASCII, no spaces, quotes, backslashes or
- * ".." segments; relative paths must not start with '/' (IOTL_ERR_RANGE). */
+/* A URL or relative path: printable ASCII, no spaces, quotes or backslashes;
+ * relative paths must not start with '/' or name a scheme; ".." only when
+ * allow_parent (IOTL_ERR_RANGE). */
 int iotl_doc_get_location(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap,
-                          bool required);
+                          bool required, bool allow_parent);
 /* Array of identifiers into rows of `stride` bytes, at most max rows
  * (IOTL_ERR_TOO_LARGE); duplicates are IOTL_ERR_SCHEMA. Missing: 0 rows
  * unless required. */

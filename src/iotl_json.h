@@ -5,7 +5,8 @@
  *
  * Contract:
  *  - iotl_json_parse() enforces, before cJSON sees a byte: the size limit
- *    (IOTL_JSON_MAX_SIZE, IOTL_ERR_TOO_LARGE), the nesting limit
+ *    (IOTL_JSON_MAX_SIZE, IOTL_ERR_TOO_LARGE), the value count limit
+ *    (IOTL_JSON_MAX_NODES, IOTL_ERR_TOO_LARGE: bounds cJSON's heap), the nesting limit
  *    (IOTL_JSON_MAX_DEPTH, IOTL_ERR_TOO_DEEP; non-recursive scan), strict
  *    RFC 8259 grammar incl. valid UTF-8 and no \u0000 (IOTL_ERR_MALFORMED),
  *    numbers of at most 15 significant digits (IOTL_ERR_RANGE), nothing but

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Power-safe state journal: full-snapshot records appended to the current
  * erase block, compacted into the next block when it is full or damaged.
- * Format (docs/update-lifecycle.md, "State journal"):
+ * Format (docs/update-lifecycle.md, "State journal"), version 2 (1 is read):
  *   0  u32 magic "IOTJ"     4 u8 version   5 u8 type (1 = state snapshot)
  *   6  u16 len (header..crc) 8 u32 seq     12 payload   len-4 u32 CRC-32 of [0, len-4)
  * Records start at multiples of write_align; padding holds the erased value. */
@@ -21,6 +21,7 @@ struct codec {
     size_t cap;
     int enc;
     int err;
+    int ver; /* record format version being read or written */
 };
 
 static uint8_t *take(struct codec *c, size_t n)
@@ -149,6 +150,16 @@ static void codec_state(struct codec *c, struct iotl_journal_state *st)
         c_u32(c, &reserved);
     }
 
+    if (c->ver >= 2) {
+        /* v2: decoder state of the component in flight. */
+        c_u8(c, &st->dec_len);
+        if (st->dec_len > IOTL_JOURNAL_DEC_STATE_MAX) {
+            c->err = 1;
+            return;
+        }
+        c_bytes(c, st->dec, st->dec_len);
+    }
+
     struct iotl_update_outcome *o = &st->outcome;
     c_u8(c, &o->kind);
     c_u8(c, &o->reason);
@@ -234,12 +245,12 @@ static int read_record(iotl_journal_t *j, uint32_t off, uint32_t limit, uint32_t
 
 static int decode_state(iotl_journal_t *j, uint32_t len, struct iotl_journal_state *out)
 {
-    if (j->buf[4] != IOTL_JOURNAL_VERSION || j->buf[5] != REC_TYPE_STATE) {
+    if (j->buf[4] < 1u || j->buf[4] > IOTL_JOURNAL_VERSION || j->buf[5] != REC_TYPE_STATE) {
         return IOTL_ERR_NOT_FOUND;
     }
     struct iotl_journal_state tmp;
     iotl_journal_defaults(&tmp);
-    struct codec c = {j->buf + REC_HDR, 0, len - REC_HDR - 4u, 0, 0};
+    struct codec c = {j->buf + REC_HDR, 0, len - REC_HDR - 4u, 0, 0, j->buf[4]};
     codec_state(&c, &tmp);
     if (c.err || c.pos != c.cap) {
         return IOTL_ERR_NOT_FOUND;
@@ -266,7 +277,7 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
     j->block = nblk - 1u; /* so the first commit lands in block 0 */
     j->pos = g->erase_size;
 
-    int found = 0;
+    int found = 0, crc_valid = 0;
     uint32_t best_seq = 0, best_blk = 0, best_end = 0;
     for (uint32_t b = 0; b < nblk; b++) {
         uint32_t base = b * g->erase_size;
@@ -282,10 +293,11 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
             if (ret != IOTL_OK) {
                 return ret;
             }
+            crc_valid = 1;
             /* Records of a newer format version are stepped over (their
              * header layout is frozen) but only versions we understand are
              * candidates for the current state. */
-            if (ver == IOTL_JOURNAL_VERSION && (!found || is_newer(seq, best_seq)) &&
+            if (ver >= 1u && ver <= IOTL_JOURNAL_VERSION && (!found || is_newer(seq, best_seq)) &&
                 decode_state(j, len, &j->st) == IOTL_OK) {
                 found = 1;
                 best_seq = seq;
@@ -296,7 +308,9 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
         }
     }
     if (!found) {
-        return IOTL_ERR_NOT_FOUND;
+        /* Intact records we cannot decode (another format version or build
+         * configuration) are not a new device: refuse rather than re-create. */
+        return crc_valid ? IOTL_ERR_JOURNAL : IOTL_ERR_NOT_FOUND;
     }
     j->seq = best_seq;
     j->block = best_blk;
@@ -328,7 +342,7 @@ int iotl_journal_commit(iotl_journal_t *j)
 {
     IOTL_ASSERT(j != NULL && j->area != NULL);
     const struct iotl_storage_geometry *g = &j->area->geo;
-    struct codec c = {j->buf + REC_HDR, 0, IOTL_JOURNAL_RECORD_MAX - REC_HDR - 4u, 1, 0};
+    struct codec c = {j->buf + REC_HDR, 0, IOTL_JOURNAL_RECORD_MAX - REC_HDR - 4u, 1, 0, IOTL_JOURNAL_VERSION};
     codec_state(&c, &j->st);
     IOTL_ASSERT(!c.err);
     if (c.err) {
@@ -412,6 +426,8 @@ void iotl_journal_clear_update(struct iotl_journal_state *st)
 {
     memset(&st->desc, 0, sizeof(st->desc));
     memset(st->prog, 0, sizeof(st->prog));
+    st->dec_len = 0;
+    memset(st->dec, 0, sizeof(st->dec));
     st->phase = IOTL_PHASE_IDLE;
 }
 

@@ -219,6 +219,7 @@ int iotl_json_check(const char *text, size_t len)
     uint64_t is_obj = 0; /* bit d: container at depth d+1 is an object */
     unsigned depth = 0;
     bool range = false;
+    unsigned nodes = 0;
     enum scan_state st = ST_VALUE;
     size_t i = 0;
     for (;;) {
@@ -258,6 +259,9 @@ int iotl_json_check(const char *text, size_t len)
             }
             /* fall through */
         case ST_VALUE:
+            if (++nodes > IOTL_JSON_MAX_NODES) {
+                return IOTL_ERR_TOO_LARGE; /* bounds cJSON's heap: one node per value */
+            }
             if (c == '{' || c == '[') {
                 if (depth >= IOTL_JSON_MAX_DEPTH) {
                     return IOTL_ERR_TOO_DEEP;

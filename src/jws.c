@@ -70,27 +70,30 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
     if (ret != IOTL_OK) {
         return ret == IOTL_ERR_NO_MEM ? IOTL_ERR_TOO_LARGE : ret;
     }
-    /* Syntax of payload and signature first: cheap and header-independent. */
+    /* The header first: it says what the token claims to be (alg none, HS256
+     * are refused as such, whatever the signature part holds). */
+    ret = check_header(jws, (const char *)hdr, hdr_len);
+    if (ret != IOTL_OK) {
+        memset(jws, 0, sizeof(*jws));
+        return ret;
+    }
     for (size_t i = 0; i < payload_len; i++) {
         uint8_t c = (uint8_t)payload_b64[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
               c == '_')) {
+            memset(jws, 0, sizeof(*jws));
             return IOTL_ERR_BASE64;
         }
     }
-    size_t sig_out;
+    size_t sig_out = 0;
     uint8_t sig[IOTL_B64URL_DEC_MAX(IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN))];
-    if (sig_len > IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN) + 8u) {
-        return IOTL_ERR_SIGNATURE; /* e.g. a DER signature, or garbage */
+    ret = IOTL_ERR_SIGNATURE; /* e.g. a DER signature, or garbage */
+    if (sig_len <= IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN) + 8u) {
+        ret = iotl_b64url_decode(sig_b64, sig_len, sig, sizeof(sig), &sig_out);
+        if (ret == IOTL_ERR_NO_MEM || (ret == IOTL_OK && sig_out != IOTL_P256_SIG_LEN)) {
+            ret = IOTL_ERR_SIGNATURE;
+        }
     }
-    ret = iotl_b64url_decode(sig_b64, sig_len, sig, sizeof(sig), &sig_out);
-    if (ret != IOTL_OK) {
-        return ret == IOTL_ERR_NO_MEM ? IOTL_ERR_SIGNATURE : ret;
-    }
-    if (sig_out != IOTL_P256_SIG_LEN) {
-        return IOTL_ERR_SIGNATURE;
-    }
-    ret = check_header(jws, (const char *)hdr, hdr_len);
     if (ret != IOTL_OK) {
         memset(jws, 0, sizeof(*jws));
         return ret;
@@ -120,7 +123,7 @@ int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len)
         return IOTL_ERR_JWS_FORMAT;
     }
     size_t sig_len = len - (size_t)(dot2 - compact) - 1;
-    if (memchr(dot2 + 1, '.', sig_len) != NULL || sig_len == 0) {
+    if (memchr(dot2 + 1, '.', sig_len) != NULL) {
         return IOTL_ERR_JWS_FORMAT;
     }
     return iotl_jws_parse_parts(jws, compact, (size_t)(dot1 - compact), dot1 + 1,

@@ -189,7 +189,7 @@ static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
         ret = iotl_doc_get_sha256(o, "sha256", p->sha256, true);
     }
     if (ret == IOTL_OK) {
-        ret = iotl_doc_get_location(o, "location", p->location, sizeof(p->location), true);
+        ret = iotl_doc_get_location(o, "location", p->location, sizeof(p->location), true, false);
     }
     if (ret != IOTL_OK) {
         return ret;
@@ -301,7 +301,8 @@ static int parse_manifest(struct iotl_manifest *m, const iotl_json_node_t *root)
         ret = iotl_doc_get_time(root, "supported_until", &m->supported_until, false);
     }
     if (ret == IOTL_OK) {
-        ret = iotl_doc_get_location(root, "release_notes", m->release_notes, sizeof(m->release_notes), false);
+        ret = iotl_doc_get_location(root, "release_notes", m->release_notes, sizeof(m->release_notes), false,
+                                    false);
     }
     if (ret != IOTL_OK) {
         return ret;

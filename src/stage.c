@@ -19,6 +19,8 @@
 struct dec_state {
 #if IOTL_FEATURE_ZLIB
     iotl_zstream_t z;
+    int delta_live; /* the delta decoder in the work buffer is initialised */
+    int hdr_ok;     /* the patch header was checked against the descriptor */
 #else
     int unused;
 #endif
@@ -30,10 +32,12 @@ IOTL_STATIC_ASSERT(IOTL_STAGE_WORKBUF_DEFLATE >=
                    deflate_workbuf_enough);
 #endif
 
+#if IOTL_FEATURE_ZLIB /* the decoder state and arena exist only with zlib */
 static struct dec_state *dec_of(iotl_stage_t *s)
 {
     return (struct dec_state *)(void *)s->dec;
 }
+#endif
 
 static uint8_t *out_buf(const iotl_stage_t *s)
 {
@@ -45,19 +49,125 @@ static uint8_t *pend_buf(const iotl_stage_t *s)
     return (uint8_t *)s->cfg->work_buf + OUT_BUF;
 }
 
+#if IOTL_FEATURE_ZLIB
 static uint8_t *arena_buf(const iotl_stage_t *s, size_t *len)
 {
     *len = s->cfg->work_buf_len - IOTL_STAGE_WORKBUF_MIN;
     return (uint8_t *)s->cfg->work_buf + IOTL_STAGE_WORKBUF_MIN;
 }
+#endif
+
+#if IOTL_FEATURE_ZLIB
+/* The delta decoder object and its work buffer live in the work buffer's arena. */
+#define DELTA_OBJ_ROOM 1024u
+IOTL_STATIC_ASSERT(sizeof(iotl_delta_t) + 16u <= DELTA_OBJ_ROOM, delta_object_fits);
+
+static iotl_delta_t *delta_of(const iotl_stage_t *s)
+{
+    size_t alen;
+    uint8_t *a = arena_buf(s, &alen);
+    uintptr_t p = (uintptr_t)a;
+    return (iotl_delta_t *)(void *)(a + (IOTL_ALIGN_UP(p, (uintptr_t)16u) - p));
+}
+#endif
 
 static void dec_end(iotl_stage_t *s)
 {
 #if IOTL_FEATURE_ZLIB
     iotl_z_end(&dec_of(s)->z);
+    if (dec_of(s)->delta_live) {
+        iotl_delta_deinit(delta_of(s));
+    }
 #endif
     memset(s->dec, 0, sizeof(s->dec));
 }
+
+static int sink(iotl_stage_t *s, const uint8_t *d, size_t n);
+static int checkpoint(iotl_stage_t *s, uint32_t pay, uint32_t img);
+static const struct iotl_storage *target_slot(iotl_stage_t *s);
+static uint32_t ck_interval(const iotl_stage_t *s);
+
+#if IOTL_FEATURE_ZLIB
+/* Before the first new byte: the patch must be the one the descriptor names. */
+static int delta_check_header(iotl_stage_t *s)
+{
+    const struct iotl_delta_header *h = iotl_delta_get_header(delta_of(s));
+    const struct iotl_journal_state *st = iotl_journal_state(&s->j);
+    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    if (h == NULL || h->new_size != c->image_size ||
+        memcmp(h->new_sha256, c->image_sha256, IOTL_SHA256_LEN) != 0 ||
+        memcmp(h->old_sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
+        return IOTL_ERR_DELTA_BASE;
+    }
+    dec_of(s)->hdr_ok = 1;
+    return IOTL_OK;
+}
+
+static int delta_sink(void *ctx, uint32_t new_off, const uint8_t *data, size_t len)
+{
+    iotl_stage_t *s = (iotl_stage_t *)ctx;
+    if (!dec_of(s)->hdr_ok) {
+        int ret = delta_check_header(s);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+    }
+    if (new_off != s->img_off) {
+        return IOTL_ERR_STATE;
+    }
+    return sink(s, data, len);
+}
+
+/* The decoder finished a segment: persist it when it is a block-aligned
+ * restart point and the checkpoint interval has passed. */
+static int delta_checkpoint(void *ctx, const struct iotl_delta_checkpoint *cp)
+{
+    iotl_stage_t *s = (iotl_stage_t *)ctx;
+    const struct iotl_journal_state *st = iotl_journal_state(&s->j);
+    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    if (cp->new_offset == s->img_off && s->pend_len == 0 && cp->new_offset < c->image_size &&
+        cp->new_offset % target_slot(s)->geo.erase_size == 0 && st->dec_len == IOTL_DELTA_HEADER_SIZE &&
+        cp->new_offset - s->last_ck >= ck_interval(s)) {
+        return checkpoint(s, cp->patch_offset, cp->new_offset);
+    }
+    return IOTL_OK;
+}
+
+static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
+{
+    struct iotl_journal_state *st = iotl_journal_state(&s->j);
+    size_t alen;
+    uint8_t *a = arena_buf(s, &alen);
+    struct iotl_delta_config dc;
+    memset(&dc, 0, sizeof(dc));
+    dc.old_img = s->cfg->slot[st->confirmed_slot]; /* the running image is the base */
+    dc.crypto = s->cfg->crypto;
+    dc.sink = delta_sink;
+    dc.sink_ctx = s;
+    dc.checkpoint = delta_checkpoint;
+    dc.checkpoint_ctx = s;
+    dc.work_buf = a + DELTA_OBJ_ROOM;
+    dc.work_buf_len = alen - DELTA_OBJ_ROOM;
+    dc.patch_size = c->payload_size;
+    int ret;
+    if (s->img_off > 0) {
+        struct iotl_delta_checkpoint cp;
+        cp.patch_id = iotl_get_le32(st->dec + 92);
+        cp.patch_offset = s->pay_off;
+        cp.new_offset = s->img_off;
+        ret = iotl_delta_resume(delta_of(s), &dc, st->dec, &cp, target_slot(s));
+        if (ret == IOTL_OK) {
+            ret = delta_check_header(s);
+        }
+    } else {
+        ret = iotl_delta_init(delta_of(s), &dc);
+    }
+    if (ret == IOTL_OK) {
+        dec_of(s)->delta_live = 1;
+    }
+    return ret;
+}
+#endif
 
 static int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
 {
@@ -76,7 +186,11 @@ static int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
 #endif
     }
     case IOTL_PAYLOAD_DELTA:
+#if IOTL_FEATURE_ZLIB
+        return delta_start(s, c);
+#else
         break;
+#endif
     }
     return IOTL_ERR_UNSUPPORTED;
 }
@@ -286,12 +400,14 @@ static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
 {
     const struct iotl_storage *a = target_slot(s);
     uint32_t es = a->geo.erase_size;
-    while (s->erased_to < s->wpos + n) {
-        int ret = iotl_storage_erase(a, s->erased_to, es);
+    if (s->erased_to < s->wpos + n) {
+        /* One erase call for every block this write needs. */
+        uint32_t end = (uint32_t)IOTL_ALIGN_UP(s->wpos + n, es);
+        int ret = iotl_storage_erase(a, s->erased_to, end - s->erased_to);
         if (ret != IOTL_OK) {
             return ret;
         }
-        s->erased_to += es;
+        s->erased_to = end;
     }
     int ret = iotl_storage_write(a, s->wpos, d, n);
     if (ret != IOTL_OK) {
@@ -459,6 +575,18 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
         }
     }
     ret = dec_start(s, c);
+    if (ret != IOTL_OK && s->img_off > 0 && ret != IOTL_ERR_POWER_LOSS && !IOTL_ERR_IS_PORT(ret) &&
+        ret != IOTL_ERR_IO) {
+        /* The decoder refuses its restart point: start over from 0. */
+        uint8_t scratch[IOTL_SHA256_LEN];
+        (void)cr->ops->sha256_finish(cr->ctx, &s->sha, scratch);
+        ret = cr->ops->sha256_start(cr->ctx, &s->sha);
+        g->ck_image_off = g->ck_payload_off = 0;
+        s->pay_off = s->img_off = s->wpos = s->erased_to = s->last_ck = 0;
+        if (ret == IOTL_OK) {
+            ret = dec_start(s, c);
+        }
+    }
     if (ret != IOTL_OK) {
         stream_reset(s);
     }
@@ -645,6 +773,45 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 }
 #endif
 
+#if IOTL_FEATURE_ZLIB
+static int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
+{
+    struct iotl_journal_state *st = iotl_journal_state(&s->j);
+    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    if (s->pay_off < IOTL_DELTA_HEADER_SIZE) {
+        /* Keep the patch header: a resume needs it (journal format v2). */
+        size_t k = IOTL_MIN(n, (size_t)(IOTL_DELTA_HEADER_SIZE - s->pay_off));
+        memcpy(st->dec + s->pay_off, p, k);
+        if (s->pay_off + k == IOTL_DELTA_HEADER_SIZE) {
+            st->dec_len = (uint8_t)IOTL_DELTA_HEADER_SIZE;
+        }
+    }
+    int ret = iotl_delta_write(delta_of(s), p, n);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    s->pay_off += (uint32_t)n;
+    if (s->pay_off == c->payload_size) {
+        ret = iotl_delta_finish(delta_of(s));
+        if (ret == IOTL_OK && !dec_of(s)->hdr_ok) {
+            ret = delta_check_header(s); /* an empty new image emits nothing */
+        }
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        s->at_end = 1;
+    }
+    return IOTL_OK;
+}
+#endif
+
+static int is_content_error(int ret)
+{
+    return ret == IOTL_ERR_SIZE_MISMATCH || ret == IOTL_ERR_CORRUPT || ret == IOTL_ERR_HASH_MISMATCH ||
+           ret == IOTL_ERR_HANDLER || ret == IOTL_ERR_TRAILING_DATA || ret == IOTL_ERR_NO_MEM ||
+           (ret <= IOTL_ERR_DELTA_MAGIC && ret >= -159);
+}
+
 int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *data, size_t len)
 {
     IOTL_ASSERT(s != NULL && s->cfg != NULL && (data != NULL || len == 0));
@@ -675,7 +842,7 @@ int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *da
         ret = write_full(s, p, len);
     } else {
 #if IOTL_FEATURE_ZLIB
-        ret = write_deflate(s, p, len);
+        ret = c->kind == IOTL_PAYLOAD_DELTA ? write_delta(s, p, len) : write_deflate(s, p, len);
 #else
         ret = IOTL_ERR_UNSUPPORTED;
 #endif
@@ -683,8 +850,7 @@ int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *da
     if (ret == IOTL_OK && s->pay_off == c->payload_size) {
         ret = complete_component(s);
     }
-    if (ret == IOTL_ERR_SIZE_MISMATCH || ret == IOTL_ERR_CORRUPT || ret == IOTL_ERR_HASH_MISMATCH ||
-        ret == IOTL_ERR_HANDLER) {
+    if (is_content_error(ret)) {
         s->err = ret; /* content errors are sticky; finish() records them */
         if (ret == IOTL_ERR_HASH_MISMATCH) {
             ret = IOTL_OK; /* the verdict belongs to finish() */
@@ -747,7 +913,25 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
             return IOTL_ERR_UNSUPPORTED;
 #endif
         case IOTL_PAYLOAD_DELTA:
+#if IOTL_FEATURE_ZLIB
+            /* The base is the running (confirmed) image: main component only. */
+            if (strcmp(c->id, main_id(s)) != 0) {
+                return IOTL_ERR_UNSUPPORTED;
+            }
+            if (s->cfg->work_buf_len < IOTL_STAGE_WORKBUF_DELTA) {
+                return IOTL_ERR_NO_MEM;
+            }
+            {
+                const struct iotl_journal_state *st = iotl_journal_state(&s->j);
+                const struct iotl_slot_meta *m = &st->slot[st->confirmed_slot];
+                if (m->valid && memcmp(m->sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
+                    return IOTL_ERR_DELTA_BASE; /* not a patch for the image we run */
+                }
+            }
+            break;
+#else
             return IOTL_ERR_UNSUPPORTED;
+#endif
         default:
             return IOTL_ERR_UNSUPPORTED;
         }
@@ -861,6 +1045,8 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
     }
     st->desc.version[IOTL_STAGE_VERSION_MAX - 1] = '\0';
     memset(st->prog, 0, sizeof(st->prog));
+    st->dec_len = 0;
+    memset(st->dec, 0, sizeof(st->dec));
     memset(st->outcome.component_code, 0, sizeof(st->outcome.component_code));
     st->phase = IOTL_PHASE_DOWNLOADING;
     s->main_idx = find_main(s, &st->desc);
@@ -931,7 +1117,8 @@ int iotl_stage_confirm(iotl_stage_t *s)
     if (st->phase != IOTL_PHASE_TRIAL || st->trial_slot > 1) {
         return IOTL_ERR_NO_UPDATE;
     }
-    if (!st->trial_booted) {
+    if (!st->trial_booted ||
+        (s->cfg->running_slot != 0 && s->cfg->running_slot != (uint8_t)(st->trial_slot + 1u))) {
         return IOTL_ERR_STATE;
     }
     st->confirmed_slot = st->trial_slot;

@@ -229,3 +229,14 @@ void board_printf(const char *fmt, ...)
     o.buf[o.n] = '\0';
     board_puts(o.buf);
 }
+
+/* ---- libc hooks ----------------------------------------------------------
+ * newlib's strtod (cJSON's number parser) can assert on a failed internal
+ * allocation; its default __assert_func prints with fprintf and pulls in
+ * all of stdio and the POSIX syscall layer. Report on the console instead. */
+void __assert_func(const char *file, int line, const char *func, const char *expr);
+void __assert_func(const char *file, int line, const char *func, const char *expr)
+{
+    board_printf("FAIL: assertion %s in %s (%s:%d)\n", expr, func != NULL ? func : "?", file, line);
+    board_exit(4);
+}

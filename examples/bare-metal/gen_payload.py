@@ -7,10 +7,15 @@ raw-deflated with a Z_FULL_FLUSH restart point every BLOCK bytes of output, so
 an interrupted install resumes at its last finished block without decoding the
 stream from the start. v2's SHA-256 is signed ECDSA P-256 with a key made for
 this build by openssl (the private key never leaves the build directory).
+It also writes what a builder and an operator publish for v2: a root-signed
+key ring naming a publisher and an operator key, the publisher's manifest and
+the operator's deployment (compact JWS, ES256), all from keys made here.
 
     gen_payload.py OUT_HEADER WORK_DIR
 """
+import base64
 import hashlib
+import json
 import os
 import struct
 import subprocess
@@ -79,6 +84,82 @@ def sign(work, digest_input):
     return pub, der_sig_to_raw(sig_der)
 
 
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Key:
+    """A P-256 key made by openssl for this build (private part stays in WORK_DIR)."""
+
+    def __init__(self, work, name):
+        self.path = os.path.join(work, f"{name}.pem")
+        if not os.path.exists(self.path):
+            subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
+                            "-out", self.path], check=True)
+        der = subprocess.run(["openssl", "ec", "-in", self.path, "-pubout", "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        self.pub = der[-65:]
+        assert self.pub[0] == 0x04
+        # RFC 7638 thumbprint of the public JWK: the kid iotlife expects.
+        self.jwk = (f'"kty":"EC","crv":"P-256","x":"{b64u(self.pub[1:33])}","y":"{b64u(self.pub[33:])}"')
+        canon = (f'{{"crv":"P-256","kty":"EC","x":"{b64u(self.pub[1:33])}","y":"{b64u(self.pub[33:])}"}}')
+        self.kid = b64u(hashlib.sha256(canon.encode()).digest())
+
+    def sign(self, data):
+        der = subprocess.run(["openssl", "dgst", "-sha256", "-sign", self.path], input=data, check=True,
+                             capture_output=True).stdout
+        return der_sig_to_raw(der)
+
+    def jws_compact(self, payload, typ=None):
+        hdr = {"alg": "ES256", "kid": self.kid}
+        if typ:
+            hdr["typ"] = typ
+        signing_input = b64u(json.dumps(hdr, separators=(",", ":")).encode()) + "." + b64u(payload.encode())
+        return signing_input + "." + b64u(self.sign(signing_input.encode()))
+
+
+def trust_documents(work, z2, v2, now):
+    """Key ring (root-signed, JWS JSON serialization), manifest (publisher) and
+    deployment (operator), as a builder and an operator would publish them."""
+    root, publisher, operator = Key(work, "root"), Key(work, "publisher"), Key(work, "operator")
+    ring = {"type": "iotlife-keyring", "v": 1, "version": 1, "threshold": 1, "issued_at": now - 3600,
+            "expires": now + 365 * 86400, "keys": [], "revoked": []}
+    body = json.dumps(ring, separators=(",", ":"))
+    keys = ",".join(f'{{{k.jwk},"kid":"{k.kid}","role":"{role}","not_before":0,"not_after":0}}'
+                    for k, role in ((root, "root"), (publisher, "publisher"), (operator, "operator")))
+    body = body.replace('"keys":[]', f'"keys":[{keys}]')
+    payload_b64 = b64u(body.encode())
+    hdr_b64 = b64u(json.dumps({"alg": "ES256", "kid": root.kid}, separators=(",", ":")).encode())
+    sig = b64u(root.sign(f"{hdr_b64}.{payload_b64}".encode()))
+    keyring = json.dumps({"payload": payload_b64, "signatures": [{"protected": hdr_b64, "signature": sig}]},
+                         separators=(",", ":"))
+    manifest = {"type": "iotlife-manifest", "v": 1, "product": "iotlife-demo", "hardware": ["mps2-an386"],
+                "version": "2.0.0", "security_version": 2, "sequence": 2, "issued_at": now - 3600,
+                "expires": now + 90 * 86400, "supported_until": now + 730 * 86400,
+                "release_notes": "https://example.com/notes/2.0.0",
+                "payloads": [{"name": "fw", "component": "main", "size": len(v2),
+                              "sha256": hashlib.sha256(v2).hexdigest(), "kind": "deflate",
+                              "download_size": len(z2), "download_sha256": hashlib.sha256(z2).hexdigest(),
+                              "location": "fw-2.0.0.deflate"}]}
+    manifest_jws = publisher.jws_compact(json.dumps(manifest, separators=(",", ":")), "iotlife-manifest+jws")
+    deployment = {"type": "iotlife-deployment", "v": 1, "id": "demo-rollout", "sequence": 1,
+                  "issued_at": now - 3600, "expires": now + 30 * 86400,
+                  "manifest_sha256": hashlib.sha256(manifest_jws.encode()).hexdigest(),
+                  "select": {"hardware": ["mps2-an386"], "installed_max": "1.9.9"},
+                  "rollout_percent": 100, "not_before": now - 3600, "not_after": now + 30 * 86400,
+                  "urgency": "normal"}
+    deployment_jws = operator.jws_compact(json.dumps(deployment, separators=(",", ":")),
+                                          "iotlife-deployment+jws")
+    return root, keyring, manifest_jws, deployment_jws
+
+
+def c_string(name, text):
+    """A C string literal in 100-character pieces; each piece escaped on its own."""
+    esc = lambda t: t.replace("\\", "\\\\").replace('"', '\\"')
+    parts = [esc(text[i:i + 100]) for i in range(0, len(text), 100)]
+    return f"static const char {name}[] =\n" + "\n".join(f'    "{p}"' for p in parts) + ";"
+
+
 def c_array(name, data):
     lines = [f"static const uint8_t {name}[{len(data)}] = {{"]
     for i in range(0, len(data), 16):
@@ -101,6 +182,10 @@ def main():
     # The signature covers the image: openssl hashes it, the device hashes
     # slot B after the install and verifies the same digest.
     pub, sig = sign(work, v2)
+    # A fixed "now" keeps the documents valid whenever the test runs; the
+    # firmware's clock starts there (it has no RTC).
+    now = 1790000000
+    root, keyring, manifest_jws, deployment_jws = trust_documents(work, z2, v2, now)
     text = [
         "/* SPDX-License-Identifier: Apache-2.0 */",
         "/* Generated by gen_payload.py at build time. Do not edit. */",
@@ -119,6 +204,11 @@ def main():
         c_array("img_v2_sha256", hashlib.sha256(v2).digest()),
         c_array("img_v2_sig", sig),
         c_array("fw_pubkey", pub),
+        f"#define TRUST_NOW {now}",
+        c_array("trust_root_pub", root.pub),
+        c_string("trust_keyring", keyring),
+        c_string("trust_manifest", manifest_jws),
+        c_string("trust_deployment", deployment_jws),
         "#endif",
         "",
     ]

@@ -6,26 +6,27 @@
  * system reset), every buffer is a static array, and libc's malloc (used by
  * Mbed TLS bignums only) draws from one fixed arena (board.c).
  *
- * Scenario, resumable at every boot:
+ * Every boot runs main(); what it does follows from the staging journal, so
+ * an interruption anywhere resumes:
  *   selftest  storage port conformance on the scratch area (cold boot only)
  *   factory   slot A programmed with image v1 (cold boot only)
- *   boot      slot selector: which slot runs, from the install journal
+ *   boot      iotl_boot_select(): slot to run, trial attempts, rollback
  *   crypto    SHA-256 known answer, ECDSA P-256 verify of v2's signature and
  *             refusal of a one-bit-altered one, on the target's Mbed TLS
- *   install   v2 inflated block by block into slot B, one journal record per
- *             block; a reset here resumes at the last finished block
- *   verify    SHA-256 of slot B checked against the signed digest
- *   trial     journal TRIAL, then NVIC system reset
- *   health    after the reset, slot B boots as a trial, is checked, confirmed
+ *   trust     the root-signed key ring, the publisher's manifest and the
+ *             operator's deployment verified (keyring/manifest/deploy); the
+ *             deployment must name this manifest and select this device
+ *   install   iotl_stage_begin()/write()/finish()/activate(): the deflated v2
+ *             streamed into slot B with progress; resumes at its last
+ *             checkpoint after a reset; then a system reset
+ *   health    slot B boots on trial, is checked, iotl_stage_confirm()
+ *   diag      boot, update and health events recorded; one chunk exported
  *
- * Until iotlife's stage/boot modules land, the journal and slot selection
- * here are the example's own, deliberately small (journal.c).
- *
- * Semihosting command line: "fw.elf [reset-at=N] [reset-in=N] [tamper]":
- * reset-at=N injects a system reset after N finished blocks of the install,
- * reset-in=N after erasing block N but before programming it (once each
- * power-on); tamper flips one bit of slot B after the install, which the
- * verify must refuse.
+ * Semihosting command line: "fw.elf [reset-at=N] [reset-op=N] [tamper]":
+ * reset-at=N injects a system reset after N payload chunks of 4 KiB were
+ * accepted, reset-op=N just before the Nth flash program/erase operation
+ * since power-on (both once per power-on); tamper flips one bit of the
+ * payload in transit, which staging must refuse.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,22 +35,32 @@
 #include <zlib.h>
 
 #include "board.h"
+#include "iotlife/boot.h"
+#include "iotlife/deploy.h"
+#include "iotlife/diag.h"
+#include "iotlife/keyring.h"
+#include "iotlife/manifest.h"
 #include "iotlife/iotlife.h"
 #include "iotlife/port/mbedtls.h"
 #include "iotlife/port/ram.h"
+#include "iotlife/stage.h"
 #include "payload.h"
 
 /* ---- emulated flash layout (in .noinit) --------------------------------- */
 #define FLASH_ERASE 4096u
 #define FLASH_ALIGN 8u
 #define SLOT_SIZE (48u * 1024u)
-#define STATE_SIZE (2u * FLASH_ERASE)
+#define STATE_SIZE (4u * FLASH_ERASE)
+#define DIAG_SIZE (2u * FLASH_ERASE)
 #define SCRATCH_SIZE (2u * FLASH_ERASE)
 #define NOINIT_MAGIC 0x494F544Cu /* "IOTL" */
+#define CHUNK 4096u              /* payload bytes per iotl_stage_write() */
 
-enum phase { PH_SELFTEST, PH_FACTORY, PH_BOOT, PH_CRYPTO, PH_INSTALL, PH_VERIFY, PH_HEALTH, PH_COUNT };
-static const char *const phase_name[PH_COUNT] = {"selftest", "factory", "boot", "crypto",
-                                                 "install", "verify", "health"};
+enum phase { PH_SELFTEST, PH_FACTORY, PH_BOOT, PH_CRYPTO, PH_TRUST, PH_INSTALL, PH_HEALTH, PH_DIAG, PH_COUNT };
+static const char *const phase_name[PH_COUNT] = {"selftest", "factory", "boot", "crypto", "trust",
+                                                 "install", "health", "diag"};
+
+enum { AREA_A, AREA_B, AREA_STATE, AREA_DIAG, AREA_SCRATCH, AREA_COUNT };
 
 /* Everything that must survive a system reset, like flash would. */
 struct noinit {
@@ -58,18 +69,28 @@ struct noinit {
     uint32_t reset_injected;
     uint32_t phase_us[PH_COUNT]; /* accumulated over all boots */
     uint32_t stack_peak, heap_peak, zarena_peak; /* maxima over all boots */
+    uint32_t flash_ops;                          /* program/erase operations since power-on */
     uint8_t slot_a[SLOT_SIZE];
     uint8_t slot_b[SLOT_SIZE];
     uint8_t state[STATE_SIZE];
+    uint8_t diag[DIAG_SIZE];
     uint8_t scratch[SCRATCH_SIZE];
 };
 static struct noinit g_nv __attribute__((section(".noinit"), aligned(8)));
 
-static iotl_ram_flash_t g_rf[4];
-static struct iotl_storage g_slot_a, g_slot_b, g_state, g_scratch;
+static iotl_ram_flash_t g_rf[AREA_COUNT];
+static struct iotl_storage g_raw[AREA_COUNT]; /* the RAM port itself */
+static struct iotl_storage g_area[AREA_COUNT]; /* what iotlife sees: counted, can inject a reset */
 static struct iotl_crypto g_crypto;
-static uint8_t g_block[PAYLOAD_BLOCK];
-static size_t g_zused, g_zpeak; /* inflate arena use */
+static uint8_t g_block[FLASH_ERASE];
+static size_t g_zused, g_zpeak; /* factory inflate and diag deflate arena use */
+static uint8_t g_zarena[IOTL_DIAG_Z_ARENA(256)] __attribute__((aligned(8)));
+static uint8_t g_stage_work[IOTL_STAGE_WORKBUF_DEFLATE] __attribute__((aligned(8)));
+static iotl_stage_t g_stage;
+static iotl_boot_t g_boot;
+static iotl_diag_t g_diag;
+static unsigned g_reset_at, g_reset_op;
+static bool g_tamper, g_count_ops;
 
 /* ---- time --------------------------------------------------------------- */
 static uint32_t now_us(void)
@@ -83,17 +104,25 @@ static uint32_t now_us(void)
     return t * 1000u + (per_tick - 1u - v) / (BOARD_SYSCLK_HZ / 1000000u);
 }
 
+static uint64_t uptime_ms(void *ctx)
+{
+    (void)ctx;
+    return board_ticks();
+}
+static const struct iotl_platform_ops g_platform_ops = {.uptime_ms = uptime_ms};
+static const struct iotl_platform g_platform = {&g_platform_ops, NULL};
+
 static enum phase g_phase;
 static uint32_t g_phase_t0;
+static uint32_t max_u32(uint32_t a, size_t b)
+{
+    return (size_t)a > b ? a : (uint32_t)b;
+}
 static void phase_begin(enum phase p)
 {
     g_phase = p;
     g_phase_t0 = now_us();
     board_printf("[%s]\n", phase_name[p]);
-}
-static uint32_t max_u32(uint32_t a, size_t b)
-{
-    return (size_t)a > b ? a : (uint32_t)b;
 }
 static void phase_end(void)
 {
@@ -109,34 +138,67 @@ static int fail(const char *what, int err)
     return 1;
 }
 
-/* ---- storage ------------------------------------------------------------ */
+static void inject_reset(const char *why)
+{
+    g_nv.reset_injected = 1;
+    phase_end();
+    board_printf("  injected: system reset %s\n", why);
+    board_system_reset();
+}
+
+/* ---- storage: the RAM port behind a counting shim ------------------------
+ * The shim counts program and erase operations (the unit of a power cut)
+ * and, when asked, resets the system just before the Nth one: a cut between
+ * two flash operations, at any point of the update. */
+static int shim_read(void *ctx, uint32_t off, void *buf, size_t len)
+{
+    const struct iotl_storage *s = (const struct iotl_storage *)ctx;
+    return s->ops->read(s->ctx, off, buf, len);
+}
+static void shim_count(void)
+{
+    if (!g_count_ops) {
+        return;
+    }
+    g_nv.flash_ops++;
+    if (g_reset_op != 0 && g_nv.flash_ops == g_reset_op && !g_nv.reset_injected) {
+        inject_reset("before a flash operation");
+    }
+}
+static int shim_write(void *ctx, uint32_t off, const void *buf, size_t len)
+{
+    const struct iotl_storage *s = (const struct iotl_storage *)ctx;
+    shim_count();
+    return s->ops->write(s->ctx, off, buf, len);
+}
+static int shim_erase(void *ctx, uint32_t off, size_t len)
+{
+    const struct iotl_storage *s = (const struct iotl_storage *)ctx;
+    shim_count();
+    return s->ops->erase(s->ctx, off, len);
+}
+static const struct iotl_storage_ops g_shim_ops = {shim_read, shim_write, shim_erase, NULL};
+
 static int storage_setup(bool cold)
 {
-    struct {
-        struct iotl_storage *s;
-        uint8_t *mem;
-        uint32_t size;
-    } areas[4] = {
-        {&g_slot_a, g_nv.slot_a, SLOT_SIZE},
-        {&g_slot_b, g_nv.slot_b, SLOT_SIZE},
-        {&g_state, g_nv.state, STATE_SIZE},
-        {&g_scratch, g_nv.scratch, SCRATCH_SIZE},
-    };
-    for (unsigned i = 0; i < 4; i++) {
+    uint8_t *const mem[AREA_COUNT] = {g_nv.slot_a, g_nv.slot_b, g_nv.state, g_nv.diag, g_nv.scratch};
+    const uint32_t size[AREA_COUNT] = {SLOT_SIZE, SLOT_SIZE, STATE_SIZE, DIAG_SIZE, SCRATCH_SIZE};
+    for (unsigned i = 0; i < AREA_COUNT; i++) {
         const struct iotl_storage_geometry geo = {
-            .size = areas[i].size, .erase_size = FLASH_ERASE, .write_align = FLASH_ALIGN, .erased_value = 0xFF};
-        int ret = cold ? iotl_ram_flash_init(&g_rf[i], areas[i].s, areas[i].mem, &geo, true)
-                       : iotl_ram_flash_attach(&g_rf[i], areas[i].s, areas[i].mem, &geo, true);
+            .size = size[i], .erase_size = FLASH_ERASE, .write_align = FLASH_ALIGN, .erased_value = 0xFF};
+        int ret = cold ? iotl_ram_flash_init(&g_rf[i], &g_raw[i], mem[i], &geo, true)
+                       : iotl_ram_flash_attach(&g_rf[i], &g_raw[i], mem[i], &geo, true);
         if (ret != IOTL_OK) {
             return ret;
         }
+        g_area[i].ops = &g_shim_ops;
+        g_area[i].ctx = &g_raw[i];
+        g_area[i].geo = geo;
     }
     return IOTL_OK;
 }
 
-/* ---- inflate one block from a restart point ----------------------------- */
-static uint8_t g_zarena[(1u << PAYLOAD_WINDOW_BITS) + 7u * 1024u + 512u] __attribute__((aligned(8)));
-
+/* ---- factory programming: inflate v1 into slot A ------------------------- */
 static voidpf zalloc_arena(voidpf opaque, uInt items, uInt size)
 {
     (void)opaque;
@@ -152,13 +214,10 @@ static voidpf zalloc_arena(voidpf opaque, uInt items, uInt size)
 static void zfree_arena(voidpf opaque, voidpf p)
 {
     (void)opaque;
-    (void)p; /* bump arena: released as a whole at the end of the block */
+    (void)p; /* bump arena: released as a whole */
 }
 
-/* Decode block `k` of a payload: start a raw inflater at the block's
- * Z_FULL_FLUSH restart point and take exactly PAYLOAD_BLOCK bytes out. */
-static int inflate_block(const uint8_t *z, size_t zlen, const uint32_t *restart, unsigned k,
-                         uint8_t *out)
+static int factory_program(void)
 {
     z_stream s;
     memset(&s, 0, sizeof(s));
@@ -168,118 +227,32 @@ static int inflate_block(const uint8_t *z, size_t zlen, const uint32_t *restart,
     if (inflateInit2(&s, -PAYLOAD_WINDOW_BITS) != Z_OK) {
         return IOTL_ERR_NO_MEM;
     }
-    s.next_in = (z_const Bytef *)(z + restart[k]);
-    s.avail_in = (uInt)(zlen - restart[k]);
-    s.next_out = out;
-    s.avail_out = PAYLOAD_BLOCK;
-    int zr = inflate(&s, Z_SYNC_FLUSH);
+    s.next_in = (z_const Bytef *)img_v1_z;
+    s.avail_in = (uInt)sizeof(img_v1_z);
+    int ret = iotl_storage_erase(&g_raw[AREA_A], 0, SLOT_SIZE);
+    for (uint32_t off = 0; ret == IOTL_OK && off < PAYLOAD_IMAGE_SIZE; off += sizeof(g_block)) {
+        s.next_out = g_block;
+        s.avail_out = sizeof(g_block);
+        int zr = inflate(&s, Z_SYNC_FLUSH);
+        if ((zr != Z_OK && zr != Z_STREAM_END) || s.avail_out != 0) {
+            ret = IOTL_ERR_CORRUPT;
+        } else {
+            ret = iotl_storage_write(&g_raw[AREA_A], off, g_block, sizeof(g_block));
+        }
+    }
     (void)inflateEnd(&s);
-    if ((zr != Z_OK && zr != Z_STREAM_END) || s.avail_out != 0) {
-        return IOTL_ERR_CORRUPT;
-    }
-    return IOTL_OK;
+    return ret;
 }
 
-/* ---- the example's install journal (until iotlife's stage module lands) --
- * Append-only 16-byte records in the state area: magic, kind, arg, crc32.
- * The last valid record is the state; a torn record fails its CRC and is
- * ignored, so the previous one stands. */
-#define J_MAGIC 0x4A544F49u /* "IOTJ" */
-enum jkind { J_NONE = 0, J_BLOCK = 1, J_TRIAL = 2, J_TRIAL_BOOTED = 3, J_CONFIRMED = 4 };
-struct jstate {
-    enum jkind kind;
-    uint32_t arg;
-    uint32_t next_off;
-};
-
-static int journal_read(struct jstate *st)
-{
-    memset(st, 0, sizeof(*st));
-    uint8_t r[16];
-    for (uint32_t off = 0; off + sizeof(r) <= STATE_SIZE; off += sizeof(r)) {
-        int ret = iotl_storage_read(&g_state, off, r, sizeof(r));
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-        uint32_t w[4];
-        memcpy(w, r, sizeof(w));
-        if (w[0] != J_MAGIC || (uint32_t)crc32(0, r, 12) != w[3]) {
-            st->next_off = off;
-            if (w[0] == 0xFFFFFFFFu) {
-                break; /* erased: end of the journal */
-            }
-            continue; /* torn record: skip its slot */
-        }
-        st->kind = (enum jkind)w[1];
-        st->arg = w[2];
-        st->next_off = off + sizeof(r);
-    }
-    return IOTL_OK;
-}
-
-static int journal_append(enum jkind kind, uint32_t arg)
-{
-    struct jstate st;
-    int ret = journal_read(&st);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (st.next_off + 16u > STATE_SIZE) {
-        return IOTL_ERR_FULL;
-    }
-    uint32_t w[4] = {J_MAGIC, (uint32_t)kind, arg, 0};
-    w[3] = (uint32_t)crc32(0, (const Bytef *)w, 12);
-    return iotl_storage_write(&g_state, st.next_off, w, sizeof(w));
-}
-
-static unsigned g_reset_at; /* 0: none */
-static unsigned g_reset_in; /* 0: none; N: reset after erasing block N-1, before programming it */
-static bool g_tamper;        /* flip one bit of slot B after the install */
-
-static int program_image(const struct iotl_storage *slot, const uint8_t *z, size_t zlen,
-                         const uint32_t *restart, unsigned from, unsigned to, bool journal)
-{
-    for (unsigned k = from; k < to; k++) {
-        int ret = inflate_block(z, zlen, restart, k, g_block);
-        if (ret == IOTL_OK) {
-            ret = iotl_storage_erase(slot, k * PAYLOAD_BLOCK, FLASH_ERASE);
-        }
-        if (ret == IOTL_OK && journal && g_reset_in != 0 && k + 1u == g_reset_in && !g_nv.reset_injected) {
-            g_nv.reset_injected = 1;
-            phase_end();
-            board_printf("  injected: system reset between erase and program of block %u\n", k + 1u);
-            board_system_reset();
-        }
-        if (ret == IOTL_OK) {
-            ret = iotl_storage_write(slot, k * PAYLOAD_BLOCK, g_block, PAYLOAD_BLOCK);
-        }
-        if (ret == IOTL_OK && journal) {
-            ret = journal_append(J_BLOCK, k + 1u);
-        }
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-        if (journal) {
-            board_printf("  progress %u/%u blocks (%u%%)\n", k + 1u, to, (k + 1u) * 100u / to);
-            if (g_reset_at != 0 && k + 1u == g_reset_at && !g_nv.reset_injected) {
-                g_nv.reset_injected = 1;
-                phase_end();
-                board_printf("  injected: system reset in the middle of the install\n");
-                board_system_reset();
-            }
-        }
-    }
-    return IOTL_OK;
-}
-
+/* ---- helpers -------------------------------------------------------------- */
 static int hash_slot(const struct iotl_storage *slot, uint8_t digest[IOTL_SHA256_LEN])
 {
     iotl_sha256_state_t st;
     int ret = g_crypto.ops->sha256_start(g_crypto.ctx, &st);
-    for (uint32_t off = 0; ret == IOTL_OK && off < PAYLOAD_IMAGE_SIZE; off += PAYLOAD_BLOCK) {
-        ret = iotl_storage_read(slot, off, g_block, PAYLOAD_BLOCK);
+    for (uint32_t off = 0; ret == IOTL_OK && off < PAYLOAD_IMAGE_SIZE; off += sizeof(g_block)) {
+        ret = iotl_storage_read(slot, off, g_block, sizeof(g_block));
         if (ret == IOTL_OK) {
-            ret = g_crypto.ops->sha256_update(g_crypto.ctx, &st, g_block, PAYLOAD_BLOCK);
+            ret = g_crypto.ops->sha256_update(g_crypto.ctx, &st, g_block, sizeof(g_block));
         }
     }
     if (ret == IOTL_OK) {
@@ -322,7 +295,7 @@ static void parse_cmdline(void)
         return;
     }
     g_reset_at = arg_uint(cmd, "reset-at=");
-    g_reset_in = arg_uint(cmd, "reset-in=");
+    g_reset_op = arg_uint(cmd, "reset-op=");
     g_tamper = strstr(cmd, "tamper") != NULL;
 }
 
@@ -354,6 +327,145 @@ static int crypto_phase(void)
     return 0;
 }
 
+/* ---- trust: key ring, manifest, deployment -> the staging descriptor ---- */
+static iotl_keyring_t g_ring;
+static iotl_trust_work_t g_trust_work;
+static struct iotl_manifest g_manifest;
+static struct iotl_deployment g_deployment;
+
+static int trust_phase(struct iotl_update_desc *d)
+{
+    const int64_t now = TRUST_NOW; /* no RTC: the clock starts at the documents' epoch */
+    struct iotl_floors floors, floors_out;
+    int ret = iotl_stage_get_floors(&g_stage, &floors);
+    if (ret == IOTL_OK) {
+        ret = iotl_keyring_init(&g_ring, &g_crypto, &trust_root_pub, 1, 1);
+    }
+    if (ret == IOTL_OK) {
+        /* Once staging raised the key-ring floor to this version (an update
+         * in flight across a reset), the same document is re-loaded. */
+        unsigned flags = floors.keyring_version >= 1u ? IOTL_KEYRING_RELOAD : 0u;
+        ret = iotl_keyring_update(&g_ring, &g_crypto, trust_keyring, sizeof(trust_keyring) - 1u, &floors, now,
+                                  flags, &g_trust_work, &floors_out);
+        if (ret != IOTL_OK) {
+            return fail("key ring", ret);
+        }
+    }
+    const struct iotl_key *signer = NULL;
+    if (ret == IOTL_OK) {
+        ret = iotl_manifest_verify(&g_ring, &g_crypto, trust_manifest, sizeof(trust_manifest) - 1u, now,
+                                   &g_trust_work, &g_manifest, &signer);
+        if (ret != IOTL_OK) {
+            return fail("manifest", ret);
+        }
+    }
+    uint8_t msha[IOTL_SHA256_LEN];
+    ret = iotl_sha256(&g_crypto, trust_manifest, sizeof(trust_manifest) - 1u, msha);
+    if (ret == IOTL_OK) {
+        ret = iotl_deployment_verify(&g_ring, &g_crypto, trust_deployment, sizeof(trust_deployment) - 1u, now,
+                                     &g_trust_work, &g_deployment, &signer);
+        if (ret != IOTL_OK) {
+            return fail("deployment", ret);
+        }
+    }
+    static const char *const groups[] = {"lab"};
+    const struct iotl_device_info dev = {.id = "qemu-mps2-an386",
+                                         .product = "iotlife-demo",
+                                         .hardware = "mps2-an386",
+                                         .groups = groups,
+                                         .group_count = 1,
+                                         .installed_version = "1.0.0"};
+    if (ret == IOTL_OK && memcmp(g_deployment.manifest_sha256, msha, sizeof(msha)) != 0) {
+        ret = IOTL_ERR_MISMATCH;
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_deployment_targets(&g_deployment, &dev);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_deployment_in_cohort(&g_crypto, &g_deployment, dev.id);
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_deployment_in_window(&g_deployment, now);
+    }
+    const struct iotl_payload *p = iotl_manifest_find_component(&g_manifest, "main");
+    if (ret == IOTL_OK && (p == NULL || strcmp(g_manifest.product, dev.product) != 0)) {
+        ret = p == NULL ? IOTL_ERR_NOT_FOUND : IOTL_ERR_HW_MISMATCH;
+    }
+    if (ret != IOTL_OK) {
+        return fail("deployment policy", ret);
+    }
+    memset(d, 0, sizeof(*d));
+    memcpy(d->manifest_sha256, msha, sizeof(msha));
+    memcpy(d->version, g_manifest.version, strlen(g_manifest.version) + 1u);
+    d->security_version = g_manifest.security_version;
+    d->manifest_seq = g_manifest.sequence;
+    d->deployment_seq = g_deployment.sequence;
+    d->keyring_version = g_ring.version;
+    d->latest_time = now;
+    d->component_count = 1;
+    struct iotl_update_component *c = &d->component[0];
+    memcpy(c->id, "main", 5);
+    c->kind = p->kind;
+    c->flags = IOTL_COMPONENT_FULL_FLUSH; /* gen_payload.py flushes at every 4 KiB */
+    c->payload_size = p->download_size;
+    c->image_size = p->size;
+    memcpy(c->image_sha256, p->sha256, IOTL_SHA256_LEN);
+    board_printf("  key ring v%lu (root-signed), manifest %s by the publisher, deployment \"%s\" by the "
+                 "operator: verified; device selected\n",
+                 (unsigned long)g_ring.version, g_manifest.version, g_deployment.id);
+    return 0;
+}
+
+static int install_phase(const struct iotl_update_desc *dp)
+{
+    struct iotl_update_desc desc = *dp;
+    uint8_t comp = 0;
+    uint32_t off = 0;
+    int ret = iotl_stage_begin(&g_stage, &desc, &comp, &off);
+    if (ret != IOTL_OK) {
+        return fail("iotl_stage_begin", ret);
+    }
+    if (comp >= desc.component_count) {
+        off = (uint32_t)sizeof(img_v2_z); /* already staged: nothing left to send */
+        board_printf("  payload already staged before the reset\n");
+    } else if (off != 0) {
+        board_printf("  resuming the download at payload offset %lu of %lu\n", (unsigned long)off,
+                     (unsigned long)sizeof(img_v2_z));
+    }
+    static uint8_t chunk[CHUNK];
+    unsigned sent = 0;
+    while (off < sizeof(img_v2_z)) {
+        size_t n = sizeof(img_v2_z) - off < sizeof(chunk) ? sizeof(img_v2_z) - off : sizeof(chunk);
+        memcpy(chunk, img_v2_z + off, n); /* as if it came from the network */
+        if (g_tamper && off <= sizeof(img_v2_z) / 2 && sizeof(img_v2_z) / 2 < off + n) {
+            chunk[sizeof(img_v2_z) / 2 - off] ^= 0x10u;
+            board_printf("  injected: one bit of the payload flipped in transit\n");
+        }
+        ret = iotl_stage_write(&g_stage, comp, off, chunk, n);
+        if (ret != IOTL_OK) {
+            return fail("iotl_stage_write", ret);
+        }
+        off += (uint32_t)n;
+        sent++;
+        board_printf("  progress %lu/%lu bytes (%lu%%)\n", (unsigned long)off, (unsigned long)sizeof(img_v2_z),
+                     (unsigned long)(off * 100u / sizeof(img_v2_z)));
+        if (g_reset_at != 0 && sent == g_reset_at && !g_nv.reset_injected) {
+            inject_reset("in the middle of the download");
+        }
+    }
+    ret = iotl_stage_finish(&g_stage);
+    if (ret != IOTL_OK) {
+        return fail("iotl_stage_finish (image verification)", ret);
+    }
+    ret = iotl_stage_activate(&g_stage);
+    if (ret != IOTL_OK) {
+        return fail("iotl_stage_activate", ret);
+    }
+    (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_UPDATE, IOTL_DIAG_UPDATE_INSTALLED, 0, 0, "1.0.0->2.0.0");
+    board_printf("  staged, verified, activated: slot B on trial; system reset\n");
+    return 0;
+}
+
 int main(void)
 {
     board_init();
@@ -365,7 +477,7 @@ int main(void)
     parse_cmdline();
     board_printf("iotlife %s bare-metal on Cortex-M4 (mps2-an386): boot %lu (%s)%s\n", iotl_version(),
                  (unsigned long)g_nv.boots, cold ? "power-on" : "reset",
-                 (g_reset_at != 0 || g_reset_in != 0) && !g_nv.reset_injected ? ", reset injection armed" : "");
+                 (g_reset_at != 0 || g_reset_op != 0) && !g_nv.reset_injected ? ", reset injection armed" : "");
     (void)iotl_mbedtls_crypto_init(&g_crypto);
     int ret = storage_setup(cold);
     if (ret != IOTL_OK) {
@@ -374,7 +486,7 @@ int main(void)
 
     if (cold) {
         phase_begin(PH_SELFTEST);
-        ret = iotl_storage_selftest(&g_scratch, g_block, sizeof(g_block));
+        ret = iotl_storage_selftest(&g_raw[AREA_SCRATCH], g_block, sizeof(g_block));
         phase_end();
         if (ret != IOTL_OK) {
             return fail("iotl_storage_selftest", ret);
@@ -382,107 +494,133 @@ int main(void)
         board_printf("  storage selftest ok (%u KiB area, erase %u, align %u)\n", SCRATCH_SIZE / 1024u,
                      FLASH_ERASE, FLASH_ALIGN);
         phase_begin(PH_FACTORY);
-        ret = program_image(&g_slot_a, img_v1_z, sizeof(img_v1_z), img_v1_restart, 0, PAYLOAD_BLOCKS, false);
+        ret = factory_program();
         phase_end();
         if (ret != IOTL_OK) {
             return fail("factory programming of slot A", ret);
         }
         g_nv.magic = NOINIT_MAGIC;
     }
+    g_count_ops = true; /* from here on, flash operations are the update's */
 
     phase_begin(PH_BOOT);
-    struct jstate js;
-    ret = journal_read(&js);
-    if (ret != IOTL_OK) {
-        return fail("journal read", ret);
-    }
-    const struct iotl_storage *run = &g_slot_a;
-    const char *why = "slot A: no update pending";
-    if (js.kind == J_TRIAL || js.kind == J_TRIAL_BOOTED) {
-        if (js.kind == J_TRIAL_BOOTED) {
-            why = "slot A: the trial of slot B reset before confirming (rollback)";
-        } else {
-            run = &g_slot_b;
-            why = "slot B: trial boot of the new image";
-            ret = journal_append(J_TRIAL_BOOTED, 0);
-        }
-    } else if (js.kind == J_CONFIRMED) {
-        run = &g_slot_b;
-        why = "slot B: confirmed";
-    }
+    const struct iotl_boot_config bc = {
+        .state = &g_area[AREA_STATE], .slot = {&g_area[AREA_A], &g_area[AREA_B]}, .crypto = &g_crypto};
+    struct iotl_boot_result br;
+    ret = iotl_boot_select(&g_boot, &bc, &br);
+    const struct iotl_storage *run = br.slot == 0 ? &g_area[AREA_A] : &g_area[AREA_B];
     uint32_t ver = 0;
     if (ret == IOTL_OK) {
         ret = slot_version(run, &ver);
     }
+    const struct iotl_stage_config sc = {
+        .slot = {&g_area[AREA_A], &g_area[AREA_B]},
+        .state = &g_area[AREA_STATE],
+        .crypto = &g_crypto,
+        .work_buf = g_stage_work,
+        .work_buf_len = sizeof(g_stage_work),
+        .checkpoint_bytes = FLASH_ERASE,
+    };
+    if (ret == IOTL_OK) {
+        ret = iotl_stage_init(&g_stage, &sc);
+    }
+    struct iotl_stage_status st;
+    if (ret == IOTL_OK) {
+        ret = iotl_stage_status(&g_stage, &st);
+    }
     phase_end();
     if (ret != IOTL_OK) {
-        return fail("boot selector", ret);
+        return fail("boot selector / staging init", ret);
     }
-    board_printf("  boot selector: %s, image v%lu\n", why, (unsigned long)ver);
+    board_printf("  boot selector: slot %c%s, image v%lu%s\n", br.slot == 0 ? 'A' : 'B',
+                 br.trial ? " (trial)" : "", (unsigned long)ver, br.rolled_back ? ", rolled back" : "");
 
-    if (run == &g_slot_a && js.kind != J_TRIAL_BOOTED) {
+    const struct iotl_diag_config dc = {
+        .storage = &g_area[AREA_DIAG],
+        .platform = &g_platform,
+        .device_id = "qemu-mps2-an386",
+        .z_arena = g_zarena,
+        .z_arena_len = sizeof(g_zarena),
+    };
+    ret = iotl_diag_init(&g_diag, &dc);
+    if (ret != IOTL_OK) {
+        return fail("iotl_diag_init", ret);
+    }
+    (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_REBOOT,
+                          cold ? IOTL_DIAG_REBOOT_POWER_ON : IOTL_DIAG_REBOOT_UPDATE, 0, 0, NULL);
+
+    if (st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back) {
         phase_begin(PH_CRYPTO);
         ret = crypto_phase();
         phase_end();
         if (ret != 0) {
             return ret;
         }
+    }
+    if ((st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back) || st.phase == IOTL_PHASE_DOWNLOADING ||
+        st.phase == IOTL_PHASE_STAGED) {
+        struct iotl_update_desc desc;
+        phase_begin(PH_TRUST);
+        ret = trust_phase(&desc);
+        phase_end();
+        if (ret != 0) {
+            return ret;
+        }
         phase_begin(PH_INSTALL);
-        unsigned from = js.kind == J_BLOCK ? (unsigned)js.arg : 0u;
-        if (from != 0) {
-            board_printf("  resuming the install at block %u of %u\n", from, PAYLOAD_BLOCKS);
-        }
-        ret = program_image(&g_slot_b, img_v2_z, sizeof(img_v2_z), img_v2_restart, from, PAYLOAD_BLOCKS, true);
+        ret = install_phase(&desc);
         phase_end();
-        if (ret != IOTL_OK) {
-            return fail("install into slot B", ret);
+        if (ret != 0) {
+            (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_UPDATE, IOTL_DIAG_UPDATE_FAILED, 0, 0, NULL);
+            return ret;
         }
-        if (g_tamper) {
-            g_nv.slot_b[PAYLOAD_IMAGE_SIZE / 2u] ^= 0x10u; /* a flash bit error */
-            board_printf("  injected: one bit of slot B flipped\n");
-        }
-        phase_begin(PH_VERIFY);
-        uint8_t d[IOTL_SHA256_LEN];
-        ret = hash_slot(&g_slot_b, d);
-        if (ret == IOTL_OK && memcmp(d, img_v2_sha256, sizeof(d)) != 0) {
-            ret = IOTL_ERR_INTEGRITY;
-        }
-        if (ret == IOTL_OK) {
-            ret = g_crypto.ops->p256_verify(g_crypto.ctx, fw_pubkey, d, img_v2_sig);
-        }
-        if (ret == IOTL_OK) {
-            ret = journal_append(J_TRIAL, 0);
-        }
-        phase_end();
-        if (ret != IOTL_OK) {
-            return fail("verify of slot B", ret);
-        }
-        board_printf("  slot B: SHA-256 matches the signed digest, signature ok; marked for trial\n");
-        board_printf("  system reset\n");
         board_system_reset();
     }
 
-    if (run == &g_slot_b && js.kind == J_TRIAL) {
+    if (st.phase == IOTL_PHASE_TRIAL && br.trial) {
         phase_begin(PH_HEALTH);
         uint8_t d[IOTL_SHA256_LEN];
-        ret = hash_slot(&g_slot_b, d);
+        ret = hash_slot(run, d);
         if (ret == IOTL_OK && (ver != 2u || memcmp(d, img_v2_sha256, sizeof(d)) != 0)) {
             ret = IOTL_ERR_INTEGRITY;
         }
+        (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_HEALTH, 0, ret, 0, "image");
         if (ret == IOTL_OK) {
-            ret = journal_append(J_CONFIRMED, 0);
+            ret = iotl_stage_confirm(&g_stage);
         }
         phase_end();
         if (ret != IOTL_OK) {
             return fail("health check / confirm", ret);
         }
+        (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_UPDATE, IOTL_DIAG_UPDATE_CONFIRMED, 0, 0, "2.0.0");
         board_printf("  health check passed: image v%lu confirmed\n", (unsigned long)ver);
     }
 
-    board_printf("[diag] diagnostics export: module not in this build yet\n");
-    board_printf("summary: boots %lu, running slot %s image v%lu, %s\n", (unsigned long)g_nv.boots,
-                 run == &g_slot_b ? "B" : "A", (unsigned long)ver,
-                 js.kind == J_CONFIRMED || run == &g_slot_b ? "confirmed" : "not updated");
+    phase_begin(PH_DIAG);
+    static uint8_t chunk[256];
+    size_t clen = 0;
+    ret = iotl_diag_get_chunk(&g_diag, chunk, sizeof(chunk), &clen);
+    /* Decode it again on the device, as the host's `iotlife diag decode`
+     * would: a self-check of the chunk format (the diag store is done with
+     * the arena, so the decoder may take it). */
+    struct iotl_diag_chunk_info ci;
+    static uint8_t raw[1024];
+    if (ret == IOTL_OK) {
+        iotl_diag_deinit(&g_diag);
+        ret = iotl_diag_chunk_decode(chunk, clen, &ci, raw, sizeof(raw), g_zarena, sizeof(g_zarena));
+    }
+    phase_end();
+    if (ret != IOTL_OK) {
+        return fail("diagnostics chunk", ret);
+    }
+    board_printf("  diagnostics chunk: %lu bytes%s, records %lu..%lu (%lu), %lu bytes decoded on the device\n",
+                 (unsigned long)clen, (ci.flags & 1u) != 0 ? " deflated" : "", (unsigned long)ci.first_seq,
+                 (unsigned long)ci.last_seq, (unsigned long)ci.count, (unsigned long)ci.payload_len);
+
+    struct iotl_stage_status fin;
+    ret = iotl_stage_status(&g_stage, &fin);
+    board_printf("summary: boots %lu, running slot %c image v%lu, flash ops %lu since power-on\n",
+                 (unsigned long)g_nv.boots, br.slot == 0 ? 'A' : 'B', (unsigned long)ver,
+                 (unsigned long)g_nv.flash_ops);
     board_printf("| phase | time (us, SysTick @ %u Hz) |\n| --- | ---: |\n", BOARD_TICK_HZ);
     for (unsigned p = 0; p < PH_COUNT; p++) {
         board_printf("| %s | %lu |\n", phase_name[p], (unsigned long)g_nv.phase_us[p]);
@@ -491,8 +629,8 @@ int main(void)
                  "(Mbed TLS bignums), inflate arena %lu of %lu bytes\n",
                  (unsigned long)g_nv.stack_peak, (unsigned long)board_stack_size(), (unsigned long)g_nv.heap_peak,
                  (unsigned long)board_heap_size(), (unsigned long)g_nv.zarena_peak, (unsigned long)sizeof(g_zarena));
-    if (run != &g_slot_b || ver != 2u) {
-        board_printf("FAIL: did not end on the new image\n");
+    if (ret != IOTL_OK || br.slot != 1 || ver != 2u || fin.phase != IOTL_PHASE_IDLE || fin.confirmed_slot != 1) {
+        board_printf("FAIL: did not end confirmed on the new image\n");
         return 1;
     }
     board_printf("SUCCESS: updated to v2 and confirmed\n");

@@ -137,7 +137,9 @@ struct iotl_agent_backend_ops {
     int (*manifest)(void *ctx, const uint8_t *doc, size_t len, struct iotl_agent_offer *offer);
     /** Begin staging @p offer, or find it already partly staged (after a
      *  power cut): set @p resume to the number of payload bytes already
-     *  staged and verified-in-order (0 for a fresh start). */
+     *  staged and verified-in-order (0 for a fresh start). Return
+     *  #IOTL_ERR_NO_UPDATE to refuse the release for good (the agent goes idle
+     *  until the deployment changes), any other error to back off. */
     int (*begin)(void *ctx, const struct iotl_agent_offer *offer, uint64_t *resume);
     /** Stage payload bytes at @p off (always == bytes staged so far). */
     int (*write)(void *ctx, uint64_t off, const void *data, size_t len);

@@ -4,8 +4,8 @@
  * @brief Boot-time slot selector: which slot to boot, with trial attempts and rollback.
  *
  * Tiny and self-contained so a bootloader can call it: no heap, no crypto
- * unless the optional image hash check is enabled, bounded stack (under 512
- * bytes besides the caller-owned #iotl_boot_t). It reads the state journal
+ * unless the optional image hash check is enabled, bounded stack (about
+ * 1.2 KiB besides the caller-owned #iotl_boot_t). It reads the state journal
  * written by the staging module (stage.h):
  * - no trial pending: boot the confirmed slot;
  * - a trial pending with attempts left: durably decrement the attempts, THEN
@@ -63,7 +63,7 @@ typedef struct iotl_boot {
  * @retval IOTL_ERR_NOT_BOOTABLE The hash check found the confirmed image damaged and no trial is
  *         pending (res->slot still names the confirmed slot, for a last-resort attempt).
  * @retval IOTL_ERR_SLOT_GEOMETRY The state area is unsuitable.
- * @retval IOTL_ERR_JOURNAL The newest journal record is unreadable.
+ * @retval IOTL_ERR_JOURNAL The journal holds records this build cannot decode.
  * @return Otherwise a storage port error from reading the journal. A failure to write the
  *         decrement returns 0 with the confirmed slot (the trial is not booted without it).
  */

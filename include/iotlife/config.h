@@ -62,6 +62,9 @@
 #if IOTL_SHA256_STATE_SIZE < 64
 #error "IOTL_SHA256_STATE_SIZE is too small for any SHA-256 implementation"
 #endif
+#if IOTL_JSON_MAX_NODES < 16
+#error "IOTL_JSON_MAX_NODES must be at least 16"
+#endif
 #if IOTL_KEYRING_MAX_KEYS < 1 || IOTL_KEYRING_MAX_KEYS > 255
 #error "IOTL_KEYRING_MAX_KEYS must be between 1 and 255"
 #endif
@@ -96,6 +99,12 @@
 #error "IOTL_ASSERT_ENABLED must be 0 or 1"
 #endif
 
+#if defined(IOTL_CONFIG_STRICT) &&                                                             \
+    (!defined(IOTL_STAGE_MAX_COMPONENTS) || !defined(IOTL_STAGE_ID_MAX) ||                     \
+     !defined(IOTL_STAGE_VERSION_MAX) || !defined(IOTL_STAGE_ROLLED_BACK_MAX) ||               \
+     !defined(IOTL_STAGE_INFLATE_WBITS) || !defined(IOTL_STAGE_MAX_WRITE_ALIGN))
+#error "IOTL_CONFIG_STRICT: IOTL_CONFIG_FILE must define every IOTL_STAGE_* option"
+#endif
 #if IOTL_STAGE_MAX_COMPONENTS < 1 || IOTL_STAGE_MAX_COMPONENTS > 16
 #error "IOTL_STAGE_MAX_COMPONENTS must be between 1 and 16"
 #endif

@@ -75,6 +75,12 @@
 #define IOTL_JWS_HEADER_MAX 512
 #endif
 
+/** @brief Most JSON values (objects, arrays, scalars) one document may hold; bounds
+ *  the parser's heap to about IOTL_JSON_MAX_NODES * sizeof(cJSON) + IOTL_JSON_MAX_SIZE. */
+#ifndef IOTL_JSON_MAX_NODES
+#define IOTL_JSON_MAX_NODES 256
+#endif
+
 /** @brief Largest old or new image (bytes) a delta patch header may declare. */
 #ifndef IOTL_DELTA_MAX_IMAGE_SIZE
 #define IOTL_DELTA_MAX_IMAGE_SIZE (64ul * 1024ul * 1024ul)

@@ -68,6 +68,9 @@ struct iotl_deployment {
     uint8_t hours_start;                   /**< Maintenance hours start (UTC hour 0..23). */
     uint8_t hours_end;                     /**< Maintenance hours end (exclusive, 1..24; wraps when < start); equal to start = any hour. */
     uint8_t urgency;                       /**< An #iotl_urgency value. */
+    char manifest_url[IOTL_MANIFEST_URL_MAX + 1]; /**< Where to fetch the manifest: absolute http(s)
+                                                       URL or relative to the deployment's URL; "" when
+                                                       not given (the hash still binds it). */
 };
 
 /** @brief What the device says about itself. Pointers must stay valid during the call. */

@@ -58,6 +58,13 @@ extern "C" {
 #define IOTL_DIAG_BLOCK_HEADER 24u
 
 /**
+ * @brief A record_max that always fits one record into a chunk of @p mtu bytes
+ *        whose header carries a device id of @p id_len bytes (worst-case header
+ *        varints; in practice about 10 bytes more fit).
+ */
+#define IOTL_DIAG_RECORD_MAX_FOR_MTU(mtu, id_len) ((mtu) - 32u - (id_len))
+
+/**
  * @brief Compression arena for chunks of up to @p chunk_len bytes: the deflate
  *        state (window 2^9, memLevel 1) plus room to gather 4x the chunk raw.
  */
@@ -179,6 +186,7 @@ struct iotl_diag_stats {
     uint32_t pending_loss;      /**< Dropped records not yet written into a loss record. */
     uint32_t compactions;       /**< Blocks reclaimed since init. */
     uint32_t free_bytes;        /**< Bytes free in the store (not counting reclaimable blocks). */
+    uint32_t z_arena_peak;      /**< Most bytes of the compression arena used by one chunk so far. */
 };
 
 /** @cond IOTL_PRIVATE */

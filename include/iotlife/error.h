@@ -127,6 +127,7 @@ enum iotl_err {
     IOTL_ERR_DEFERRED = -248,         /**< The application deferred the update. */
     IOTL_ERR_REDIRECTS = -249,        /**< Too many redirects. */
     IOTL_ERR_HTTP_RANGE = -250,       /**< Server cannot serve the requested byte range (416). */
+    IOTL_ERR_UNHEALTHY = -251,        /**< The trial image failed its health checks. */
 
     /* Ports: IOTL_ERR_PORT_BASE and below carry a port's own detail. */
     IOTL_ERR_PORT_BASE = -1000 /**< First code of the port-specific range. */

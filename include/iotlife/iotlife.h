@@ -10,6 +10,7 @@
 
 #include "iotlife/agent.h"
 #include "iotlife/boot.h"
+#include "iotlife/base64url.h"
 #include "iotlife/config.h"
 #include "iotlife/delta.h"
 #include "iotlife/diag.h"
@@ -20,6 +21,13 @@
 #include "iotlife/stage.h"
 #include "iotlife/update_desc.h"
 #include "iotlife/url.h"
+#if IOTL_FEATURE_JSON
+#include "iotlife/deploy.h"
+#include "iotlife/jws.h"
+#include "iotlife/keyring.h"
+#include "iotlife/manifest.h"
+#include "iotlife/trust.h"
+#endif
 #include "iotlife/version.h"
 #include "iotlife/port/crypto.h"
 #include "iotlife/port/platform.h"

@@ -35,15 +35,18 @@ extern "C" {
 
 /** @brief Record magic, "IOTJ" in little-endian byte order (neither all-0x00 nor all-0xFF). */
 #define IOTL_JOURNAL_MAGIC 0x4A544F49u
-/** @brief Record format version written by this build. */
-#define IOTL_JOURNAL_VERSION 1u
+/** @brief Record format version written by this build (version 1 records are still read). */
+#define IOTL_JOURNAL_VERSION 2u
+/** @brief Bytes of decoder state the journal keeps for the update in flight (the delta
+ *  decoder keeps its 96-byte patch header there, to resume after a reset). */
+#define IOTL_JOURNAL_DEC_STATE_MAX 96u
 /** @brief Slot index meaning "no slot". */
 #define IOTL_SLOT_NONE 0xFFu
 
 /** @brief Largest encoded record in bytes (before padding to write_align). */
 #define IOTL_JOURNAL_RECORD_MAX                                                                   \
-    (232u + 2u * IOTL_STAGE_VERSION_MAX + IOTL_STAGE_MAX_COMPONENTS * (IOTL_STAGE_ID_MAX + 91u) + \
-     36u * IOTL_STAGE_ROLLED_BACK_MAX)
+    (234u + 2u * IOTL_STAGE_VERSION_MAX + IOTL_STAGE_MAX_COMPONENTS * (IOTL_STAGE_ID_MAX + 91u) + \
+     36u * IOTL_STAGE_ROLLED_BACK_MAX + 1u + IOTL_JOURNAL_DEC_STATE_MAX)
 /** @brief Size of the buffer inside #iotl_journal_t: the largest record padded to any supported write_align. */
 #define IOTL_JOURNAL_BUF_SIZE (((IOTL_JOURNAL_RECORD_MAX + IOTL_STAGE_MAX_WRITE_ALIGN - 1u) / \
                                 IOTL_STAGE_MAX_WRITE_ALIGN) * IOTL_STAGE_MAX_WRITE_ALIGN)
@@ -95,6 +98,8 @@ struct iotl_journal_state {
     struct iotl_slot_meta slot[2]; /**< Per slot metadata. */
     struct iotl_update_desc desc;  /**< Update in flight or on trial (component_count 0 when idle). */
     struct iotl_comp_progress prog[IOTL_STAGE_MAX_COMPONENTS]; /**< Progress per component of @ref desc. */
+    uint8_t dec_len;               /**< Used bytes of @ref dec (0: none). */
+    uint8_t dec[IOTL_JOURNAL_DEC_STATE_MAX]; /**< Decoder state of the component in flight (format v2). */
     struct iotl_update_outcome outcome; /**< How the last update ended. */
     uint8_t rolled_back_count;          /**< Used entries of @ref rolled_back. */
     uint8_t rolled_back_next;           /**< Entry the next rollback overwrites once full. */
@@ -130,7 +135,9 @@ void iotl_journal_defaults(struct iotl_journal_state *st);
  * @param[in] area State area: at least two erase blocks, each holding a worst-case record.
  *                 Must stay valid while @p j is used.
  * @retval 0 A record was found and loaded.
- * @retval IOTL_ERR_NOT_FOUND No valid record: the state holds iotl_journal_defaults() (new device).
+ * @retval IOTL_ERR_NOT_FOUND No intact record at all: the state holds iotl_journal_defaults() (new device).
+ * @retval IOTL_ERR_JOURNAL Intact records exist but none this build can decode (another format
+ *         version, or a build with different IOTL_STAGE_* limits); nothing may be written.
  * @retval IOTL_ERR_SLOT_GEOMETRY The area is invalid, has fewer than two blocks, a block cannot
  *         hold a worst-case record, or write_align exceeds IOTL_STAGE_MAX_WRITE_ALIGN.
  * @return Otherwise the port's error code from a read.

@@ -62,7 +62,7 @@ struct iotl_jws {
  * @param[in] compact `header.payload.signature`, exactly, no whitespace.
  * @param len Characters in compact.
  * @retval 0 Well-formed; the signature still has to be verified.
- * @retval IOTL_ERR_JWS_FORMAT Not three non-empty-header parts separated by two dots.
+ * @retval IOTL_ERR_JWS_FORMAT Not three parts separated by two dots, or an empty header.
  * @retval IOTL_ERR_TOO_LARGE Header longer than IOTL_JWS_HEADER_MAX bytes.
  * @retval IOTL_ERR_BASE64 A part is not canonical unpadded base64url.
  * @retval IOTL_ERR_MALFORMED, IOTL_ERR_DUPLICATE_KEY, IOTL_ERR_TOO_DEEP,
@@ -70,7 +70,9 @@ struct iotl_jws {
  * @retval IOTL_ERR_ALG `alg` missing or not "ES256".
  * @retval IOTL_ERR_CRIT Header has `crit` (or `b64` other than true).
  * @retval IOTL_ERR_KID_MISMATCH `kid` missing or not a 43-character thumbprint.
- * @retval IOTL_ERR_SIGNATURE Signature is not 64 bytes.
+ * @retval IOTL_ERR_SIGNATURE Signature is not 64 bytes (also when empty).
+ * @note The header is checked before the signature part, so an unsigned
+ *       `alg: none` token is refused with IOTL_ERR_ALG.
  * @retval IOTL_ERR_NO_MEM The JSON parser ran out of heap.
  */
 int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len);

@@ -21,6 +21,7 @@
 #include "iotlife/error.h"
 #include "iotlife/keyring.h"
 #include "iotlife/port/crypto.h"
+#include "iotlife/update_desc.h" /* enum iotl_payload_kind, shared with staging */
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,13 +39,6 @@ extern "C" {
 #define IOTL_MANIFEST_VERSION_MAX 63
 /** @brief Most characters in a location or release-notes URL. */
 #define IOTL_MANIFEST_URL_MAX 255
-
-/** @brief How a payload's bytes become the installed image. */
-enum iotl_payload_kind {
-    IOTL_PAYLOAD_FULL = 0,    /**< The downloaded bytes are the image. */
-    IOTL_PAYLOAD_DEFLATE = 1, /**< Raw deflate stream of the image. */
-    IOTL_PAYLOAD_DELTA = 2    /**< iotlife delta patch against a base image. */
-};
 
 /** @brief A parsed semantic version (semver.org 2.0.0). Build metadata is dropped. */
 struct iotl_semver {
@@ -106,13 +100,14 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b);
  * Uses the heap only through the bounded JSON parse and frees it before returning.
  * @param[out] m Result; zeroed on failure. @param[in] json Payload text. @param len Its length.
  * @retval 0 Valid.
- * @retval IOTL_ERR_MALFORMED, IOTL_ERR_TOO_LARGE, IOTL_ERR_TOO_DEEP, IOTL_ERR_DUPLICATE_KEY,
+ * @retval IOTL_ERR_MALFORMED, IOTL_ERR_TOO_DEEP, IOTL_ERR_DUPLICATE_KEY,
  *         IOTL_ERR_TRAILING_DATA Not strict JSON within the limits.
  * @retval IOTL_ERR_SCHEMA Wrong `type` or `v`, a required member missing or of the wrong type,
  *         members that contradict the payload kind, duplicate payload names.
  * @retval IOTL_ERR_RANGE A number or string outside its range (over-long strings,
  *         bad hex, unsafe location, expires not after issued_at).
- * @retval IOTL_ERR_TOO_LARGE More payloads or hardware entries than configured.
+ * @retval IOTL_ERR_TOO_LARGE Document above IOTL_JSON_MAX_SIZE, or more payloads or
+ *         hardware entries than configured.
  * @retval IOTL_ERR_VERSION_FORMAT version or base_version is not semver.
  */
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len);

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "iotlife/config.h"
+#include "iotlife/delta.h"
 #include "iotlife/floors.h"
 #include "iotlife/journal.h"
 #include "iotlife/port/crypto.h"
@@ -47,10 +48,16 @@ extern "C" {
  *  about 41 KiB with the default 15-bit window). */
 #define IOTL_STAGE_WORKBUF_DEFLATE \
     (IOTL_STAGE_WORKBUF_MIN + 64u + 7680u + 256u + (1u << IOTL_STAGE_INFLATE_WBITS))
+/** @brief Work buffer bytes needed when delta payloads are used: the delta decoder object and
+ *  its work buffer for patches declaring up to IOTL_STAGE_INFLATE_WBITS (about 43 KiB with 15,
+ *  about 14 KiB with 12, the encoder's default). */
+#define IOTL_STAGE_WORKBUF_DELTA \
+    (IOTL_STAGE_WORKBUF_MIN + 64u + 1024u + IOTL_DELTA_WORKBUF_SIZE(IOTL_STAGE_INFLATE_WBITS))
 /** @brief Default boot attempts of a trial image (when the config says 0). */
 #define IOTL_STAGE_DEFAULT_ATTEMPTS 3u
-/** @brief Default bytes between durable download checkpoints (when the config says 0). */
-#define IOTL_STAGE_DEFAULT_CHECKPOINT 65536u
+/** @brief Default image bytes between durable download checkpoints (when the config says 0):
+ *  a reset costs at most this much re-download; each checkpoint is one journal record. */
+#define IOTL_STAGE_DEFAULT_CHECKPOINT (256u * 1024u)
 /** @brief Component id of the built-in A/B main image when the config names none. */
 #define IOTL_STAGE_DEFAULT_MAIN_ID "main"
 
@@ -91,12 +98,16 @@ struct iotl_stage_config {
     const struct iotl_storage *state;   /**< State journal area (>= 2 erase blocks). Required. */
     const struct iotl_crypto *crypto;   /**< SHA-256 backend. Required. */
     void *work_buf;                     /**< Scratch memory owned by the object while initialised. */
-    size_t work_buf_len;                /**< >= IOTL_STAGE_WORKBUF_MIN (IOTL_STAGE_WORKBUF_DEFLATE for deflate). */
+    size_t work_buf_len;                /**< >= IOTL_STAGE_WORKBUF_MIN; IOTL_STAGE_WORKBUF_DEFLATE for deflate,
+                                             IOTL_STAGE_WORKBUF_DELTA for delta payloads. */
     const char *main_id;                /**< Component id of the A/B main image; NULL: "main". */
     const struct iotl_stage_handler *handlers; /**< Handlers for other components; may be NULL. */
     size_t handler_count;               /**< Entries in @ref handlers. */
     uint8_t boot_attempts;              /**< Boots a trial image gets; 0: IOTL_STAGE_DEFAULT_ATTEMPTS. */
     uint32_t checkpoint_bytes;          /**< Image bytes between durable checkpoints; 0: default. */
+    uint8_t running_slot;               /**< Slot the running image was booted from, plus one
+                                             (1: A, 2: B), e.g. from iotl_boot_select(); 0: unknown.
+                                             When known, confirm() refuses unless it is the trial slot. */
 };
 
 /** @brief Where the lifecycle stands (iotl_stage_status()). */
@@ -144,7 +155,8 @@ typedef struct iotl_stage {
  *         than two erase blocks or a block cannot hold a record, or a write_align exceeds
  *         IOTL_STAGE_MAX_WRITE_ALIGN.
  * @retval IOTL_ERR_NO_MEM work_buf is smaller than IOTL_STAGE_WORKBUF_MIN.
- * @retval IOTL_ERR_JOURNAL The newest record is unreadable.
+ * @retval IOTL_ERR_JOURNAL The journal holds records this build cannot decode (format version or
+ *         IOTL_STAGE_* limits differ); nothing is written.
  * @return Otherwise the storage port's error code.
  */
 int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg);
@@ -200,9 +212,12 @@ int iotl_stage_raise_floors(iotl_stage_t *s, const struct iotl_floors *f);
  * @retval IOTL_ERR_ROLLED_BACK This release was rolled back and the deployment sequence is not higher.
  * @retval IOTL_ERR_ROLLBACK security_version is below the floor.
  * @retval IOTL_ERR_NO_SPACE An image does not fit its slot.
+ * @retval IOTL_ERR_DELTA_BASE A delta payload's base SHA-256 is not the confirmed image's (when known).
  * @retval IOTL_ERR_STATE Another update is in flight (iotl_stage_abort() it first).
  * @retval IOTL_ERR_HANDLER A component has no handler (and is not the main image), or a handler failed.
- * @retval IOTL_ERR_UNSUPPORTED A payload kind this build cannot decode (delta, or deflate without zlib).
+ * @retval IOTL_ERR_UNSUPPORTED A payload kind this build cannot decode (deflate or delta without
+ *         zlib), or a delta payload for a component other than the main image.
+ * @retval IOTL_ERR_NO_MEM The work buffer is too small for the payload kind.
  * @retval IOTL_ERR_INVALID_ARG Bad component count, duplicate ids, a second main component,
  *         or the same manifest with a different descriptor.
  * @return Otherwise the storage or crypto port's error code.
@@ -229,7 +244,10 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
  * @retval IOTL_ERR_SIZE_MISMATCH The payload or image exceeds its declared size.
  * @retval IOTL_ERR_CORRUPT The deflate stream is corrupt.
  * @retval IOTL_ERR_HANDLER The component's handler failed.
- * @return Otherwise the storage port's error code (the download can be resumed).
+ * @retval IOTL_ERR_DELTA_BASE A delta patch whose base is not the confirmed image, or whose header
+ *         disagrees with the descriptor (base or image SHA-256, image size).
+ * @return A delta decoder error (IOTL_ERR_DELTA_*, IOTL_ERR_TRAILING_DATA, see delta.h) for a bad
+ *         patch; otherwise the storage port's error code (the download can be resumed).
  */
 int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *data, size_t len);
 
@@ -245,6 +263,7 @@ int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *da
  * @retval IOTL_ERR_HASH_MISMATCH An image does not match its SHA-256 (update failed).
  * @retval IOTL_ERR_SIZE_MISMATCH A payload or image is shorter or longer than declared (update failed).
  * @retval IOTL_ERR_CORRUPT A deflate payload was corrupt (update failed).
+ * @return A delta decoder error (IOTL_ERR_DELTA_*) for a bad patch (update failed).
  * @return Otherwise the storage port's error code (the call can be repeated).
  */
 int iotl_stage_finish(iotl_stage_t *s);
@@ -269,7 +288,8 @@ int iotl_stage_activate(iotl_stage_t *s);
  * @param[in,out] s Object.
  * @retval 0 Confirmed (durably).
  * @retval IOTL_ERR_NO_UPDATE No trial is pending.
- * @retval IOTL_ERR_STATE The trial image was never booted (reboot first).
+ * @retval IOTL_ERR_STATE The trial image was never booted (reboot first), or the config's
+ *         running_slot says the running image is not the trial image.
  * @return Otherwise the storage port's error code.
  */
 int iotl_stage_confirm(iotl_stage_t *s);

@@ -66,6 +66,8 @@ START_TEST(powercut_install_full) { scenario_test(FX_INSTALL_FULL); }
 END_TEST
 START_TEST(powercut_install_deflate) { scenario_test(FX_INSTALL_DEFLATE); }
 END_TEST
+START_TEST(powercut_install_delta) { scenario_test(FX_INSTALL_DELTA); }
+END_TEST
 START_TEST(powercut_confirm) { scenario_test(FX_CONFIRM); }
 END_TEST
 START_TEST(powercut_rollback_attempts) { scenario_test(FX_ROLLBACK_ATTEMPTS); }
@@ -110,7 +112,7 @@ START_TEST(powercut_random_multi)
             }
         }
     }
-    printf("random multi-cut sequences: %u (%u cuts, up to 4 per sequence, 6 scenarios x 3 geometries)\n",
+    printf("random multi-cut sequences: %u (%u cuts, up to 4 per sequence, 7 scenarios x 3 geometries)\n",
            sequences, cuts);
     printf("cut points: %u\n", cuts);
     fflush(stdout);
@@ -125,6 +127,7 @@ Suite *iotl_test_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, powercut_install_full);
     tcase_add_test(tc, powercut_install_deflate);
+    tcase_add_test(tc, powercut_install_delta);
     tcase_add_test(tc, powercut_confirm);
     tcase_add_test(tc, powercut_rollback_attempts);
     tcase_add_test(tc, powercut_reject);

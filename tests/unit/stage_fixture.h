@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "delta_enc.h"
 #include "emuflash.h"
 #include "iotlife/boot.h"
 #include "iotlife/port/mbedtls.h"
@@ -45,7 +46,7 @@ struct fx_dev {
     struct iotl_storage area[3];
     iotl_emu_power_t power;
     struct iotl_crypto crypto;
-    uint8_t work[IOTL_STAGE_WORKBUF_DEFLATE];
+    uint8_t work[IOTL_STAGE_WORKBUF_DELTA];
     struct iotl_stage_config cfg;
     iotl_stage_t stage;
     iotl_boot_t boot;
@@ -56,6 +57,7 @@ static uint8_t fx_old[FX_OLD_SIZE];
 static uint8_t fx_new[FX_NEW_SIZE];
 static uint8_t fx_deflate[FX_NEW_SIZE + 4096];
 static uint32_t fx_deflate_len;
+static struct iotl_delta_enc_result fx_delta; /* patch fx_old -> fx_new, made once */
 
 static uint32_t fx_rng = 1;
 static inline uint32_t fx_rand(void)
@@ -78,6 +80,13 @@ static inline void fx_make_images(void)
     for (uint32_t i = 0; i < FX_NEW_SIZE; i++) {
         uint32_t blk = i / 512u;
         fx_new[i] = blk % 5u == 1u ? 0xFF : blk % 5u == 3u ? 0x00 : (uint8_t)(fx_rand() % 16u);
+        if (blk % 5u == 4u) {
+            fx_new[i] = (uint8_t)(fx_old[(i * 3u) % FX_OLD_SIZE] + (i % 97u == 0u)); /* delta material */
+        }
+    }
+    if (fx_delta.patch == NULL) {
+        struct iotl_delta_enc_opts o = {12, 4096u, 9};
+        ck_assert_int_eq(iotl_delta_encode(fx_old, FX_OLD_SIZE, fx_new, FX_NEW_SIZE, &o, &fx_delta), 0);
     }
     /* Raw deflate with a full flush every 4 KiB of input: restart points. */
     z_stream z;
@@ -102,11 +111,13 @@ static inline void fx_sha(const void *d, size_t n, uint8_t out[32])
     ck_assert_int_eq(iotl_sha256(&fx.crypto, d, n, out), 0);
 }
 
-/* Descriptor of the new release: full or deflate payload of fx_new. */
-static inline void fx_desc(struct iotl_update_desc *d, int deflate)
+/* Descriptor of the new release: full (0), deflate (1) or delta (2) payload of fx_new. */
+static inline void fx_desc(struct iotl_update_desc *d, int kind)
 {
+    int deflate = kind == 1;
     memset(d, 0, sizeof(*d));
-    fx_sha(deflate ? "release-2-deflate" : "release-2", deflate ? 17 : 9, d->manifest_sha256);
+    fx_sha(kind == 2 ? "release-2-delta" : deflate ? "release-2-deflate" : "release-2",
+           kind == 2 ? 15 : deflate ? 17 : 9, d->manifest_sha256);
     strcpy(d->version, "2.0.0");
     d->security_version = 2;
     d->manifest_seq = 7;
@@ -119,6 +130,23 @@ static inline void fx_desc(struct iotl_update_desc *d, int deflate)
     c->payload_size = deflate ? fx_deflate_len : FX_NEW_SIZE;
     c->image_size = FX_NEW_SIZE;
     fx_sha(fx_new, FX_NEW_SIZE, c->image_sha256);
+    if (kind == 2) {
+        c->kind = IOTL_PAYLOAD_DELTA;
+        c->payload_size = (uint32_t)fx_delta.patch_len;
+        fx_sha(fx_old, FX_OLD_SIZE, c->base_sha256);
+    }
+}
+
+static inline const uint8_t *fx_payload(const struct iotl_update_desc *d)
+{
+    switch (d->component[0].kind) {
+    case IOTL_PAYLOAD_DEFLATE:
+        return fx_deflate;
+    case IOTL_PAYLOAD_DELTA:
+        return fx_delta.patch;
+    default:
+        return fx_new;
+    }
 }
 
 /* A fresh device: slot A holds the factory image, B junk, state area erased. */
@@ -173,6 +201,7 @@ static inline uint32_t fx_compaction_target(void)
 enum fx_scenario {
     FX_INSTALL_FULL = 0,
     FX_INSTALL_DEFLATE,
+    FX_INSTALL_DELTA,
     FX_CONFIRM,
     FX_ROLLBACK_ATTEMPTS,
     FX_REJECT,
@@ -181,7 +210,7 @@ enum fx_scenario {
 };
 
 static const char *const fx_scenario_names[FX_SCENARIOS] = {
-    "full install", "deflate install", "confirm", "rollback (attempts exhausted)", "explicit reject",
+    "full install", "deflate install", "delta install", "confirm", "rollback (attempts exhausted)", "explicit reject",
     "journal compaction",
 };
 
@@ -245,7 +274,7 @@ static inline int fx_download(const struct iotl_update_desc *d)
     uint8_t comp = 0;
     uint32_t off = 0;
     FX_TRY(iotl_stage_begin(&fx.stage, d, &comp, &off));
-    const uint8_t *payload = d->component[0].kind == IOTL_PAYLOAD_DEFLATE ? fx_deflate : fx_new;
+    const uint8_t *payload = fx_payload(d);
     uint32_t size = d->component[0].payload_size;
     if (comp == 0) {
         while (off < size) {
@@ -272,6 +301,7 @@ static inline int fx_agent(enum fx_scenario sc)
     switch (sc) {
     case FX_INSTALL_FULL:
     case FX_INSTALL_DEFLATE:
+    case FX_INSTALL_DELTA:
         if (st.phase == IOTL_PHASE_IDLE) {
             struct iotl_update_outcome o;
             if (iotl_stage_outcome(&fx.stage, &o) == 0 && o.kind == IOTL_OUTCOME_ROLLED_BACK) {
@@ -279,7 +309,7 @@ static inline int fx_agent(enum fx_scenario sc)
             }
         }
         if (st.phase != IOTL_PHASE_TRIAL) {
-            fx_desc(&d, sc == FX_INSTALL_DEFLATE);
+            fx_desc(&d, sc == FX_INSTALL_DELTA ? 2 : sc == FX_INSTALL_DEFLATE);
             FX_TRY(fx_download(&d));
             FX_TRY(iotl_stage_activate(&fx.stage));
         }
@@ -353,6 +383,7 @@ static inline void fx_check_end(enum fx_scenario sc)
     switch (sc) {
     case FX_INSTALL_FULL:
     case FX_INSTALL_DEFLATE:
+    case FX_INSTALL_DELTA:
         /* Installed and on trial, or (many cuts at boot) rolled back cleanly. */
         if (st->phase == IOTL_PHASE_TRIAL) {
             ck_assert_uint_eq(o.kind, IOTL_OUTCOME_INSTALLED);

@@ -16,8 +16,8 @@
 
 #include "iotlife/agent.h"
 #include "iotlife/port/posix.h"
+#include "common/agent_fakes.h"
 
-#define PAYLOAD_SIZE 50000u
 
 /* ---- simulated platform ---- */
 struct fake_platform {
@@ -35,257 +35,6 @@ static int fp_wall(void *ctx, int64_t *s)
     return 0;
 }
 static const struct iotl_platform_ops fp_ops = {.uptime_ms = fp_uptime, .wall_time = fp_wall};
-
-/* ---- recording / fault-injecting transport around file:// ---- */
-struct rec_transport {
-    struct iotl_transport inner;
-    unsigned gets;
-    unsigned fail_next; /* fail this many get_start with IOTL_ERR_TRANSPORT */
-    bool ignore_range;  /* behave like a server without Range support */
-    char last_url[512];
-    uint64_t last_offset;
-    bool last_inm;
-    int last_status;
-    unsigned puts;
-};
-static int rt_get_start(void *ctx, const struct iotl_transport_request *req)
-{
-    struct rec_transport *r = ctx;
-    r->gets++;
-    snprintf(r->last_url, sizeof(r->last_url), "%s", req->url);
-    r->last_offset = req->offset;
-    r->last_inm = req->if_none_match != NULL;
-    if (r->fail_next > 0) {
-        r->fail_next--;
-        return IOTL_ERR_TRANSPORT;
-    }
-    struct iotl_transport_request q = *req;
-    if (r->ignore_range) {
-        q.offset = 0;
-    }
-    return r->inner.ops->get_start(r->inner.ctx, &q);
-}
-static int rt_get_response(void *ctx, struct iotl_transport_response *resp)
-{
-    struct rec_transport *r = ctx;
-    int ret = r->inner.ops->get_response(r->inner.ctx, resp);
-    r->last_status = resp->status;
-    return ret;
-}
-static iotl_ssize_t rt_read(void *ctx, void *buf, size_t len)
-{
-    struct rec_transport *r = ctx;
-    return r->inner.ops->read(r->inner.ctx, buf, len);
-}
-static void rt_close(void *ctx)
-{
-    struct rec_transport *r = ctx;
-    r->inner.ops->close(r->inner.ctx);
-}
-static int rt_put(void *ctx, const char *url, const void *d, size_t n, const char *ct)
-{
-    struct rec_transport *r = ctx;
-    r->puts++;
-    return r->inner.ops->put(r->inner.ctx, url, d, n, ct);
-}
-static const struct iotl_transport_ops rt_ops = {
-    .get_start = rt_get_start, .get_response = rt_get_response, .read = rt_read, .close = rt_close,
-    .put = rt_put};
-
-/* ---- scripted backend (state survives an agent restart, like flash) ---- */
-struct fake_backend {
-    uint8_t payload[PAYLOAD_SIZE]; /* what the signed manifest promises */
-    uint8_t staged[PAYLOAD_SIZE + 16];
-    uint64_t staged_len;
-    bool staging;
-    uint8_t offer_id;
-    uint8_t urgency;
-    uint64_t offer_size;
-    int deployment_ret; /* forced result of deployment() when non-zero */
-    bool need_keyring;  /* deployment() says UNKNOWN_KEY until keyring() ran */
-    bool keyring_useless; /* keyring() does not help */
-    unsigned deployments, manifests, keyrings, installs, confirms, rejects, acks;
-    int32_t reject_code;
-    bool trial;
-    bool have_outcome;
-    struct iotl_agent_outcome outcome;
-    char keyring_doc[64];
-};
-static int fb_keyring(void *ctx, const uint8_t *doc, size_t len)
-{
-    struct fake_backend *b = ctx;
-    b->keyrings++;
-    snprintf(b->keyring_doc, sizeof(b->keyring_doc), "%.*s", (int)len, (const char *)doc);
-    if (!b->keyring_useless) {
-        b->need_keyring = false;
-    }
-    return 0;
-}
-static int fb_deployment(void *ctx, const uint8_t *doc, size_t len, char *ref, size_t cap)
-{
-    struct fake_backend *b = ctx;
-    b->deployments++;
-    if (b->need_keyring) {
-        return IOTL_ERR_UNKNOWN_KEY;
-    }
-    if (b->deployment_ret != 0) {
-        return b->deployment_ret;
-    }
-    static const char key[] = "manifest=";
-    if (len < sizeof(key) - 1u || memcmp(doc, key, sizeof(key) - 1u) != 0) {
-        return IOTL_ERR_SCHEMA;
-    }
-    size_t n = len - (sizeof(key) - 1u);
-    while (n > 0 && doc[sizeof(key) - 2u + n] == '\n') {
-        n--;
-    }
-    ck_assert_uint_lt(n, cap);
-    memcpy(ref, doc + sizeof(key) - 1u, n);
-    ref[n] = '\0';
-    return 0;
-}
-static int fb_manifest(void *ctx, const uint8_t *doc, size_t len, struct iotl_agent_offer *o)
-{
-    struct fake_backend *b = ctx;
-    b->manifests++;
-    if (len != 8 || memcmp(doc, "MANIFEST", 8) != 0) {
-        return IOTL_ERR_SIGNATURE;
-    }
-    memset(o->id, b->offer_id, sizeof(o->id));
-    snprintf(o->version, sizeof(o->version), "1.%u.0", b->offer_id);
-    snprintf(o->payload_url, sizeof(o->payload_url), "app.bin");
-    o->payload_size = b->offer_size;
-    o->urgency = b->urgency;
-    return 0;
-}
-static int fb_begin(void *ctx, const struct iotl_agent_offer *o, uint64_t *resume)
-{
-    struct fake_backend *b = ctx;
-    (void)o;
-    if (!b->staging) {
-        b->staging = true;
-        b->staged_len = 0;
-    }
-    *resume = b->staged_len;
-    return 0;
-}
-static int fb_write(void *ctx, uint64_t off, const void *d, size_t n)
-{
-    struct fake_backend *b = ctx;
-    ck_assert_uint_eq(off, b->staged_len); /* strictly sequential */
-    ck_assert_uint_le(off + n, sizeof(b->staged));
-    memcpy(b->staged + off, d, n);
-    b->staged_len += n;
-    return 0;
-}
-static int fb_install(void *ctx)
-{
-    struct fake_backend *b = ctx;
-    b->installs++;
-    b->staging = false;
-    if (b->staged_len != PAYLOAD_SIZE || memcmp(b->staged, b->payload, PAYLOAD_SIZE) != 0) {
-        b->staged_len = 0;
-        return IOTL_ERR_HASH_MISMATCH;
-    }
-    return 0;
-}
-static int fb_trial(void *ctx, bool *pending)
-{
-    *pending = ((struct fake_backend *)ctx)->trial;
-    return 0;
-}
-static int fb_confirm(void *ctx)
-{
-    struct fake_backend *b = ctx;
-    b->confirms++;
-    b->trial = false;
-    b->have_outcome = true;
-    b->outcome.seq++;
-    b->outcome.result = IOTL_AGENT_RESULT_CONFIRMED;
-    b->outcome.code = 0;
-    snprintf(b->outcome.version, sizeof(b->outcome.version), "1.2.0");
-    return 0;
-}
-static int fb_reject(void *ctx, int32_t code)
-{
-    struct fake_backend *b = ctx;
-    b->rejects++;
-    b->reject_code = code;
-    b->trial = false;
-    b->have_outcome = true;
-    b->outcome.seq++;
-    b->outcome.result = IOTL_AGENT_RESULT_ROLLED_BACK;
-    b->outcome.code = code;
-    snprintf(b->outcome.version, sizeof(b->outcome.version), "1.3.0");
-    return 0;
-}
-static int fb_outcome(void *ctx, struct iotl_agent_outcome *o)
-{
-    struct fake_backend *b = ctx;
-    if (!b->have_outcome) {
-        return IOTL_ERR_NOT_FOUND;
-    }
-    *o = b->outcome;
-    return 0;
-}
-static int fb_ack(void *ctx, uint32_t seq)
-{
-    struct fake_backend *b = ctx;
-    ck_assert_uint_eq(seq, b->outcome.seq);
-    b->acks++;
-    b->have_outcome = false;
-    return 0;
-}
-static const struct iotl_agent_backend_ops fb_ops = {
-    .keyring = fb_keyring, .deployment = fb_deployment, .manifest = fb_manifest, .begin = fb_begin,
-    .write = fb_write, .install = fb_install, .trial_pending = fb_trial, .confirm = fb_confirm,
-    .reject = fb_reject, .outcome = fb_outcome, .outcome_ack = fb_ack};
-
-/* ---- scripted application ---- */
-struct fake_app {
-    unsigned consents, reboots, health_calls, progress_calls;
-    uint8_t decision;
-    uint32_t defer_s;
-    int health_after; /* health result once health_wait calls have passed */
-    unsigned health_wait;
-    uint64_t last_done, last_total;
-    bool monotonic;
-};
-static void fa_consent(void *ctx, const struct iotl_agent_offer *o, struct iotl_agent_consent *ans)
-{
-    struct fake_app *a = ctx;
-    (void)o;
-    a->consents++;
-    ans->decision = a->decision;
-    ans->defer_s = a->defer_s;
-}
-static void fa_progress(void *ctx, enum iotl_agent_phase ph, uint64_t done, uint64_t total)
-{
-    struct fake_app *a = ctx;
-    a->progress_calls++;
-    if (ph == IOTL_AGENT_DOWNLOAD && total != 0) {
-        if (done < a->last_done) {
-            a->monotonic = false;
-        }
-        a->last_done = done;
-        a->last_total = total;
-    }
-}
-static void fa_reboot(void *ctx)
-{
-    ((struct fake_app *)ctx)->reboots++;
-}
-static int fa_health(void *ctx)
-{
-    struct fake_app *a = ctx;
-    a->health_calls++;
-    if (a->health_calls <= a->health_wait) {
-        return IOTL_ERR_WOULD_BLOCK;
-    }
-    return a->health_after;
-}
-static const struct iotl_agent_app_ops fa_ops = {
-    .consent = fa_consent, .progress = fa_progress, .reboot = fa_reboot, .health = fa_health};
 
 /* ---- fixture ---- */
 static char g_dir[256];
@@ -578,6 +327,27 @@ START_TEST(not_modified_deployment_is_not_reprocessed)
 }
 END_TEST
 
+START_TEST(release_refused_at_begin_goes_idle)
+{
+    g_be.begin_ret = IOTL_ERR_NO_UPDATE; /* e.g. rolled back before */
+    ck_assert_int_eq(iotl_agent_init(&g_agent, &g_cfg), 0);
+    run_until(IOTL_AGENT_DOWNLOAD, 100);
+    run_until(IOTL_AGENT_IDLE, 100);
+    ck_assert_int_eq(iotl_agent_last_error(&g_agent), 0);
+    ck_assert_uint_eq(g_be.staged_len, 0);
+    run_until(IOTL_AGENT_CHECK, 100);
+    run_until(IOTL_AGENT_IDLE, 100);
+    ck_assert_int_eq(g_rt.last_status, 304); /* not fetched and decided again */
+    ck_assert_uint_eq(g_be.manifests, 1);
+    /* a retryable begin error backs off instead */
+    g_be.begin_ret = IOTL_ERR_IO;
+    put_str("deployments/stable.jws", "manifest=../releases/p/1.2.0/manifest.jws\n\n");
+    iotl_agent_check_now(&g_agent);
+    run_until(IOTL_AGENT_BACKOFF, 100);
+    ck_assert_int_eq(iotl_agent_last_error(&g_agent), IOTL_ERR_IO);
+}
+END_TEST
+
 START_TEST(failures_back_off_exponentially_then_recover)
 {
     put_str("deployments/other.jws", "x");
@@ -843,6 +613,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, download_resumes_after_restart);
     tcase_add_test(tc, server_ignoring_range_is_handled);
     tcase_add_test(tc, not_modified_deployment_is_not_reprocessed);
+    tcase_add_test(tc, release_refused_at_begin_goes_idle);
     tcase_add_test(tc, failures_back_off_exponentially_then_recover);
     tcase_add_test(tc, unknown_key_refreshes_keyring_once);
     tcase_add_test(tc, consent_defer_then_install);

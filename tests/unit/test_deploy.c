@@ -14,6 +14,7 @@
 static const char base[] =
     "{\"type\":\"iotlife-deployment\",\"v\":1,\"id\":\"rollout-2026-11\",\"sequence\":5,"
     "\"issued_at\":1764000000,\"expires\":1766592000,\"manifest_sha256\":\"" H64 "\","
+    "\"manifest_url\":\"../releases/acme/1.4.2/manifest.jws\","
     "\"select\":{\"hardware\":[\"rev-a\"],\"groups\":[\"beta\",\"lab\"],\"installed_min\":\"1.0.0\","
     "\"installed_max\":\"1.4.1\"},\"rollout_percent\":12.5,\"not_before\":1764000000,"
     "\"not_after\":1766000000,\"hours_utc\":[22,4],\"urgency\":\"normal\"}";
@@ -42,6 +43,7 @@ START_TEST(valid_deployment)
     ck_assert_uint_eq(d.hours_start, 22);
     ck_assert_uint_eq(d.hours_end, 4);
     ck_assert_uint_eq(d.urgency, IOTL_URGENCY_NORMAL);
+    ck_assert_str_eq(d.manifest_url, "../releases/acme/1.4.2/manifest.jws");
     /* Minimal: no selector, no rollout -> everyone, 100 %. */
     static const char min[] = "{\"type\":\"iotlife-deployment\",\"v\":1,\"id\":\"d\",\"sequence\":1,"
                               "\"issued_at\":1,\"expires\":2,\"manifest_sha256\":\"" H64 "\"}";
@@ -83,6 +85,10 @@ START_TEST(bad_input_table)
         {"\"hours_utc\":[22,4]", "\"hours_utc\":[3,3]", IOTL_ERR_RANGE},
         {"\"hours_utc\":[22,4]", "\"hours_utc\":[3]", IOTL_ERR_SCHEMA},
         {"\"urgency\":\"normal\"", "\"urgency\":\"asap\"", IOTL_ERR_SCHEMA},
+        {"\"../releases/acme/1.4.2/manifest.jws\"", "\"/abs/manifest.jws\"", IOTL_ERR_RANGE},
+        {"\"../releases/acme/1.4.2/manifest.jws\"", "\"a b.jws\"", IOTL_ERR_RANGE},
+        {"\"../releases/acme/1.4.2/manifest.jws\"", "\"https://cdn.example.com/m.jws\"", 0},
+        {"\"../releases/acme/1.4.2/manifest.jws\"", "7", IOTL_ERR_SCHEMA},
         {"\"urgency\":\"normal\"", "\"urgency\":\"normal\",\"urgency\":\"critical\"", IOTL_ERR_DUPLICATE_KEY},
         {"\"normal\"}", "\"normal\"}garbage", IOTL_ERR_TRAILING_DATA},
     };

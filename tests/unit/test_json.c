@@ -127,6 +127,25 @@ START_TEST(size_limit)
 }
 END_TEST
 
+START_TEST(value_count_limit)
+{
+    /* IOTL_JSON_MAX_NODES values pass (the object is one), one more is refused
+     * by the scan, so cJSON's heap stays bounded whatever the input. */
+    static char buf[IOTL_JSON_MAX_SIZE];
+    for (int extra = 0; extra <= 1; extra++) {
+        size_t o = (size_t)snprintf(buf, sizeof(buf), "{\"a\":[");
+        int elems = IOTL_JSON_MAX_NODES - 2 + extra;
+        for (int i = 0; i < elems; i++) {
+            o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s0", i ? "," : "");
+        }
+        o += (size_t)snprintf(buf + o, sizeof(buf) - o, "]}");
+        iotl_json_doc_t doc;
+        ck_assert_int_eq(iotl_json_parse(&doc, buf, o), extra ? IOTL_ERR_TOO_LARGE : 0);
+        iotl_json_free(&doc);
+    }
+}
+END_TEST
+
 START_TEST(integers_exact_and_ranged)
 {
     static const char text[] = "{\"u\":4294967295,\"big\":4294967296,\"neg\":-1,\"frac\":1.5,\"exp\":1e3,"
@@ -200,6 +219,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, bad_input_table);
     tcase_add_test(tc, depth_limit);
     tcase_add_test(tc, size_limit);
+    tcase_add_test(tc, value_count_limit);
     tcase_add_test(tc, integers_exact_and_ranged);
     tcase_add_test(tc, walk_arrays);
     suite_add_tcase(s, tc);

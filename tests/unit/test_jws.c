@@ -188,6 +188,17 @@ START_TEST(bad_input_table)
         snprintf(p, 4096, "%s", strchr(good, '.'));
         rows[nrows++] = (struct row){"empty header", p, IOTL_ERR_JWS_FORMAT};
         rows[nrows++] = (struct row){"empty", "", IOTL_ERR_JWS_FORMAT};
+        p = jws[h++];
+        snprintf(hdr[0], sizeof(hdr[0]), "{\"alg\":\"none\",\"kid\":\"%s\"}", key_a.kid);
+        size_t o = 0;
+        iotl_b64url_encode(hdr[0], strlen(hdr[0]), p, 4096, &o);
+        snprintf(p + o, 4096 - o, ".%s", strchr(good, '.') + 1);
+        *(strrchr(p, '.') + 1) = '\0';
+        rows[nrows++] = (struct row){"unsigned alg none", p, IOTL_ERR_ALG};
+        p = jws[h++];
+        strcpy(p, good);
+        *(strrchr(p, '.') + 1) = '\0';
+        rows[nrows++] = (struct row){"empty signature", p, IOTL_ERR_SIGNATURE};
         rows[nrows++] = (struct row){"dots", "..", IOTL_ERR_JWS_FORMAT};
     }
     ck_assert_uint_le((size_t)h, 32);

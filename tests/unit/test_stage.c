@@ -251,6 +251,7 @@ START_TEST(err_no_space_unsupported_invalid)
     ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), IOTL_ERR_NO_SPACE);
     fx_desc(&D, 0);
     D.component[0].kind = IOTL_PAYLOAD_DELTA;
+    strcpy(D.component[0].id, "modem"); /* delta needs the running image as base: main only */
     ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), IOTL_ERR_UNSUPPORTED);
     D.component[0].kind = 77;
     ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), IOTL_ERR_UNSUPPORTED);
@@ -354,6 +355,11 @@ START_TEST(err_trial_pending_and_state)
     ck_assert_int_eq(iotl_stage_abort(&fx.stage, 1), IOTL_ERR_TRIAL_PENDING);
     reboot_into(1, 1);
     ck_assert_int_eq(iotl_stage_begin(&fx.stage, &other, NULL, NULL), IOTL_ERR_TRIAL_PENDING);
+    /* The old image (e.g. booted because a decrement could not be written) cannot confirm. */
+    fx.cfg.running_slot = 1;
+    ck_assert_int_eq(iotl_stage_confirm(&fx.stage), IOTL_ERR_STATE);
+    fx.cfg.running_slot = 2;
+    ck_assert_int_eq(iotl_stage_confirm(&fx.stage), 0);
 }
 END_TEST
 
@@ -583,7 +589,7 @@ START_TEST(journal_skips_unknown_version)
     rec[1] = 'O';
     rec[2] = 'T';
     rec[3] = 'J';
-    rec[4] = 2;
+    rec[4] = 9;
     rec[5] = 1;
     rec[6] = sizeof(rec);
     uint32_t seq = j->seq + 1;
@@ -595,6 +601,71 @@ START_TEST(journal_skips_unknown_version)
     memcpy(fx.mem[2] + base, rec, sizeof(rec));
     ck_assert_int_eq(iotl_journal_mount(&fx.boot.j, &fx.area[2]), 0);
     ck_assert_uint_eq(iotl_journal_state(&fx.boot.j)->floors.manifest_seq, 5);
+}
+END_TEST
+
+
+/* The worst-case record (every component, every rolled-back entry, longest
+ * strings) encodes, fits IOTL_JOURNAL_RECORD_MAX exactly and reads back. */
+START_TEST(journal_worst_case_record_fits)
+{
+    dev(0);
+    struct iotl_journal_state *st = iotl_journal_state(&fx.stage.j);
+    st->phase = IOTL_PHASE_DOWNLOADING;
+    st->desc.component_count = IOTL_STAGE_MAX_COMPONENTS;
+    memset(st->desc.version, 'v', sizeof(st->desc.version) - 1);
+    for (int i = 0; i < IOTL_STAGE_MAX_COMPONENTS; i++) {
+        memset(st->desc.component[i].id, 'a' + i, sizeof(st->desc.component[i].id) - 1);
+        st->prog[i].ck_image_off = 4096u * (uint32_t)i;
+    }
+    st->rolled_back_count = IOTL_STAGE_ROLLED_BACK_MAX;
+    st->dec_len = IOTL_JOURNAL_DEC_STATE_MAX;
+    memset(st->dec, 0x5C, sizeof(st->dec));
+    uint32_t pos0 = fx.stage.j.pos;
+    uint32_t blk0 = fx.stage.j.block;
+    ck_assert_int_eq(iotl_journal_commit(&fx.stage.j), 0);
+    uint32_t used = fx.stage.j.block == blk0 ? fx.stage.j.pos - pos0 : fx.stage.j.pos;
+    ck_assert_uint_eq(used, IOTL_JOURNAL_RECORD_MAX); /* write_align 1: no padding */
+    ck_assert_int_eq(iotl_journal_mount(&fx.boot.j, &fx.area[2]), 0);
+    const struct iotl_journal_state *rd = iotl_journal_state(&fx.boot.j);
+    ck_assert_uint_eq(rd->desc.component_count, IOTL_STAGE_MAX_COMPONENTS);
+    ck_assert_uint_eq(rd->prog[IOTL_STAGE_MAX_COMPONENTS - 1].ck_image_off,
+                      4096u * (IOTL_STAGE_MAX_COMPONENTS - 1));
+    ck_assert_uint_eq(strlen(rd->desc.component[3].id), IOTL_STAGE_ID_MAX - 1);
+    ck_assert_uint_eq(rd->dec_len, IOTL_JOURNAL_DEC_STATE_MAX);
+    ck_assert_uint_eq(rd->dec[IOTL_JOURNAL_DEC_STATE_MAX - 1], 0x5C);
+    printf("sizes: record max %u B, idle record 459 B, state %zu B, iotl_stage_t %zu B, iotl_boot_t %zu B, "
+           "work buffer %u B (full) / %u B (deflate) / %u B (delta)\n",
+           (unsigned)IOTL_JOURNAL_RECORD_MAX, sizeof(struct iotl_journal_state), sizeof(iotl_stage_t), sizeof(iotl_boot_t),
+           (unsigned)IOTL_STAGE_WORKBUF_MIN, (unsigned)IOTL_STAGE_WORKBUF_DEFLATE,
+           (unsigned)IOTL_STAGE_WORKBUF_DELTA);
+}
+END_TEST
+
+START_TEST(journal_undecodable_is_not_a_new_device)
+{
+    dev(0);
+    /* An intact record of an unknown version only: refused, nothing written. */
+    iotl_journal_t *j = &fx.stage.j;
+    memset(fx.mem[2], 0xFF, fx.geo.state);
+    uint8_t rec[64];
+    memset(rec, 0, sizeof(rec));
+    memcpy(rec, "IOTJ", 4);
+    rec[4] = 9;
+    rec[5] = 1;
+    rec[6] = sizeof(rec);
+    rec[8] = 1;
+    uLong crc = crc32(0, rec, sizeof(rec) - 4);
+    for (int i = 0; i < 4; i++) {
+        rec[60 + i] = (uint8_t)(crc >> (8 * i));
+    }
+    memcpy(fx.mem[2], rec, sizeof(rec));
+    (void)j;
+    uint32_t w = fx.emu[2].writes;
+    ck_assert_int_eq(iotl_stage_init(&fx.stage, &fx.cfg), IOTL_ERR_JOURNAL);
+    struct iotl_boot_result r;
+    ck_assert_int_eq(boot_now(&r), IOTL_ERR_JOURNAL);
+    ck_assert_uint_eq(fx.emu[2].writes, w);
 }
 END_TEST
 
@@ -631,6 +702,104 @@ START_TEST(boot_hash_check)
     ck_assert_uint_eq(r.slot, 1);
     ck_assert_uint_eq(r.trial, 0);
     ck_assert_uint_eq(r.rolled_back, IOTL_ROLLBACK_IMAGE_INVALID);
+}
+END_TEST
+
+
+/* ---- delta payloads (the delta decoder behind the same seam) -------------------- */
+
+START_TEST(delta_install_resume_confirm)
+{
+    dev(0);
+    fx_desc(&D, 2);
+    uint32_t size = D.component[0].payload_size;
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), 0);
+    ck_assert_int_eq(send(fx_delta.patch, 0, size * 3 / 4), 0);
+    iotl_emu_power_cut_at(&fx.power, 1, IOTL_EMU_TEAR_RANDOM);
+    ck_assert_int_eq(send(fx_delta.patch, size * 3 / 4, size), IOTL_ERR_POWER_LOSS);
+    iotl_emu_power_on(&fx.power);
+    reboot_into(0, 0);
+    ck_assert_uint_eq(iotl_journal_state(&fx.stage.j)->dec_len, IOTL_DELTA_HEADER_SIZE);
+    uint32_t off;
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, &off), 0);
+    ck_assert_uint_gt(off, IOTL_DELTA_HEADER_SIZE); /* resumed at a segment, not from 0 */
+    ck_assert_int_eq(send(fx_delta.patch, off, size), 0);
+    ck_assert_int_eq(iotl_stage_finish(&fx.stage), 0);
+    ck_assert_int_eq(iotl_stage_activate(&fx.stage), 0);
+    reboot_into(1, 1);
+    ck_assert(memcmp(fx.mem[1], fx_new, FX_NEW_SIZE) == 0);
+    ck_assert_int_eq(iotl_stage_confirm(&fx.stage), 0);
+}
+END_TEST
+
+START_TEST(err_delta_base)
+{
+    dev(0);
+    /* The descriptor names another base than the patch header: refused before any output. */
+    fx_desc(&D, 2);
+    D.component[0].base_sha256[0] ^= 1;
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), 0);
+    ck_assert_int_eq(send(fx_delta.patch, 0, D.component[0].payload_size), IOTL_ERR_DELTA_BASE);
+    ck_assert_int_eq(iotl_stage_finish(&fx.stage), IOTL_ERR_DELTA_BASE);
+    outcome_is(IOTL_OUTCOME_FAILED, IOTL_ERR_DELTA_BASE);
+    /* The running image is not the patch's base: the decoder finds out. */
+    fx.mem[0][5] ^= 1;
+    fx_desc(&D, 2);
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), 0);
+    ck_assert_int_eq(send(fx_delta.patch, 0, D.component[0].payload_size), IOTL_ERR_DELTA_BASE);
+    fx.mem[0][5] ^= 1;
+    ck_assert_int_eq(iotl_stage_finish(&fx.stage), IOTL_ERR_DELTA_BASE);
+    /* Corrupt patch body: a delta decoder error, recorded. */
+    static uint8_t bad[64 * 1024];
+    ck_assert_uint_le(fx_delta.patch_len, sizeof(bad));
+    memcpy(bad, fx_delta.patch, fx_delta.patch_len);
+    memset(bad + 200, 0xA5, 64);
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), 0);
+    int ret = send(bad, 0, D.component[0].payload_size);
+    ck_assert_int_le(ret, IOTL_ERR_DELTA_MAGIC);
+    ck_assert_int_ge(ret, IOTL_ERR_DELTA_INSTR);
+    ck_assert_int_eq(iotl_stage_finish(&fx.stage), ret);
+    /* Once a known image is confirmed, a patch for another base is refused before download. */
+    install_trial();
+    reboot_into(1, 1);
+    ck_assert_int_eq(iotl_stage_confirm(&fx.stage), 0);
+    fx_desc(&D, 2);
+    D.security_version = 3;
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), IOTL_ERR_DELTA_BASE);
+}
+END_TEST
+
+/* Records written by journal format version 1 (before the decoder-state
+ * field) still mount; the next commit writes version 2. */
+START_TEST(journal_reads_format_v1)
+{
+    dev(0);
+    FILE *f = fopen(IOTL_SOURCE_DIR "/tests/data/stage/journal_v1_trial.bin", "rb");
+    ck_assert_ptr_nonnull(f);
+    memset(fx.mem[2], 0xFF, fx.geo.state);
+    size_t n = fread(fx.mem[2], 1, fx.geo.state, f);
+    fclose(f);
+    ck_assert_uint_eq(n, 561);
+    ck_assert_uint_eq(fx.mem[2][4], 1);
+    ck_assert_int_eq(iotl_stage_init(&fx.stage, &fx.cfg), 0);
+    const struct iotl_journal_state *st = iotl_journal_state(&fx.stage.j);
+    ck_assert_uint_eq(st->floors.security_version, 3);
+    ck_assert_uint_eq(st->floors.keyring_version, 13);
+    ck_assert_int_eq(st->floors.latest_time, 1700000000);
+    ck_assert_uint_eq(st->phase, IOTL_PHASE_TRIAL);
+    ck_assert_uint_eq(st->trial_slot, 1);
+    ck_assert_uint_eq(st->attempts_left, 2);
+    ck_assert_str_eq(st->desc.version, "4.5.6");
+    ck_assert_uint_eq(st->desc.component[0].kind, IOTL_PAYLOAD_DEFLATE);
+    ck_assert_uint_eq(st->desc.component[0].image_size, 40000);
+    ck_assert_uint_eq(st->dec_len, 0);
+    ck_assert_uint_eq(st->rolled_back_count, 1);
+    ck_assert_uint_eq(st->rolled_back[0].deployment_seq, 9);
+    ck_assert_uint_eq(st->outcome.seq, 5);
+    ck_assert_int_eq(iotl_stage_reject(&fx.stage, 7), 0);
+    ck_assert_uint_eq(fx.mem[2][561 + 4], IOTL_JOURNAL_VERSION);
+    reboot_into(0, 0);
+    outcome_is(IOTL_OUTCOME_ROLLED_BACK, 7);
 }
 END_TEST
 
@@ -880,7 +1049,7 @@ START_TEST(wear_state_area_per_update_and_rollback)
         ck_assert_int_eq(iotl_stage_reject(&fx.stage, 1), 0);
     }
     double wj = (double)(fx.emu[2].writes - w0) / cycles, ej = (double)(fx.emu[2].erases - e0) / cycles;
-    printf("wear (state area: 2 x 4 KiB blocks; 40 KiB image; default checkpoints every 64 KiB):\n");
+    printf("wear (state area: 2 x 4 KiB blocks; 40 KiB image; default checkpoints every 256 KiB):\n");
     printf("  per confirmed update:            %.2f record writes, %.2f block erases\n", wu, eu);
     printf("  per rollback (3 attempts spent): %.2f record writes, %.2f block erases\n", wr, er);
     printf("  per explicit reject:             %.2f record writes, %.2f block erases\n", wj, ej);
@@ -915,6 +1084,11 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, err_storage_state_area_port_errors);
     tcase_add_test(tc, journal_erased_zero_never_parses_and_falls_back);
     tcase_add_test(tc, journal_skips_unknown_version);
+    tcase_add_test(tc, journal_undecodable_is_not_a_new_device);
+    tcase_add_test(tc, journal_worst_case_record_fits);
+    tcase_add_test(tc, journal_reads_format_v1);
+    tcase_add_test(tc, delta_install_resume_confirm);
+    tcase_add_test(tc, err_delta_base);
     tcase_add_test(tc, boot_hash_check);
     tcase_add_test(tc, multi_component_staged_before_activation);
     tcase_add_test(tc, multi_component_handler_failures);

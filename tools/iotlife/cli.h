@@ -15,4 +15,7 @@ struct iotl_cli_cmd {
 /* Print "iotlife: <what>: <why>" on stderr; returns 1 for `return cli_fail(...)`. */
 int cli_fail(const char *what, const char *why);
 
+/* Command groups (tools/iotlife/cmd_<group>.c). */
+int cmd_diag(int argc, char **argv);
+
 #endif

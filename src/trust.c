@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The update decision: operator's deployment, publisher's manifest, device
+ * policy and floors, in a fixed order, fail-closed. */
+#include "iotlife/trust.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "iotl_priv.h"
+
+/* Number of checks that must pass; the success path compares against it so
+ * a skipped check (glitch, bug) cannot end in acceptance. */
+#define TRUST_CHECKS 12
+
+static int64_t max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
+static int hardware_ok(const struct iotl_manifest *m, const struct iotl_device_info *dev)
+{
+    if (dev->product == NULL || strcmp(m->product, dev->product) != 0) {
+        return IOTL_ERR_HW_MISMATCH;
+    }
+    for (size_t i = 0; i < m->hardware_count; i++) {
+        if (strcmp(m->hardware[i], dev->hardware) == 0) {
+            return IOTL_OK;
+        }
+    }
+    return IOTL_ERR_HW_MISMATCH;
+}
+
+static int sizes_ok(const struct iotl_manifest *m, uint32_t max)
+{
+    if (max == 0) {
+        return IOTL_OK;
+    }
+    for (size_t i = 0; i < m->payload_count; i++) {
+        if (m->payloads[i].size > max || m->payloads[i].download_size > max) {
+            return IOTL_ERR_TOO_LARGE;
+        }
+    }
+    return IOTL_OK;
+}
+
+int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployment_jws, size_t deployment_len,
+                      const char *manifest_jws, size_t manifest_len, iotl_trust_work_t *work,
+                      struct iotl_trust_result *res)
+{
+    IOTL_ASSERT(req != NULL && req->keyring != NULL && req->crypto != NULL && req->device != NULL);
+    IOTL_ASSERT(req->floors != NULL && work != NULL && res != NULL);
+    IOTL_ASSERT(req->device->id != NULL && req->device->hardware != NULL);
+    int ret = IOTL_ERR_INTEGRITY; /* fail closed: only the end of the success path sets 0 */
+    unsigned passed = 0;
+    const struct iotl_floors *fl = req->floors;
+    struct iotl_deployment *d = &res->deployment;
+    struct iotl_manifest *m = &res->manifest;
+    memset(res, 0, sizeof(*res));
+
+    /* 1. Bounded before anything is decoded. */
+    if (deployment_jws == NULL || manifest_jws == NULL || deployment_len > IOTL_TRUST_JWS_MAX ||
+        manifest_len > IOTL_TRUST_JWS_MAX) {
+        ret = IOTL_ERR_TOO_LARGE;
+        goto exit;
+    }
+    passed++;
+    int64_t now = max64(req->wall_time, fl->latest_time);
+
+    /* 2. Deployment: operator key, then content. */
+    ret = iotl_deployment_verify(req->keyring, req->crypto, deployment_jws, deployment_len, now, work, d, NULL);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+    now = max64(now, d->issued_at);
+
+    /* 3. Freshness and replay of the deployment. */
+    if (now >= d->expires) {
+        ret = IOTL_ERR_EXPIRED;
+        goto exit;
+    }
+    passed++;
+    if (d->sequence <= fl->deployment_seq) {
+        ret = IOTL_ERR_REPLAYED;
+        goto exit;
+    }
+    passed++;
+
+    /* 4. The deployment names exactly these manifest bytes. */
+    ret = iotl_sha256(req->crypto, manifest_jws, manifest_len, res->manifest_sha256);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    if (iotl_memcmp_ct(res->manifest_sha256, d->manifest_sha256, IOTL_SHA256_LEN) != 0) {
+        ret = IOTL_ERR_MISMATCH;
+        goto exit;
+    }
+    passed++;
+
+    /* 5. Manifest: publisher key, then content. */
+    ret = iotl_manifest_verify(req->keyring, req->crypto, manifest_jws, manifest_len, now, work, m, NULL);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+    now = max64(now, m->issued_at);
+
+    /* 6. Freshness, replay and anti-rollback of the release. */
+    if (now >= m->expires) {
+        ret = IOTL_ERR_EXPIRED;
+        goto exit;
+    }
+    if (m->sequence <= fl->manifest_seq) {
+        ret = IOTL_ERR_REPLAYED;
+        goto exit;
+    }
+    if (m->security_version < fl->security_version) {
+        ret = IOTL_ERR_ROLLBACK;
+        goto exit;
+    }
+    passed++;
+
+    /* 7. The release fits this device. */
+    ret = hardware_ok(m, req->device);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+    ret = sizes_ok(m, req->max_payload_size);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+
+    /* 8. The operator chose this device, now. */
+    ret = iotl_deployment_targets(d, req->device);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+    ret = iotl_deployment_in_cohort(req->crypto, d, req->device->id);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+    ret = iotl_deployment_in_window(d, now);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+
+    ret = IOTL_ERR_INTEGRITY;
+    if (passed == TRUST_CHECKS) {
+        res->floors = *fl;
+        res->floors.deployment_seq = d->sequence;
+        res->floors.manifest_seq = m->sequence;
+        res->floors.latest_time = max64(fl->latest_time, max64(d->issued_at, m->issued_at));
+        /* security_version stays: staging raises it on confirm. */
+        res->trusted_time = now;
+        ret = IOTL_OK;
+    }
+exit:
+    if (ret != IOTL_OK) {
+        memset(res, 0, sizeof(*res));
+    }
+    return ret;
+}
+
+/* Rank of a payload for a component given its installed image: 3 a matching
+ * delta, 2 deflate, 1 full, 0 unusable (a delta for another base). */
+static int payload_rank(const struct iotl_payload *p, const uint8_t *installed)
+{
+    switch (p->kind) {
+    case IOTL_PAYLOAD_DELTA:
+        return (installed != NULL && iotl_memcmp_ct(p->base_sha256, installed, IOTL_SHA256_LEN) == 0) ? 3 : 0;
+    case IOTL_PAYLOAD_DEFLATE:
+        return 2;
+    case IOTL_PAYLOAD_FULL:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iotl_installed_image *installed,
+                           size_t count, struct iotl_update_desc *desc)
+{
+    IOTL_ASSERT(res != NULL && desc != NULL && (installed != NULL || count == 0));
+    const struct iotl_manifest *m = &res->manifest;
+    int ret = IOTL_OK;
+    memset(desc, 0, sizeof(*desc));
+    if (strlen(m->version) >= sizeof(desc->version)) {
+        return IOTL_ERR_RANGE;
+    }
+    memcpy(desc->manifest_sha256, res->manifest_sha256, IOTL_SHA256_LEN);
+    memcpy(desc->version, m->version, strlen(m->version) + 1);
+    desc->security_version = m->security_version;
+    desc->manifest_seq = res->floors.manifest_seq;
+    desc->deployment_seq = res->floors.deployment_seq;
+    desc->keyring_version = res->floors.keyring_version;
+    desc->latest_time = res->floors.latest_time;
+    for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
+        const char *comp = m->payloads[i].component;
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = strcmp(m->payloads[j].component, comp) == 0;
+        }
+        if (seen) {
+            continue; /* handled with its first payload */
+        }
+        if (desc->component_count >= IOTL_STAGE_MAX_COMPONENTS) {
+            ret = IOTL_ERR_TOO_LARGE;
+            break;
+        }
+        if (strlen(comp) >= IOTL_STAGE_ID_MAX) {
+            ret = IOTL_ERR_RANGE;
+            break;
+        }
+        const uint8_t *cur = NULL;
+        for (size_t k = 0; k < count; k++) {
+            if (installed[k].component != NULL && strcmp(installed[k].component, comp) == 0) {
+                cur = installed[k].sha256;
+            }
+        }
+        const struct iotl_payload *best = NULL;
+        int best_rank = 0;
+        for (size_t j = i; j < m->payload_count; j++) {
+            const struct iotl_payload *p = &m->payloads[j];
+            int rank = strcmp(p->component, comp) == 0 ? payload_rank(p, cur) : 0;
+            if (rank > best_rank) {
+                best = p;
+                best_rank = rank;
+            }
+        }
+        if (best == NULL) {
+            ret = IOTL_ERR_DELTA_BASE;
+            break;
+        }
+        struct iotl_update_component *c = &desc->component[desc->component_count++];
+        memcpy(c->id, comp, strlen(comp) + 1);
+        c->kind = best->kind;
+        c->flags = 0;
+        c->payload_size = best->download_size;
+        c->image_size = best->size;
+        memcpy(c->image_sha256, best->sha256, IOTL_SHA256_LEN);
+        if (best->kind == IOTL_PAYLOAD_DELTA) {
+            memcpy(c->base_sha256, best->base_sha256, IOTL_SHA256_LEN);
+        }
+    }
+    if (ret != IOTL_OK) {
+        memset(desc, 0, sizeof(*desc));
+    }
+    return ret;
+}
