@@ -100,8 +100,10 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
         return IOTL_ERR_DELTA_HEADER;
     }
     /* Every segment costs its header plus at least one compressed byte. */
-    uint64_t segs = ((uint64_t)h.new_size + h.checkpoint_interval - 1u) / h.checkpoint_interval;
-    if ((uint64_t)h.patch_size < IOTL_DELTA_HEADER_SIZE + segs * (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u)) {
+    /* 32-bit arithmetic only (no 64-bit division helpers on small MCUs):
+     * segs <= 2^31 / 256, so segs * 17 + 96 cannot overflow. */
+    uint32_t segs = h.new_size / h.checkpoint_interval + (h.new_size % h.checkpoint_interval != 0u);
+    if (h.patch_size < IOTL_DELTA_HEADER_SIZE + segs * (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u)) {
         return IOTL_ERR_DELTA_HEADER;
     }
     if (h.new_size == 0u && h.patch_size != IOTL_DELTA_HEADER_SIZE) {
