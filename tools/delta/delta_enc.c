@@ -277,6 +277,8 @@ struct writer {
     int err;
 };
 
+#define RUN_Z_MAX 0x3FFFFFFFu /* largest unchanged count one run varint holds */
+
 /* Diff bytes old[o..o+n) -> new[p..p+n) as (unchanged run, literal run) pairs. */
 static void put_diff(struct writer *w, uint32_t o, uint32_t p, uint32_t n)
 {
@@ -295,8 +297,20 @@ static void put_diff(struct writer *w, uint32_t o, uint32_t p, uint32_t n)
             }
             e++;
         }
-        buf_varint(&w->seg, z);
-        buf_varint(&w->seg, e - s);
+        /* Format 2: one varint (unchanged << 2 | min(literals, 3)), then
+         * literals - 3 only when 3 or more: most runs are one or two changed
+         * bytes of a relocated pointer and cost a single varint. */
+        while (z > RUN_Z_MAX) {
+            buf_varint(&w->seg, RUN_Z_MAX << 2); /* unchanged run, no literals */
+            z -= RUN_Z_MAX;
+        }
+        uint32_t lits = e - s;
+        if (lits < 3u) {
+            buf_varint(&w->seg, (z << 2) | lits);
+        } else {
+            buf_varint(&w->seg, (z << 2) | 3u);
+            buf_varint(&w->seg, lits - 3u);
+        }
         for (uint32_t k = s; k < e; k++) {
             buf_byte(&w->seg, (uint8_t)(b[k] - a[k]));
         }
