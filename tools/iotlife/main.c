@@ -20,6 +20,9 @@ static int cmd_version(int argc, char **argv)
 
 int cmd_delta(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
+#ifdef IOTLIFE_CLI_TRUST
+int cmd_publish(int argc, char **argv);
+#endif
 
 /* Command groups, in the order `--help` lists them. */
 static const struct iotl_cli_cmd commands[] = {
@@ -112,6 +115,19 @@ static const struct iotl_cli_cmd commands[] = {
      "    device's own reader: floors, slots, trial, update in flight, outcome, rolled-back releases.\n"
      "    A dump shorter than two erase blocks is padded with the erased value.",
      cmd_journal},
+#ifdef IOTLIFE_CLI_TRUST
+    {"publish", "lay out a static update repository (releases, deployments, key ring)",
+     "iotlife publish release --repo DIR MANIFEST.jws PAYLOAD_FILE...\n"
+     "    Copy the manifest to DIR/releases/<manifest-sha256>/manifest.jws and each payload\n"
+     "    file (matched by the manifest's size and SHA-256) under its relative location.\n"
+     "iotlife publish deployment --repo DIR --channel NAME DEPLOYMENT.jws\n"
+     "    Archive it as deployments/archive/NAME-<sequence>.jws, then replace\n"
+     "    deployments/NAME.jws atomically. The release it names must be published.\n"
+     "iotlife publish keyring --repo DIR RING.json\n"
+     "    Store keys/keyring-<version>.jws and replace keys/keyring.jws atomically.\n"
+     "  Immutable objects are never rewritten with different bytes (docs/repository.md).",
+     cmd_publish},
+#endif
 };
 
 int cli_fail(const char *what, const char *why)
