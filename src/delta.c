@@ -29,8 +29,8 @@ enum {
     P_CTL0 = 0, /* varint: diff length */
     P_CTL1,     /* varint: extra length */
     P_CTL2,     /* varint: zigzag old-position seek */
-    P_RUNZ,     /* varint: unchanged bytes in this diff run */
-    P_RUNN,     /* varint: diff literals in this diff run */
+    P_RUNZ,     /* varint: unchanged bytes in this diff run (v2: << 2 | literal code) */
+    P_RUNN,     /* varint: diff literals in this diff run (v2: literals - 3, code 3 only) */
     P_LIT,      /* diff literals */
     P_EXTRA     /* extra (inserted) bytes */
 };
@@ -69,7 +69,7 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
     if (buf == NULL || len < IOTL_DELTA_HEADER_SIZE) {
         return IOTL_ERR_DELTA_TRUNCATED;
     }
-    if (buf[4] != IOTL_DELTA_VERSION) {
+    if (buf[4] < IOTL_DELTA_VERSION_MIN || buf[4] > IOTL_DELTA_VERSION) {
         return IOTL_ERR_DELTA_VERSION;
     }
     if (iotl_crc32(0, buf, HDR_CRC_SPAN) != iotl_get_le32(buf + HDR_CRC_SPAN)) {
@@ -100,8 +100,10 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
         return IOTL_ERR_DELTA_HEADER;
     }
     /* Every segment costs its header plus at least one compressed byte. */
-    uint64_t segs = ((uint64_t)h.new_size + h.checkpoint_interval - 1u) / h.checkpoint_interval;
-    if ((uint64_t)h.patch_size < IOTL_DELTA_HEADER_SIZE + segs * (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u)) {
+    /* 32-bit arithmetic only (no 64-bit division helpers on small MCUs):
+     * segs <= 2^31 / 256, so segs * 17 + 96 cannot overflow. */
+    uint32_t segs = h.new_size / h.checkpoint_interval + (h.new_size % h.checkpoint_interval != 0u);
+    if (h.patch_size < IOTL_DELTA_HEADER_SIZE + segs * (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u)) {
         return IOTL_ERR_DELTA_HEADER;
     }
     if (h.new_size == 0u && h.patch_size != IOTL_DELTA_HEADER_SIZE) {
@@ -339,6 +341,30 @@ static void end_diff(iotl_delta_t *d)
     }
 }
 
+/* A diff run is known: zero_left unchanged bytes, then n literals. Check it,
+ * copy the unchanged bytes, and go on to the literals or what follows. */
+static int start_run(iotl_delta_t *d, uint32_t n)
+{
+    if ((uint64_t)d->zero_left + n > d->diff_left || (d->zero_left == 0u && n == 0u)) {
+        return IOTL_ERR_DELTA_INSTR;
+    }
+    d->lit_left = n;
+    d->diff_left -= d->zero_left;
+    int ret = emit_old(d, NULL, d->zero_left);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    d->zero_left = 0;
+    if (n != 0u) {
+        d->pstate = P_LIT;
+    } else if (d->diff_left != 0u) {
+        d->pstate = P_RUNZ;
+    } else {
+        end_diff(d);
+    }
+    return IOTL_OK;
+}
+
 /* Consume every inflated byte in p[0..n). */
 static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
 {
@@ -369,41 +395,47 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
             break;
         case P_RUNZ:
             ret = varint_byte(d, p[i++], &v);
-            if (ret < 0) {
-                return ret;
-            }
-            if (ret == 1) {
-                if (v > d->diff_left) {
-                    return IOTL_ERR_DELTA_INSTR;
+            if (ret <= 0) {
+                if (ret < 0) {
+                    return ret;
                 }
-                d->zero_left = v;
-                d->pstate = P_RUNN;
+                break;
             }
+            if (d->hdr.version >= 2u) {
+                /* v2: unchanged << 2 | literals (0..2), or 3: "literals - 3 follows". */
+                d->zero_left = v >> 2;
+                if ((v & 3u) != 3u) {
+                    ret = start_run(d, v & 3u);
+                    if (ret != IOTL_OK) {
+                        return ret;
+                    }
+                    break;
+                }
+            } else {
+                d->zero_left = v;
+            }
+            if (d->zero_left > d->diff_left) {
+                return IOTL_ERR_DELTA_INSTR;
+            }
+            d->pstate = P_RUNN;
             break;
         case P_RUNN:
             ret = varint_byte(d, p[i++], &v);
-            if (ret < 0) {
-                return ret;
-            }
-            if (ret == 0) {
+            if (ret <= 0) {
+                if (ret < 0) {
+                    return ret;
+                }
                 break;
             }
-            if ((uint64_t)d->zero_left + v > d->diff_left || (d->zero_left == 0u && v == 0u)) {
-                return IOTL_ERR_DELTA_INSTR;
+            if (d->hdr.version >= 2u) {
+                if (v > d->diff_left) { /* v + 3 literals cannot fit either */
+                    return IOTL_ERR_DELTA_INSTR;
+                }
+                v += 3u;
             }
-            d->lit_left = v;
-            d->diff_left -= d->zero_left;
-            ret = emit_old(d, NULL, d->zero_left);
+            ret = start_run(d, v);
             if (ret != IOTL_OK) {
                 return ret;
-            }
-            d->zero_left = 0;
-            if (v != 0u) {
-                d->pstate = P_LIT;
-            } else if (d->diff_left != 0u) {
-                d->pstate = P_RUNZ;
-            } else {
-                end_diff(d);
             }
             break;
         case P_LIT: {

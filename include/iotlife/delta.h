@@ -47,8 +47,10 @@ extern "C" {
 #define IOTL_DELTA_HEADER_SIZE 96u
 /** @brief Bytes in each segment header inside the patch body. */
 #define IOTL_DELTA_SEGMENT_HEADER_SIZE 16u
-/** @brief Patch format version this decoder reads and the encoder writes. */
-#define IOTL_DELTA_VERSION 1u
+/** @brief Patch format version the encoder writes (the decoder reads 1 and 2). */
+#define IOTL_DELTA_VERSION 2u
+/** @brief Oldest patch format version the decoder still reads. */
+#define IOTL_DELTA_VERSION_MIN 1u
 /** @brief The four magic bytes that open every patch: "IOTD". */
 #define IOTL_DELTA_MAGIC "IOTD"
 /** @brief Smallest deflate window (log2 bytes) a patch may declare. */
@@ -74,7 +76,7 @@ extern "C" {
 
 /** @brief Parsed patch header (host byte order). */
 struct iotl_delta_header {
-    uint8_t version;              /**< Format version (1). */
+    uint8_t version;              /**< Format version (1 or 2). */
     uint8_t window_bits;          /**< Deflate window of every segment, log2 bytes (9..15). */
     uint32_t old_size;            /**< Bytes of the base image. */
     uint32_t new_size;            /**< Bytes of the image the patch produces. */

@@ -94,7 +94,9 @@ static int px_erase(void *ctx, uint32_t off, size_t len)
     if (off > ps->size || len > ps->size - off) {
         return IOTL_ERR_BOUNDS;
     }
-    uint8_t tmp[4096];
+    /* Large pieces: erasing a slot rewrites it whole, and 4 KiB writes made
+     * the erase cost as much as the download itself (bench/install). */
+    static uint8_t tmp[64 * 1024];
     memset(tmp, ps->erased_value, sizeof(tmp));
     for (size_t done = 0; done < len;) {
         size_t n = len - done < sizeof(tmp) ? len - done : sizeof(tmp);

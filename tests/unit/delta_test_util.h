@@ -86,7 +86,7 @@ static inline void dt_varint(uint8_t **p, uint32_t v)
 /* Build a one-segment patch around a hand-written instruction stream. The
  * header claims new_size and new's SHA-256 (new may be NULL: hash of zeros
  * is not needed for range errors). Returns the patch length. */
-static inline size_t dt_build(uint8_t *out, size_t cap, const uint8_t *old, uint32_t olen,
+static inline size_t dt_build(uint8_t *out, size_t cap, uint8_t ver, const uint8_t *old, uint32_t olen,
                               const uint8_t *neu, uint32_t nlen, uint32_t interval, uint32_t seg_old,
                               const uint8_t *ins, size_t ilen)
 {
@@ -94,7 +94,7 @@ static inline size_t dt_build(uint8_t *out, size_t cap, const uint8_t *old, uint
     iotl_mbedtls_crypto_init(&c);
     memset(out, 0, IOTL_DELTA_HEADER_SIZE);
     memcpy(out, IOTL_DELTA_MAGIC, 4);
-    out[4] = 1;
+    out[4] = ver;
     out[5] = 12;
     out[6] = 1;
     iotl_put_le32(out + 8, olen);

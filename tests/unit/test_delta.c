@@ -222,11 +222,13 @@ START_TEST(edge_cases_round_trip)
 }
 END_TEST
 
-/* The committed version-1 patches (the fuzz seeds, made against a fixed 2 KiB
- * image) must keep applying: the format is frozen per version. */
-START_TEST(committed_v1_patches_apply)
+/* The committed patches (the fuzz seeds, made against a fixed 2 KiB image)
+ * must keep applying: the format is frozen per version, and the decoder still
+ * reads version 1 (made before the version-2 diff-run coding). */
+START_TEST(committed_patches_apply)
 {
-    static const char *seeds[] = {"edit.patch", "moved.patch", "empty-new.patch", "diff.patch"};
+    static const char *seeds[] = {"edit.patch",    "moved.patch",    "empty-new.patch",    "diff.patch",
+                                  "v1-edit.patch", "v1-moved.patch", "v1-empty-new.patch", "v1-diff.patch"};
     uint8_t old[2048];
     for (uint32_t i = 0; i < sizeof(old); i++) {
         old[i] = (uint8_t)(i * 7u + (i >> 5));
@@ -239,7 +241,7 @@ START_TEST(committed_v1_patches_apply)
         ck_assert_msg(p != NULL, "missing %s", path);
         struct iotl_delta_header h;
         ck_assert_int_eq(iotl_delta_parse_header(p, plen, &h), 0);
-        ck_assert_uint_eq(h.version, 1);
+        ck_assert_uint_eq(h.version, strncmp(seeds[k], "v1-", 3) == 0 ? 1u : IOTL_DELTA_VERSION);
         struct cap_sink out = {malloc(h.new_size + 1), h.new_size + 1, 0, 0};
         int ret = apply(old, sizeof(old), p, plen, &out, NULL, sizeof(work), (uint32_t)k + 1, 64, 0, NULL);
         ck_assert_msg(ret == 0, "%s: %s", seeds[k], iotl_strerror(ret));
@@ -424,9 +426,12 @@ START_TEST(bad_inputs_table)
     expect_bad(b_old, p, b_len, 0, IOTL_ERR_DELTA_MAGIC, 1, "bad magic");
 
     memcpy(p, b_patch, b_len);
-    p[4] = 2;
+    p[4] = IOTL_DELTA_VERSION + 1;
     dt_reseal(p, b_len);
     expect_bad(b_old, p, b_len, 0, IOTL_ERR_DELTA_VERSION, 1, "unknown version");
+    p[4] = 0;
+    dt_reseal(p, b_len);
+    expect_bad(b_old, p, b_len, 0, IOTL_ERR_DELTA_VERSION, 1, "version 0");
 
     memcpy(p, b_patch, b_len);
     p[30] ^= 1; /* inside old_sha256, CRC not updated */
@@ -462,8 +467,11 @@ START_TEST(bad_inputs_table)
     p[b_len] = 0;
     expect_bad(b_old, p, b_len + 1, 0, IOTL_ERR_TRAILING_DATA, 0, "trailing byte");
 
-    /* Hand-written instruction streams, one segment (new_size 100, interval 256). */
+    /* Hand-written instruction streams, one segment (new_size 100, interval
+     * 256). Version 1 diff runs: varint unchanged, varint literals; version 2:
+     * varint (unchanged << 2 | literals 0..2, or 3 = "literals - 3 follows"). */
     static const struct {
+        uint8_t ver;
         uint8_t ins[16];
         size_t len;
         uint32_t seg_old;
@@ -471,31 +479,38 @@ START_TEST(bad_inputs_table)
         const char *what;
     } hand[] = {
         /* diff 100 from old_pos 2950: reads 50 bytes past the old image */
-        {{100, 0, 0, 100, 0}, 5, 2950, IOTL_ERR_DELTA_OLD_RANGE, "diff reads beyond old"},
+        {1, {100, 0, 0, 100, 0}, 5, 2950, IOTL_ERR_DELTA_OLD_RANGE, "diff reads beyond old"},
         /* extra 10, seek -1 from 0: old position before the image */
-        {{0, 10, 1}, 3, 0, IOTL_ERR_DELTA_OLD_RANGE, "seek before old"},
+        {1, {0, 10, 1}, 3, 0, IOTL_ERR_DELTA_OLD_RANGE, "seek before old"},
         /* segment header old_pos beyond the old image */
-        {{0, 100, 0}, 3, BN + 1, IOTL_ERR_DELTA_OLD_RANGE, "segment old_pos beyond old"},
+        {2, {0, 100, 0}, 3, BN + 1, IOTL_ERR_DELTA_OLD_RANGE, "segment old_pos beyond old"},
         /* extra 200 > new_size 100 */
-        {{0, 0xC8, 0x01, 0}, 4, 0, IOTL_ERR_DELTA_NEW_RANGE, "writes beyond new size"},
+        {2, {0, 0xC8, 0x01, 0}, 4, 0, IOTL_ERR_DELTA_NEW_RANGE, "writes beyond new size"},
         /* empty instruction */
-        {{0, 0, 0}, 3, 0, IOTL_ERR_DELTA_INSTR, "empty instruction"},
+        {2, {0, 0, 0}, 3, 0, IOTL_ERR_DELTA_INSTR, "empty instruction"},
         /* varint longer than 5 bytes */
-        {{0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 6, 0, IOTL_ERR_DELTA_INSTR, "overlong varint"},
+        {2, {0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 6, 0, IOTL_ERR_DELTA_INSTR, "overlong varint"},
         /* diff run of 0 unchanged + 0 literals */
-        {{100, 0, 0, 0, 0}, 5, 0, IOTL_ERR_DELTA_INSTR, "empty diff run"},
+        {1, {100, 0, 0, 0, 0}, 5, 0, IOTL_ERR_DELTA_INSTR, "v1 empty diff run"},
+        {2, {100, 0, 0, 0}, 4, 0, IOTL_ERR_DELTA_INSTR, "v2 empty diff run"},
+        /* v2: 5 unchanged + "literals - 3 follows" = 2^31: cannot fit */
+        {2, {10, 0, 0, (5 << 2) | 3, 0x80, 0x80, 0x80, 0x80, 0x08}, 9, 0, IOTL_ERR_DELTA_INSTR,
+         "v2 literal count overflow"},
+        /* v2: 20 unchanged, 1 literal in a 10-byte diff */
+        {2, {10, 0, 0, (20 << 2) | 1, 7}, 5, 0, IOTL_ERR_DELTA_INSTR, "v2 diff run beyond diff length"},
         /* diff run longer than the diff */
-        {{10, 0, 0, 20, 0}, 5, 0, IOTL_ERR_DELTA_INSTR, "diff run beyond diff length"},
+        {1, {10, 0, 0, 20, 0}, 5, 0, IOTL_ERR_DELTA_INSTR, "v1 diff run beyond diff length"},
     };
     for (size_t i = 0; i < IOTL_ARRAY_LEN(hand); i++) {
-        size_t n = dt_build(p, sizeof(p), b_old, BN, NULL, 100, 256, hand[i].seg_old, hand[i].ins, hand[i].len);
+        size_t n = dt_build(p, sizeof(p), hand[i].ver, b_old, BN, NULL, 100, 256, hand[i].seg_old, hand[i].ins,
+                            hand[i].len);
         expect_bad(b_old, p, n, 0, hand[i].want, 1, hand[i].what);
     }
     /* A segment that ends early (50 of 100 bytes): instruction stream ends. */
     static const uint8_t short_ins[] = {0, 50, 0};
     uint8_t fifty[100];
     memset(fifty, 0, sizeof(fifty));
-    size_t n = dt_build(p, sizeof(p), b_old, BN, fifty, 100, 256, 0, short_ins, sizeof(short_ins));
+    size_t n = dt_build(p, sizeof(p), 2, b_old, BN, fifty, 100, 256, 0, short_ins, sizeof(short_ins));
     expect_bad(b_old, p, n, 0, IOTL_ERR_DELTA_INSTR, 0, "segment shorter than declared");
 }
 END_TEST
@@ -508,7 +523,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, corpus_round_trip);
     tcase_add_test(tc, randomized_round_trip);
     tcase_add_test(tc, edge_cases_round_trip);
-    tcase_add_test(tc, committed_v1_patches_apply);
+    tcase_add_test(tc, committed_patches_apply);
     tcase_add_test(tc, resume_from_every_checkpoint);
     tcase_add_test(tc, memory_bounds);
     tcase_add_test(tc, bad_inputs_table);
