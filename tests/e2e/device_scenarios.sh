@@ -133,4 +133,24 @@ grep -q "IOTL_ERR_TLS" poll6.out || { cat poll6.out; die "no TLS error"; }
 [ "$(json d3 "['running']['version']")" = 2.0.0 ] || die "d3 not updated over HTTP"
 ok "wrong CA refused (IOTL_ERR_TLS); the same release over HTTP installs"
 
+# --- 6: SIGKILL at random instants of a whole update, then power stays on ----------
+"$DEV" --dir d4 init --product thermo --image v1.img --anchor root.pub --id dev-4 >/dev/null
+kills=0
+for i in 1 2 3 4 5 6; do
+  "$DEV" --dir d4 run --url "$HTTP_REPO/deployments/stable.jws" --throttle 120 -q >/dev/null 2>&1 &
+  BG=$!
+  sleep "0.$(( (RANDOM % 9) + 1 ))"
+  if kill -9 "$BG" 2>/dev/null; then kills=$((kills + 1)); fi
+  wait "$BG" 2>/dev/null || true; BG=""
+  v=$(json d4 "['running']['version']") || die "state unreadable after kill $i"
+  case "$v" in 1.0.0|2.0.0) ;; *) die "running '$v' after kill $i" ;; esac
+done
+"$DEV" --dir d4 run --url "$HTTP_REPO/deployments/stable.jws" -q >run8.out 2>&1 || { cat run8.out; die "final run"; }
+final="$(json d4 "['running']['version']") $(json d4 "['outcome']['kind']")"
+case "$final" in
+  "2.0.0 confirmed"|"1.0.0 rolled-back") ;; # a trial killed before every confirm exhausts its attempts
+  *) die "after random kills: $final" ;;
+esac
+ok "$kills SIGKILLs at random instants, then: $final"
+
 echo "device scenarios: $passed passed"
