@@ -40,6 +40,7 @@ set(IOTLIFE_CORE_JSON_SRCS
   ${IOTLIFE_ROOT}/src/manifest.c
   ${IOTLIFE_ROOT}/src/deploy.c
   ${IOTLIFE_ROOT}/src/trust.c
+  ${IOTLIFE_ROOT}/src/updater.c
 )
 
 set(IOTLIFE_PORT_RAM_SRCS ${IOTLIFE_ROOT}/ports/ram/ram.c)

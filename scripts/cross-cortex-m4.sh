@@ -29,7 +29,7 @@ build_one() {
   local dir="$1"; shift
   mkdir -p "$dir"
   # shellcheck disable=SC2086
-  cmake --preset cortex-m4 -B "$dir" "$@" ${IOTL_CROSS_CMAKE_ARGS:-} >"$dir/configure.log"
+  cmake --preset "${PRESET:-cortex-m4}" -B "$dir" "$@" ${IOTL_CROSS_CMAKE_ARGS:-} >"$dir/configure.log"
   cmake --build "$dir" -j "$JOBS" 2>&1 | tee "$dir/build.log" | grep -E "warning:|error:|Built target" || true
   if grep -q "warning:" "$dir/build.log" || ! cmake --build "$dir" >/dev/null 2>&1; then
     echo "cortex-m4: FAIL: the cross build in $dir failed or printed warnings" >&2
@@ -43,9 +43,11 @@ build_one "$B"
 # 2. With the dependencies cross-built from Debian's source packages: zlib
 #    and cJSON users in the core, and the Mbed TLS port.
 echo "--- cortex-m4: with zlib, cJSON and the Mbed TLS port for the target"
-PREFIX=$("$ROOT/scripts/target-deps.sh" "$B/deps" | tail -n 1)
-build_one "$B/full" -DIOTLIFE_WITH_ZLIB=ON -DIOTLIFE_WITH_CJSON=ON -DIOTLIFE_PORT_MBEDTLS=ON \
-  -DCMAKE_FIND_ROOT_PATH="$PREFIX"
+# The cross-built dependencies are shared by the cortex-m4, qemu and
+# footprint steps (a sibling of BUILD_DIR, or IOTL_TARGET_DEPS_DIR).
+DEPS="${IOTL_TARGET_DEPS_DIR:-$(dirname "$B")/target-deps}"
+PREFIX=$("$ROOT/scripts/target-deps.sh" "$DEPS" | tail -n 1)
+IOTLIFE_TARGET_PREFIX="$PREFIX" PRESET=cortex-m4-deps build_one "$B/full"
 
 # ---- size table: one row per object, from the static archives --------------
 archives=()

@@ -337,6 +337,7 @@ def main():
                 "g_zarena": "deflate arena for diag chunks (IOTL_DIAG_Z_ARENA(256)); factory inflate",
                 "g_block": "flash block buffer (example)", "g_ring": "iotl_keyring_t",
                 "g_manifest": "struct iotl_manifest", "g_deployment": "struct iotl_deployment",
+                "g_trust": "struct iotl_trust_result (verified manifest + deployment)",
                 "g_stage": "iotl_stage_t", "g_diag": "iotl_diag_t", "g_boot": "iotl_boot_t"}
         for size, sym, comp in sorted(BSS_SYMS, reverse=True)[:10]:
             name = sym.split(".")[0]
@@ -356,8 +357,8 @@ def main():
         print(f"| iotlife (core + ports, linked here) | {kib(rom_of(lib))} | {kib(ram_of(lib))} | what this firmware uses |")
         rom_all = rom_of(lib + third)
         ram_all = ram_of(lib + third)
-        lib_objs = ("g_stage_work", "g_trust_work", "g_zarena", "g_ring", "g_manifest", "g_deployment",
-                    "g_stage", "g_diag", "g_boot")
+        lib_objs = ("g_stage_work", "g_trust_work", "g_trust", "g_zarena", "g_ring", "g_manifest",
+                    "g_deployment", "g_stage", "g_diag", "g_boot", "health")
         ram_all += sum(sz for sz, sym, _ in BSS_SYMS if sym.split(".")[0] in lib_objs)
         ram_note = "libraries' statics + the iotlife objects and work buffers the firmware provides"
         if peaks:

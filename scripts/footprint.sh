@@ -20,9 +20,12 @@ mkdir -p "$1"
 B="$(cd "$1" && pwd)"
 JOBS="${IOTL_JOBS:-$(nproc)}"
 
-PREFIX=$("$ROOT/scripts/target-deps.sh" "$B/deps" | tail -n 1)
-(cd "$ROOT" && cmake --preset cortex-m4 -B "$B/m4" -DIOTLIFE_WITH_ZLIB=ON -DIOTLIFE_WITH_CJSON=ON \
-  -DIOTLIFE_PORT_MBEDTLS=ON -DIOTLIFE_STACK_USAGE=ON -DCMAKE_FIND_ROOT_PATH="$PREFIX" >"$B/m4-configure.log")
+# The cross-built dependencies are shared by the cortex-m4, qemu and
+# footprint steps (a sibling of BUILD_DIR, or IOTL_TARGET_DEPS_DIR).
+DEPS="${IOTL_TARGET_DEPS_DIR:-$(dirname "$B")/target-deps}"
+PREFIX=$("$ROOT/scripts/target-deps.sh" "$DEPS" | tail -n 1)
+(cd "$ROOT" && IOTLIFE_TARGET_PREFIX="$PREFIX" cmake --preset cortex-m4-deps -B "$B/m4" \
+  -DIOTLIFE_STACK_USAGE=ON >"$B/m4-configure.log")
 cmake --build "$B/m4" -j "$JOBS" >"$B/m4-build.log" 2>&1 || { cat "$B/m4-build.log" >&2; exit 1; }
 if [ ! -f "$B/fw/fw.map" ] || [ "${IOTL_FOOTPRINT_REBUILD_FW:-1}" = 1 ]; then
   cmake -S "$ROOT/examples/bare-metal" -B "$B/fw" \
@@ -32,5 +35,5 @@ if [ ! -f "$B/fw/fw.map" ] || [ "${IOTL_FOOTPRINT_REBUILD_FW:-1}" = 1 ]; then
 fi
 log_arg=()
 [ -f "$B/qemu-normal.log" ] && log_arg=(--qemu-log "$B/qemu-normal.log")
-/usr/bin/python3 "$ROOT/scripts/footprint.py" --root "$ROOT" --m4 "$B/m4" --deps "$B/deps/deps-build" \
+/usr/bin/python3 "$ROOT/scripts/footprint.py" --root "$ROOT" --m4 "$B/m4" --deps "$DEPS/deps-build" \
   --fw "$B/fw" --budget "$ROOT/bench/footprint/budget.txt" "${log_arg[@]}" | tee "$B/footprint.md"

@@ -8,7 +8,10 @@
 #      then a sweep: a reset before each flash program/erase operation of
 #      the update, every one of which must still end confirmed
 #   3. a bit of the payload flipped in transit     must be refused (exit != 0)
-#   4. scripts/footprint.sh on the same build: size and stack budgets
+#   4. one character of the signed manifest changed: refused before staging
+#   5. the new image fails its health check        must be rejected and the
+#      device must come back on v1
+#   6. scripts/footprint.sh on the same build: size and stack budgets
 #
 #   scripts/qemu-bare-metal.sh BUILD_DIR
 #
@@ -28,7 +31,10 @@ TIMEOUT="${IOTL_QEMU_TIMEOUT:-120}"
 command -v qemu-system-arm >/dev/null || {
   echo "qemu: qemu-system-arm missing (scripts/deps.sh installs it)" >&2; exit 1; }
 
-PREFIX=$("$ROOT/scripts/target-deps.sh" "$B/deps" | tail -n 1)
+# The cross-built dependencies are shared by the cortex-m4, qemu and
+# footprint steps (a sibling of BUILD_DIR, or IOTL_TARGET_DEPS_DIR).
+DEPS="${IOTL_TARGET_DEPS_DIR:-$(dirname "$B")/target-deps}"
+PREFIX=$("$ROOT/scripts/target-deps.sh" "$DEPS" | tail -n 1)
 cmake -S "$ROOT/examples/bare-metal" -B "$B/fw" \
   -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-arm-none-eabi.cmake" \
   -DCMAKE_FIND_ROOT_PATH="$PREFIX" -DPython3_EXECUTABLE=/usr/bin/python3 >"$B/fw-configure.log"
@@ -97,6 +103,20 @@ rc=$(run tamper tamper)
 grep -E "injected|FAIL|SUCCESS" "$B/qemu-tamper.log" || true
 if [ "$rc" -eq 0 ] || ! grep -q "^FAIL: iotl_stage_finish" "$B/qemu-tamper.log"; then
   echo "qemu: FAIL: a corrupted payload was not refused (exit $rc)"; fail=1
+fi
+
+echo "--- qemu run 4: one character of the signed manifest changed (must be refused before staging)"
+rc=$(run forge forge-manifest)
+grep -E "injected|FAIL|SUCCESS|\[install\]" "$B/qemu-forge.log" || true
+if [ "$rc" -eq 0 ] || ! grep -q "^FAIL: manifest/deployment decision: -[0-9]" "$B/qemu-forge.log" || grep -q "^\[install\]" "$B/qemu-forge.log"; then
+  echo "qemu: FAIL: a forged manifest was not refused before staging (exit $rc)"; fail=1
+fi
+
+echo "--- qemu run 5: the new image fails its health check on trial (must roll back to v1)"
+rc=$(run unhealthy unhealthy)
+grep -E "boot [0-9]|boot selector|health|rolled back|FAIL|SUCCESS" "$B/qemu-unhealthy.log" || true
+if [ "$rc" -ne 0 ] || ! grep -q "^SUCCESS: unhealthy v2 rejected, rolled back to v1" "$B/qemu-unhealthy.log"; then
+  echo "qemu: FAIL: an unhealthy trial image was not rolled back (exit $rc)"; fail=1
 fi
 
 [ "$fail" -eq 0 ] && echo "qemu: ok"

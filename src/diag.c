@@ -183,27 +183,32 @@ static int open_block(iotl_diag_t *d, uint32_t b, uint32_t gen)
     return iotl_storage_write(d->st, b * d->bsize, h, d->hdr);
 }
 
-/* Is [off, lim) of block b erased? */
-static int rest_erased(iotl_diag_t *d, uint32_t b, uint32_t off, uint32_t lim)
+/* End of the written part of block b: after its last byte that is not
+ * erased, rounded up to the write alignment (one backward pass). */
+static int written_end(iotl_diag_t *d, uint32_t b, uint32_t *end_out)
 {
-    uint8_t t[32];
-    while (off < lim) {
-        uint32_t n = lim - off;
+    uint32_t end = d->bsize;
+    while (end > d->hdr) {
+        uint8_t t[32];
+        uint32_t n = end - d->hdr;
         if (n > sizeof(t)) {
             n = sizeof(t);
         }
-        int ret = iotl_storage_read(d->st, b * d->bsize + off, t, n);
+        int ret = iotl_storage_read(d->st, b * d->bsize + end - n, t, n);
         if (ret != IOTL_OK) {
             return ret;
         }
-        for (uint32_t i = 0; i < n; i++) {
-            if (t[i] != d->st->geo.erased_value) {
-                return 0;
-            }
+        uint32_t i = n;
+        while (i > 0 && t[i - 1] == d->st->geo.erased_value) {
+            i--;
         }
-        off += n;
+        end = end - n + i;
+        if (i > 0) {
+            break;
+        }
     }
-    return 1;
+    *end_out = IOTL_ALIGN_UP(end, d->align);
+    return IOTL_OK;
 }
 
 /* Read the entry at (b, off) into buf. Returns its padded size (> 0), 0 when
@@ -242,7 +247,21 @@ static int next_entry(iotl_diag_t *d, struct iotl_diag_pos *p, uint8_t *buf)
         *p = t;
     }
     for (;;) {
-        uint32_t lim = p->gen == d->head_gen ? d->head_off : d->bsize;
+        if (p->gen > d->head_gen) {
+            return 0; /* a position beyond the head (only from a corrupt marker) */
+        }
+        uint32_t b = blk_of(d, p->gen), lim = d->head_off;
+        if (p->gen != d->head_gen) {
+            /* Closed blocks never change: remember the written end of one. */
+            if (d->end_gen != p->gen) {
+                int ret = written_end(d, b, &d->end_off);
+                if (ret != IOTL_OK) {
+                    return ret;
+                }
+                d->end_gen = p->gen;
+            }
+            lim = d->end_off;
+        }
         if (p->off >= lim) {
             if (p->gen == d->head_gen) {
                 return 0;
@@ -251,16 +270,11 @@ static int next_entry(iotl_diag_t *d, struct iotl_diag_pos *p, uint8_t *buf)
             p->off = d->hdr;
             continue;
         }
-        uint32_t b = blk_of(d, p->gen);
         int r = read_entry(d, b, p->off, lim, buf);
         if (r != 0) {
             return r;
         }
-        r = rest_erased(d, b, p->off, lim);
-        if (r < 0) {
-            return r;
-        }
-        p->off = r ? lim : p->off + d->align;
+        p->off += d->align; /* torn bytes: step over them */
     }
 }
 
@@ -314,7 +328,11 @@ static size_t frame(iotl_diag_t *d, uint8_t *e, uint8_t type, uint8_t sub, uint3
     iotl_put_le16(e + 2, (uint16_t)n);
     iotl_put_le32(r + n, iotl_crc32(0, e, n + 4));
     size_t sz = IOTL_ALIGN_UP(n + IOTL_DIAG_ENTRY_OVERHEAD, d->align);
-    memset(r + n + 4, d->st->geo.erased_value, sz - n - IOTL_DIAG_ENTRY_OVERHEAD);
+    memset(r + n + 4, d->st->geo.erased_value, sz - n - 8u);
+    /* A last byte that is never erased: the end of the written data (found by
+     * scanning back over erased bytes) is then the end of this entry, even
+     * when the CRC ends in bytes that look erased. */
+    r[n + 4] = (uint8_t)(d->st->geo.erased_value ^ 0xA5u);
     return sz;
 }
 
@@ -357,9 +375,10 @@ static int write_marker(iotl_diag_t *d, uint32_t gen, uint32_t norm, uint32_t cr
         return IOTL_ERR_FULL;
     }
     int ret = write_entry(d, e, sz);
-    if (ret == IOTL_OK && loss) {
+    if (loss) {
+        /* Consumed even by a failed write: its bytes may have landed. */
         d->next_seq++;
-        d->stats.stored++;
+        d->stats.stored += ret == IOTL_OK;
     }
     return ret;
 }
@@ -540,10 +559,8 @@ int iotl_diag_append(iotl_diag_t *d, uint8_t type, uint8_t sub, const void *body
     }
     sz = frame(d, d->wbuf, type, sub, d->next_seq, ts, (const uint8_t *)body, body_len);
     ret = write_entry(d, d->wbuf, sz);
-    if (ret == IOTL_OK) {
-        d->next_seq++;
-        d->stats.stored++;
-    }
+    d->next_seq++; /* consumed even by a failed write: its bytes may have landed */
+    d->stats.stored += ret == IOTL_OK;
     return ret;
 }
 
@@ -710,25 +727,10 @@ static int mount(iotl_diag_t *d)
         d->used++;
     }
     /* Head offset: after the last byte that is not erased. */
-    uint32_t base = d->head_blk * d->bsize, end = d->bsize;
-    while (end > d->hdr) {
-        uint8_t t[32];
-        uint32_t n = IOTL_MIN(end - d->hdr, (uint32_t)sizeof(t));
-        ret = iotl_storage_read(d->st, base + end - n, t, n);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-        uint32_t i = n;
-        while (i > 0 && t[i - 1] == d->st->geo.erased_value) {
-            i--;
-        }
-        if (i > 0) {
-            end = end - n + i;
-            break;
-        }
-        end -= n;
+    ret = written_end(d, d->head_blk, &d->head_off);
+    if (ret != IOTL_OK) {
+        return ret;
     }
-    d->head_off = IOTL_ALIGN_UP(end, d->align);
     /* Scan: sequence numbers, acknowledgement point, unfinished reclaim. */
     struct iotl_diag_pos p = {oldest_gen(d), d->hdr}, mark = {0, 0};
     uint32_t mark_gen = 0, maxrec = 0;

@@ -320,22 +320,7 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
 
 static int range_erased(iotl_journal_t *j, uint32_t off, uint32_t len)
 {
-    uint8_t tmp[64];
-    while (len > 0) {
-        uint32_t n = IOTL_MIN(len, (uint32_t)sizeof(tmp));
-        int ret = iotl_storage_read(j->area, off, tmp, n);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            if (tmp[i] != j->area->geo.erased_value) {
-                return 0;
-            }
-        }
-        off += n;
-        len -= n;
-    }
-    return 1;
+    return iotl_storage_is_erased(j->area, off, len);
 }
 
 int iotl_journal_commit(iotl_journal_t *j)

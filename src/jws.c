@@ -198,9 +198,9 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
         goto exit;
     }
     size_t n = 0;
-    ret = iotl_b64url_decode(jws->payload_b64, jws->payload_b64_len, payload, cap, &n);
-    if (ret != IOTL_OK) {
-        ret = (ret == IOTL_ERR_NO_MEM) ? IOTL_ERR_TOO_LARGE : ret;
+    int dret = iotl_b64url_decode(jws->payload_b64, jws->payload_b64_len, payload, cap, &n);
+    if (dret != IOTL_OK) {
+        ret = (dret == IOTL_ERR_NO_MEM) ? IOTL_ERR_TOO_LARGE : dret;
         goto exit;
     }
     if (vret == IOTL_OK) {

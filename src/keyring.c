@@ -387,6 +387,9 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     bool bad = false;
     bool known = false;
     bool reload = (flags & IOTL_KEYRING_RELOAD) != 0;
+    if (floors->latest_time > now) {
+        now = floors->latest_time; /* the latest-known time only moves forward */
+    }
 
     ret = iotl_json_parse(&outer, doc, len);
     if (ret != IOTL_OK) {

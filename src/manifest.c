@@ -239,6 +239,17 @@ static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
             return IOTL_ERR_RANGE;
         }
     }
+    bool restart = false;
+    ret = iotl_json_get_bool(o, "restart_points", &restart, false);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (restart) {
+        if (p->kind != IOTL_PAYLOAD_DEFLATE) {
+            return IOTL_ERR_SCHEMA; /* restart points are a property of a deflate stream */
+        }
+        p->flags |= IOTL_COMPONENT_FULL_FLUSH;
+    }
     bool has_base = iotl_json_member(o, "base_version") != NULL || iotl_json_member(o, "base_sha256") != NULL;
     if (p->kind == IOTL_PAYLOAD_DELTA) {
         ret = iotl_json_get_str(o, "base_version", p->base_version, sizeof(p->base_version), true);

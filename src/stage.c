@@ -531,20 +531,13 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
         int usable = ck % a->geo.write_align == 0 && ck <= c->image_size &&
                      g->ck_payload_off <= c->payload_size;
         uint8_t *buf = out_buf(s);
-        for (uint32_t o = ck; usable && o < blk_end;) {
-            uint32_t n = IOTL_MIN(blk_end - o, OUT_BUF);
-            ret = iotl_storage_read(a, o, buf, n);
-            if (ret != IOTL_OK) {
+        if (usable && ck < blk_end) {
+            ret = iotl_storage_is_erased(a, ck, blk_end - ck);
+            if (ret < 0) {
                 stream_reset(s);
                 return ret;
             }
-            for (uint32_t i = 0; i < n; i++) {
-                if (buf[i] != a->geo.erased_value) {
-                    usable = 0;
-                    break;
-                }
-            }
-            o += n;
+            usable = ret;
         }
         /* Re-hash what is on flash: the prefix is re-read, not trusted. */
         for (uint32_t o = 0; usable && o < ck;) {

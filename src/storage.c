@@ -75,3 +75,26 @@ int iotl_storage_sync(const struct iotl_storage *s)
     IOTL_ASSERT(s != NULL && s->ops != NULL);
     return s->ops->sync != NULL ? s->ops->sync(s->ctx) : IOTL_OK;
 }
+
+int iotl_storage_is_erased(const struct iotl_storage *s, uint32_t off, uint32_t len)
+{
+    uint8_t tmp[64];
+    while (len > 0) {
+        uint32_t n = len < (uint32_t)sizeof(tmp) ? len : (uint32_t)sizeof(tmp);
+        int ret = iotl_storage_read(s, off, tmp, n);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        const uint8_t *p = tmp;
+        const uint8_t *end = tmp + n;
+        while (p < end && *p == s->geo.erased_value) {
+            p++;
+        }
+        if (p != end) {
+            return 0;
+        }
+        off += n;
+        len -= n;
+    }
+    return 1;
+}

@@ -8,9 +8,12 @@
 
 #include "iotl_priv.h"
 
-/* Number of checks that must pass; the success path compares against it so
- * a skipped check (glitch, bug) cannot end in acceptance. */
-#define TRUST_CHECKS 12
+/* Checks each phase must pass; the success paths compare against them so a
+ * skipped check (glitch, bug) cannot end in acceptance. */
+#define DEPLOY_CHECKS 7u
+#define MANIFEST_CHECKS 6u
+/* Marker a finished deployment phase leaves in the result. */
+#define PHASE1_DONE (0x7d000000u | DEPLOY_CHECKS)
 
 static int64_t max64(int64_t a, int64_t b)
 {
@@ -43,38 +46,48 @@ static int sizes_ok(const struct iotl_manifest *m, uint32_t max)
     return IOTL_OK;
 }
 
-int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployment_jws, size_t deployment_len,
-                      const char *manifest_jws, size_t manifest_len, iotl_trust_work_t *work,
-                      struct iotl_trust_result *res)
+static void check_request(const struct iotl_trust_request *req, const iotl_trust_work_t *work,
+                          const struct iotl_trust_result *res)
 {
     IOTL_ASSERT(req != NULL && req->keyring != NULL && req->crypto != NULL && req->device != NULL);
     IOTL_ASSERT(req->floors != NULL && work != NULL && res != NULL);
     IOTL_ASSERT(req->device->id != NULL && req->device->hardware != NULL);
+    (void)req;
+    (void)work;
+    (void)res;
+}
+
+int iotl_trust_check_deployment(const struct iotl_trust_request *req, const char *deployment_jws,
+                                size_t deployment_len, iotl_trust_work_t *work, struct iotl_trust_result *res)
+{
+    check_request(req, work, res);
     int ret = IOTL_ERR_INTEGRITY; /* fail closed: only the end of the success path sets 0 */
     unsigned passed = 0;
     const struct iotl_floors *fl = req->floors;
     struct iotl_deployment *d = &res->deployment;
-    struct iotl_manifest *m = &res->manifest;
     memset(res, 0, sizeof(*res));
 
     /* 1. Bounded before anything is decoded. */
-    if (deployment_jws == NULL || manifest_jws == NULL || deployment_len > IOTL_TRUST_JWS_MAX ||
-        manifest_len > IOTL_TRUST_JWS_MAX) {
+    if (deployment_jws == NULL || deployment_len > IOTL_TRUST_JWS_MAX) {
         ret = IOTL_ERR_TOO_LARGE;
         goto exit;
     }
     passed++;
     int64_t now = max64(req->wall_time, fl->latest_time);
 
-    /* 2. Deployment: operator key, then content. */
+    /* 2. Operator's signature, then content. */
     ret = iotl_deployment_verify(req->keyring, req->crypto, deployment_jws, deployment_len, now, work, d, NULL);
     if (ret != IOTL_OK) {
         goto exit;
     }
     passed++;
-    now = max64(now, d->issued_at);
 
-    /* 3. Freshness and replay of the deployment. */
+    /* 3. Freshness and replay. */
+    if (req->wall_time != 0 && d->issued_at > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
+        ret = IOTL_ERR_NOT_YET_VALID; /* future-dated: must not drag the latest time forward */
+        goto exit;
+    }
+    now = max64(now, d->issued_at);
     if (now >= d->expires) {
         ret = IOTL_ERR_EXPIRED;
         goto exit;
@@ -86,53 +99,7 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
     }
     passed++;
 
-    /* 4. The deployment names exactly these manifest bytes. */
-    ret = iotl_sha256(req->crypto, manifest_jws, manifest_len, res->manifest_sha256);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    if (iotl_memcmp_ct(res->manifest_sha256, d->manifest_sha256, IOTL_SHA256_LEN) != 0) {
-        ret = IOTL_ERR_MISMATCH;
-        goto exit;
-    }
-    passed++;
-
-    /* 5. Manifest: publisher key, then content. */
-    ret = iotl_manifest_verify(req->keyring, req->crypto, manifest_jws, manifest_len, now, work, m, NULL);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-    now = max64(now, m->issued_at);
-
-    /* 6. Freshness, replay and anti-rollback of the release. */
-    if (now >= m->expires) {
-        ret = IOTL_ERR_EXPIRED;
-        goto exit;
-    }
-    if (m->sequence <= fl->manifest_seq) {
-        ret = IOTL_ERR_REPLAYED;
-        goto exit;
-    }
-    if (m->security_version < fl->security_version) {
-        ret = IOTL_ERR_ROLLBACK;
-        goto exit;
-    }
-    passed++;
-
-    /* 7. The release fits this device. */
-    ret = hardware_ok(m, req->device);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-    ret = sizes_ok(m, req->max_payload_size);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-
-    /* 8. The operator chose this device, now. */
+    /* 4. The operator chose this device, now (before any manifest byte is fetched). */
     ret = iotl_deployment_targets(d, req->device);
     if (ret != IOTL_OK) {
         goto exit;
@@ -150,18 +117,122 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
     passed++;
 
     ret = IOTL_ERR_INTEGRITY;
-    if (passed == TRUST_CHECKS) {
-        res->floors = *fl;
-        res->floors.deployment_seq = d->sequence;
-        res->floors.manifest_seq = m->sequence;
-        res->floors.latest_time = max64(fl->latest_time, max64(d->issued_at, m->issued_at));
-        /* security_version stays: staging raises it on confirm. */
+    if (passed == DEPLOY_CHECKS) {
         res->trusted_time = now;
+        res->phase = PHASE1_DONE;
         ret = IOTL_OK;
     }
 exit:
     if (ret != IOTL_OK) {
         memset(res, 0, sizeof(*res));
+    }
+    return ret;
+}
+
+int iotl_trust_check_manifest(const struct iotl_trust_request *req, const char *manifest_jws, size_t manifest_len,
+                              iotl_trust_work_t *work, struct iotl_trust_result *res)
+{
+    check_request(req, work, res);
+    int ret = IOTL_ERR_INTEGRITY; /* fail closed */
+    unsigned passed = 0;
+    const struct iotl_floors *fl = req->floors;
+    const struct iotl_deployment *d = &res->deployment;
+    struct iotl_manifest *m = &res->manifest;
+    int64_t now = res->trusted_time;
+
+    if (res->phase != PHASE1_DONE) {
+        ret = IOTL_ERR_STATE; /* the deployment was not accepted first */
+        goto exit;
+    }
+    if (manifest_jws == NULL || manifest_len > IOTL_TRUST_JWS_MAX) {
+        ret = IOTL_ERR_TOO_LARGE;
+        goto exit;
+    }
+    passed++;
+
+    /* 5. The deployment names exactly these manifest bytes. */
+    ret = iotl_sha256(req->crypto, manifest_jws, manifest_len, res->manifest_sha256);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    if (iotl_memcmp_ct(res->manifest_sha256, d->manifest_sha256, IOTL_SHA256_LEN) != 0) {
+        ret = IOTL_ERR_MISMATCH;
+        goto exit;
+    }
+    passed++;
+
+    /* 6. Publisher's signature, then content. */
+    ret = iotl_manifest_verify(req->keyring, req->crypto, manifest_jws, manifest_len, now, work, m, NULL);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+
+    /* 7. Freshness, replay and anti-rollback of the release. */
+    if (req->wall_time != 0 && m->issued_at > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
+        ret = IOTL_ERR_NOT_YET_VALID;
+        goto exit;
+    }
+    now = max64(now, m->issued_at);
+    if (now >= m->expires) {
+        ret = IOTL_ERR_EXPIRED;
+        goto exit;
+    }
+    if (m->sequence <= fl->manifest_seq) {
+        ret = IOTL_ERR_REPLAYED;
+        goto exit;
+    }
+    if (m->security_version < fl->security_version) {
+        ret = IOTL_ERR_ROLLBACK;
+        goto exit;
+    }
+    passed++;
+
+    /* 8. The release fits this device. */
+    ret = hardware_ok(m, req->device);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+    ret = sizes_ok(m, req->max_payload_size);
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    passed++;
+
+    ret = IOTL_ERR_INTEGRITY;
+    if (passed == MANIFEST_CHECKS && res->phase == PHASE1_DONE) {
+        res->floors = *fl;
+        res->floors.deployment_seq = d->sequence;
+        res->floors.manifest_seq = m->sequence;
+        res->floors.latest_time = max64(fl->latest_time, max64(d->issued_at, m->issued_at));
+        if (req->keyring->version > res->floors.keyring_version) {
+            res->floors.keyring_version = req->keyring->version; /* the ring that vouched */
+        }
+        /* security_version stays: staging raises it on confirm. */
+        res->trusted_time = now;
+        res->phase = PHASE1_DONE + MANIFEST_CHECKS;
+        ret = IOTL_OK;
+    }
+exit:
+    if (ret != IOTL_OK) {
+        memset(res, 0, sizeof(*res));
+    }
+    return ret;
+}
+
+int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployment_jws, size_t deployment_len,
+                      const char *manifest_jws, size_t manifest_len, iotl_trust_work_t *work,
+                      struct iotl_trust_result *res)
+{
+    check_request(req, work, res);
+    if (manifest_jws == NULL || manifest_len > IOTL_TRUST_JWS_MAX) {
+        memset(res, 0, sizeof(*res));
+        return IOTL_ERR_TOO_LARGE; /* both sizes are bounded before anything is decoded */
+    }
+    int ret = iotl_trust_check_deployment(req, deployment_jws, deployment_len, work, res);
+    if (ret == IOTL_OK) {
+        ret = iotl_trust_check_manifest(req, manifest_jws, manifest_len, work, res);
     }
     return ret;
 }
@@ -239,7 +310,7 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
         struct iotl_update_component *c = &desc->component[desc->component_count++];
         memcpy(c->id, comp, strlen(comp) + 1);
         c->kind = best->kind;
-        c->flags = 0;
+        c->flags = best->flags;
         c->payload_size = best->download_size;
         c->image_size = best->size;
         memcpy(c->image_sha256, best->sha256, IOTL_SHA256_LEN);

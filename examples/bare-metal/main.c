@@ -19,14 +19,19 @@
  *   install   iotl_stage_begin()/write()/finish()/activate(): the deflated v2
  *             streamed into slot B with progress; resumes at its last
  *             checkpoint after a reset; then a system reset
- *   health    slot B boots on trial, is checked, iotl_stage_confirm()
+ *   health    slot B boots on trial; iotl_health runs the checks and decides:
+ *             iotl_stage_confirm(), or iotl_stage_reject() and a reset back
+ *             into slot A
  *   diag      boot, update and health events recorded; one chunk exported
  *
  * Semihosting command line: "fw.elf [reset-at=N] [reset-op=N] [tamper]":
  * reset-at=N injects a system reset after N payload chunks of 4 KiB were
  * accepted, reset-op=N just before the Nth flash program/erase operation
  * since power-on (both once per power-on); tamper flips one bit of the
- * payload in transit, which staging must refuse.
+ * payload in transit, which staging must refuse; forge-manifest changes one
+ * character of the manifest's signed payload, which trust must refuse
+ * before staging begins; unhealthy makes the new
+ * image's application self-test fail, so the trial must be rolled back.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,12 +43,14 @@
 #include "iotlife/boot.h"
 #include "iotlife/deploy.h"
 #include "iotlife/diag.h"
+#include "iotlife/health.h"
 #include "iotlife/keyring.h"
 #include "iotlife/manifest.h"
 #include "iotlife/iotlife.h"
 #include "iotlife/port/mbedtls.h"
 #include "iotlife/port/ram.h"
 #include "iotlife/stage.h"
+#include "iotlife/trust.h"
 #include "payload.h"
 
 /* ---- emulated flash layout (in .noinit) --------------------------------- */
@@ -90,7 +97,7 @@ static iotl_stage_t g_stage;
 static iotl_boot_t g_boot;
 static iotl_diag_t g_diag;
 static unsigned g_reset_at, g_reset_op;
-static bool g_tamper, g_count_ops;
+static bool g_tamper, g_tamper_manifest, g_unhealthy, g_count_ops;
 
 /* ---- time --------------------------------------------------------------- */
 static uint32_t now_us(void)
@@ -297,6 +304,8 @@ static void parse_cmdline(void)
     g_reset_at = arg_uint(cmd, "reset-at=");
     g_reset_op = arg_uint(cmd, "reset-op=");
     g_tamper = strstr(cmd, "tamper") != NULL;
+    g_unhealthy = strstr(cmd, "unhealthy") != NULL;
+    g_tamper_manifest = strstr(cmd, "forge-manifest") != NULL;
 }
 
 static int crypto_phase(void)
@@ -327,13 +336,20 @@ static int crypto_phase(void)
     return 0;
 }
 
-/* ---- trust: key ring, manifest, deployment -> the staging descriptor ---- */
+/* ---- trust: key ring, manifest, deployment -> the staging descriptor ----
+ * A new update: iotl_trust_decide() verifies the deployment (operator) and
+ * the manifest (publisher) against the key ring and the persisted floors
+ * (replay, rollback, expiry, targeting, cohort, window) and
+ * iotl_trust_update_desc() turns the result into the staging descriptor.
+ * An update already in flight after a reset: staging has raised the floors
+ * to this release, so deciding again would be a replay; the documents are
+ * verified again (signatures, expiry) and the same descriptor rebuilt, which
+ * iotl_stage_begin() then accepts as the update in flight. */
 static iotl_keyring_t g_ring;
 static iotl_trust_work_t g_trust_work;
-static struct iotl_manifest g_manifest;
-static struct iotl_deployment g_deployment;
+static struct iotl_trust_result g_trust;
 
-static int trust_phase(struct iotl_update_desc *d)
+static int trust_phase(struct iotl_update_desc *d, bool in_flight)
 {
     const int64_t now = TRUST_NOW; /* no RTC: the clock starts at the documents' epoch */
     struct iotl_floors floors, floors_out;
@@ -342,78 +358,105 @@ static int trust_phase(struct iotl_update_desc *d)
         ret = iotl_keyring_init(&g_ring, &g_crypto, &trust_root_pub, 1, 1);
     }
     if (ret == IOTL_OK) {
-        /* Once staging raised the key-ring floor to this version (an update
-         * in flight across a reset), the same document is re-loaded. */
+        /* Once staging raised the key-ring floor to this version, the same
+         * document is re-loaded rather than taken as new. */
         unsigned flags = floors.keyring_version >= 1u ? IOTL_KEYRING_RELOAD : 0u;
         ret = iotl_keyring_update(&g_ring, &g_crypto, trust_keyring, sizeof(trust_keyring) - 1u, &floors, now,
                                   flags, &g_trust_work, &floors_out);
-        if (ret != IOTL_OK) {
-            return fail("key ring", ret);
-        }
-    }
-    const struct iotl_key *signer = NULL;
-    if (ret == IOTL_OK) {
-        ret = iotl_manifest_verify(&g_ring, &g_crypto, trust_manifest, sizeof(trust_manifest) - 1u, now,
-                                   &g_trust_work, &g_manifest, &signer);
-        if (ret != IOTL_OK) {
-            return fail("manifest", ret);
-        }
-    }
-    uint8_t msha[IOTL_SHA256_LEN];
-    ret = iotl_sha256(&g_crypto, trust_manifest, sizeof(trust_manifest) - 1u, msha);
-    if (ret == IOTL_OK) {
-        ret = iotl_deployment_verify(&g_ring, &g_crypto, trust_deployment, sizeof(trust_deployment) - 1u, now,
-                                     &g_trust_work, &g_deployment, &signer);
-        if (ret != IOTL_OK) {
-            return fail("deployment", ret);
-        }
-    }
-    static const char *const groups[] = {"lab"};
-    const struct iotl_device_info dev = {.id = "qemu-mps2-an386",
-                                         .product = "iotlife-demo",
-                                         .hardware = "mps2-an386",
-                                         .groups = groups,
-                                         .group_count = 1,
-                                         .installed_version = "1.0.0"};
-    if (ret == IOTL_OK && memcmp(g_deployment.manifest_sha256, msha, sizeof(msha)) != 0) {
-        ret = IOTL_ERR_MISMATCH;
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_deployment_targets(&g_deployment, &dev);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_deployment_in_cohort(&g_crypto, &g_deployment, dev.id);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_deployment_in_window(&g_deployment, now);
-    }
-    const struct iotl_payload *p = iotl_manifest_find_component(&g_manifest, "main");
-    if (ret == IOTL_OK && (p == NULL || strcmp(g_manifest.product, dev.product) != 0)) {
-        ret = p == NULL ? IOTL_ERR_NOT_FOUND : IOTL_ERR_HW_MISMATCH;
     }
     if (ret != IOTL_OK) {
-        return fail("deployment policy", ret);
+        return fail("key ring", ret);
     }
-    memset(d, 0, sizeof(*d));
-    memcpy(d->manifest_sha256, msha, sizeof(msha));
-    memcpy(d->version, g_manifest.version, strlen(g_manifest.version) + 1u);
-    d->security_version = g_manifest.security_version;
-    d->manifest_seq = g_manifest.sequence;
-    d->deployment_seq = g_deployment.sequence;
-    d->keyring_version = g_ring.version;
-    d->latest_time = now;
-    d->component_count = 1;
-    struct iotl_update_component *c = &d->component[0];
-    memcpy(c->id, "main", 5);
-    c->kind = p->kind;
-    c->flags = IOTL_COMPONENT_FULL_FLUSH; /* gen_payload.py flushes at every 4 KiB */
-    c->payload_size = p->download_size;
-    c->image_size = p->size;
-    memcpy(c->image_sha256, p->sha256, IOTL_SHA256_LEN);
+    if (ret == IOTL_OK) {
+        floors.keyring_version = g_ring.version;
+    }
+    const char *manifest = trust_manifest;
+    static char forged[sizeof(trust_manifest)];
+    if (g_tamper_manifest) {
+        /* Change one character of the signed payload (base64url), as an
+         * attacker editing the release in transit would. */
+        memcpy(forged, trust_manifest, sizeof(forged));
+        char *dot = strchr(forged, '.');
+        dot[40] = dot[40] == 'A' ? 'B' : 'A';
+        manifest = forged;
+        board_printf("  injected: one character of the manifest's signed payload changed\n");
+    }
+    static const char *const groups[] = {"lab"};
+    static const struct iotl_device_info dev = {.id = "qemu-mps2-an386",
+                                                .product = "iotlife-demo",
+                                                .hardware = "mps2-an386",
+                                                .groups = groups,
+                                                .group_count = 1,
+                                                .installed_version = "1.0.0"};
+    if (!in_flight) {
+        const struct iotl_trust_request req = {.keyring = &g_ring,
+                                               .crypto = &g_crypto,
+                                               .device = &dev,
+                                               .floors = &floors,
+                                               .wall_time = now,
+                                               .max_payload_size = SLOT_SIZE};
+        ret = iotl_trust_decide(&req, trust_deployment, sizeof(trust_deployment) - 1u, manifest,
+                                sizeof(trust_manifest) - 1u, &g_trust_work, &g_trust);
+        if (ret != IOTL_OK) {
+            return fail("manifest/deployment decision", ret);
+        }
+    } else {
+        memset(&g_trust, 0, sizeof(g_trust));
+        ret = iotl_deployment_verify(&g_ring, &g_crypto, trust_deployment, sizeof(trust_deployment) - 1u, now,
+                                     &g_trust_work, &g_trust.deployment, NULL);
+        if (ret == IOTL_OK) {
+            ret = iotl_manifest_verify(&g_ring, &g_crypto, manifest, sizeof(trust_manifest) - 1u, now,
+                                       &g_trust_work, &g_trust.manifest, NULL);
+        }
+        if (ret == IOTL_OK) {
+            ret = iotl_sha256(&g_crypto, manifest, sizeof(trust_manifest) - 1u, g_trust.manifest_sha256);
+        }
+        if (ret == IOTL_OK && memcmp(g_trust.deployment.manifest_sha256, g_trust.manifest_sha256,
+                                     IOTL_SHA256_LEN) != 0) {
+            ret = IOTL_ERR_MISMATCH;
+        }
+        if (ret != IOTL_OK) {
+            return fail("manifest/deployment of the update in flight", ret);
+        }
+        g_trust.floors = floors; /* already raised to this release by staging */
+        g_trust.trusted_time = now;
+    }
+    /* The running image is the base for delta payloads; v1 here. */
+    const struct iotl_installed_image installed = {"main", img_v1_sha256};
+    ret = iotl_trust_update_desc(&g_trust, &installed, 1, d);
+    if (ret != IOTL_OK) {
+        return fail("iotl_trust_update_desc", ret);
+    }
+    d->component[0].flags |= IOTL_COMPONENT_FULL_FLUSH; /* gen_payload.py flushes every 4 KiB */
     board_printf("  key ring v%lu (root-signed), manifest %s by the publisher, deployment \"%s\" by the "
-                 "operator: verified; device selected\n",
-                 (unsigned long)g_ring.version, g_manifest.version, g_deployment.id);
+                 "operator: %s\n",
+                 (unsigned long)g_ring.version, g_trust.manifest.version, g_trust.deployment.id,
+                 in_flight ? "verified again for the update in flight" : "verified, device selected");
     return 0;
+}
+
+/* ---- health checks of the trial image ------------------------------------ */
+static uint32_t g_run_version;
+static const struct iotl_storage *g_run_slot;
+
+/* The image in the running slot is the one the update installed: version 2
+ * and the signed digest. */
+static int check_image(void *arg)
+{
+    (void)arg;
+    uint8_t d[IOTL_SHA256_LEN];
+    int ret = hash_slot(g_run_slot, d);
+    if (ret == IOTL_OK && (g_run_version != 2u || memcmp(d, img_v2_sha256, sizeof(d)) != 0)) {
+        ret = IOTL_ERR_INTEGRITY;
+    }
+    return ret;
+}
+
+/* Stands for the application's own self-test (sensors, radio, ...). */
+static int check_app(void *arg)
+{
+    (void)arg;
+    return g_unhealthy ? IOTL_ERR_STATE : IOTL_OK;
 }
 
 static int install_phase(const struct iotl_update_desc *dp)
@@ -549,7 +592,12 @@ int main(void)
     (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_REBOOT,
                           cold ? IOTL_DIAG_REBOOT_POWER_ON : IOTL_DIAG_REBOOT_UPDATE, 0, 0, NULL);
 
-    if (st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back) {
+    struct iotl_update_outcome outcome;
+    if (iotl_stage_outcome(&g_stage, &outcome) != IOTL_OK) {
+        memset(&outcome, 0, sizeof(outcome));
+    }
+    const bool rolled_back = outcome.kind == IOTL_OUTCOME_ROLLED_BACK;
+    if (st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back && !rolled_back) {
         phase_begin(PH_CRYPTO);
         ret = crypto_phase();
         phase_end();
@@ -557,11 +605,15 @@ int main(void)
             return ret;
         }
     }
-    if ((st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back) || st.phase == IOTL_PHASE_DOWNLOADING ||
-        st.phase == IOTL_PHASE_STAGED) {
+    if ((rolled_back || br.rolled_back) && st.phase == IOTL_PHASE_IDLE) {
+        board_printf("  last update: %s rolled back (reason %u); not retried\n", outcome.version, outcome.reason);
+        (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_UPDATE, IOTL_DIAG_UPDATE_ROLLED_BACK, outcome.code, 0,
+                              outcome.version);
+    } else if ((st.phase == IOTL_PHASE_IDLE && br.slot == 0 && !br.rolled_back) ||
+               st.phase == IOTL_PHASE_DOWNLOADING || st.phase == IOTL_PHASE_STAGED) {
         struct iotl_update_desc desc;
         phase_begin(PH_TRUST);
-        ret = trust_phase(&desc);
+        ret = trust_phase(&desc, st.phase != IOTL_PHASE_IDLE);
         phase_end();
         if (ret != 0) {
             return ret;
@@ -578,21 +630,47 @@ int main(void)
 
     if (st.phase == IOTL_PHASE_TRIAL && br.trial) {
         phase_begin(PH_HEALTH);
-        uint8_t d[IOTL_SHA256_LEN];
-        ret = hash_slot(run, d);
-        if (ret == IOTL_OK && (ver != 2u || memcmp(d, img_v2_sha256, sizeof(d)) != 0)) {
-            ret = IOTL_ERR_INTEGRITY;
-        }
-        (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_HEALTH, 0, ret, 0, "image");
+        g_run_slot = run;
+        g_run_version = ver;
+        static const struct iotl_health_check checks[] = {{"image", check_image, NULL},
+                                                          {"app-selftest", check_app, NULL}};
+        static const struct iotl_health_config hc = {
+            .checks = checks,
+            .n_checks = 2,
+            .policy = {.passes_needed = 1, .max_trial_boots = 2},
+            .platform = &g_platform,
+            .diag = &g_diag,
+        };
+        static iotl_health_t health;
+        enum iotl_health_decision decision = IOTL_HEALTH_WAIT;
+        ret = iotl_health_init(&health, &hc);
         if (ret == IOTL_OK) {
+            ret = iotl_health_boot(&health, IOTL_DIAG_REBOOT_UPDATE, true);
+        }
+        if (ret == IOTL_OK) {
+            ret = iotl_health_evaluate(&health, &decision);
+        }
+        if (ret == IOTL_OK && decision == IOTL_HEALTH_CONFIRM) {
             ret = iotl_stage_confirm(&g_stage);
+        } else if (ret == IOTL_OK && decision == IOTL_HEALTH_REJECT) {
+            ret = iotl_stage_reject(&g_stage, IOTL_ERR_STATE);
+        } else if (ret == IOTL_OK) {
+            /* A check failed without a final verdict yet: on a real device
+             * the application keeps running and evaluates again; here the
+             * trial is given up at once. */
+            ret = iotl_stage_reject(&g_stage, IOTL_ERR_TIMEOUT);
+            decision = IOTL_HEALTH_REJECT;
         }
         phase_end();
         if (ret != IOTL_OK) {
             return fail("health check / confirm", ret);
         }
+        if (decision != IOTL_HEALTH_CONFIRM) {
+            board_printf("  health check failed: trial image v%lu rejected; system reset\n", (unsigned long)ver);
+            board_system_reset();
+        }
         (void)iotl_diag_event(&g_diag, IOTL_DIAG_EV_UPDATE, IOTL_DIAG_UPDATE_CONFIRMED, 0, 0, "2.0.0");
-        board_printf("  health check passed: image v%lu confirmed\n", (unsigned long)ver);
+        board_printf("  health checks passed: image v%lu confirmed\n", (unsigned long)ver);
     }
 
     phase_begin(PH_DIAG);
@@ -629,6 +707,14 @@ int main(void)
                  "(Mbed TLS bignums), inflate arena %lu of %lu bytes\n",
                  (unsigned long)g_nv.stack_peak, (unsigned long)board_stack_size(), (unsigned long)g_nv.heap_peak,
                  (unsigned long)board_heap_size(), (unsigned long)g_nv.zarena_peak, (unsigned long)sizeof(g_zarena));
+    if (g_unhealthy) {
+        if (ret != IOTL_OK || br.slot != 0 || ver != 1u || fin.phase != IOTL_PHASE_IDLE || !rolled_back) {
+            board_printf("FAIL: the unhealthy image was not rolled back\n");
+            return 1;
+        }
+        board_printf("SUCCESS: unhealthy v2 rejected, rolled back to v1\n");
+        return 0;
+    }
     if (ret != IOTL_OK || br.slot != 1 || ver != 2u || fin.phase != IOTL_PHASE_IDLE || fin.confirmed_slot != 1) {
         board_printf("FAIL: did not end confirmed on the new image\n");
         return 1;

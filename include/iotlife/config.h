@@ -62,6 +62,9 @@
 #if IOTL_SHA256_STATE_SIZE < 64
 #error "IOTL_SHA256_STATE_SIZE is too small for any SHA-256 implementation"
 #endif
+#if IOTL_TRUST_CLOCK_SKEW < 0
+#error "IOTL_TRUST_CLOCK_SKEW must not be negative"
+#endif
 #if IOTL_JSON_MAX_NODES < 16
 #error "IOTL_JSON_MAX_NODES must be at least 16"
 #endif

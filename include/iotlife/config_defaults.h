@@ -75,6 +75,13 @@
 #define IOTL_JWS_HEADER_MAX 512
 #endif
 
+/** @brief Seconds a signed document's `issued_at` may lie ahead of a trusted wall
+ *  clock before it is refused (IOTL_ERR_NOT_YET_VALID); stops a future-dated
+ *  document from pushing the latest-known time forward. */
+#ifndef IOTL_TRUST_CLOCK_SKEW
+#define IOTL_TRUST_CLOCK_SKEW 86400
+#endif
+
 /** @brief Most JSON values (objects, arrays, scalars) one document may hold; bounds
  *  the parser's heap to about IOTL_JSON_MAX_NODES * sizeof(cJSON) + IOTL_JSON_MAX_SIZE. */
 #ifndef IOTL_JSON_MAX_NODES

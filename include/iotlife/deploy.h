@@ -46,7 +46,7 @@ enum iotl_urgency {
     IOTL_URGENCY_CRITICAL = 1 /**< Security fix: maintenance hours do not apply. */
 };
 
-/** @brief A parsed, validated deployment. About 2.2 KiB with the default limits. */
+/** @brief A parsed, validated deployment. About 2.3 KiB with the default limits. */
 struct iotl_deployment {
     uint32_t schema;                       /**< Always #IOTL_DEPLOY_SCHEMA. */
     char id[IOTL_DEPLOY_ID_MAX + 1];       /**< Deployment id (also salts the rollout hash). */

@@ -52,8 +52,8 @@ extern "C" {
 #define IOTL_DIAG_CHUNK_MIN 64
 /** @brief Chunk header bytes at most (without the device id) plus the CRC trailer. */
 #define IOTL_DIAG_CHUNK_OVERHEAD (4u + 5u * 5u + 4u)
-/** @brief Bytes a stored entry adds to a record (sync, kind, length, CRC32). */
-#define IOTL_DIAG_ENTRY_OVERHEAD 8u
+/** @brief Bytes a stored entry adds to a record (sync, flags, length, CRC32, end mark). */
+#define IOTL_DIAG_ENTRY_OVERHEAD 9u
 /** @brief Block header bytes before padding to the write alignment. */
 #define IOTL_DIAG_BLOCK_HEADER 24u
 
@@ -216,6 +216,7 @@ typedef struct iotl_diag {
     struct iotl_diag_inflight inflight[IOTL_DIAG_INFLIGHT_MAX];
     uint32_t n_inflight;
     uint32_t pend_norm, pend_crit;
+    uint32_t end_gen, end_off;
     struct iotl_diag_stats stats;
     uint16_t rec_max;
     bool ready;

@@ -105,7 +105,8 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
  * On failure `kr` is unchanged.
  * @param[in,out] kr Ring in force. @param[in] crypto Crypto port.
  * @param[in] doc JWS JSON General Serialization text. @param len Its length (<= IOTL_JSON_MAX_SIZE).
- * @param[in] floors Persisted floors. @param now Trusted time (Unix seconds).
+ * @param[in] floors Persisted floors. @param now Trusted time (Unix seconds); raised to
+ *        floors->latest_time when that is later.
  * @param flags 0 or #IOTL_KEYRING_RELOAD. @param work Scratch memory.
  * @param[out] floors_out On success: floors to persist (keyring_version and
  *             latest_time raised), may be NULL.

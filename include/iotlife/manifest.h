@@ -60,6 +60,9 @@ struct iotl_payload {
     char location[IOTL_MANIFEST_URL_MAX + 1];   /**< http(s) URL, or path relative to the manifest. */
     char base_version[IOTL_MANIFEST_VERSION_MAX + 1]; /**< Delta only: version of the base image. */
     uint8_t base_sha256[IOTL_SHA256_LEN];       /**< Delta only: SHA-256 of the base image. */
+    uint8_t flags;                              /**< IOTL_COMPONENT_* flags (update_desc.h):
+                                                     IOTL_COMPONENT_FULL_FLUSH when a deflate
+                                                     payload declares `"restart_points": true`. */
 };
 
 /** @brief A parsed, validated manifest. About 2.6 KiB with the default limits. */

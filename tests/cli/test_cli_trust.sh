@@ -81,7 +81,11 @@ bad "not in cohort" IOTL_ERR_NOT_IN_COHORT bash -c "'$IOTLIFE' deploy create --k
   --sequence 4 --issued-at 2025-11-24T11:00:00Z --expires 2029-01-01T00:00:00Z --rollout 0 -o d0.jws &&
   '$IOTLIFE' check --root root.pub --keyring ring.json --deployment d0.jws --manifest m.jws --device-id dev-1 \
   --product acme --hardware rev-a --installed 1.1.0 --wall-time 2025-12-01T12:00:00Z"
-bad "hardware" IOTL_ERR_HW_MISMATCH "${CHECK[@]/rev-a/rev-z}"
+bad "hardware not selected" IOTL_ERR_NOT_TARGETED "${CHECK[@]/rev-a/rev-z}"
+bad "hardware not in manifest" IOTL_ERR_HW_MISMATCH bash -c "'$IOTLIFE' deploy create --key op.key --manifest m.jws \
+  --id wh --sequence 6 --issued-at 2025-11-24T11:00:00Z --expires 2029-01-01T00:00:00Z -o dh.jws &&
+  '$IOTLIFE' check --root root.pub --keyring ring.json --deployment dh.jws --manifest m.jws --device-id dev-1 \
+  --product acme --hardware rev-z --installed 1.1.0 --wall-time 2025-12-01T12:00:00Z"
 bad "replayed" IOTL_ERR_REPLAYED "${CHECK[@]}" --floors 0,0,3,0,0
 bad "rollback" IOTL_ERR_ROLLBACK "${CHECK[@]}" --floors 3,0,0,0,0
 bad "not targeted" IOTL_ERR_NOT_TARGETED "${CHECK[@]/1.1.0/1.2.0}"
@@ -95,6 +99,28 @@ bad "manifest bytes differ" IOTL_ERR_MISMATCH "${CHECK[@]/m.jws/mnl.jws}"
 bad "bad manifest input" IOTL_ERR_VERSION_FORMAT "$IOTLIFE" manifest create --key pub.key --product acme \
   --hardware rev-a --version 1.2 --security-version 2 --sequence 10 --expires +1d \
   --payload name=app,component=app,file=app.bin -o x.jws
+
+
+# --- root rotation chain: v2 moves from root to root2 (both sign), v3 by root2 only
+ok "ring v2 (rotation)" "$IOTLIFE" keyring create --version 2 --issued-at 2025-11-02T00:00:00Z \
+  --expires 2030-01-01T00:00:00Z --key root:root2.pub --key publisher:pub.pub --key operator:op.pub \
+  --sign root.key --sign root2.key -o ring2.json
+ok "ring v3 (new root only)" "$IOTLIFE" keyring create --version 3 --issued-at 2025-11-03T00:00:00Z \
+  --expires 2030-01-01T00:00:00Z --key root:root2.pub --key publisher:pub.pub --key operator:op.pub \
+  --sign root2.key -o ring3.json
+ok "chain v1 v2 v3" "$IOTLIFE" check --root root.pub --keyring ring.json --keyring ring2.json --keyring ring3.json \
+  --deployment d.jws --manifest m.jws --device-id dev-1 --product acme --hardware rev-a --group beta \
+  --installed 1.1.0 --wall-time 2025-12-01T12:00:00Z
+grep -q "keyring_version=3" out.txt || { echo "FAIL chain did not end at v3"; fail=$((fail + 1)); }
+bad "v3 without the chain" IOTL_ERR_UNKNOWN_KEY "$IOTLIFE" inspect d.jws --root root.pub --keyring ring3.json \
+  --time 2025-12-01T12:00:00Z
+bad "same ring again" IOTL_ERR_REPLAYED "$IOTLIFE" inspect d.jws --root root.pub --keyring ring2.json \
+  --keyring ring2.json --time 2025-12-01T12:00:00Z
+bad "older ring, retired root" IOTL_ERR_UNKNOWN_KEY "$IOTLIFE" inspect d.jws --root root.pub --keyring ring2.json \
+  --keyring ring.json --time 2025-12-01T12:00:00Z
+bad "rotation without new root" IOTL_ERR_THRESHOLD bash -c "'$IOTLIFE' keyring create --version 2 \
+  --expires 2030-01-01T00:00:00Z --key root:root2.pub --key publisher:pub.pub --sign root.key -o r2bad.json &&
+  '$IOTLIFE' inspect r2bad.json --root root.pub"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

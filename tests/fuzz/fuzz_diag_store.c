@@ -18,8 +18,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     memset(store, 0xFF, sizeof(store));
     memcpy(store, data, size < sizeof(store) ? size : sizeof(store));
+    /* Compression only on every fourth input: it is slow and sees our own bytes. */
+    int z = size > 0 && (data[0] & 3u) == 0;
     struct iotl_diag_config cfg = {.ram_buf = store, .ram_buf_len = sizeof(store), .ram_keep = true,
-                                   .device_id = "f", .z_arena = zarena, .z_arena_len = sizeof(zarena)};
+                                   .device_id = "f", .z_arena = z ? zarena : NULL,
+                                   .z_arena_len = z ? sizeof(zarena) : 0};
     iotl_diag_t d;
     if (iotl_diag_init(&d, &cfg) != 0) {
         return 0;
@@ -37,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
     }
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 12; i++) {
         (void)iotl_diag_log(&d, IOTL_DIAG_LVL_INFO, "fz", "after mount");
     }
     iotl_diag_deinit(&d);

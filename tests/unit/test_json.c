@@ -8,6 +8,38 @@
 #include <string.h>
 
 #include "iotl_json.h"
+#include "iotlife/manifest.h"
+
+#include <cjson/cJSON.h>
+
+/* The test program is an application, so it may install cJSON hooks (the
+ * library never does): they count live bytes to prove every parse, failed or
+ * not, frees its tree before returning. */
+static long live_bytes;
+static long peak_bytes;
+
+static void *count_malloc(size_t n)
+{
+    size_t *p = malloc(n + 2 * sizeof(size_t));
+    if (p == NULL) {
+        return NULL;
+    }
+    p[0] = n;
+    live_bytes += (long)n;
+    if (live_bytes > peak_bytes) {
+        peak_bytes = live_bytes;
+    }
+    return p + 2;
+}
+
+static void count_free(void *q)
+{
+    if (q != NULL) {
+        size_t *p = (size_t *)q - 2;
+        live_bytes -= (long)p[0];
+        free(p);
+    }
+}
 
 static int parse_str(const char *s)
 {
@@ -212,6 +244,41 @@ START_TEST(walk_arrays)
 }
 END_TEST
 
+START_TEST(no_tree_outlives_a_parse)
+{
+    cJSON_Hooks hooks = {count_malloc, count_free};
+    cJSON_InitHooks(&hooks);
+    static const char *docs[] = {
+        "{\"a\":[1,2,{\"b\":\"x\"}]}",
+        "{\"a\":1,\"a\":2}",
+        "{\"x\":{\"k\":1,\"k\":2}}",
+        "[1,2,3]",
+        "{\"type\":\"iotlife-manifest\",\"v\":1,\"product\":\"p\",\"hardware\":[\"h\"],"
+        "\"version\":\"1.0\",\"security_version\":1,\"sequence\":1,\"issued_at\":1,\"expires\":2,"
+        "\"payloads\":[]}",
+    };
+    for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+        peak_bytes = 0;
+        iotl_json_doc_t doc;
+        int ret = iotl_json_parse(&doc, docs[i], strlen(docs[i]));
+        iotl_json_free(&doc);
+        ck_assert_msg(live_bytes == 0, "doc %zu (ret %d) left %ld bytes", i, ret, live_bytes);
+        struct iotl_manifest m;
+        ret = iotl_manifest_parse(&m, docs[i], strlen(docs[i]));
+        ck_assert_int_ne(ret, 0);
+        ck_assert_msg(live_bytes == 0, "manifest %zu left %ld bytes", i, live_bytes);
+        ck_assert_int_gt(peak_bytes, 0); /* cJSON did allocate: the hooks were used */
+    }
+    /* Refused by the scan: cJSON never runs, nothing is allocated. */
+    peak_bytes = 0;
+    iotl_json_doc_t doc;
+    static const char deep[] = "{\"a\":[[[[[[[[[1]]]]]]]]]}";
+    ck_assert_int_eq(iotl_json_parse(&doc, deep, strlen(deep)), IOTL_ERR_TOO_DEEP);
+    ck_assert_int_eq(peak_bytes, 0);
+    cJSON_InitHooks(NULL);
+}
+END_TEST
+
 Suite *iotl_test_suite(void)
 {
     Suite *s = suite_create("json");
@@ -222,6 +289,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, value_count_limit);
     tcase_add_test(tc, integers_exact_and_ranged);
     tcase_add_test(tc, walk_arrays);
+    tcase_add_test(tc, no_tree_outlives_a_parse);
     suite_add_tcase(s, tc);
     return s;
 }

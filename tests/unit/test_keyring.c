@@ -179,8 +179,12 @@ START_TEST(key_validity_and_expiry)
     const struct fx_key *signers[] = {&r1};
     struct iotl_floors fl = {0};
     size_t n = fx_keyring_doc(doc, sizeof(doc), 1, 1, T0, T0 + 10 * DAY, keys, 2, NULL, 0, signers, 1);
-    /* An expired key ring document is refused outright. */
+    /* An expired key ring document is refused outright, also when only the
+     * latest-known time (not the caller's clock) says so. */
     ck_assert_int_eq(update(n, &fl, T0 + 10 * DAY, NULL), IOTL_ERR_EXPIRED);
+    struct iotl_floors late = {0};
+    late.latest_time = T0 + 10 * DAY;
+    ck_assert_int_eq(update(n, &late, T0, NULL), IOTL_ERR_EXPIRED);
     ck_assert_int_eq(update(n, &fl, T0, NULL), 0);
     const struct iotl_key *k;
     ck_assert_int_eq(iotl_keyring_find(&ring, pub1.kid, IOTL_ROLE_PUBLISHER, T0, &k), IOTL_ERR_NOT_YET_VALID);

@@ -59,6 +59,13 @@ START_TEST(valid_manifest)
     ck_assert_str_eq(p->base_version, "1.4.1");
     ck_assert_uint_eq(p->base_sha256[0], 0xff);
     ck_assert_ptr_eq(iotl_manifest_find_component(&m, "app"), &m.payloads[0]);
+    ck_assert_uint_eq(m.payloads[0].flags, 0);
+    const char *dfl = mutate("\"kind\":\"full\"", "\"kind\":\"deflate\",\"download_size\":9,\"download_sha256\":\"" H64
+                                                    "\",\"restart_points\":true");
+    ck_assert_int_eq(iotl_manifest_parse(&m, dfl, strlen(dfl)), 0);
+    ck_assert_uint_eq(m.payloads[0].kind, IOTL_PAYLOAD_DEFLATE);
+    ck_assert_uint_eq(m.payloads[0].flags, IOTL_COMPONENT_FULL_FLUSH);
+    ck_assert_uint_eq(m.payloads[0].download_size, 9);
     ck_assert_ptr_null(iotl_manifest_find_component(&m, "bootloader"));
 }
 END_TEST
@@ -120,6 +127,11 @@ START_TEST(bad_input_table)
         {"\"kind\":\"full\"", "\"kind\":\"full\",\"base_version\":\"1.0.0\"", IOTL_ERR_SCHEMA},
         {"\"kind\":\"full\"", "\"kind\":\"full\",\"download_size\":1", IOTL_ERR_SCHEMA},
         {"\"kind\":\"full\"", "\"kind\":\"deflate\"", IOTL_ERR_SCHEMA},
+        {"\"kind\":\"full\"", "\"kind\":\"full\",\"restart_points\":true", IOTL_ERR_SCHEMA},
+        {"\"kind\":\"full\"", "\"kind\":\"full\",\"restart_points\":1", IOTL_ERR_SCHEMA},
+        {"\"kind\":\"full\"", "\"kind\":\"deflate\",\"download_size\":9,\"download_sha256\":\"" H64
+                                  "\",\"restart_points\":true",
+         0},
         {"\"base_version\":\"1.4.1\"", "\"base_version\":\"1.4\"", IOTL_ERR_VERSION_FORMAT},
         {"\"base_version\":\"1.4.1\",", "", IOTL_ERR_SCHEMA},
         {"\"name\":\"app-delta\"", "\"name\":\"app\"", IOTL_ERR_SCHEMA},

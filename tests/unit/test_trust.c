@@ -155,6 +155,7 @@ START_TEST(accepts_and_reports_floors)
     ck_assert_uint_eq(res.floors.manifest_seq, 17);
     ck_assert_uint_eq(res.floors.deployment_seq, 5);
     ck_assert_uint_eq(res.floors.security_version, 2); /* not raised here */
+    ck_assert_uint_eq(res.floors.keyring_version, 1);  /* the ring that vouched */
     ck_assert(res.floors.latest_time == T0);
     ck_assert(res.trusted_time == T0 + 3600);
     /* No wall clock: the latest-known time and the documents' issue time are used. */
@@ -215,6 +216,9 @@ START_TEST(bad_input_table)
     ROW("not in cohort", IOTL_ERR_NOT_IN_COHORT, s->rollout = "0");
     ROW("before campaign", IOTL_ERR_OUTSIDE_WINDOW, s->not_before = T0 + 2 * DAY);
     ROW("outside hours", IOTL_ERR_OUTSIDE_WINDOW, s->wall = T0 + 6 * 3600);
+    ROW("deployment from the future", IOTL_ERR_NOT_YET_VALID, s->wall = T0 - 2 * DAY);
+    ROW("future ok without wall clock", 0, s->wall = 0; s->floors.latest_time = T0 - 2 * DAY;
+        s->d_extra = ",\"urgency\":\"critical\"");
     ROW("critical ignores hours", 0, s->wall = T0 + 6 * 3600; s->d_extra = ",\"urgency\":\"critical\"");
     ROW("manifest hash", IOTL_ERR_MISMATCH, s->bad_hash = 1);
     ROW("payload too large", IOTL_ERR_TOO_LARGE, s->max_payload = 4095);
@@ -243,6 +247,29 @@ START_TEST(bad_input_table)
         }
     }
     printf("trust decision table: %zu rows\n", n);
+}
+END_TEST
+
+START_TEST(two_phases)
+{
+    /* Phase 2 without an accepted phase 1 is refused. */
+    const char *groups[] = {"beta"};
+    struct iotl_device_info dev = {"device-0001", "acme-sensor", "rev-a", groups, 1, "1.4.1"};
+    struct iotl_floors fl = {0};
+    struct iotl_trust_request req = {&ring, fx_crypto(), &dev, &fl, T0 + 3600, 0};
+    memset(&res, 0, sizeof(res));
+    ck_assert_int_eq(iotl_trust_check_manifest(&req, "x.y.z", 5, &work, &res), IOTL_ERR_STATE);
+    /* The full decision equals phase 1 then phase 2 on the same documents. */
+    struct scen s;
+    defaults(&s);
+    ck_assert_int_eq(run(&s), 0);
+    struct iotl_trust_result whole = res;
+    ck_assert_uint_eq(whole.floors.manifest_seq, 17);
+    /* A device that is not targeted is refused in phase 1: the manifest is never needed. */
+    defaults(&s);
+    s.dev_group = "prod";
+    ck_assert_int_eq(run(&s), IOTL_ERR_NOT_TARGETED);
+    ck_assert_uint_eq(res.phase, 0);
 }
 END_TEST
 
@@ -316,8 +343,10 @@ START_TEST(update_descriptor_for_staging)
     ck_assert_uint_eq(desc.manifest_sha256[0], 0xab);
     /* Another app image: full payload for app; config has only a delta for another base. */
     struct iotl_installed_image inst2[] = {{"app", other}, {"config", cfg_base}};
+    res.manifest.payloads[0].flags = IOTL_COMPONENT_FULL_FLUSH; /* flags travel to staging */
     ck_assert_int_eq(iotl_trust_update_desc(&res, inst2, 2, &desc), 0);
     ck_assert_uint_eq(desc.component[0].kind, IOTL_PAYLOAD_FULL);
+    ck_assert_uint_eq(desc.component[0].flags, IOTL_COMPONENT_FULL_FLUSH);
     ck_assert_uint_eq(desc.component[0].payload_size, 100);
     struct iotl_installed_image inst3[] = {{"app", app_base}, {"config", other}};
     ck_assert_int_eq(iotl_trust_update_desc(&res, inst3, 2, &desc), IOTL_ERR_DELTA_BASE);
@@ -336,6 +365,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, accepts_and_reports_floors);
     tcase_add_test(tc, bad_input_table);
     tcase_add_test(tc, oversized_documents);
+    tcase_add_test(tc, two_phases);
     tcase_add_test(tc, update_descriptor_for_staging);
     suite_add_tcase(s, tc);
     return s;

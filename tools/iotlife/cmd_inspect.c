@@ -15,11 +15,14 @@
 
 #define MAX_ROOTS 16
 
+#define MAX_RINGS 16
+
 struct ring_opts {
     const char *roots[MAX_ROOTS];
     size_t nroots;
     const char *threshold;
-    const char *ring;
+    const char *rings[MAX_RINGS]; /* applied in order: v1, v2, ... (rotations) */
+    size_t nrings;
     const char *time;
 };
 
@@ -38,7 +41,15 @@ static int ring_opt(int argc, char **argv, int *i, struct ring_opts *o)
         r = cli_opt(argc, argv, i, "--threshold", &o->threshold);
     }
     if (r == 0) {
-        r = cli_opt(argc, argv, i, "--keyring", &o->ring);
+        r = cli_opt(argc, argv, i, "--keyring", &v);
+        if (r == 1) {
+            if (o->nrings >= MAX_RINGS) {
+                fprintf(stderr, "iotlife: at most %d --keyring\n", MAX_RINGS);
+                return -1;
+            }
+            o->rings[o->nrings++] = v;
+            return 1;
+        }
     }
     if (r == 0) {
         r = cli_opt(argc, argv, i, "--time", &o->time);
@@ -70,9 +81,9 @@ static int load_ring(const struct ring_opts *o, int64_t now, iotl_keyring_t *rin
     if (ret != 0) {
         return cli_fail_code("--root", ret);
     }
-    if (o->ring != NULL) {
+    for (size_t k = 0; k < o->nrings; k++) {
         size_t len = 0;
-        char *doc = cli_read_file(o->ring, &len);
+        char *doc = cli_read_file(o->rings[k], &len);
         if (doc == NULL) {
             return 1;
         }
@@ -81,7 +92,7 @@ static int load_ring(const struct ring_opts *o, int64_t now, iotl_keyring_t *rin
         free(doc);
         if (ret != 0) {
             char what[600];
-            snprintf(what, sizeof(what), "key ring %s", o->ring);
+            snprintf(what, sizeof(what), "key ring %s", o->rings[k]);
             return cli_fail_code(what, ret);
         }
     }
@@ -195,7 +206,7 @@ int cmd_inspect(int argc, char **argv)
         cJSON_Delete(j);
         if (ro.nroots > 0) {
             struct ring_opts only_roots = ro;
-            only_roots.ring = NULL;
+            only_roots.nrings = 0;
             rc = load_ring(&only_roots, now, &ring, &work, &fl);
             if (rc == 0) {
                 int ret = iotl_keyring_update(&ring, cli_crypto(), text, len, &fl, now, 0, &work, NULL);

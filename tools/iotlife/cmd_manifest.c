@@ -16,7 +16,8 @@ static const char usage_text[] =
     "         --version SEMVER --security-version N --sequence N --expires TIME [--issued-at TIME]\n"
     "         [--supported-until TIME] [--release-notes URL]\n"
     "         --payload name=N,component=C,file=F[,location=L][,kind=full|deflate|delta]\n"
-    "                   [,image=IMAGE][,base-version=V][,base=BASE_IMAGE | ,base-sha256=HEX] ...\n"
+    "                   [,image=IMAGE][,base-version=V][,base=BASE_IMAGE | ,base-sha256=HEX]\n"
+    "                   [,restart-points=1] ...\n"
     "         -o MANIFEST.jws\n";
 
 /* Value of key=... in a comma-separated spec, copied into out; 0 when absent. */
@@ -89,6 +90,10 @@ static int add_payload(struct cli_buf *b, const char *spec, int first)
         cli_hex(id, 32, ihex);
         cli_buf_printf(b, ", \"size\": %llu, \"sha256\": \"%s\", \"download_size\": %llu, \"download_sha256\": \"%s\"",
                        (unsigned long long)isize, ihex, (unsigned long long)fsize, fhex);
+    }
+    char rp[8];
+    if (spec_get(spec, "restart-points", rp, sizeof(rp)) == 1 && strcmp(rp, "1") == 0) {
+        cli_buf_printf(b, ", \"restart_points\": true");
     }
     if (strcmp(kind, "delta") == 0) {
         if (spec_get(spec, "base-version", bver, sizeof(bver)) != 1) {

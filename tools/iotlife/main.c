@@ -20,6 +20,9 @@ static int cmd_version(int argc, char **argv)
 
 int cmd_delta(int argc, char **argv);
 int cmd_journal(int argc, char **argv);
+#ifdef IOTLIFE_CLI_TRUST
+int cmd_publish(int argc, char **argv);
+#endif
 
 /* Command groups, in the order `--help` lists them. */
 static const struct iotl_cli_cmd commands[] = {
@@ -55,9 +58,11 @@ static const struct iotl_cli_cmd commands[] = {
      "    --version SEMVER --security-version N --sequence N --expires TIME [--issued-at TIME]\n"
      "    [--supported-until TIME] [--release-notes URL]\n"
      "    --payload name=N,component=C,file=F[,location=L][,kind=full|deflate|delta]\n"
-     "              [,image=IMAGE][,base-version=V][,base=BASE_IMAGE|,base-sha256=HEX] ...\n"
+     "              [,image=IMAGE][,base-version=V][,base=BASE_IMAGE|,base-sha256=HEX]\n"
+     "              [,restart-points=1] ...\n"
      "    -o MANIFEST.jws\n"
-     "  file= is what the device downloads; image= the installed result (deflate, delta).",
+     "  file= is what the device downloads; image= the installed result (deflate, delta);\n"
+     "  restart-points=1: the deflate stream has Z_FULL_FLUSH restart points (resumable).",
      cmd_manifest},
     {"deploy", "create and sign a deployment of one manifest",
      "iotlife deploy create --key OPERATOR.pem --manifest MANIFEST.jws --id ID --sequence N\n"
@@ -71,13 +76,15 @@ static const struct iotl_cli_cmd commands[] = {
     {"inspect", "pretty-print a manifest, deployment or key ring with its signature status",
      "iotlife inspect FILE [--key PUBLIC.pem | --root ROOT.pem ... [--threshold N] [--keyring RING.json]]\n"
      "    [--time TIME]\n"
-     "  With --root (and --keyring) shows whether the signer holds the role the document needs.",
+     "  With --root (and --keyring) shows whether the signer holds the role the document needs.\n"
+     "  Repeat --keyring to apply a chain of key rings in order (v1, v2, ... after rotations).",
      cmd_inspect},
     {"check", "run the device's update decision on a deployment and manifest",
      "iotlife check --root ROOT.pem [--threshold N] [--keyring RING.json] --deployment D.jws\n"
      "    --manifest M.jws --device-id ID --product P --hardware H --installed SEMVER\n"
      "    [--group G ...] [--wall-time TIME] [--floors SEC,MSEQ,DSEQ,KRV,LATEST] [--max-payload N]\n"
-     "  Prints accept and the floors to persist, or exits 1 with the one reason.",
+     "  Prints accept and the floors to persist, or exits 1 with the one reason.\n"
+     "  Repeat --keyring to apply a chain of key rings in order.",
      cmd_check},
 #endif
     {"diag", "decode diagnostics chunks; make sample chunks",
@@ -108,6 +115,19 @@ static const struct iotl_cli_cmd commands[] = {
      "    device's own reader: floors, slots, trial, update in flight, outcome, rolled-back releases.\n"
      "    A dump shorter than two erase blocks is padded with the erased value.",
      cmd_journal},
+#ifdef IOTLIFE_CLI_TRUST
+    {"publish", "lay out a static update repository (releases, deployments, key ring)",
+     "iotlife publish release --repo DIR MANIFEST.jws PAYLOAD_FILE...\n"
+     "    Copy the manifest to DIR/releases/<manifest-sha256>/manifest.jws and each payload\n"
+     "    file (matched by the manifest's size and SHA-256) under its relative location.\n"
+     "iotlife publish deployment --repo DIR --channel NAME DEPLOYMENT.jws\n"
+     "    Archive it as deployments/archive/NAME-<sequence>.jws, then replace\n"
+     "    deployments/NAME.jws atomically. The release it names must be published.\n"
+     "iotlife publish keyring --repo DIR RING.json\n"
+     "    Store keys/keyring-<version>.jws and replace keys/keyring.jws atomically.\n"
+     "  Immutable objects are never rewritten with different bytes (docs/repository.md).",
+     cmd_publish},
+#endif
 };
 
 int cli_fail(const char *what, const char *why)

@@ -109,6 +109,18 @@ int iotl_storage_erase(const struct iotl_storage *s, uint32_t off, size_t len);
 int iotl_storage_sync(const struct iotl_storage *s);
 
 /**
+ * @brief Tell whether a range reads as erased (every byte equal to geo.erased_value).
+ *
+ * Used before appending to or resuming in a partly written block: only an
+ * erased range may be programmed. Reads in small pieces on the caller's stack.
+ * @param[in] s Area. @param off Offset. @param len Bytes to check; 0 reads as erased.
+ * @retval 1 Every byte is erased. @retval 0 At least one byte is not.
+ * @retval IOTL_ERR_BOUNDS Range outside the area.
+ * @return Otherwise the port's read error, unchanged.
+ */
+int iotl_storage_is_erased(const struct iotl_storage *s, uint32_t off, uint32_t len);
+
+/**
  * @brief Port conformance self-test: checks a storage port against this contract.
  *
  * Destructive: erases the whole area. Runs on the host against every port in
