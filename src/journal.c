@@ -376,23 +376,20 @@ int iotl_journal_commit(iotl_journal_t *j)
 void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8_t reason, int32_t code)
 {
     struct iotl_update_outcome *o = &st->outcome;
-    uint32_t seq = o->seq + 1u;
-    int32_t codes[IOTL_STAGE_MAX_COMPONENTS];
-    memcpy(codes, o->component_code, sizeof(codes));
-    int same = memcmp(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN) == 0;
-    memset(o, 0, sizeof(*o));
+    if (memcmp(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN) != 0) {
+        /* Another release: its per-component codes start clean (the same
+         * release moving on, installed -> confirmed, keeps them). */
+        memset(o->component_code, 0, sizeof(o->component_code));
+    }
     o->kind = kind;
     o->reason = reason;
+    o->acked = 0;
     o->code = code;
-    o->seq = seq;
+    o->seq++;
     o->security_version = st->desc.security_version;
     memcpy(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
     memcpy(o->version, st->desc.version, sizeof(o->version));
     o->component_count = st->desc.component_count;
-    if (same) {
-        /* Same release moving on (installed -> confirmed): keep per-component codes. */
-        memcpy(o->component_code, codes, sizeof(codes));
-    }
 }
 
 void iotl_journal_clear_update(struct iotl_journal_state *st)
