@@ -85,6 +85,10 @@ qemu_step() {
 
 step release configure_and_test "$BUILD/release" -DIOTLIFE_TARGET_DEPS_DIR="$BUILD/target-deps"
 step asan configure_and_test "$BUILD/asan" -DIOTLIFE_SANITIZE=ON
+# Minimal configuration: no zlib, no cJSON, assertions compiled out. Every
+# feature flag is built, or it does not exist.
+step minimal configure_and_test "$BUILD/minimal" -DIOTLIFE_WITH_ZLIB=OFF -DIOTLIFE_WITH_CJSON=OFF \
+  -DCMAKE_C_FLAGS=-DIOTL_ASSERT_ENABLED=0
 [ -x scripts/test-mbedtls36.sh ] && step mbedtls36 scripts/test-mbedtls36.sh "$BUILD/mbedtls36"
 [ -x scripts/cross-cortex-m4.sh ] && step cortex-m4 scripts/cross-cortex-m4.sh "$BUILD/cortex-m4"
 [ -x scripts/qemu-bare-metal.sh ] && step qemu qemu_step
