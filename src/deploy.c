@@ -2,17 +2,44 @@
 /* Deployment schema v1 (docs/deployment.md) and the per-device policy. */
 #include "iotlife/deploy.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "iotl_doc.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
 
-/* Identifiers of up to IOTL_DEPLOY_ID_MAX characters (ids are longer than names). */
-static int get_id(const iotl_json_node_t *n, char *buf, size_t cap)
-{
-    return iotl_doc_ident(n, buf, cap);
-}
+#define DF(name, member, type) IOTL_DOC_FIELD(name, struct iotl_deployment, member, type)
+#define DL(name, count, rows, type) IOTL_DOC_LIST_FIELD(name, struct iotl_deployment, count, rows, type)
+#define D_ROWS_FOLLOW(count, rows) (offsetof(struct iotl_deployment, rows) == offsetof(struct iotl_deployment, count) + 1)
+IOTL_STATIC_ASSERT(D_ROWS_FOLLOW(hardware_count, hardware) && D_ROWS_FOLLOW(group_count, groups) &&
+                       D_ROWS_FOLLOW(device_count, devices),
+                   deploy_rows_follow_count);
+IOTL_STATIC_ASSERT(offsetof(struct iotl_deployment, not_after) < 65536u, deploy_offsets_fit);
+
+static const struct iotl_doc_field deploy_fields[] = {
+    /* Identifiers of up to IOTL_DEPLOY_ID_MAX characters (ids are longer than names). */
+    DF("id", id, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    DF("sequence", sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    DF("issued_at", issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    DF("expires", expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    DF("manifest_sha256", manifest_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
+    /* Relative to the deployment's own URL; ".." allowed (repository layout). */
+    DF("manifest_url", manifest_url, IOTL_DOC_URL_UP),
+};
+/* "select": every device when absent. */
+static const struct iotl_doc_field select_fields[] = {
+    DL("hardware", hardware_count, hardware, 0),
+    DL("groups", group_count, groups, IOTL_DOC_SEL),
+    DL("devices", device_count, devices, IOTL_DOC_SEL),
+    DF("installed_min", installed_min, IOTL_DOC_VERSION),
+    DF("installed_max", installed_max, IOTL_DOC_VERSION),
+};
+static const struct iotl_doc_field window_fields[] = {
+    DF("not_before", not_before, IOTL_DOC_TIME),
+    DF("not_after", not_after, IOTL_DOC_TIME),
+};
+static const char *const urgency_names[] = {"normal", "critical"};
 
 static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
 {
@@ -74,28 +101,7 @@ static int parse_select(const iotl_json_node_t *sel, struct iotl_deployment *d)
     if (iotl_json_type(sel) != IOTL_JSON_OBJECT) {
         return IOTL_ERR_SCHEMA;
     }
-    int ret = iotl_doc_get_ident_list(sel, "hardware", &d->hardware[0][0], sizeof(d->hardware[0]),
-                                      IOTL_MANIFEST_MAX_HARDWARE, &d->hardware_count, false);
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_ident_list(sel, "groups", &d->groups[0][0], sizeof(d->groups[0]),
-                                      IOTL_DEPLOY_MAX_SELECT, &d->group_count, false);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_ident_list(sel, "devices", &d->devices[0][0], sizeof(d->devices[0]),
-                                      IOTL_DEPLOY_MAX_SELECT, &d->device_count, false);
-    }
-    const char *names[2] = {"installed_min", "installed_max"};
-    char *dst[2] = {d->installed_min, d->installed_max};
-    for (int i = 0; i < 2 && ret == IOTL_OK; i++) {
-        ret = iotl_json_get_str(sel, names[i], dst[i], IOTL_MANIFEST_VERSION_MAX + 1, false);
-        if (ret == IOTL_ERR_RANGE) {
-            ret = IOTL_ERR_VERSION_FORMAT;
-        }
-        if (ret == IOTL_OK && dst[i][0] != '\0') {
-            struct iotl_semver sv;
-            ret = iotl_semver_parse(dst[i], &sv);
-        }
-    }
+    int ret = iotl_doc_fields(sel, select_fields, IOTL_ARRAY_LEN(select_fields), d);
     if (ret == IOTL_OK && d->installed_min[0] != '\0' && d->installed_max[0] != '\0') {
         struct iotl_semver lo;
         struct iotl_semver hi;
@@ -114,27 +120,8 @@ static int parse_deployment(struct iotl_deployment *d, const iotl_json_node_t *r
     if (ret == IOTL_OK) {
         ret = iotl_doc_expect_schema(root, IOTL_DEPLOY_SCHEMA);
     }
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    d->schema = IOTL_DEPLOY_SCHEMA;
-    const iotl_json_node_t *id = iotl_json_member(root, "id");
-    ret = id == NULL ? IOTL_ERR_SCHEMA : get_id(id, d->id, sizeof(d->id));
     if (ret == IOTL_OK) {
-        ret = iotl_json_get_u32(root, "sequence", &d->sequence, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "issued_at", &d->issued_at, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "expires", &d->expires, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_sha256(root, "manifest_sha256", d->manifest_sha256, true);
-    }
-    if (ret == IOTL_OK) {
-        /* Relative to the deployment's own URL; ".." allowed (repository layout). */
-        ret = iotl_doc_get_location(root, "manifest_url", d->manifest_url, sizeof(d->manifest_url), false, true);
+        ret = iotl_doc_fields(root, deploy_fields, IOTL_ARRAY_LEN(deploy_fields), d);
     }
     if (ret == IOTL_OK) {
         ret = parse_select(iotl_json_member(root, "select"), d);
@@ -143,25 +130,18 @@ static int parse_deployment(struct iotl_deployment *d, const iotl_json_node_t *r
         ret = parse_rollout(root, &d->rollout_bp);
     }
     if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "not_before", &d->not_before, false);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "not_after", &d->not_after, false);
+        ret = iotl_doc_fields(root, window_fields, IOTL_ARRAY_LEN(window_fields), d);
     }
     if (ret == IOTL_OK) {
         ret = parse_hours(root, d);
     }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_enum(root, "urgency", urgency_names, IOTL_ARRAY_LEN(urgency_names), &d->urgency);
+    }
     if (ret != IOTL_OK) {
         return ret;
     }
-    const iotl_json_node_t *urg = iotl_json_member(root, "urgency");
-    if (urg == NULL || iotl_doc_expect_str(root, "urgency", "normal") == IOTL_OK) {
-        d->urgency = IOTL_URGENCY_NORMAL;
-    } else if (iotl_doc_expect_str(root, "urgency", "critical") == IOTL_OK) {
-        d->urgency = IOTL_URGENCY_CRITICAL;
-    } else {
-        return IOTL_ERR_SCHEMA;
-    }
+    d->schema = IOTL_DEPLOY_SCHEMA;
     if (d->expires <= d->issued_at || (d->not_after != 0 && d->not_after <= d->not_before)) {
         return IOTL_ERR_RANGE;
     }

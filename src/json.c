@@ -583,39 +583,3 @@ int iotl_json_bool(const iotl_json_node_t *n, bool *out)
     *out = cJSON_IsTrue(c) ? true : false;
     return IOTL_OK;
 }
-
-int iotl_json_get_str(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap, bool required)
-{
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
-    return iotl_json_str_copy(m, buf, cap);
-}
-
-int iotl_json_get_u32(const iotl_json_node_t *obj, const char *name, uint32_t *out, bool required)
-{
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
-    return iotl_json_u32(m, out);
-}
-
-int iotl_json_get_i64(const iotl_json_node_t *obj, const char *name, int64_t *out, bool required)
-{
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
-    return iotl_json_i64(m, out);
-}
-
-int iotl_json_get_bool(const iotl_json_node_t *obj, const char *name, bool *out, bool required)
-{
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
-    return iotl_json_bool(m, out);
-}

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "iotl_doc.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
@@ -131,38 +132,29 @@ int iotl_keyring_verify_jws(const iotl_keyring_t *kr, const struct iotl_crypto *
 
 /* ---- key ring document ------------------------------------------------- */
 
-static int str_eq(const iotl_json_node_t *obj, const char *name, const char *want)
-{
-    const char *s;
-    size_t n;
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL || iotl_json_str_ref(m, &s, &n) != IOTL_OK) {
-        return 0;
-    }
-    return n == strlen(want) && memcmp(s, want, n) == 0;
-}
-
 static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t out[32])
 {
     const char *s;
     size_t n;
     size_t got;
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL || iotl_json_str_ref(m, &s, &n) != IOTL_OK || n != 43) {
-        return IOTL_ERR_KEY_FORMAT;
-    }
-    if (iotl_b64url_decode(s, n, out, 32, &got) != IOTL_OK || got != 32) {
-        return IOTL_ERR_KEY_FORMAT;
+    if (iotl_json_str_ref(iotl_json_member(obj, name), &s, &n) != IOTL_OK || n != 43 ||
+        iotl_b64url_decode(s, n, out, 32, &got) != IOTL_OK) {
+        return IOTL_ERR_KEY_FORMAT; /* 43 characters always decode to 32 bytes */
     }
     return IOTL_OK;
 }
+
+static const struct iotl_doc_field key_fields[] = {
+    IOTL_DOC_FIELD("not_before", struct iotl_key, not_before, IOTL_DOC_I64),
+    IOTL_DOC_FIELD("not_after", struct iotl_key, not_after, IOTL_DOC_I64),
+};
 
 static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto, struct iotl_key *k)
 {
     if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
         return IOTL_ERR_SCHEMA;
     }
-    if (!str_eq(o, "kty", "EC") || !str_eq(o, "crv", "P-256")) {
+    if (iotl_doc_expect_str(o, "kty", "EC") != IOTL_OK || iotl_doc_expect_str(o, "crv", "P-256") != IOTL_OK) {
         return IOTL_ERR_KEY_FORMAT;
     }
     k->pub[0] = 0x04;
@@ -174,7 +166,7 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
         return ret;
     }
     char kid[IOTL_JWS_KID_LEN + 1];
-    ret = iotl_json_get_str(o, "kid", k->kid, sizeof(k->kid), true);
+    ret = iotl_json_str_copy(iotl_json_member(o, "kid"), k->kid, sizeof(k->kid));
     if (ret != IOTL_OK) {
         return ret == IOTL_ERR_RANGE ? IOTL_ERR_KID_MISMATCH : ret;
     }
@@ -185,30 +177,28 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (strcmp(kid, k->kid) != 0) {
         return IOTL_ERR_KID_MISMATCH;
     }
-    if (str_eq(o, "role", "root")) {
-        k->role = IOTL_ROLE_ROOT;
-    } else if (str_eq(o, "role", "publisher")) {
-        k->role = IOTL_ROLE_PUBLISHER;
-    } else if (str_eq(o, "role", "operator")) {
-        k->role = IOTL_ROLE_OPERATOR;
-    } else {
+    /* "none" (index 0) is no role: refused like a missing one. */
+    if (iotl_doc_enum(o, "role", role_names, IOTL_ARRAY_LEN(role_names), &k->role) != IOTL_OK ||
+        k->role == IOTL_ROLE_NONE) {
         return IOTL_ERR_SCHEMA;
     }
-    k->not_before = 0;
-    k->not_after = 0;
-    ret = iotl_json_get_i64(o, "not_before", &k->not_before, false);
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_i64(o, "not_after", &k->not_after, false);
-    }
+    ret = iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (k->not_before < 0 || k->not_after < 0 ||
-        (k->not_after != 0 && k->not_after <= k->not_before)) {
+    if (k->not_before < 0 || k->not_after < 0 || (k->not_after != 0 && k->not_after <= k->not_before)) {
         return IOTL_ERR_RANGE;
     }
     return IOTL_OK;
 }
+
+#define RF(name, member, type) IOTL_DOC_FIELD(name, iotl_keyring_t, member, (type) | IOTL_DOC_REQ)
+static const struct iotl_doc_field ring_fields[] = {
+    RF("version", version, IOTL_DOC_U32),
+    RF("threshold", threshold, IOTL_DOC_U32),
+    RF("issued_at", issued_at, IOTL_DOC_I64),
+    RF("expires", expires, IOTL_DOC_I64),
+};
 
 /* Parses a key ring payload into r (which is zeroed first). */
 static int parse_ring(const uint8_t *text, size_t len, const struct iotl_crypto *crypto, iotl_keyring_t *r)
@@ -220,46 +210,35 @@ static int parse_ring(const uint8_t *text, size_t len, const struct iotl_crypto 
         return ret;
     }
     const iotl_json_node_t *root = iotl_json_root(&doc);
-    uint32_t v = 0;
-    ret = IOTL_ERR_SCHEMA;
-    if (!str_eq(root, "type", "iotlife-keyring")) {
-        goto exit;
-    }
-    ret = iotl_json_get_u32(root, "v", &v, true);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    if (v != 1) {
-        ret = IOTL_ERR_SCHEMA;
-        goto exit;
-    }
-    ret = iotl_json_get_u32(root, "version", &r->version, true);
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_u32(root, "threshold", &r->threshold, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_i64(root, "issued_at", &r->issued_at, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_i64(root, "expires", &r->expires, true);
-    }
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    if (r->version == 0 || r->threshold == 0 || r->issued_at < 0 || r->expires <= r->issued_at) {
-        ret = IOTL_ERR_RANGE;
-        goto exit;
-    }
     const iotl_json_node_t *keys = iotl_json_member(root, "keys");
-    if (iotl_json_type(keys) != IOTL_JSON_ARRAY || iotl_json_count(keys) == 0) {
-        ret = IOTL_ERR_SCHEMA;
-        goto exit;
-    }
-    if (iotl_json_count(keys) > IOTL_KEYRING_MAX_KEYS) {
-        ret = IOTL_ERR_TOO_LARGE;
-        goto exit;
-    }
+    const iotl_json_node_t *rev = iotl_json_member(root, "revoked");
+    uint32_t v = 0;
     uint32_t roots = 0;
+    ret = iotl_doc_expect_str(root, "type", "iotlife-keyring");
+    if (ret == IOTL_OK) {
+        ret = iotl_json_u32(iotl_json_member(root, "v"), &v);
+    }
+    if (ret == IOTL_OK && v != 1) {
+        ret = IOTL_ERR_SCHEMA;
+    }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
+    }
+    if (ret != IOTL_OK) {
+        goto exit;
+    }
+    ret = IOTL_ERR_RANGE;
+    if (r->version == 0 || r->threshold == 0 || r->issued_at < 0 || r->expires <= r->issued_at) {
+        goto exit;
+    }
+    ret = IOTL_ERR_SCHEMA;
+    if (iotl_json_type(keys) != IOTL_JSON_ARRAY || iotl_json_count(keys) == 0) {
+        goto exit;
+    }
+    ret = IOTL_ERR_TOO_LARGE;
+    if (iotl_json_count(keys) > IOTL_KEYRING_MAX_KEYS) {
+        goto exit;
+    }
     for (const iotl_json_node_t *e = iotl_json_first(keys); e != NULL; e = iotl_json_next(e)) {
         struct iotl_key *k = &r->keys[r->key_count];
         ret = parse_key(e, crypto, k);
@@ -273,33 +252,26 @@ static int parse_ring(const uint8_t *text, size_t len, const struct iotl_crypto 
         roots += (k->role == IOTL_ROLE_ROOT);
         r->key_count++;
     }
+    ret = IOTL_ERR_RANGE;
     if (roots < r->threshold) {
-        ret = IOTL_ERR_RANGE;
         goto exit;
     }
-    const iotl_json_node_t *rev = iotl_json_member(root, "revoked");
-    if (rev != NULL) {
-        if (iotl_json_type(rev) != IOTL_JSON_ARRAY) {
-            ret = IOTL_ERR_SCHEMA;
-            goto exit;
+    ret = IOTL_ERR_SCHEMA;
+    if (rev != NULL && iotl_json_type(rev) != IOTL_JSON_ARRAY) {
+        goto exit;
+    }
+    ret = IOTL_ERR_TOO_LARGE;
+    if (iotl_json_count(rev) > IOTL_KEYRING_MAX_REVOKED) {
+        goto exit;
+    }
+    ret = IOTL_ERR_SCHEMA;
+    for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
+        char *dst = r->revoked[r->revoked_count];
+        if (iotl_json_str_copy(e, dst, IOTL_JWS_KID_LEN + 1) != IOTL_OK || strlen(dst) != IOTL_JWS_KID_LEN ||
+            key_index(r, dst) >= 0 || is_revoked(r, dst)) {
+            goto exit; /* not a key id, or listed and revoked at once, or twice */
         }
-        if (iotl_json_count(rev) > IOTL_KEYRING_MAX_REVOKED) {
-            ret = IOTL_ERR_TOO_LARGE;
-            goto exit;
-        }
-        for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
-            char *dst = r->revoked[r->revoked_count];
-            ret = iotl_json_str_copy(e, dst, IOTL_JWS_KID_LEN + 1);
-            if (ret != IOTL_OK || strlen(dst) != IOTL_JWS_KID_LEN) {
-                ret = IOTL_ERR_SCHEMA;
-                goto exit;
-            }
-            if (key_index(r, dst) >= 0 || is_revoked(r, dst)) {
-                ret = IOTL_ERR_SCHEMA; /* listed and revoked at once, or twice */
-                goto exit;
-            }
-            r->revoked_count++;
-        }
+        r->revoked_count++;
     }
     ret = IOTL_OK;
 exit:
