@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "iotl_b64url.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
@@ -78,18 +79,17 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
         return ret;
     }
     for (size_t i = 0; i < payload_len; i++) {
-        uint8_t c = (uint8_t)payload_b64[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '_')) {
+        if (iotl_b64url_value((uint8_t)payload_b64[i]) < 0) {
             memset(jws, 0, sizeof(*jws));
             return IOTL_ERR_BASE64;
         }
     }
     size_t sig_out = 0;
-    uint8_t sig[IOTL_B64URL_DEC_MAX(IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN))];
-    ret = IOTL_ERR_SIGNATURE; /* e.g. a DER signature, or garbage */
+    /* Only 86 characters decode to the 64-byte r||s (a DER signature, or
+     * garbage, is longer or shorter): decoded straight into place. */
+    ret = IOTL_ERR_SIGNATURE;
     if (sig_len <= IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN) + 8u) {
-        ret = iotl_b64url_decode(sig_b64, sig_len, sig, sizeof(sig), &sig_out);
+        ret = iotl_b64url_decode(sig_b64, sig_len, jws->sig, sizeof(jws->sig), &sig_out);
         if (ret == IOTL_ERR_NO_MEM || (ret == IOTL_OK && sig_out != IOTL_P256_SIG_LEN)) {
             ret = IOTL_ERR_SIGNATURE;
         }
@@ -98,7 +98,6 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
         memset(jws, 0, sizeof(*jws));
         return ret;
     }
-    memcpy(jws->sig, sig, sizeof(jws->sig));
     jws->header_b64 = header_b64;
     jws->header_b64_len = header_len;
     jws->payload_b64 = payload_b64;
