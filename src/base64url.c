@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Strict canonical unpadded base64url: one accepted encoding per byte string,
  * so signatures and key ids cannot be re-encoded into look-alikes. */
-#include "iotl_b64url.h"
+#include "iotl_encoding.h"
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
 

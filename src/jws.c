@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "iotl_b64url.h"
+#include "iotl_encoding.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
@@ -209,20 +209,6 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
 exit:
     iotl_zeroize(digest, sizeof(digest));
     return ret;
-}
-
-int iotl_jws_verify_compact(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],
-                            const char *compact, size_t len, uint8_t *payload, size_t cap,
-                            size_t *payload_len)
-{
-    struct iotl_jws jws;
-    IOTL_ASSERT(payload_len != NULL);
-    *payload_len = 0;
-    int ret = iotl_jws_parse(&jws, compact, len);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    return iotl_jws_verify(&jws, crypto, pubkey, payload, cap, payload_len);
 }
 
 int iotl_jwk_thumbprint(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],

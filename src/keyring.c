@@ -15,19 +15,6 @@
 
 static const char *const role_names[] = {"none", "root", "publisher", "operator"};
 
-const char *iotl_key_role_name(enum iotl_key_role role)
-{
-    switch (role) {
-    case IOTL_ROLE_ROOT:
-    case IOTL_ROLE_PUBLISHER:
-    case IOTL_ROLE_OPERATOR:
-        return role_names[role];
-    case IOTL_ROLE_NONE:
-    default:
-        return role_names[0];
-    }
-}
-
 int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
                       const uint8_t (*anchors)[IOTL_P256_PUBKEY_LEN], size_t count, uint32_t threshold)
 {

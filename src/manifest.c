@@ -344,13 +344,3 @@ int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *cry
     }
     return iotl_manifest_parse(m, work->text, n);
 }
-
-const struct iotl_payload *iotl_manifest_find_component(const struct iotl_manifest *m, const char *component)
-{
-    for (size_t i = 0; i < m->payload_count; i++) {
-        if (strcmp(m->payloads[i].component, component) == 0) {
-            return &m->payloads[i];
-        }
-    }
-    return NULL;
-}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Internal base64url helper shared by the JWS parser (src/base64url.c). */
-#ifndef IOTL_B64URL_PRIV_H
-#define IOTL_B64URL_PRIV_H
+#ifndef IOTL_ENCODING_H
+#define IOTL_ENCODING_H
 
 #include <stdint.h>
 
