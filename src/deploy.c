@@ -114,15 +114,10 @@ static int parse_select(const iotl_json_node_t *sel, struct iotl_deployment *d)
     return ret;
 }
 
-static int parse_deployment(struct iotl_deployment *d, const iotl_json_node_t *root)
+static int parse_deployment(void *out, const iotl_json_node_t *root)
 {
-    int ret = iotl_doc_expect_str(root, "type", "iotlife-deployment");
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_expect_schema(root, IOTL_DEPLOY_SCHEMA);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_fields(root, deploy_fields, IOTL_ARRAY_LEN(deploy_fields), d);
-    }
+    struct iotl_deployment *d = (struct iotl_deployment *)out;
+    int ret = iotl_doc_fields(root, deploy_fields, IOTL_ARRAY_LEN(deploy_fields), d);
     if (ret == IOTL_OK) {
         ret = parse_select(iotl_json_member(root, "select"), d);
     }
@@ -148,36 +143,22 @@ static int parse_deployment(struct iotl_deployment *d, const iotl_json_node_t *r
     return IOTL_OK;
 }
 
+IOTL_STATIC_ASSERT(sizeof(struct iotl_deployment) <= UINT16_MAX, deploy_size_fits);
+static const struct iotl_doc_schema deploy_schema = {"iotlife-deployment", IOTL_DEPLOY_SCHEMA,
+                                                     (uint16_t)sizeof(struct iotl_deployment), IOTL_ROLE_OPERATOR,
+                                                     parse_deployment};
+
 int iotl_deployment_parse(struct iotl_deployment *d, const void *json, size_t len)
 {
     IOTL_ASSERT(d != NULL);
-    iotl_json_doc_t doc;
-    memset(d, 0, sizeof(*d));
-    int ret = iotl_json_parse(&doc, (const char *)json, len);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    ret = parse_deployment(d, iotl_json_root(&doc));
-    iotl_json_free(&doc);
-    if (ret != IOTL_OK) {
-        memset(d, 0, sizeof(*d));
-    }
-    return ret;
+    return iotl_doc_parse(&deploy_schema, d, json, len);
 }
 
 int iotl_deployment_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
                            size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_deployment *d,
                            const struct iotl_key **signer)
 {
-    IOTL_ASSERT(work != NULL && d != NULL);
-    size_t n = 0;
-    memset(d, 0, sizeof(*d));
-    int ret = iotl_keyring_verify_jws(kr, crypto, IOTL_ROLE_OPERATOR, compact, len, now, work->text,
-                                      sizeof(work->text), &n, signer);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    return iotl_deployment_parse(d, work->text, n);
+    return iotl_doc_verify(&deploy_schema, kr, crypto, compact, len, now, work, d, signer);
 }
 
 int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deployment_id, const char *device_id,

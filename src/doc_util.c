@@ -9,6 +9,44 @@
 #include "iotlife/deploy.h"
 #include "iotlife/manifest.h"
 
+int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len)
+{
+    iotl_json_doc_t doc;
+    memset(out, 0, t->size);
+    int ret = iotl_json_parse(&doc, (const char *)json, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    const iotl_json_node_t *root = iotl_json_root(&doc);
+    ret = iotl_doc_expect_str(root, "type", t->type);
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_expect_schema(root, t->schema);
+    }
+    if (ret == IOTL_OK) {
+        ret = t->parse(out, root);
+    }
+    iotl_json_free(&doc); /* the tree never outlives the call */
+    if (ret != IOTL_OK) {
+        memset(out, 0, t->size);
+    }
+    return ret;
+}
+
+int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, const struct iotl_crypto *crypto,
+                    const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
+                    const struct iotl_key **signer)
+{
+    IOTL_ASSERT(work != NULL && out != NULL);
+    size_t n = 0;
+    memset(out, 0, t->size);
+    int ret = iotl_keyring_verify_jws(kr, crypto, (enum iotl_key_role)t->role, compact, len, now, work->text,
+                                      sizeof(work->text), &n, signer);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    return iotl_doc_parse(t, out, work->text, n);
+}
+
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want)
 {
     const char *s;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "iotl_json.h"
+#include "iotlife/keyring.h"
 
 /* Field kinds (low 4 bits of iotl_doc_field.type). */
 enum iotl_doc_kind {
@@ -44,6 +45,24 @@ struct iotl_doc_field {
         (name), (uint16_t)offsetof(st, count), (uint8_t)(IOTL_DOC_LIST | (flags)),                          \
             (uint8_t)(sizeof(((st *)0)->rows[0]) - 1u)                                                      \
     }
+
+/* A signed document kind: its "type" and "v" members, the struct it fills
+ * and the signer's role; parse() reads the rest once type and v matched. */
+struct iotl_doc_schema {
+    const char *type;
+    uint32_t schema;
+    uint16_t size;
+    uint8_t role; /* an enum iotl_key_role */
+    int (*parse)(void *out, const iotl_json_node_t *root);
+};
+/* Zeroes out, parses the JSON (tree freed before the return), checks type
+ * and v (IOTL_ERR_SCHEMA), calls t->parse; out is zeroed on failure. */
+int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len);
+/* Zeroes out, verifies the compact JWS with a key of t->role in kr, then
+ * iotl_doc_parse() of its payload (decoded into work->text). */
+int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, const struct iotl_crypto *crypto,
+                    const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
+                    const struct iotl_key **signer);
 
 /* Reads the n fields in order into base; the first failure is returned. */
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base);

@@ -273,15 +273,10 @@ static const struct iotl_doc_field manifest_fields[] = {
     MF("release_notes", release_notes, IOTL_DOC_URL),
 };
 
-static int parse_manifest(struct iotl_manifest *m, const iotl_json_node_t *root)
+static int parse_manifest(void *out, const iotl_json_node_t *root)
 {
-    int ret = iotl_doc_expect_str(root, "type", "iotlife-manifest");
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_expect_schema(root, IOTL_MANIFEST_SCHEMA);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_fields(root, manifest_fields, IOTL_ARRAY_LEN(manifest_fields), m);
-    }
+    struct iotl_manifest *m = (struct iotl_manifest *)out;
+    int ret = iotl_doc_fields(root, manifest_fields, IOTL_ARRAY_LEN(manifest_fields), m);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -313,34 +308,20 @@ static int parse_manifest(struct iotl_manifest *m, const iotl_json_node_t *root)
     return IOTL_OK;
 }
 
+IOTL_STATIC_ASSERT(sizeof(struct iotl_manifest) <= UINT16_MAX, manifest_size_fits);
+static const struct iotl_doc_schema manifest_schema = {"iotlife-manifest", IOTL_MANIFEST_SCHEMA,
+                                                       (uint16_t)sizeof(struct iotl_manifest),
+                                                       IOTL_ROLE_PUBLISHER, parse_manifest};
+
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
 {
     IOTL_ASSERT(m != NULL);
-    iotl_json_doc_t doc;
-    memset(m, 0, sizeof(*m));
-    int ret = iotl_json_parse(&doc, (const char *)json, len);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    ret = parse_manifest(m, iotl_json_root(&doc));
-    iotl_json_free(&doc); /* the tree never outlives the call */
-    if (ret != IOTL_OK) {
-        memset(m, 0, sizeof(*m));
-    }
-    return ret;
+    return iotl_doc_parse(&manifest_schema, m, json, len);
 }
 
 int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
                          size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_manifest *m,
                          const struct iotl_key **signer)
 {
-    IOTL_ASSERT(work != NULL && m != NULL);
-    size_t n = 0;
-    memset(m, 0, sizeof(*m));
-    int ret = iotl_keyring_verify_jws(kr, crypto, IOTL_ROLE_PUBLISHER, compact, len, now, work->text,
-                                      sizeof(work->text), &n, signer);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    return iotl_manifest_parse(m, work->text, n);
+    return iotl_doc_verify(&manifest_schema, kr, crypto, compact, len, now, work, m, signer);
 }
