@@ -270,7 +270,12 @@ int iotl_deployment_in_window(const struct iotl_deployment *d, int64_t now)
     if (d->urgency == IOTL_URGENCY_CRITICAL || d->hours_start == d->hours_end || now < 0) {
         return IOTL_OK;
     }
-    unsigned hour = (unsigned)((now % 86400) / 3600);
+    /* Hour of the day without a 64-bit division (no __aeabi_ldivmod on a
+     * 32-bit target): 2^32 s = 49710 days + 23296 s, and every partial sum
+     * stays below 2^32. */
+    uint64_t u = (uint64_t)now;
+    uint32_t sec = (((uint32_t)(u >> 32) % 86400u) * 23296u + (uint32_t)u % 86400u) % 86400u;
+    unsigned hour = sec / 3600u;
     bool inside;
     if (d->hours_start < d->hours_end) {
         inside = hour >= d->hours_start && hour < d->hours_end;
