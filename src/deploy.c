@@ -194,12 +194,7 @@ int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deploym
 
 static bool in_list(const char *rows, size_t stride, size_t count, const char *s)
 {
-    for (size_t i = 0; i < count; i++) {
-        if (strcmp(rows + i * stride, s) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return iotl_doc_find(rows, stride, count, s) >= 0;
 }
 
 int iotl_deployment_targets(const struct iotl_deployment *d, const struct iotl_device_info *dev)

@@ -81,6 +81,16 @@ int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *con
     return IOTL_ERR_SCHEMA;
 }
 
+int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp((const char *)rows + i * stride, s) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
 static bool ident_char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -180,10 +190,8 @@ static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stri
         if (ret != IOTL_OK) {
             return ret;
         }
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(rows + j * stride, row) == 0) {
-                return IOTL_ERR_SCHEMA;
-            }
+        if (iotl_doc_find(rows, stride, i, row) >= 0) {
+            return IOTL_ERR_SCHEMA;
         }
     }
     *count = (uint8_t)n;

@@ -64,6 +64,10 @@ int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, c
                     const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
                     const struct iotl_key **signer);
 
+/* Index of the first of n NUL-terminated strings `stride` bytes apart that
+ * equals s, -1 when none does. */
+int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s);
+
 /* Reads the n fields in order into base; the first failure is returned. */
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base);
 /* Member `name` must be a string equal to want (IOTL_ERR_SCHEMA otherwise). */

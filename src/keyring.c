@@ -43,22 +43,12 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
 
 static bool is_revoked(const iotl_keyring_t *kr, const char *kid)
 {
-    for (size_t i = 0; i < kr->revoked_count; i++) {
-        if (strcmp(kr->revoked[i], kid) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return iotl_doc_find(kr->revoked, sizeof(kr->revoked[0]), kr->revoked_count, kid) >= 0;
 }
 
 static int key_index(const iotl_keyring_t *kr, const char *kid)
 {
-    for (size_t i = 0; i < kr->key_count; i++) {
-        if (strcmp(kr->keys[i].kid, kid) == 0) {
-            return (int)i;
-        }
-    }
-    return -1;
+    return iotl_doc_find(kr->keys[0].kid, sizeof(kr->keys[0]), kr->key_count, kid);
 }
 
 int iotl_keyring_find(const iotl_keyring_t *kr, const char *kid, enum iotl_key_role role, int64_t now,

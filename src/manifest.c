@@ -298,10 +298,8 @@ static int parse_manifest(void *out, const iotl_json_node_t *root)
         if (ret != IOTL_OK) {
             return ret;
         }
-        for (size_t j = 0; j < m->payload_count; j++) {
-            if (strcmp(m->payloads[j].name, p->name) == 0) {
-                return IOTL_ERR_SCHEMA;
-            }
+        if (iotl_doc_find(m->payloads[0].name, sizeof(m->payloads[0]), m->payload_count, p->name) >= 0) {
+            return IOTL_ERR_SCHEMA;
         }
         m->payload_count++;
     }
