@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "iotl_doc.h"
+#include "iotl_encoding.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
 
@@ -114,8 +115,9 @@ static int parse_select(const iotl_json_node_t *sel, struct iotl_deployment *d)
     return ret;
 }
 
-static int parse_deployment(void *out, const iotl_json_node_t *root)
+static int parse_deployment(void *out, const iotl_json_node_t *root, const void *arg)
 {
+    (void)arg;
     struct iotl_deployment *d = (struct iotl_deployment *)out;
     int ret = iotl_doc_fields(root, deploy_fields, IOTL_ARRAY_LEN(deploy_fields), d);
     if (ret == IOTL_OK) {
@@ -146,12 +148,12 @@ static int parse_deployment(void *out, const iotl_json_node_t *root)
 IOTL_STATIC_ASSERT(sizeof(struct iotl_deployment) <= UINT16_MAX, deploy_size_fits);
 static const struct iotl_doc_schema deploy_schema = {"iotlife-deployment", IOTL_DEPLOY_SCHEMA,
                                                      (uint16_t)sizeof(struct iotl_deployment), IOTL_ROLE_OPERATOR,
-                                                     parse_deployment};
+                                                     0, parse_deployment};
 
 int iotl_deployment_parse(struct iotl_deployment *d, const void *json, size_t len)
 {
     IOTL_ASSERT(d != NULL);
-    return iotl_doc_parse(&deploy_schema, d, json, len);
+    return iotl_doc_parse(&deploy_schema, d, json, len, NULL);
 }
 
 int iotl_deployment_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
@@ -165,24 +167,10 @@ int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deploym
                            uint32_t *bucket)
 {
     IOTL_ASSERT(crypto != NULL && deployment_id != NULL && device_id != NULL && bucket != NULL);
-    iotl_sha256_state_t st;
     uint8_t digest[IOTL_SHA256_LEN];
-    static const uint8_t sep = 0x00;
-    int ret = crypto->ops->sha256_start(crypto->ctx, &st);
-    if (ret == IOTL_OK) {
-        ret = crypto->ops->sha256_update(crypto->ctx, &st, deployment_id, strlen(deployment_id));
-    }
-    if (ret == IOTL_OK) {
-        ret = crypto->ops->sha256_update(crypto->ctx, &st, &sep, 1);
-    }
-    if (ret == IOTL_OK) {
-        ret = crypto->ops->sha256_update(crypto->ctx, &st, device_id, strlen(device_id));
-    }
-    if (ret == IOTL_OK) {
-        ret = crypto->ops->sha256_finish(crypto->ctx, &st, digest);
-    } else {
-        (void)crypto->ops->sha256_finish(crypto->ctx, &st, digest);
-    }
+    const struct iotl_bytes salt_id[3] = {
+        {deployment_id, strlen(deployment_id)}, {"", 1}, {device_id, strlen(device_id)}};
+    int ret = iotl_sha256_parts(crypto, salt_id, 3, digest);
     if (ret != IOTL_OK) {
         return ret;
     }

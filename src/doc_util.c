@@ -9,7 +9,7 @@
 #include "iotlife/deploy.h"
 #include "iotlife/manifest.h"
 
-int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len)
+int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg)
 {
     iotl_json_doc_t doc;
     memset(out, 0, t->size);
@@ -18,12 +18,16 @@ int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json,
         return ret;
     }
     const iotl_json_node_t *root = iotl_json_root(&doc);
+    uint32_t v = 0;
     ret = iotl_doc_expect_str(root, "type", t->type);
     if (ret == IOTL_OK) {
-        ret = iotl_doc_expect_schema(root, t->schema);
+        ret = iotl_json_u32(iotl_json_member(root, "v"), &v);
+        if ((ret != IOTL_OK && !t->v_error) || (ret == IOTL_OK && v != t->schema)) {
+            ret = IOTL_ERR_SCHEMA;
+        }
     }
     if (ret == IOTL_OK) {
-        ret = t->parse(out, root);
+        ret = t->parse(out, root, arg);
     }
     iotl_json_free(&doc); /* the tree never outlives the call */
     if (ret != IOTL_OK) {
@@ -44,7 +48,7 @@ int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, c
     if (ret != IOTL_OK) {
         return ret;
     }
-    return iotl_doc_parse(t, out, work->text, n);
+    return iotl_doc_parse(t, out, work->text, n, NULL);
 }
 
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want)
@@ -52,15 +56,6 @@ int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const cha
     const char *s;
     size_t n;
     if (iotl_json_str_ref(iotl_json_member(obj, name), &s, &n) != IOTL_OK || strcmp(s, want) != 0) {
-        return IOTL_ERR_SCHEMA;
-    }
-    return IOTL_OK;
-}
-
-int iotl_doc_expect_schema(const iotl_json_node_t *obj, uint32_t schema)
-{
-    uint32_t v = 0;
-    if (iotl_json_u32(iotl_json_member(obj, "v"), &v) != IOTL_OK || v != schema) {
         return IOTL_ERR_SCHEMA;
     }
     return IOTL_OK;

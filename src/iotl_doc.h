@@ -52,12 +52,14 @@ struct iotl_doc_schema {
     const char *type;
     uint32_t schema;
     uint16_t size;
-    uint8_t role; /* an enum iotl_key_role */
-    int (*parse)(void *out, const iotl_json_node_t *root);
+    uint8_t role;    /* an enum iotl_key_role */
+    uint8_t v_error; /* 1: a v that is no uint32 keeps its own error (key ring), 0: IOTL_ERR_SCHEMA */
+    int (*parse)(void *out, const iotl_json_node_t *root, const void *arg);
 };
 /* Zeroes out, parses the JSON (tree freed before the return), checks type
- * and v (IOTL_ERR_SCHEMA), calls t->parse; out is zeroed on failure. */
-int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len);
+ * and v (IOTL_ERR_SCHEMA), calls t->parse(out, root, arg); out is zeroed on
+ * failure. */
+int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg);
 /* Zeroes out, verifies the compact JWS with a key of t->role in kr, then
  * iotl_doc_parse() of its payload (decoded into work->text). */
 int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, const struct iotl_crypto *crypto,
@@ -72,8 +74,6 @@ int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s);
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base);
 /* Member `name` must be a string equal to want (IOTL_ERR_SCHEMA otherwise). */
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want);
-/* Member `v` must be the number `schema` (IOTL_ERR_SCHEMA otherwise). */
-int iotl_doc_expect_schema(const iotl_json_node_t *obj, uint32_t schema);
 /* Optional string member naming one of names[0..n-1]: *out = its index;
  * absent: *out unchanged; anything else IOTL_ERR_SCHEMA. */
 int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *const *names, unsigned n,

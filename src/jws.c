@@ -129,28 +129,19 @@ int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len)
                                 (size_t)(dot2 - dot1 - 1), dot2 + 1, sig_len);
 }
 
-static int signing_input_hash(const struct iotl_jws *jws, const struct iotl_crypto *c,
-                              uint8_t digest[IOTL_SHA256_LEN])
+int iotl_sha256_parts(const struct iotl_crypto *c, const struct iotl_bytes *parts, size_t n,
+                      uint8_t digest[IOTL_SHA256_LEN])
 {
     iotl_sha256_state_t st;
+    uint8_t scratch[IOTL_SHA256_LEN];
     int ret = c->ops->sha256_start(c->ctx, &st);
-    if (ret == IOTL_OK) {
-        ret = c->ops->sha256_update(c->ctx, &st, jws->header_b64, jws->header_b64_len);
+    for (size_t i = 0; i < n && ret == IOTL_OK; i++) {
+        ret = c->ops->sha256_update(c->ctx, &st, parts[i].p, parts[i].len);
     }
-    if (ret == IOTL_OK) {
-        ret = c->ops->sha256_update(c->ctx, &st, ".", 1);
-    }
-    if (ret == IOTL_OK) {
-        ret = c->ops->sha256_update(c->ctx, &st, jws->payload_b64, jws->payload_b64_len);
-    }
-    if (ret == IOTL_OK) {
-        ret = c->ops->sha256_finish(c->ctx, &st, digest);
-    } else {
-        uint8_t scratch[IOTL_SHA256_LEN];
-        (void)c->ops->sha256_finish(c->ctx, &st, scratch);
-    }
+    /* Finished on failure too (releases backend resources), into scratch. */
+    int fret = c->ops->sha256_finish(c->ctx, &st, ret == IOTL_OK ? digest : scratch);
     iotl_zeroize(&st, sizeof(st));
-    return ret;
+    return ret != IOTL_OK ? ret : fret;
 }
 
 int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto,
@@ -181,7 +172,9 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
         ret = IOTL_ERR_TOO_LARGE; /* bounded before any further work */
         goto exit;
     }
-    ret = signing_input_hash(jws, crypto, digest);
+    const struct iotl_bytes input[3] = {
+        {jws->header_b64, jws->header_b64_len}, {".", 1}, {jws->payload_b64, jws->payload_b64_len}};
+    ret = iotl_sha256_parts(crypto, input, 3, digest);
     if (ret != IOTL_OK) {
         goto exit;
     }

@@ -177,32 +177,17 @@ static const struct iotl_doc_field ring_fields[] = {
     RF("expires", expires, IOTL_DOC_I64),
 };
 
-/* Parses a key ring payload into r (which is zeroed first). */
-static int parse_ring(const uint8_t *text, size_t len, const struct iotl_crypto *crypto, iotl_keyring_t *r)
+/* The key ring payload once type and v matched; crypto (arg) checks key ids. */
+static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
 {
-    iotl_json_doc_t doc;
-    memset(r, 0, sizeof(*r));
-    int ret = iotl_json_parse(&doc, (const char *)text, len);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    const iotl_json_node_t *root = iotl_json_root(&doc);
+    iotl_keyring_t *r = (iotl_keyring_t *)out;
+    const struct iotl_crypto *crypto = (const struct iotl_crypto *)arg;
     const iotl_json_node_t *keys = iotl_json_member(root, "keys");
     const iotl_json_node_t *rev = iotl_json_member(root, "revoked");
-    uint32_t v = 0;
     uint32_t roots = 0;
-    ret = iotl_doc_expect_str(root, "type", "iotlife-keyring");
-    if (ret == IOTL_OK) {
-        ret = iotl_json_u32(iotl_json_member(root, "v"), &v);
-    }
-    if (ret == IOTL_OK && v != 1) {
-        ret = IOTL_ERR_SCHEMA;
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
-    }
+    int ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
     if (ret != IOTL_OK) {
-        goto exit;
+        return ret;
     }
     ret = IOTL_ERR_RANGE;
     if (r->version == 0 || r->threshold == 0 || r->issued_at < 0 || r->expires <= r->issued_at) {
@@ -252,25 +237,26 @@ static int parse_ring(const uint8_t *text, size_t len, const struct iotl_crypto 
     }
     ret = IOTL_OK;
 exit:
-    iotl_json_free(&doc);
-    if (ret != IOTL_OK) {
-        memset(r, 0, sizeof(*r));
-    }
     return ret;
 }
 
-/* Counts distinct roots of `ring` whose signature over the payload verifies.
- * Verified payload bytes land in text. *bad: a known root's signature failed;
- * *known: at least one signature named a root of the ring. */
+IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
+static const struct iotl_doc_schema ring_schema = {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t),
+                                                   IOTL_ROLE_ROOT, 1, parse_ring};
+
+/* Counts distinct roots of `ring` whose signature over the payload verifies
+ * (verified payload bytes land in text): 0 when they reach its threshold,
+ * else IOTL_ERR_SIGNATURE (a known root's signature failed), then
+ * IOTL_ERR_THRESHOLD (a root of the ring signed), else IOTL_ERR_UNKNOWN_KEY. */
 static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64, size_t payload_len,
                            const iotl_keyring_t *ring, const struct iotl_crypto *crypto, uint8_t *text,
-                           size_t *text_len, uint32_t *count, bool *bad, bool *known)
+                           size_t *text_len, uint32_t *count)
 {
     bool used[IOTL_KEYRING_MAX_KEYS];
+    bool bad = false;   /* a known root's signature failed */
+    bool known = false; /* at least one signature named a root of the ring */
     memset(used, 0, sizeof(used));
     *count = 0;
-    *bad = false;
-    *known = false;
     for (const iotl_json_node_t *s = iotl_json_first(sigs); s != NULL; s = iotl_json_next(s)) {
         const char *h;
         size_t hl;
@@ -292,7 +278,7 @@ static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64
         if (i < 0 || ring->keys[i].role != IOTL_ROLE_ROOT) {
             continue;
         }
-        *known = true;
+        known = true;
         if (used[i]) {
             continue; /* one key counts once */
         }
@@ -305,15 +291,10 @@ static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64
         } else if (ret == IOTL_ERR_TOO_LARGE || ret == IOTL_ERR_BASE64) {
             return ret;
         } else {
-            *bad = true;
+            bad = true;
         }
     }
-    return IOTL_OK;
-}
-
-static int threshold_result(uint32_t count, uint32_t need, bool bad, bool known)
-{
-    if (count >= need) {
+    if (*count >= ring->threshold) {
         return IOTL_OK;
     }
     if (bad) {
@@ -333,8 +314,6 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     size_t payload_len;
     size_t text_len = 0;
     uint32_t count = 0;
-    bool bad = false;
-    bool known = false;
     bool reload = (flags & IOTL_KEYRING_RELOAD) != 0;
     if (floors->latest_time > now) {
         now = floors->latest_time; /* the latest-known time only moves forward */
@@ -362,11 +341,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
 
     if (!reload) {
         /* 1. The roots in force must sign before any payload byte is parsed. */
-        ret = count_root_sigs(sigs, payload_b64, payload_len, kr, crypto, work->text, &text_len, &count,
-                              &bad, &known);
-        if (ret == IOTL_OK) {
-            ret = threshold_result(count, kr->threshold, bad, known);
-        }
+        ret = count_root_sigs(sigs, payload_b64, payload_len, kr, crypto, work->text, &text_len, &count);
         if (ret != IOTL_OK) {
             goto exit;
         }
@@ -380,7 +355,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     }
 
     /* 2. Parse the candidate ring. */
-    ret = parse_ring(work->text, text_len, crypto, &work->ring);
+    ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, text_len, crypto);
     if (ret != IOTL_OK) {
         goto exit;
     }
@@ -401,13 +376,9 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     }
 
     /* 4. The new roots must sign too (proves the new keys are held). */
-    ret = count_root_sigs(sigs, payload_b64, payload_len, &work->ring, crypto, work->text, &text_len, &count,
-                          &bad, &known);
-    if (ret == IOTL_OK) {
-        ret = threshold_result(count, work->ring.threshold, bad, known);
-        if (ret == IOTL_ERR_UNKNOWN_KEY) {
-            ret = IOTL_ERR_THRESHOLD;
-        }
+    ret = count_root_sigs(sigs, payload_b64, payload_len, &work->ring, crypto, work->text, &text_len, &count);
+    if (ret == IOTL_ERR_UNKNOWN_KEY) {
+        ret = IOTL_ERR_THRESHOLD;
     }
     if (ret != IOTL_OK) {
         goto exit;

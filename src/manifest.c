@@ -273,8 +273,9 @@ static const struct iotl_doc_field manifest_fields[] = {
     MF("release_notes", release_notes, IOTL_DOC_URL),
 };
 
-static int parse_manifest(void *out, const iotl_json_node_t *root)
+static int parse_manifest(void *out, const iotl_json_node_t *root, const void *arg)
 {
+    (void)arg;
     struct iotl_manifest *m = (struct iotl_manifest *)out;
     int ret = iotl_doc_fields(root, manifest_fields, IOTL_ARRAY_LEN(manifest_fields), m);
     if (ret != IOTL_OK) {
@@ -309,12 +310,12 @@ static int parse_manifest(void *out, const iotl_json_node_t *root)
 IOTL_STATIC_ASSERT(sizeof(struct iotl_manifest) <= UINT16_MAX, manifest_size_fits);
 static const struct iotl_doc_schema manifest_schema = {"iotlife-manifest", IOTL_MANIFEST_SCHEMA,
                                                        (uint16_t)sizeof(struct iotl_manifest),
-                                                       IOTL_ROLE_PUBLISHER, parse_manifest};
+                                                       IOTL_ROLE_PUBLISHER, 0, parse_manifest};
 
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
 {
     IOTL_ASSERT(m != NULL);
-    return iotl_doc_parse(&manifest_schema, m, json, len);
+    return iotl_doc_parse(&manifest_schema, m, json, len, NULL);
 }
 
 int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
