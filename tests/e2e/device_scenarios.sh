@@ -26,7 +26,13 @@ UP="$IOTL_E2E_HTTP/upload"
 UPDIR="$IOTL_E2E_ROOT/upload"
 passed=0
 ok() { passed=$((passed + 1)); echo "scenario: $* ... ok"; }
-die() { echo "scenario FAILED: $*" >&2; exit 1; }
+die() {
+  echo "scenario FAILED: $*" >&2
+  for f in poll.out poll.err; do
+    [ -f "$f" ] && { echo "--- $f" >&2; tr '\r' '\n' <"$f" | tail -n 5 >&2; }
+  done
+  exit 1
+}
 json() { "$DEV" --dir "$1" status --json | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$2"; }
 mkimg() { { printf 'IOTLSIM version=%s health=%s\n' "$1" "$2"; head -c "$3" /dev/urandom; } >"$4"; }
 
