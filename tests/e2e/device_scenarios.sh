@@ -59,7 +59,10 @@ release 2.0.0 2 v2.img
 deploy 2.0.0 2
 
 # publish refuses to rewrite an immutable object and a deployment of an unpublished release
-cp v2.img v2-bad.img; printf 'X' | dd of=v2-bad.img bs=1 seek=500 conv=notrunc 2>/dev/null
+cp v2.img v2-bad.img # one byte changed (to a value it cannot already have)
+b=$(od -An -tu1 -j500 -N1 v2.img | tr -d ' ')
+printf "\\$(printf '%03o' $(( (b + 1) % 256 )))" | dd of=v2-bad.img bs=1 seek=500 conv=notrunc 2>/dev/null
+cmp -s v2.img v2-bad.img && die "test setup: the corrupted copy equals the original"
 if "$CLI" publish release --repo "$REPO" m2.0.0.jws v2-bad.img 2>/dev/null; then die "publish took a wrong payload"; fi
 "$CLI" manifest create --key publisher.key --product thermo --hardware rev-a --version 9.0.0 \
   --security-version 1 --sequence 9 --expires +30d --payload "name=main,component=main,file=v1.img" -o m9.jws >/dev/null

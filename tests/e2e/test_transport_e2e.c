@@ -262,6 +262,34 @@ START_TEST(http_errors_table)
 }
 END_TEST
 
+/* The same bad requests through file:// on the same document root. */
+START_TEST(file_errors_table)
+{
+    static const struct {
+        const char *path;
+        uint64_t offset;
+        uint64_t max_size;
+        int expect;
+        int status;
+    } cases[] = {
+        {"/pub/missing.bin", 0, 0, IOTL_ERR_HTTP_NOT_FOUND, 404},
+        {"/pub/blob.bin", 0, BLOB_SIZE - 1u, IOTL_ERR_RESPONSE_TOO_LARGE, 200},
+        {"/pub/blob.bin", 5, BLOB_SIZE - 1u, IOTL_ERR_RESPONSE_TOO_LARGE, 206},
+        {"/pub/blob.bin", BLOB_SIZE, 0, IOTL_ERR_HTTP_RANGE, 416},
+        {"/pub", 0, 0, IOTL_ERR_HTTP_STATUS, 403},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char u[512];
+        file_url(u, sizeof(u), cases[i].path);
+        struct iotl_transport_request req = {.url = u, .offset = cases[i].offset, .max_size = cases[i].max_size};
+        struct tfetch_result r;
+        int ret = tfetch(&g_ft, &req, g_buf, sizeof(g_buf), 0, &r);
+        ck_assert_msg(ret == cases[i].expect, "%s: %s", cases[i].path, iotl_strerror_name(ret));
+        ck_assert_int_eq(r.resp.status, cases[i].status);
+    }
+}
+END_TEST
+
 START_TEST(truncated_body_delivers_what_came)
 {
     char u[512];
@@ -421,6 +449,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, etag_304_http);
     tcase_add_test(tc, etag_304_file);
     tcase_add_test(tc, http_errors_table);
+    tcase_add_test(tc, file_errors_table);
     tcase_add_test(tc, truncated_body_delivers_what_came);
     tcase_add_test(tc, redirect_followed);
     tcase_add_test(tc, https_needs_the_right_ca);
