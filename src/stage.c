@@ -916,11 +916,9 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
             if (c->image_size > target_slot(s)->geo.size) {
                 return IOTL_ERR_NO_SPACE;
             }
-        } else if (find_handler(s, c->id) == NULL) {
-            return IOTL_ERR_HANDLER;
         } else {
             const struct iotl_stage_handler *h = find_handler(s, c->id);
-            if (h->ops == NULL || h->ops->begin == NULL || h->ops->write == NULL ||
+            if (h == NULL || h->ops == NULL || h->ops->begin == NULL || h->ops->write == NULL ||
                 h->ops->finish == NULL || h->ops->activate == NULL) {
                 return IOTL_ERR_HANDLER;
             }
