@@ -30,10 +30,10 @@ static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_m
         return 0;
     }
     iotl_sha256_state_t st;
-    uint8_t buf[128];
     uint8_t digest[IOTL_SHA256_LEN];
     int ret = c->ops->sha256_start(c->ctx, &st);
     if (ret == IOTL_OK) {
+        uint8_t buf[128];
         ret = iotl_stage_hash_area(c, &st, a, m->size, buf, (uint32_t)sizeof(buf));
     }
     int fin = c->ops->sha256_finish(c->ctx, &st, digest);
