@@ -42,6 +42,11 @@ set(IOTLIFE_CORE_JSON_SRCS
   ${IOTLIFE_ROOT}/src/trust.c
   ${IOTLIFE_ROOT}/src/updater.c
 )
+# Host conveniences of the JSON modules (one-call JWS verify, role names,
+# payload lookup): CLI and tests; a device build leaves them out.
+set(IOTLIFE_CORE_JSON_HOST_SRCS
+  ${IOTLIFE_ROOT}/src/doc_host.c
+)
 
 set(IOTLIFE_PORT_RAM_SRCS ${IOTLIFE_ROOT}/ports/ram/ram.c)
 set(IOTLIFE_PORT_RAM_INCLUDE_DIRS ${IOTLIFE_ROOT}/ports/ram/include)

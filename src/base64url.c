@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Strict canonical unpadded base64url: one accepted encoding per byte string,
  * so signatures and key ids cannot be re-encoded into look-alikes. */
+#include "iotl_encoding.h"
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
 
 static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* 0..63 for an alphabet character, -1 otherwise. Branchy but table-free. */
-static int b64_value(uint8_t c)
+/* Branchy but table-free. */
+int iotl_b64url_value(uint8_t c)
 {
     if (c >= 'A' && c <= 'Z') {
         return c - 'A';
@@ -39,23 +40,18 @@ int iotl_b64url_encode(const void *in, size_t in_len, char *out, size_t out_cap,
     }
     const uint8_t *p = (const uint8_t *)in;
     size_t o = 0;
-    size_t i = 0;
-    for (; i + 3 <= in_len; i += 3) {
-        uint32_t v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8) | p[i + 2];
-        out[o++] = b64_alphabet[(v >> 18) & 63u];
-        out[o++] = b64_alphabet[(v >> 12) & 63u];
-        out[o++] = b64_alphabet[(v >> 6) & 63u];
-        out[o++] = b64_alphabet[v & 63u];
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    for (size_t i = 0; i < in_len; i++) {
+        acc = (acc << 8) | p[i];
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out[o++] = b64_alphabet[(acc >> bits) & 63u];
+        }
     }
-    if (in_len - i == 1) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        out[o++] = b64_alphabet[(v >> 18) & 63u];
-        out[o++] = b64_alphabet[(v >> 12) & 63u];
-    } else if (in_len - i == 2) {
-        uint32_t v = ((uint32_t)p[i] << 16) | ((uint32_t)p[i + 1] << 8);
-        out[o++] = b64_alphabet[(v >> 18) & 63u];
-        out[o++] = b64_alphabet[(v >> 12) & 63u];
-        out[o++] = b64_alphabet[(v >> 6) & 63u];
+    if (bits > 0) {
+        out[o++] = b64_alphabet[(acc << (6u - bits)) & 63u]; /* unused low bits are zero */
     }
     out[o] = '\0';
     if (out_len != NULL) {
@@ -75,15 +71,15 @@ int iotl_b64url_decode(const char *in, size_t in_len, uint8_t *out, size_t out_c
     size_t need = (in_len / 4u) * 3u + ((in_len % 4u) ? (in_len % 4u) - 1u : 0u);
     /* Validate every character before writing anything. */
     for (size_t i = 0; i < in_len; i++) {
-        if (b64_value((uint8_t)in[i]) < 0) {
+        if (iotl_b64url_value((uint8_t)in[i]) < 0) {
             return IOTL_ERR_BASE64;
         }
     }
     /* Canonical: the unused low bits of the last character must be zero. */
-    if (in_len % 4u == 2u && (b64_value((uint8_t)in[in_len - 1]) & 0x0f) != 0) {
+    if (in_len % 4u == 2u && (iotl_b64url_value((uint8_t)in[in_len - 1]) & 0x0f) != 0) {
         return IOTL_ERR_BASE64;
     }
-    if (in_len % 4u == 3u && (b64_value((uint8_t)in[in_len - 1]) & 0x03) != 0) {
+    if (in_len % 4u == 3u && (iotl_b64url_value((uint8_t)in[in_len - 1]) & 0x03) != 0) {
         return IOTL_ERR_BASE64;
     }
     if (need > out_cap) {
@@ -94,7 +90,7 @@ int iotl_b64url_decode(const char *in, size_t in_len, uint8_t *out, size_t out_c
     uint32_t acc = 0;
     unsigned bits = 0;
     for (size_t i = 0; i < in_len; i++) {
-        acc = (acc << 6) | (uint32_t)b64_value((uint8_t)in[i]);
+        acc = (acc << 6) | (uint32_t)iotl_b64url_value((uint8_t)in[i]);
         bits += 6;
         if (bits >= 8) {
             bits -= 8;

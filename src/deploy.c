@@ -2,17 +2,45 @@
 /* Deployment schema v1 (docs/deployment.md) and the per-device policy. */
 #include "iotlife/deploy.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "iotl_doc.h"
+#include "iotl_encoding.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
 
-/* Identifiers of up to IOTL_DEPLOY_ID_MAX characters (ids are longer than names). */
-static int get_id(const iotl_json_node_t *n, char *buf, size_t cap)
-{
-    return iotl_doc_ident(n, buf, cap);
-}
+#define DF(name, member, type) IOTL_DOC_FIELD(name, struct iotl_deployment, member, type)
+#define DL(name, count, rows, type) IOTL_DOC_LIST_FIELD(name, struct iotl_deployment, count, rows, type)
+#define D_ROWS_FOLLOW(count, rows) (offsetof(struct iotl_deployment, rows) == offsetof(struct iotl_deployment, count) + 1)
+IOTL_STATIC_ASSERT(D_ROWS_FOLLOW(hardware_count, hardware) && D_ROWS_FOLLOW(group_count, groups) &&
+                       D_ROWS_FOLLOW(device_count, devices),
+                   deploy_rows_follow_count);
+IOTL_STATIC_ASSERT(offsetof(struct iotl_deployment, not_after) < 65536u, deploy_offsets_fit);
+
+static const struct iotl_doc_field deploy_fields[] = {
+    /* Identifiers of up to IOTL_DEPLOY_ID_MAX characters (ids are longer than names). */
+    DF("id", id, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    DF("sequence", sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    DF("issued_at", issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    DF("expires", expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    DF("manifest_sha256", manifest_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
+    /* Relative to the deployment's own URL; ".." allowed (repository layout). */
+    DF("manifest_url", manifest_url, IOTL_DOC_URL_UP),
+};
+/* "select": every device when absent. */
+static const struct iotl_doc_field select_fields[] = {
+    DL("hardware", hardware_count, hardware, 0),
+    DL("groups", group_count, groups, IOTL_DOC_SEL),
+    DL("devices", device_count, devices, IOTL_DOC_SEL),
+    DF("installed_min", installed_min, IOTL_DOC_VERSION),
+    DF("installed_max", installed_max, IOTL_DOC_VERSION),
+};
+static const struct iotl_doc_field window_fields[] = {
+    DF("not_before", not_before, IOTL_DOC_TIME),
+    DF("not_after", not_after, IOTL_DOC_TIME),
+};
+static const char *const urgency_names[] = {"normal", "critical"};
 
 static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
 {
@@ -74,28 +102,7 @@ static int parse_select(const iotl_json_node_t *sel, struct iotl_deployment *d)
     if (iotl_json_type(sel) != IOTL_JSON_OBJECT) {
         return IOTL_ERR_SCHEMA;
     }
-    int ret = iotl_doc_get_ident_list(sel, "hardware", &d->hardware[0][0], sizeof(d->hardware[0]),
-                                      IOTL_MANIFEST_MAX_HARDWARE, &d->hardware_count, false);
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_ident_list(sel, "groups", &d->groups[0][0], sizeof(d->groups[0]),
-                                      IOTL_DEPLOY_MAX_SELECT, &d->group_count, false);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_ident_list(sel, "devices", &d->devices[0][0], sizeof(d->devices[0]),
-                                      IOTL_DEPLOY_MAX_SELECT, &d->device_count, false);
-    }
-    const char *names[2] = {"installed_min", "installed_max"};
-    char *dst[2] = {d->installed_min, d->installed_max};
-    for (int i = 0; i < 2 && ret == IOTL_OK; i++) {
-        ret = iotl_json_get_str(sel, names[i], dst[i], IOTL_MANIFEST_VERSION_MAX + 1, false);
-        if (ret == IOTL_ERR_RANGE) {
-            ret = IOTL_ERR_VERSION_FORMAT;
-        }
-        if (ret == IOTL_OK && dst[i][0] != '\0') {
-            struct iotl_semver sv;
-            ret = iotl_semver_parse(dst[i], &sv);
-        }
-    }
+    int ret = iotl_doc_fields(sel, select_fields, IOTL_ARRAY_LEN(select_fields), d);
     if (ret == IOTL_OK && d->installed_min[0] != '\0' && d->installed_max[0] != '\0') {
         struct iotl_semver lo;
         struct iotl_semver hi;
@@ -108,34 +115,11 @@ static int parse_select(const iotl_json_node_t *sel, struct iotl_deployment *d)
     return ret;
 }
 
-static int parse_deployment(struct iotl_deployment *d, const iotl_json_node_t *root)
+static int parse_deployment(void *out, const iotl_json_node_t *root, const void *arg)
 {
-    int ret = iotl_doc_expect_str(root, "type", "iotlife-deployment");
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_expect_schema(root, IOTL_DEPLOY_SCHEMA);
-    }
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    d->schema = IOTL_DEPLOY_SCHEMA;
-    const iotl_json_node_t *id = iotl_json_member(root, "id");
-    ret = id == NULL ? IOTL_ERR_SCHEMA : get_id(id, d->id, sizeof(d->id));
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_u32(root, "sequence", &d->sequence, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "issued_at", &d->issued_at, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "expires", &d->expires, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_sha256(root, "manifest_sha256", d->manifest_sha256, true);
-    }
-    if (ret == IOTL_OK) {
-        /* Relative to the deployment's own URL; ".." allowed (repository layout). */
-        ret = iotl_doc_get_location(root, "manifest_url", d->manifest_url, sizeof(d->manifest_url), false, true);
-    }
+    (void)arg;
+    struct iotl_deployment *d = (struct iotl_deployment *)out;
+    int ret = iotl_doc_fields(root, deploy_fields, IOTL_ARRAY_LEN(deploy_fields), d);
     if (ret == IOTL_OK) {
         ret = parse_select(iotl_json_member(root, "select"), d);
     }
@@ -143,85 +127,50 @@ static int parse_deployment(struct iotl_deployment *d, const iotl_json_node_t *r
         ret = parse_rollout(root, &d->rollout_bp);
     }
     if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "not_before", &d->not_before, false);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "not_after", &d->not_after, false);
+        ret = iotl_doc_fields(root, window_fields, IOTL_ARRAY_LEN(window_fields), d);
     }
     if (ret == IOTL_OK) {
         ret = parse_hours(root, d);
     }
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_enum(root, "urgency", urgency_names, IOTL_ARRAY_LEN(urgency_names), &d->urgency);
+    }
     if (ret != IOTL_OK) {
         return ret;
     }
-    const iotl_json_node_t *urg = iotl_json_member(root, "urgency");
-    if (urg == NULL || iotl_doc_expect_str(root, "urgency", "normal") == IOTL_OK) {
-        d->urgency = IOTL_URGENCY_NORMAL;
-    } else if (iotl_doc_expect_str(root, "urgency", "critical") == IOTL_OK) {
-        d->urgency = IOTL_URGENCY_CRITICAL;
-    } else {
-        return IOTL_ERR_SCHEMA;
-    }
+    d->schema = IOTL_DEPLOY_SCHEMA;
     if (d->expires <= d->issued_at || (d->not_after != 0 && d->not_after <= d->not_before)) {
         return IOTL_ERR_RANGE;
     }
     return IOTL_OK;
 }
 
+IOTL_STATIC_ASSERT(sizeof(struct iotl_deployment) <= UINT16_MAX, deploy_size_fits);
+static const struct iotl_doc_schema deploy_schema = {"iotlife-deployment", IOTL_DEPLOY_SCHEMA,
+                                                     (uint16_t)sizeof(struct iotl_deployment), IOTL_ROLE_OPERATOR,
+                                                     0, parse_deployment};
+
 int iotl_deployment_parse(struct iotl_deployment *d, const void *json, size_t len)
 {
     IOTL_ASSERT(d != NULL);
-    iotl_json_doc_t doc;
-    memset(d, 0, sizeof(*d));
-    int ret = iotl_json_parse(&doc, (const char *)json, len);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    ret = parse_deployment(d, iotl_json_root(&doc));
-    iotl_json_free(&doc);
-    if (ret != IOTL_OK) {
-        memset(d, 0, sizeof(*d));
-    }
-    return ret;
+    return iotl_doc_parse(&deploy_schema, d, json, len, NULL);
 }
 
 int iotl_deployment_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
                            size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_deployment *d,
                            const struct iotl_key **signer)
 {
-    IOTL_ASSERT(work != NULL && d != NULL);
-    size_t n = 0;
-    memset(d, 0, sizeof(*d));
-    int ret = iotl_keyring_verify_jws(kr, crypto, IOTL_ROLE_OPERATOR, compact, len, now, work->text,
-                                      sizeof(work->text), &n, signer);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    return iotl_deployment_parse(d, work->text, n);
+    return iotl_doc_verify(&deploy_schema, kr, crypto, compact, len, now, work, d, signer);
 }
 
 int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deployment_id, const char *device_id,
                            uint32_t *bucket)
 {
     IOTL_ASSERT(crypto != NULL && deployment_id != NULL && device_id != NULL && bucket != NULL);
-    iotl_sha256_state_t st;
     uint8_t digest[IOTL_SHA256_LEN];
-    static const uint8_t sep = 0x00;
-    int ret = crypto->ops->sha256_start(crypto->ctx, &st);
-    if (ret == IOTL_OK) {
-        ret = crypto->ops->sha256_update(crypto->ctx, &st, deployment_id, strlen(deployment_id));
-    }
-    if (ret == IOTL_OK) {
-        ret = crypto->ops->sha256_update(crypto->ctx, &st, &sep, 1);
-    }
-    if (ret == IOTL_OK) {
-        ret = crypto->ops->sha256_update(crypto->ctx, &st, device_id, strlen(device_id));
-    }
-    if (ret == IOTL_OK) {
-        ret = crypto->ops->sha256_finish(crypto->ctx, &st, digest);
-    } else {
-        (void)crypto->ops->sha256_finish(crypto->ctx, &st, digest);
-    }
+    const struct iotl_bytes salt_id[3] = {
+        {deployment_id, strlen(deployment_id)}, {"", 1}, {device_id, strlen(device_id)}};
+    int ret = iotl_sha256_parts(crypto, salt_id, 3, digest);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -233,12 +182,7 @@ int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deploym
 
 static bool in_list(const char *rows, size_t stride, size_t count, const char *s)
 {
-    for (size_t i = 0; i < count; i++) {
-        if (strcmp(rows + i * stride, s) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return iotl_doc_find(rows, stride, count, s) >= 0;
 }
 
 int iotl_deployment_targets(const struct iotl_deployment *d, const struct iotl_device_info *dev)
@@ -309,7 +253,12 @@ int iotl_deployment_in_window(const struct iotl_deployment *d, int64_t now)
     if (d->urgency == IOTL_URGENCY_CRITICAL || d->hours_start == d->hours_end || now < 0) {
         return IOTL_OK;
     }
-    unsigned hour = (unsigned)((now % 86400) / 3600);
+    /* Hour of the day without a 64-bit division (no __aeabi_ldivmod on a
+     * 32-bit target): 2^32 s = 49710 days + 23296 s, and every partial sum
+     * stays below 2^32. */
+    uint64_t u = (uint64_t)now;
+    uint32_t sec = (((uint32_t)(u >> 32) % 86400u) * 23296u + (uint32_t)u % 86400u) % 86400u;
+    unsigned hour = sec / 3600u;
     bool inside;
     if (d->hours_start < d->hours_end) {
         inside = hour >= d->hours_start && hour < d->hours_end;

@@ -1,29 +1,89 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Field validators shared by the manifest and deployment parsers. */
+/* Field readers shared by the manifest, deployment and key ring parsers:
+ * one descriptor table per document section, read in order. */
 #include "iotl_doc.h"
 
 #include <string.h>
 
 #include "iotl_priv.h"
+#include "iotlife/deploy.h"
+#include "iotlife/manifest.h"
+
+int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg)
+{
+    iotl_json_doc_t doc;
+    memset(out, 0, t->size);
+    int ret = iotl_json_parse(&doc, (const char *)json, len);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    const iotl_json_node_t *root = iotl_json_root(&doc);
+    uint32_t v = 0;
+    ret = iotl_doc_expect_str(root, "type", t->type);
+    if (ret == IOTL_OK) {
+        ret = iotl_json_u32(iotl_json_member(root, "v"), &v);
+        if ((ret != IOTL_OK && !t->v_error) || (ret == IOTL_OK && v != t->schema)) {
+            ret = IOTL_ERR_SCHEMA;
+        }
+    }
+    if (ret == IOTL_OK) {
+        ret = t->parse(out, root, arg);
+    }
+    iotl_json_free(&doc); /* the tree never outlives the call */
+    if (ret != IOTL_OK) {
+        memset(out, 0, t->size);
+    }
+    return ret;
+}
+
+int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, const struct iotl_crypto *crypto,
+                    const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
+                    const struct iotl_key **signer)
+{
+    IOTL_ASSERT(work != NULL && out != NULL);
+    size_t n = 0;
+    memset(out, 0, t->size);
+    int ret = iotl_keyring_verify_jws(kr, crypto, (enum iotl_key_role)t->role, compact, len, now, work->text,
+                                      sizeof(work->text), &n, signer);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    return iotl_doc_parse(t, out, work->text, n, NULL);
+}
 
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want)
 {
     const char *s;
     size_t n;
-    if (iotl_json_str_ref(iotl_json_member(obj, name), &s, &n) != IOTL_OK || n != strlen(want) ||
-        memcmp(s, want, n) != 0) {
+    if (iotl_json_str_ref(iotl_json_member(obj, name), &s, &n) != IOTL_OK || strcmp(s, want) != 0) {
         return IOTL_ERR_SCHEMA;
     }
     return IOTL_OK;
 }
 
-int iotl_doc_expect_schema(const iotl_json_node_t *obj, uint32_t schema)
+int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *const *names, unsigned n,
+                  uint8_t *out)
 {
-    uint32_t v = 0;
-    if (iotl_json_get_u32(obj, "v", &v, true) != IOTL_OK || v != schema) {
-        return IOTL_ERR_SCHEMA;
+    if (iotl_json_member(obj, name) == NULL) {
+        return IOTL_OK;
     }
-    return IOTL_OK;
+    for (unsigned i = 0; i < n; i++) {
+        if (iotl_doc_expect_str(obj, name, names[i]) == IOTL_OK) {
+            *out = (uint8_t)i;
+            return IOTL_OK;
+        }
+    }
+    return IOTL_ERR_SCHEMA;
+}
+
+int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp((const char *)rows + i * stride, s) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
 }
 
 static bool ident_char(char c)
@@ -51,15 +111,6 @@ int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
     return IOTL_OK;
 }
 
-int iotl_doc_get_ident(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap, bool required)
-{
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
-    return iotl_doc_ident(m, buf, cap);
-}
-
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9') {
@@ -71,12 +122,8 @@ static int hexval(char c)
     return -1;
 }
 
-int iotl_doc_get_sha256(const iotl_json_node_t *obj, const char *name, uint8_t out[32], bool required)
+static int get_sha256(const iotl_json_node_t *m, uint8_t out[32])
 {
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
     const char *s;
     size_t n;
     int ret = iotl_json_str_ref(m, &s, &n);
@@ -86,60 +133,46 @@ int iotl_doc_get_sha256(const iotl_json_node_t *obj, const char *name, uint8_t o
     if (n != 64) {
         return IOTL_ERR_RANGE;
     }
-    for (size_t i = 0; i < 32; i++) {
-        int hi = hexval(s[2 * i]);
-        int lo = hexval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
+    for (size_t i = 0; i < 64; i++) {
+        int h = hexval(s[i]);
+        if (h < 0) {
             return IOTL_ERR_RANGE;
         }
-        out[i] = (uint8_t)((hi << 4) | lo);
+        out[i / 2] = (uint8_t)((out[i / 2] << 4) | h);
     }
     return IOTL_OK;
 }
 
-int iotl_doc_get_location(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap,
-                          bool required, bool allow_parent)
+/* A URL or relative path: printable ASCII, no spaces, quotes, backslashes or
+ * angle brackets; relative paths must not start with '/' or name a scheme;
+ * ".." only when allow_parent (IOTL_ERR_RANGE). */
+static int get_location(const iotl_json_node_t *m, char *buf, size_t cap, bool allow_parent)
 {
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
     int ret = iotl_json_str_copy(m, buf, cap);
     if (ret != IOTL_OK) {
-        buf[0] = '\0';
         return ret;
     }
-    size_t n = strlen(buf);
     bool url = (strncmp(buf, "https://", 8) == 0 || strncmp(buf, "http://", 7) == 0);
-    bool bad = (n == 0) || (!url && buf[0] == '/') || (!allow_parent && strstr(buf, "..") != NULL);
-    for (size_t i = 0; i < n && !bad; i++) {
-        uint8_t c = (uint8_t)buf[i];
-        bad = c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>';
+    bool bad = (buf[0] == '\0') || (!url && (buf[0] == '/' || strchr(buf, ':') != NULL)) ||
+               (!allow_parent && strstr(buf, "..") != NULL);
+    for (const char *p = buf; *p != '\0'; p++) {
+        uint8_t c = (uint8_t)*p;
+        bad = bad || c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>';
     }
-    if (!url && !bad) {
-        /* A relative path names no scheme. */
-        bad = strchr(buf, ':') != NULL;
-    }
-    if (bad) {
-        buf[0] = '\0';
-        return IOTL_ERR_RANGE;
-    }
-    return IOTL_OK;
+    return bad ? IOTL_ERR_RANGE : IOTL_OK;
 }
 
-int iotl_doc_get_ident_list(const iotl_json_node_t *obj, const char *name, char *rows, size_t stride,
-                            size_t max, uint8_t *count, bool required)
+/* Array of identifiers into rows of `stride` bytes after the count byte, at
+ * most max rows (IOTL_ERR_TOO_LARGE); duplicates are IOTL_ERR_SCHEMA, and so
+ * is an empty required list. */
+static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stride, size_t max, bool required)
 {
-    *count = 0;
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
+    char *rows = (char *)(count + 1);
     if (iotl_json_type(m) != IOTL_JSON_ARRAY) {
         return IOTL_ERR_SCHEMA;
     }
     size_t n = iotl_json_count(m);
-    if (n > max || n > 255) {
+    if (n > max) {
         return IOTL_ERR_TOO_LARGE;
     }
     if (n == 0 && required) {
@@ -152,26 +185,75 @@ int iotl_doc_get_ident_list(const iotl_json_node_t *obj, const char *name, char 
         if (ret != IOTL_OK) {
             return ret;
         }
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(rows + j * stride, row) == 0) {
-                return IOTL_ERR_SCHEMA;
-            }
+        if (iotl_doc_find(rows, stride, i, row) >= 0) {
+            return IOTL_ERR_SCHEMA;
         }
     }
     *count = (uint8_t)n;
     return IOTL_OK;
 }
 
-int iotl_doc_get_time(const iotl_json_node_t *obj, const char *name, int64_t *out, bool required)
+IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <= 255, list_count_fits);
+
+int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
-    int64_t t = *out;
-    int ret = iotl_json_get_i64(obj, name, &t, required);
-    if (ret != IOTL_OK) {
-        return ret;
+    for (; n > 0; n--, f++) {
+        const iotl_json_node_t *m = iotl_json_member(obj, f->name);
+        uint8_t *dst = (uint8_t *)base + f->off;
+        size_t cap = (size_t)f->max + 1u;
+        bool required = (f->type & IOTL_DOC_REQ) != 0;
+        int64_t t;
+        struct iotl_semver sv;
+        int ret;
+        if (m == NULL) {
+            if (required) {
+                return IOTL_ERR_SCHEMA;
+            }
+            continue;
+        }
+        switch ((enum iotl_doc_kind)(f->type & 0x0fu)) {
+        case IOTL_DOC_U32:
+            ret = iotl_json_u32(m, (uint32_t *)(void *)dst);
+            break;
+        case IOTL_DOC_I64:
+        case IOTL_DOC_TIME:
+            ret = iotl_json_i64(m, &t);
+            if (ret == IOTL_OK && t < 0 && (f->type & 0x0fu) == IOTL_DOC_TIME) {
+                ret = IOTL_ERR_RANGE;
+            }
+            if (ret == IOTL_OK) {
+                memcpy(dst, &t, sizeof(t));
+            }
+            break;
+        case IOTL_DOC_IDENT:
+            ret = iotl_doc_ident(m, (char *)dst, cap);
+            break;
+        case IOTL_DOC_VERSION:
+            ret = iotl_json_str_copy(m, (char *)dst, cap);
+            if (ret == IOTL_ERR_RANGE) {
+                ret = IOTL_ERR_VERSION_FORMAT;
+            }
+            if (ret == IOTL_OK && (required || dst[0] != '\0')) {
+                ret = iotl_semver_parse((const char *)dst, &sv);
+            }
+            break;
+        case IOTL_DOC_SHA256:
+            ret = get_sha256(m, dst);
+            break;
+        case IOTL_DOC_URL:
+        case IOTL_DOC_URL_UP:
+            ret = get_location(m, (char *)dst, cap, (f->type & 0x0fu) == IOTL_DOC_URL_UP);
+            break;
+        case IOTL_DOC_LIST:
+        default:
+            ret = get_ident_list(m, dst, cap,
+                                 (f->type & IOTL_DOC_SEL) ? IOTL_DEPLOY_MAX_SELECT : IOTL_MANIFEST_MAX_HARDWARE,
+                                 required);
+            break;
+        }
+        if (ret != IOTL_OK) {
+            return ret;
+        }
     }
-    if (t < 0) {
-        return IOTL_ERR_RANGE;
-    }
-    *out = t;
     return IOTL_OK;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Helpers shared by the document parsers (manifest, deployment). */
+/* Helpers shared by the document parsers (manifest, deployment, key ring):
+ * one table-driven field reader instead of hand-written per-field code. */
 #ifndef IOTL_DOC_H
 #define IOTL_DOC_H
 
@@ -8,27 +9,76 @@
 #include <stdint.h>
 
 #include "iotl_json.h"
+#include "iotlife/keyring.h"
 
+/* Field kinds (low 4 bits of iotl_doc_field.type). */
+enum iotl_doc_kind {
+    IOTL_DOC_U32 = 0,  /* uint32_t */
+    IOTL_DOC_I64,      /* int64_t, any integer within IOTL_JSON_INT_MAX */
+    IOTL_DOC_TIME,     /* int64_t Unix time, >= 0 (IOTL_ERR_RANGE) */
+    IOTL_DOC_IDENT,    /* identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE) */
+    IOTL_DOC_VERSION,  /* semantic version string; "" only when optional (IOTL_ERR_VERSION_FORMAT) */
+    IOTL_DOC_SHA256,   /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE) */
+    IOTL_DOC_URL,      /* location: see iotl_doc_location(), no ".." */
+    IOTL_DOC_URL_UP,   /* location, ".." allowed */
+    IOTL_DOC_LIST      /* identifier list: off = its uint8_t count, rows follow the count */
+};
+/* Flags in iotl_doc_field.type. */
+#define IOTL_DOC_REQ 0x80u  /* missing member: IOTL_ERR_SCHEMA */
+#define IOTL_DOC_SEL 0x40u  /* IOTL_DOC_LIST: at most IOTL_DEPLOY_MAX_SELECT rows (else IOTL_MANIFEST_MAX_HARDWARE) */
+
+/* One member of a document: name, where it lands in the destination struct,
+ * kind | flags, and capacity - 1 (strings; row stride - 1 for lists). */
+struct iotl_doc_field {
+    const char *name;
+    uint16_t off;
+    uint8_t type;
+    uint8_t max;
+};
+#define IOTL_DOC_FIELD(name, st, member, type)                                                            \
+    {                                                                                                    \
+        (name), (uint16_t)offsetof(st, member), (uint8_t)(type), (uint8_t)(sizeof(((st *)0)->member) - 1u) \
+    }
+/* A list: count member, then its rows member right after it (checked by the caller). */
+#define IOTL_DOC_LIST_FIELD(name, st, count, rows, flags)                                                    \
+    {                                                                                                       \
+        (name), (uint16_t)offsetof(st, count), (uint8_t)(IOTL_DOC_LIST | (flags)),                          \
+            (uint8_t)(sizeof(((st *)0)->rows[0]) - 1u)                                                      \
+    }
+
+/* A signed document kind: its "type" and "v" members, the struct it fills
+ * and the signer's role; parse() reads the rest once type and v matched. */
+struct iotl_doc_schema {
+    const char *type;
+    uint32_t schema;
+    uint16_t size;
+    uint8_t role;    /* an enum iotl_key_role */
+    uint8_t v_error; /* 1: a v that is no uint32 keeps its own error (key ring), 0: IOTL_ERR_SCHEMA */
+    int (*parse)(void *out, const iotl_json_node_t *root, const void *arg);
+};
+/* Zeroes out, parses the JSON (tree freed before the return), checks type
+ * and v (IOTL_ERR_SCHEMA), calls t->parse(out, root, arg); out is zeroed on
+ * failure. */
+int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg);
+/* Zeroes out, verifies the compact JWS with a key of t->role in kr, then
+ * iotl_doc_parse() of its payload (decoded into work->text). */
+int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, const struct iotl_crypto *crypto,
+                    const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
+                    const struct iotl_key **signer);
+
+/* Index of the first of n NUL-terminated strings `stride` bytes apart that
+ * equals s, -1 when none does. */
+int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s);
+
+/* Reads the n fields in order into base; the first failure is returned. */
+int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base);
 /* Member `name` must be a string equal to want (IOTL_ERR_SCHEMA otherwise). */
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want);
-/* Member `v` must be the number `schema` (IOTL_ERR_SCHEMA otherwise). */
-int iotl_doc_expect_schema(const iotl_json_node_t *obj, uint32_t schema);
+/* Optional string member naming one of names[0..n-1]: *out = its index;
+ * absent: *out unchanged; anything else IOTL_ERR_SCHEMA. */
+int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *const *names, unsigned n,
+                  uint8_t *out);
 /* An identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE). */
-int iotl_doc_get_ident(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap, bool required);
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap);
-/* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE). */
-int iotl_doc_get_sha256(const iotl_json_node_t *obj, const char *name, uint8_t out[32], bool required);
-/* A URL or relative path: printable ASCII, no spaces, quotes or backslashes;
- * relative paths must not start with '/' or name a scheme; ".." only when
- * allow_parent (IOTL_ERR_RANGE). */
-int iotl_doc_get_location(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap,
-                          bool required, bool allow_parent);
-/* Array of identifiers into rows of `stride` bytes, at most max rows
- * (IOTL_ERR_TOO_LARGE); duplicates are IOTL_ERR_SCHEMA. Missing: 0 rows
- * unless required. */
-int iotl_doc_get_ident_list(const iotl_json_node_t *obj, const char *name, char *rows, size_t stride,
-                            size_t max, uint8_t *count, bool required);
-/* Non-negative Unix time. */
-int iotl_doc_get_time(const iotl_json_node_t *obj, const char *name, int64_t *out, bool required);
 
 #endif

@@ -70,19 +70,14 @@ size_t iotl_json_count(const iotl_json_node_t *n);
 
 /* Value accessors: IOTL_ERR_SCHEMA for the wrong type, IOTL_ERR_RANGE when
  * the value does not fit (string longer than cap-1 bytes, non-integral or
- * out-of-range number). Strings are valid UTF-8 without NUL bytes. */
+ * out-of-range number). Strings are valid UTF-8 without NUL bytes. A NULL
+ * node (a missing member) is IOTL_ERR_SCHEMA, so `iotl_json_u32(iotl_json_member(o,
+ * "x"), &v)` reads a required member; iotl_doc_fields() reads optional ones. */
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len);
 int iotl_json_str_copy(const iotl_json_node_t *n, char *buf, size_t cap);
 int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out);
 int iotl_json_i64(const iotl_json_node_t *n, int64_t *out);
 int iotl_json_number(const iotl_json_node_t *n, double *out);
 int iotl_json_bool(const iotl_json_node_t *n, bool *out);
-
-/* Member getters: a missing member is IOTL_ERR_SCHEMA when required, else
- * returns 0 and leaves *out unchanged. */
-int iotl_json_get_str(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap, bool required);
-int iotl_json_get_u32(const iotl_json_node_t *obj, const char *name, uint32_t *out, bool required);
-int iotl_json_get_i64(const iotl_json_node_t *obj, const char *name, int64_t *out, bool required);
-int iotl_json_get_bool(const iotl_json_node_t *obj, const char *name, bool *out, bool required);
 
 #endif

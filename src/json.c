@@ -141,55 +141,56 @@ static size_t scan_string(const uint8_t *s, size_t len, size_t i)
     return 0;
 }
 
+static bool is_digit(uint8_t c)
+{
+    return (unsigned)(c - '0') <= 9u;
+}
+
+/* One or more digits at i: the index after them, 0 when there is none. */
+static size_t scan_digits(const uint8_t *s, size_t len, size_t i)
+{
+    if (i >= len || !is_digit(s[i])) {
+        return 0;
+    }
+    while (i < len && is_digit(s[i])) {
+        i++;
+    }
+    return i;
+}
+
 /* Scans an RFC 8259 number; returns the index after it, 0 when malformed,
  * and sets *too_long when it has more digits than the parsers accept. */
 static size_t scan_number(const uint8_t *s, size_t len, size_t i, bool *too_long)
 {
     size_t start = i;
-    unsigned sig = 0;
-    bool seen_nonzero = false;
     if (s[i] == '-') {
         i++;
     }
-    if (i >= len) {
-        return 0;
-    }
-    if (s[i] == '0') {
+    size_t mant = i;
+    if (i < len && s[i] == '0') {
         i++;
-    } else if (s[i] >= '1' && s[i] <= '9') {
-        while (i < len && s[i] >= '0' && s[i] <= '9') {
-            seen_nonzero = true;
-            sig++;
-            i++;
-        }
     } else {
-        return 0;
+        i = scan_digits(s, len, i);
     }
-    if (i < len && s[i] == '.') {
-        i++;
-        if (i >= len || s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-        while (i < len && s[i] >= '0' && s[i] <= '9') {
-            if (s[i] != '0') {
-                seen_nonzero = true;
-            }
-            if (seen_nonzero) {
-                sig++;
-            }
-            i++;
-        }
+    if (i != 0 && i < len && s[i] == '.') {
+        i = scan_digits(s, len, i + 1);
     }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    size_t mant_end = i;
+    if (i != 0 && i < len && (s[i] == 'e' || s[i] == 'E')) {
         i++;
         if (i < len && (s[i] == '+' || s[i] == '-')) {
             i++;
         }
-        if (i >= len || s[i] < '0' || s[i] > '9') {
-            return 0;
-        }
-        while (i < len && s[i] >= '0' && s[i] <= '9') {
-            i++;
+        i = scan_digits(s, len, i);
+    }
+    if (i == 0) {
+        return 0;
+    }
+    /* Significant digits: from the first non-zero digit of the mantissa on. */
+    unsigned sig = 0;
+    for (size_t k = mant; k < mant_end; k++) {
+        if (s[k] != '.' && (sig > 0 || s[k] != '0')) {
+            sig++;
         }
     }
     if (sig > JSON_NUM_MAX_SIGDIGITS || i - start > JSON_NUM_MAX_CHARS) {
@@ -199,13 +200,15 @@ static size_t scan_number(const uint8_t *s, size_t len, size_t i, bool *too_long
 }
 
 enum scan_state {
-    ST_VALUE,       /* a value must come */
+    ST_VALUE,        /* a value must come */
     ST_VALUE_OR_END, /* just after '[': a value or ']' */
-    ST_KEY,         /* after ',' in an object: a member name */
-    ST_KEY_OR_END,  /* just after '{': a member name or '}' */
-    ST_COLON,       /* after a member name */
-    ST_AFTER        /* after a value: ',' or a closing bracket, or the end */
+    ST_KEY,          /* after ',' in an object: a member name */
+    ST_KEY_OR_END,   /* just after '{': a member name or '}' */
+    ST_COLON,        /* after a member name */
+    ST_AFTER         /* after a value: ',' or a closing bracket */
 };
+
+static const char *const json_literals[] = {"true", "false", "null"};
 
 int iotl_json_check(const char *text, size_t len)
 {
@@ -216,7 +219,7 @@ int iotl_json_check(const char *text, size_t len)
         return IOTL_ERR_TOO_LARGE;
     }
     const uint8_t *s = (const uint8_t *)text;
-    uint64_t is_obj = 0; /* bit d: container at depth d+1 is an object */
+    uint8_t open[IOTL_JSON_MAX_DEPTH]; /* the bracket that opened each container */
     unsigned depth = 0;
     bool range = false;
     unsigned nodes = 0;
@@ -227,38 +230,36 @@ int iotl_json_check(const char *text, size_t len)
             i++;
         }
         if (i >= len) {
-            break;
+            return IOTL_ERR_MALFORMED; /* input ended inside the document (or was only whitespace) */
         }
         uint8_t c = s[i];
-        switch (st) {
-        case ST_KEY_OR_END:
-            if (c == '}') {
-                goto close;
-            }
-            /* fall through */
-        case ST_KEY:
-            if (c != '"') {
+        if (st == ST_AFTER && c == ',') {
+            i++;
+            st = open[depth - 1] == '{' ? ST_KEY : ST_VALUE;
+            continue;
+        }
+        if (st == ST_AFTER || (st == ST_KEY_OR_END && c == '}') || (st == ST_VALUE_OR_END && c == ']')) {
+            /* A closing bracket ('}' and ']' are their opener + 2) that matches the innermost container. */
+            if ((c != '}' && c != ']') || depth == 0 || open[depth - 1] + 2 != c) {
                 return IOTL_ERR_MALFORMED;
             }
-            i = scan_string(s, len, i);
+            depth--;
+            i++;
+        } else if (st == ST_KEY || st == ST_KEY_OR_END) {
+            i = c == '"' ? scan_string(s, len, i) : 0;
             if (i == 0) {
                 return IOTL_ERR_MALFORMED;
             }
             st = ST_COLON;
             continue;
-        case ST_COLON:
+        } else if (st == ST_COLON) {
             if (c != ':') {
                 return IOTL_ERR_MALFORMED;
             }
             i++;
             st = ST_VALUE;
             continue;
-        case ST_VALUE_OR_END:
-            if (c == ']') {
-                goto close;
-            }
-            /* fall through */
-        case ST_VALUE:
+        } else {
             if (++nodes > IOTL_JSON_MAX_NODES) {
                 return IOTL_ERR_TOO_LARGE; /* bounds cJSON's heap: one node per value */
             }
@@ -266,69 +267,36 @@ int iotl_json_check(const char *text, size_t len)
                 if (depth >= IOTL_JSON_MAX_DEPTH) {
                     return IOTL_ERR_TOO_DEEP;
                 }
-                if (c == '{') {
-                    is_obj |= (uint64_t)1 << depth;
-                } else {
-                    is_obj &= ~((uint64_t)1 << depth);
-                }
-                depth++;
+                open[depth++] = c;
                 i++;
                 st = (c == '{') ? ST_KEY_OR_END : ST_VALUE_OR_END;
                 continue;
             }
+            size_t start = i;
             if (c == '"') {
                 i = scan_string(s, len, i);
-                if (i == 0) {
-                    return IOTL_ERR_MALFORMED;
-                }
-            } else if (c == '-' || (c >= '0' && c <= '9')) {
+            } else if (c == '-' || is_digit(c)) {
                 i = scan_number(s, len, i, &range);
-                if (i == 0) {
-                    return IOTL_ERR_MALFORMED;
-                }
-            } else if (c == 't' && len - i >= 4 && memcmp(s + i, "true", 4) == 0) {
-                i += 4;
-            } else if (c == 'f' && len - i >= 5 && memcmp(s + i, "false", 5) == 0) {
-                i += 5;
-            } else if (c == 'n' && len - i >= 4 && memcmp(s + i, "null", 4) == 0) {
-                i += 4;
             } else {
+                for (size_t k = 0; k < IOTL_ARRAY_LEN(json_literals) && i == start; k++) {
+                    size_t n = strlen(json_literals[k]);
+                    if (len - i >= n && memcmp(s + i, json_literals[k], n) == 0) {
+                        i += n;
+                    }
+                }
+                if (i == start) {
+                    i = 0;
+                }
+            }
+            if (i == 0) {
                 return IOTL_ERR_MALFORMED;
             }
-            st = ST_AFTER;
-            if (depth == 0) {
-                goto top_done;
-            }
-            continue;
-        case ST_AFTER:
-            if (c == ',') {
-                i++;
-                st = (is_obj >> (depth - 1)) & 1u ? ST_KEY : ST_VALUE;
-                continue;
-            }
-            if (c == '}' || c == ']') {
-                goto close;
-            }
-            return IOTL_ERR_MALFORMED;
-        default:
-            return IOTL_ERR_MALFORMED;
         }
-    close:
-        /* c is '}' or ']' and must match the innermost container. */
-        if (depth == 0 || ((((is_obj >> (depth - 1)) & 1u) != 0) != (c == '}'))) {
-            return IOTL_ERR_MALFORMED;
-        }
-        depth--;
-        i++;
         st = ST_AFTER;
         if (depth == 0) {
-            goto top_done;
+            break;
         }
     }
-    /* Input ended inside the document (or was only whitespace). */
-    return IOTL_ERR_MALFORMED;
-
-top_done:
     while (i < len && is_ws(s[i])) {
         i++;
     }
@@ -582,40 +550,4 @@ int iotl_json_bool(const iotl_json_node_t *n, bool *out)
     }
     *out = cJSON_IsTrue(c) ? true : false;
     return IOTL_OK;
-}
-
-int iotl_json_get_str(const iotl_json_node_t *obj, const char *name, char *buf, size_t cap, bool required)
-{
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
-    return iotl_json_str_copy(m, buf, cap);
-}
-
-int iotl_json_get_u32(const iotl_json_node_t *obj, const char *name, uint32_t *out, bool required)
-{
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
-    return iotl_json_u32(m, out);
-}
-
-int iotl_json_get_i64(const iotl_json_node_t *obj, const char *name, int64_t *out, bool required)
-{
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
-    return iotl_json_i64(m, out);
-}
-
-int iotl_json_get_bool(const iotl_json_node_t *obj, const char *name, bool *out, bool required)
-{
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL) {
-        return required ? IOTL_ERR_SCHEMA : IOTL_OK;
-    }
-    return iotl_json_bool(m, out);
 }

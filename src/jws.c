@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "iotl_encoding.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
@@ -78,18 +79,17 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
         return ret;
     }
     for (size_t i = 0; i < payload_len; i++) {
-        uint8_t c = (uint8_t)payload_b64[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '_')) {
+        if (iotl_b64url_value((uint8_t)payload_b64[i]) < 0) {
             memset(jws, 0, sizeof(*jws));
             return IOTL_ERR_BASE64;
         }
     }
     size_t sig_out = 0;
-    uint8_t sig[IOTL_B64URL_DEC_MAX(IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN))];
-    ret = IOTL_ERR_SIGNATURE; /* e.g. a DER signature, or garbage */
+    /* Only 86 characters decode to the 64-byte r||s (a DER signature, or
+     * garbage, is longer or shorter): decoded straight into place. */
+    ret = IOTL_ERR_SIGNATURE;
     if (sig_len <= IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN) + 8u) {
-        ret = iotl_b64url_decode(sig_b64, sig_len, sig, sizeof(sig), &sig_out);
+        ret = iotl_b64url_decode(sig_b64, sig_len, jws->sig, sizeof(jws->sig), &sig_out);
         if (ret == IOTL_ERR_NO_MEM || (ret == IOTL_OK && sig_out != IOTL_P256_SIG_LEN)) {
             ret = IOTL_ERR_SIGNATURE;
         }
@@ -98,7 +98,6 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
         memset(jws, 0, sizeof(*jws));
         return ret;
     }
-    memcpy(jws->sig, sig, sizeof(jws->sig));
     jws->header_b64 = header_b64;
     jws->header_b64_len = header_len;
     jws->payload_b64 = payload_b64;
@@ -130,28 +129,19 @@ int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len)
                                 (size_t)(dot2 - dot1 - 1), dot2 + 1, sig_len);
 }
 
-static int signing_input_hash(const struct iotl_jws *jws, const struct iotl_crypto *c,
-                              uint8_t digest[IOTL_SHA256_LEN])
+int iotl_sha256_parts(const struct iotl_crypto *c, const struct iotl_bytes *parts, size_t n,
+                      uint8_t digest[IOTL_SHA256_LEN])
 {
     iotl_sha256_state_t st;
+    uint8_t scratch[IOTL_SHA256_LEN];
     int ret = c->ops->sha256_start(c->ctx, &st);
-    if (ret == IOTL_OK) {
-        ret = c->ops->sha256_update(c->ctx, &st, jws->header_b64, jws->header_b64_len);
+    for (size_t i = 0; i < n && ret == IOTL_OK; i++) {
+        ret = c->ops->sha256_update(c->ctx, &st, parts[i].p, parts[i].len);
     }
-    if (ret == IOTL_OK) {
-        ret = c->ops->sha256_update(c->ctx, &st, ".", 1);
-    }
-    if (ret == IOTL_OK) {
-        ret = c->ops->sha256_update(c->ctx, &st, jws->payload_b64, jws->payload_b64_len);
-    }
-    if (ret == IOTL_OK) {
-        ret = c->ops->sha256_finish(c->ctx, &st, digest);
-    } else {
-        uint8_t scratch[IOTL_SHA256_LEN];
-        (void)c->ops->sha256_finish(c->ctx, &st, scratch);
-    }
+    /* Finished on failure too (releases backend resources), into scratch. */
+    int fret = c->ops->sha256_finish(c->ctx, &st, ret == IOTL_OK ? digest : scratch);
     iotl_zeroize(&st, sizeof(st));
-    return ret;
+    return ret != IOTL_OK ? ret : fret;
 }
 
 int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto,
@@ -182,7 +172,9 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
         ret = IOTL_ERR_TOO_LARGE; /* bounded before any further work */
         goto exit;
     }
-    ret = signing_input_hash(jws, crypto, digest);
+    const struct iotl_bytes input[3] = {
+        {jws->header_b64, jws->header_b64_len}, {".", 1}, {jws->payload_b64, jws->payload_b64_len}};
+    ret = iotl_sha256_parts(crypto, input, 3, digest);
     if (ret != IOTL_OK) {
         goto exit;
     }
@@ -210,20 +202,6 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
 exit:
     iotl_zeroize(digest, sizeof(digest));
     return ret;
-}
-
-int iotl_jws_verify_compact(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],
-                            const char *compact, size_t len, uint8_t *payload, size_t cap,
-                            size_t *payload_len)
-{
-    struct iotl_jws jws;
-    IOTL_ASSERT(payload_len != NULL);
-    *payload_len = 0;
-    int ret = iotl_jws_parse(&jws, compact, len);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    return iotl_jws_verify(&jws, crypto, pubkey, payload, cap, payload_len);
 }
 
 int iotl_jwk_thumbprint(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],

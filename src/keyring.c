@@ -8,24 +8,12 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "iotl_doc.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
 
 static const char *const role_names[] = {"none", "root", "publisher", "operator"};
-
-const char *iotl_key_role_name(enum iotl_key_role role)
-{
-    switch (role) {
-    case IOTL_ROLE_ROOT:
-    case IOTL_ROLE_PUBLISHER:
-    case IOTL_ROLE_OPERATOR:
-        return role_names[role];
-    case IOTL_ROLE_NONE:
-    default:
-        return role_names[0];
-    }
-}
 
 int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
                       const uint8_t (*anchors)[IOTL_P256_PUBKEY_LEN], size_t count, uint32_t threshold)
@@ -55,22 +43,12 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
 
 static bool is_revoked(const iotl_keyring_t *kr, const char *kid)
 {
-    for (size_t i = 0; i < kr->revoked_count; i++) {
-        if (strcmp(kr->revoked[i], kid) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return iotl_doc_find(kr->revoked, sizeof(kr->revoked[0]), kr->revoked_count, kid) >= 0;
 }
 
 static int key_index(const iotl_keyring_t *kr, const char *kid)
 {
-    for (size_t i = 0; i < kr->key_count; i++) {
-        if (strcmp(kr->keys[i].kid, kid) == 0) {
-            return (int)i;
-        }
-    }
-    return -1;
+    return iotl_doc_find(kr->keys[0].kid, sizeof(kr->keys[0]), kr->key_count, kid);
 }
 
 int iotl_keyring_find(const iotl_keyring_t *kr, const char *kid, enum iotl_key_role role, int64_t now,
@@ -131,38 +109,29 @@ int iotl_keyring_verify_jws(const iotl_keyring_t *kr, const struct iotl_crypto *
 
 /* ---- key ring document ------------------------------------------------- */
 
-static int str_eq(const iotl_json_node_t *obj, const char *name, const char *want)
-{
-    const char *s;
-    size_t n;
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL || iotl_json_str_ref(m, &s, &n) != IOTL_OK) {
-        return 0;
-    }
-    return n == strlen(want) && memcmp(s, want, n) == 0;
-}
-
 static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t out[32])
 {
     const char *s;
     size_t n;
     size_t got;
-    const iotl_json_node_t *m = iotl_json_member(obj, name);
-    if (m == NULL || iotl_json_str_ref(m, &s, &n) != IOTL_OK || n != 43) {
-        return IOTL_ERR_KEY_FORMAT;
-    }
-    if (iotl_b64url_decode(s, n, out, 32, &got) != IOTL_OK || got != 32) {
-        return IOTL_ERR_KEY_FORMAT;
+    if (iotl_json_str_ref(iotl_json_member(obj, name), &s, &n) != IOTL_OK || n != 43 ||
+        iotl_b64url_decode(s, n, out, 32, &got) != IOTL_OK) {
+        return IOTL_ERR_KEY_FORMAT; /* 43 characters always decode to 32 bytes */
     }
     return IOTL_OK;
 }
+
+static const struct iotl_doc_field key_fields[] = {
+    IOTL_DOC_FIELD("not_before", struct iotl_key, not_before, IOTL_DOC_I64),
+    IOTL_DOC_FIELD("not_after", struct iotl_key, not_after, IOTL_DOC_I64),
+};
 
 static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto, struct iotl_key *k)
 {
     if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
         return IOTL_ERR_SCHEMA;
     }
-    if (!str_eq(o, "kty", "EC") || !str_eq(o, "crv", "P-256")) {
+    if (iotl_doc_expect_str(o, "kty", "EC") != IOTL_OK || iotl_doc_expect_str(o, "crv", "P-256") != IOTL_OK) {
         return IOTL_ERR_KEY_FORMAT;
     }
     k->pub[0] = 0x04;
@@ -174,7 +143,7 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
         return ret;
     }
     char kid[IOTL_JWS_KID_LEN + 1];
-    ret = iotl_json_get_str(o, "kid", k->kid, sizeof(k->kid), true);
+    ret = iotl_json_str_copy(iotl_json_member(o, "kid"), k->kid, sizeof(k->kid));
     if (ret != IOTL_OK) {
         return ret == IOTL_ERR_RANGE ? IOTL_ERR_KID_MISMATCH : ret;
     }
@@ -185,81 +154,53 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (strcmp(kid, k->kid) != 0) {
         return IOTL_ERR_KID_MISMATCH;
     }
-    if (str_eq(o, "role", "root")) {
-        k->role = IOTL_ROLE_ROOT;
-    } else if (str_eq(o, "role", "publisher")) {
-        k->role = IOTL_ROLE_PUBLISHER;
-    } else if (str_eq(o, "role", "operator")) {
-        k->role = IOTL_ROLE_OPERATOR;
-    } else {
+    /* "none" (index 0) is no role: refused like a missing one. */
+    if (iotl_doc_enum(o, "role", role_names, IOTL_ARRAY_LEN(role_names), &k->role) != IOTL_OK ||
+        k->role == IOTL_ROLE_NONE) {
         return IOTL_ERR_SCHEMA;
     }
-    k->not_before = 0;
-    k->not_after = 0;
-    ret = iotl_json_get_i64(o, "not_before", &k->not_before, false);
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_i64(o, "not_after", &k->not_after, false);
-    }
+    ret = iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (k->not_before < 0 || k->not_after < 0 ||
-        (k->not_after != 0 && k->not_after <= k->not_before)) {
+    if (k->not_before < 0 || k->not_after < 0 || (k->not_after != 0 && k->not_after <= k->not_before)) {
         return IOTL_ERR_RANGE;
     }
     return IOTL_OK;
 }
 
-/* Parses a key ring payload into r (which is zeroed first). */
-static int parse_ring(const uint8_t *text, size_t len, const struct iotl_crypto *crypto, iotl_keyring_t *r)
+#define RF(name, member, type) IOTL_DOC_FIELD(name, iotl_keyring_t, member, (type) | IOTL_DOC_REQ)
+static const struct iotl_doc_field ring_fields[] = {
+    RF("version", version, IOTL_DOC_U32),
+    RF("threshold", threshold, IOTL_DOC_U32),
+    RF("issued_at", issued_at, IOTL_DOC_I64),
+    RF("expires", expires, IOTL_DOC_I64),
+};
+
+/* The key ring payload once type and v matched; crypto (arg) checks key ids. */
+static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
 {
-    iotl_json_doc_t doc;
-    memset(r, 0, sizeof(*r));
-    int ret = iotl_json_parse(&doc, (const char *)text, len);
+    iotl_keyring_t *r = (iotl_keyring_t *)out;
+    const struct iotl_crypto *crypto = (const struct iotl_crypto *)arg;
+    const iotl_json_node_t *keys = iotl_json_member(root, "keys");
+    const iotl_json_node_t *rev = iotl_json_member(root, "revoked");
+    uint32_t roots = 0;
+    int ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
     if (ret != IOTL_OK) {
         return ret;
     }
-    const iotl_json_node_t *root = iotl_json_root(&doc);
-    uint32_t v = 0;
-    ret = IOTL_ERR_SCHEMA;
-    if (!str_eq(root, "type", "iotlife-keyring")) {
-        goto exit;
-    }
-    ret = iotl_json_get_u32(root, "v", &v, true);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    if (v != 1) {
-        ret = IOTL_ERR_SCHEMA;
-        goto exit;
-    }
-    ret = iotl_json_get_u32(root, "version", &r->version, true);
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_u32(root, "threshold", &r->threshold, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_i64(root, "issued_at", &r->issued_at, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_i64(root, "expires", &r->expires, true);
-    }
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
+    ret = IOTL_ERR_RANGE;
     if (r->version == 0 || r->threshold == 0 || r->issued_at < 0 || r->expires <= r->issued_at) {
-        ret = IOTL_ERR_RANGE;
         goto exit;
     }
-    const iotl_json_node_t *keys = iotl_json_member(root, "keys");
+    ret = IOTL_ERR_SCHEMA;
     if (iotl_json_type(keys) != IOTL_JSON_ARRAY || iotl_json_count(keys) == 0) {
-        ret = IOTL_ERR_SCHEMA;
         goto exit;
     }
+    ret = IOTL_ERR_TOO_LARGE;
     if (iotl_json_count(keys) > IOTL_KEYRING_MAX_KEYS) {
-        ret = IOTL_ERR_TOO_LARGE;
         goto exit;
     }
-    uint32_t roots = 0;
     for (const iotl_json_node_t *e = iotl_json_first(keys); e != NULL; e = iotl_json_next(e)) {
         struct iotl_key *k = &r->keys[r->key_count];
         ret = parse_key(e, crypto, k);
@@ -273,55 +214,49 @@ static int parse_ring(const uint8_t *text, size_t len, const struct iotl_crypto 
         roots += (k->role == IOTL_ROLE_ROOT);
         r->key_count++;
     }
+    ret = IOTL_ERR_RANGE;
     if (roots < r->threshold) {
-        ret = IOTL_ERR_RANGE;
         goto exit;
     }
-    const iotl_json_node_t *rev = iotl_json_member(root, "revoked");
-    if (rev != NULL) {
-        if (iotl_json_type(rev) != IOTL_JSON_ARRAY) {
-            ret = IOTL_ERR_SCHEMA;
-            goto exit;
+    ret = IOTL_ERR_SCHEMA;
+    if (rev != NULL && iotl_json_type(rev) != IOTL_JSON_ARRAY) {
+        goto exit;
+    }
+    ret = IOTL_ERR_TOO_LARGE;
+    if (iotl_json_count(rev) > IOTL_KEYRING_MAX_REVOKED) {
+        goto exit;
+    }
+    ret = IOTL_ERR_SCHEMA;
+    for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
+        char *dst = r->revoked[r->revoked_count];
+        if (iotl_json_str_copy(e, dst, IOTL_JWS_KID_LEN + 1) != IOTL_OK || strlen(dst) != IOTL_JWS_KID_LEN ||
+            key_index(r, dst) >= 0 || is_revoked(r, dst)) {
+            goto exit; /* not a key id, or listed and revoked at once, or twice */
         }
-        if (iotl_json_count(rev) > IOTL_KEYRING_MAX_REVOKED) {
-            ret = IOTL_ERR_TOO_LARGE;
-            goto exit;
-        }
-        for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
-            char *dst = r->revoked[r->revoked_count];
-            ret = iotl_json_str_copy(e, dst, IOTL_JWS_KID_LEN + 1);
-            if (ret != IOTL_OK || strlen(dst) != IOTL_JWS_KID_LEN) {
-                ret = IOTL_ERR_SCHEMA;
-                goto exit;
-            }
-            if (key_index(r, dst) >= 0 || is_revoked(r, dst)) {
-                ret = IOTL_ERR_SCHEMA; /* listed and revoked at once, or twice */
-                goto exit;
-            }
-            r->revoked_count++;
-        }
+        r->revoked_count++;
     }
     ret = IOTL_OK;
 exit:
-    iotl_json_free(&doc);
-    if (ret != IOTL_OK) {
-        memset(r, 0, sizeof(*r));
-    }
     return ret;
 }
 
-/* Counts distinct roots of `ring` whose signature over the payload verifies.
- * Verified payload bytes land in text. *bad: a known root's signature failed;
- * *known: at least one signature named a root of the ring. */
+IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
+static const struct iotl_doc_schema ring_schema = {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t),
+                                                   IOTL_ROLE_ROOT, 1, parse_ring};
+
+/* Counts distinct roots of `ring` whose signature over the payload verifies
+ * (verified payload bytes land in text): 0 when they reach its threshold,
+ * else IOTL_ERR_SIGNATURE (a known root's signature failed), then
+ * IOTL_ERR_THRESHOLD (a root of the ring signed), else IOTL_ERR_UNKNOWN_KEY. */
 static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64, size_t payload_len,
                            const iotl_keyring_t *ring, const struct iotl_crypto *crypto, uint8_t *text,
-                           size_t *text_len, uint32_t *count, bool *bad, bool *known)
+                           size_t *text_len, uint32_t *count)
 {
     bool used[IOTL_KEYRING_MAX_KEYS];
+    bool bad = false;   /* a known root's signature failed */
+    bool known = false; /* at least one signature named a root of the ring */
     memset(used, 0, sizeof(used));
     *count = 0;
-    *bad = false;
-    *known = false;
     for (const iotl_json_node_t *s = iotl_json_first(sigs); s != NULL; s = iotl_json_next(s)) {
         const char *h;
         size_t hl;
@@ -343,7 +278,7 @@ static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64
         if (i < 0 || ring->keys[i].role != IOTL_ROLE_ROOT) {
             continue;
         }
-        *known = true;
+        known = true;
         if (used[i]) {
             continue; /* one key counts once */
         }
@@ -356,15 +291,10 @@ static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64
         } else if (ret == IOTL_ERR_TOO_LARGE || ret == IOTL_ERR_BASE64) {
             return ret;
         } else {
-            *bad = true;
+            bad = true;
         }
     }
-    return IOTL_OK;
-}
-
-static int threshold_result(uint32_t count, uint32_t need, bool bad, bool known)
-{
-    if (count >= need) {
+    if (*count >= ring->threshold) {
         return IOTL_OK;
     }
     if (bad) {
@@ -384,8 +314,6 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     size_t payload_len;
     size_t text_len = 0;
     uint32_t count = 0;
-    bool bad = false;
-    bool known = false;
     bool reload = (flags & IOTL_KEYRING_RELOAD) != 0;
     if (floors->latest_time > now) {
         now = floors->latest_time; /* the latest-known time only moves forward */
@@ -413,11 +341,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
 
     if (!reload) {
         /* 1. The roots in force must sign before any payload byte is parsed. */
-        ret = count_root_sigs(sigs, payload_b64, payload_len, kr, crypto, work->text, &text_len, &count,
-                              &bad, &known);
-        if (ret == IOTL_OK) {
-            ret = threshold_result(count, kr->threshold, bad, known);
-        }
+        ret = count_root_sigs(sigs, payload_b64, payload_len, kr, crypto, work->text, &text_len, &count);
         if (ret != IOTL_OK) {
             goto exit;
         }
@@ -431,7 +355,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     }
 
     /* 2. Parse the candidate ring. */
-    ret = parse_ring(work->text, text_len, crypto, &work->ring);
+    ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, text_len, crypto);
     if (ret != IOTL_OK) {
         goto exit;
     }
@@ -452,13 +376,9 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     }
 
     /* 4. The new roots must sign too (proves the new keys are held). */
-    ret = count_root_sigs(sigs, payload_b64, payload_len, &work->ring, crypto, work->text, &text_len, &count,
-                          &bad, &known);
-    if (ret == IOTL_OK) {
-        ret = threshold_result(count, work->ring.threshold, bad, known);
-        if (ret == IOTL_ERR_UNKNOWN_KEY) {
-            ret = IOTL_ERR_THRESHOLD;
-        }
+    ret = count_root_sigs(sigs, payload_b64, payload_len, &work->ring, crypto, work->text, &text_len, &count);
+    if (ret == IOTL_ERR_UNKNOWN_KEY) {
+        ret = IOTL_ERR_THRESHOLD;
     }
     if (ret != IOTL_OK) {
         goto exit;

@@ -4,6 +4,7 @@
 #include "iotlife/manifest.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "iotl_doc.h"
@@ -173,76 +174,73 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
 
 /* ---- manifest ---------------------------------------------------------- */
 
+#define PF(name, member, type) IOTL_DOC_FIELD(name, struct iotl_payload, member, type)
+static const struct iotl_doc_field payload_fields[] = {
+    PF("name", name, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    PF("component", component, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    PF("size", size, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    PF("sha256", sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
+    PF("location", location, IOTL_DOC_URL | IOTL_DOC_REQ),
+};
+/* What a full image may state about its download (it must agree), and what
+ * a deflate or delta payload must state. */
+static const struct iotl_doc_field download_fields[] = {
+    PF("download_size", download_size, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    PF("download_sha256", download_sha256, IOTL_DOC_SHA256),
+};
+static const struct iotl_doc_field delta_fields[] = {
+    PF("base_version", base_version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
+    PF("base_sha256", base_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
+};
+static const char *const kind_names[] = {"full", "deflate", "delta"};
+
 static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
 {
     if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
         return IOTL_ERR_SCHEMA;
     }
-    int ret = iotl_doc_get_ident(o, "name", p->name, sizeof(p->name), true);
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_ident(o, "component", p->component, sizeof(p->component), true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_u32(o, "size", &p->size, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_sha256(o, "sha256", p->sha256, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_location(o, "location", p->location, sizeof(p->location), true, false);
-    }
+    int ret = iotl_doc_fields(o, payload_fields, IOTL_ARRAY_LEN(payload_fields), p);
     if (ret != IOTL_OK) {
         return ret;
     }
     if (p->size == 0) {
         return IOTL_ERR_RANGE;
     }
-    const iotl_json_node_t *kind = iotl_json_member(o, "kind");
-    if (kind == NULL || iotl_doc_expect_str(o, "kind", "full") == IOTL_OK) {
-        p->kind = IOTL_PAYLOAD_FULL;
-    } else if (iotl_doc_expect_str(o, "kind", "deflate") == IOTL_OK) {
-        p->kind = IOTL_PAYLOAD_DEFLATE;
-    } else if (iotl_doc_expect_str(o, "kind", "delta") == IOTL_OK) {
-        p->kind = IOTL_PAYLOAD_DELTA;
-    } else {
-        return IOTL_ERR_SCHEMA;
+    ret = iotl_doc_enum(o, "kind", kind_names, IOTL_ARRAY_LEN(kind_names), &p->kind);
+    if (ret != IOTL_OK) {
+        return ret;
     }
-    bool has_dl = iotl_json_member(o, "download_size") != NULL || iotl_json_member(o, "download_sha256") != NULL;
-    if (p->kind == IOTL_PAYLOAD_FULL) {
+    bool full = p->kind == IOTL_PAYLOAD_FULL;
+    if (full) {
+        /* download_* allowed for a full image, but must agree with the image. */
         p->download_size = p->size;
         memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
-        if (has_dl) {
-            /* Allowed but must agree with the image. */
-            uint32_t ds = 0;
-            uint8_t dh[IOTL_SHA256_LEN];
-            memcpy(dh, p->sha256, sizeof(dh));
-            ret = iotl_json_get_u32(o, "download_size", &ds, true);
-            if (ret == IOTL_OK) {
-                ret = iotl_doc_get_sha256(o, "download_sha256", dh, false);
-            }
-            if (ret != IOTL_OK) {
-                return ret;
-            }
-            if (ds != p->size || memcmp(dh, p->sha256, sizeof(dh)) != 0) {
-                return IOTL_ERR_SCHEMA;
-            }
+        if (iotl_json_member(o, "download_size") == NULL && iotl_json_member(o, "download_sha256") == NULL) {
+            goto no_download;
         }
-    } else {
-        ret = iotl_json_get_u32(o, "download_size", &p->download_size, true);
-        if (ret == IOTL_OK) {
-            ret = iotl_doc_get_sha256(o, "download_sha256", p->download_sha256, true);
+        p->download_size = 0;
+    }
+    ret = iotl_doc_fields(o, download_fields, IOTL_ARRAY_LEN(download_fields), p);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (full) {
+        if (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0) {
+            return IOTL_ERR_SCHEMA;
         }
+    } else if (iotl_json_member(o, "download_sha256") == NULL) {
+        return IOTL_ERR_SCHEMA;
+    } else if (p->download_size == 0) {
+        return IOTL_ERR_RANGE;
+    }
+no_download:;
+    bool restart = false;
+    const iotl_json_node_t *rp = iotl_json_member(o, "restart_points");
+    if (rp != NULL) {
+        ret = iotl_json_bool(rp, &restart);
         if (ret != IOTL_OK) {
             return ret;
         }
-        if (p->download_size == 0) {
-            return IOTL_ERR_RANGE;
-        }
-    }
-    bool restart = false;
-    ret = iotl_json_get_bool(o, "restart_points", &restart, false);
-    if (ret != IOTL_OK) {
-        return ret;
     }
     if (restart) {
         if (p->kind != IOTL_PAYLOAD_DEFLATE) {
@@ -250,74 +248,41 @@ static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
         }
         p->flags |= IOTL_COMPONENT_FULL_FLUSH;
     }
-    bool has_base = iotl_json_member(o, "base_version") != NULL || iotl_json_member(o, "base_sha256") != NULL;
     if (p->kind == IOTL_PAYLOAD_DELTA) {
-        ret = iotl_json_get_str(o, "base_version", p->base_version, sizeof(p->base_version), true);
-        if (ret == IOTL_ERR_RANGE) {
-            return IOTL_ERR_VERSION_FORMAT;
-        }
-        if (ret == IOTL_OK) {
-            struct iotl_semver sv;
-            ret = iotl_semver_parse(p->base_version, &sv);
-        }
-        if (ret == IOTL_OK) {
-            ret = iotl_doc_get_sha256(o, "base_sha256", p->base_sha256, true);
-        }
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-    } else if (has_base) {
+        return iotl_doc_fields(o, delta_fields, IOTL_ARRAY_LEN(delta_fields), p);
+    }
+    if (iotl_json_member(o, "base_version") != NULL || iotl_json_member(o, "base_sha256") != NULL) {
         return IOTL_ERR_SCHEMA; /* base image only makes sense for a delta */
     }
     return IOTL_OK;
 }
 
-static int parse_manifest(struct iotl_manifest *m, const iotl_json_node_t *root)
+#define MF(name, member, type) IOTL_DOC_FIELD(name, struct iotl_manifest, member, type)
+IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, hardware) == offsetof(struct iotl_manifest, hardware_count) + 1,
+                   hardware_rows_follow_count);
+IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, release_notes) < 65536u, manifest_offsets_fit);
+static const struct iotl_doc_field manifest_fields[] = {
+    MF("product", product, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    IOTL_DOC_LIST_FIELD("hardware", struct iotl_manifest, hardware_count, hardware, IOTL_DOC_REQ),
+    MF("version", version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
+    MF("security_version", security_version, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    MF("sequence", sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    MF("issued_at", issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    MF("expires", expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    MF("supported_until", supported_until, IOTL_DOC_TIME),
+    MF("release_notes", release_notes, IOTL_DOC_URL),
+};
+
+static int parse_manifest(void *out, const iotl_json_node_t *root, const void *arg)
 {
-    int ret = iotl_doc_expect_str(root, "type", "iotlife-manifest");
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_expect_schema(root, IOTL_MANIFEST_SCHEMA);
-    }
+    (void)arg;
+    struct iotl_manifest *m = (struct iotl_manifest *)out;
+    int ret = iotl_doc_fields(root, manifest_fields, IOTL_ARRAY_LEN(manifest_fields), m);
     if (ret != IOTL_OK) {
         return ret;
     }
     m->schema = IOTL_MANIFEST_SCHEMA;
-    ret = iotl_doc_get_ident(root, "product", m->product, sizeof(m->product), true);
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_ident_list(root, "hardware", &m->hardware[0][0], sizeof(m->hardware[0]),
-                                      IOTL_MANIFEST_MAX_HARDWARE, &m->hardware_count, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_str(root, "version", m->version, sizeof(m->version), true);
-        if (ret == IOTL_ERR_RANGE) {
-            ret = IOTL_ERR_VERSION_FORMAT;
-        }
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_semver_parse(m->version, &m->semver);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_u32(root, "security_version", &m->security_version, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_json_get_u32(root, "sequence", &m->sequence, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "issued_at", &m->issued_at, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "expires", &m->expires, true);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_time(root, "supported_until", &m->supported_until, false);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_get_location(root, "release_notes", m->release_notes, sizeof(m->release_notes), false,
-                                    false);
-    }
-    if (ret != IOTL_OK) {
-        return ret;
-    }
+    (void)iotl_semver_parse(m->version, &m->semver); /* valid: checked as the field was read */
     if (m->expires <= m->issued_at) {
         return IOTL_ERR_RANGE;
     }
@@ -334,54 +299,28 @@ static int parse_manifest(struct iotl_manifest *m, const iotl_json_node_t *root)
         if (ret != IOTL_OK) {
             return ret;
         }
-        for (size_t j = 0; j < m->payload_count; j++) {
-            if (strcmp(m->payloads[j].name, p->name) == 0) {
-                return IOTL_ERR_SCHEMA;
-            }
+        if (iotl_doc_find(m->payloads[0].name, sizeof(m->payloads[0]), m->payload_count, p->name) >= 0) {
+            return IOTL_ERR_SCHEMA;
         }
         m->payload_count++;
     }
     return IOTL_OK;
 }
 
+IOTL_STATIC_ASSERT(sizeof(struct iotl_manifest) <= UINT16_MAX, manifest_size_fits);
+static const struct iotl_doc_schema manifest_schema = {"iotlife-manifest", IOTL_MANIFEST_SCHEMA,
+                                                       (uint16_t)sizeof(struct iotl_manifest),
+                                                       IOTL_ROLE_PUBLISHER, 0, parse_manifest};
+
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
 {
     IOTL_ASSERT(m != NULL);
-    iotl_json_doc_t doc;
-    memset(m, 0, sizeof(*m));
-    int ret = iotl_json_parse(&doc, (const char *)json, len);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    ret = parse_manifest(m, iotl_json_root(&doc));
-    iotl_json_free(&doc); /* the tree never outlives the call */
-    if (ret != IOTL_OK) {
-        memset(m, 0, sizeof(*m));
-    }
-    return ret;
+    return iotl_doc_parse(&manifest_schema, m, json, len, NULL);
 }
 
 int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
                          size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_manifest *m,
                          const struct iotl_key **signer)
 {
-    IOTL_ASSERT(work != NULL && m != NULL);
-    size_t n = 0;
-    memset(m, 0, sizeof(*m));
-    int ret = iotl_keyring_verify_jws(kr, crypto, IOTL_ROLE_PUBLISHER, compact, len, now, work->text,
-                                      sizeof(work->text), &n, signer);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    return iotl_manifest_parse(m, work->text, n);
-}
-
-const struct iotl_payload *iotl_manifest_find_component(const struct iotl_manifest *m, const char *component)
-{
-    for (size_t i = 0; i < m->payload_count; i++) {
-        if (strcmp(m->payloads[i].component, component) == 0) {
-            return &m->payloads[i];
-        }
-    }
-    return NULL;
+    return iotl_doc_verify(&manifest_schema, kr, crypto, compact, len, now, work, m, signer);
 }

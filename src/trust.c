@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "iotl_doc.h"
 #include "iotl_priv.h"
 
 /* Checks each phase must pass; the success paths compare against them so a
@@ -25,12 +26,9 @@ static int hardware_ok(const struct iotl_manifest *m, const struct iotl_device_i
     if (dev->product == NULL || strcmp(m->product, dev->product) != 0) {
         return IOTL_ERR_HW_MISMATCH;
     }
-    for (size_t i = 0; i < m->hardware_count; i++) {
-        if (strcmp(m->hardware[i], dev->hardware) == 0) {
-            return IOTL_OK;
-        }
-    }
-    return IOTL_ERR_HW_MISMATCH;
+    return iotl_doc_find(m->hardware, sizeof(m->hardware[0]), m->hardware_count, dev->hardware) >= 0
+               ? IOTL_OK
+               : IOTL_ERR_HW_MISMATCH;
 }
 
 static int sizes_ok(const struct iotl_manifest *m, uint32_t max)
@@ -272,11 +270,7 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
     desc->latest_time = res->floors.latest_time;
     for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
         const char *comp = m->payloads[i].component;
-        bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++) {
-            seen = strcmp(m->payloads[j].component, comp) == 0;
-        }
-        if (seen) {
+        if (iotl_doc_find(m->payloads[0].component, sizeof(m->payloads[0]), i, comp) >= 0) {
             continue; /* handled with its first payload */
         }
         if (desc->component_count >= IOTL_STAGE_MAX_COMPONENTS) {

@@ -117,6 +117,8 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
  * @param[in] compact Compact JWS. @param len Its length.
  * @param[out] payload Payload buffer. @param cap Its size. @param[out] payload_len Payload length.
  * @return Any code of the two functions.
+ * @note Host helper: built only with the CMake option IOTLIFE_HOST_HELPERS (src/doc_host.c; ON
+ *       by default, OFF when cross-compiling), not part of a device build.
  */
 int iotl_jws_verify_compact(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],
                             const char *compact, size_t len, uint8_t *payload, size_t cap,

@@ -156,6 +156,8 @@ int iotl_keyring_verify_jws(const iotl_keyring_t *kr, const struct iotl_crypto *
 /**
  * @brief Name of a role as it appears in documents ("root", "publisher", "operator").
  * @param role A role. @return A static string; "none" for unknown values.
+ * @note Host helper: built only with the CMake option IOTLIFE_HOST_HELPERS (src/doc_host.c; ON
+ *       by default, OFF when cross-compiling), not part of a device build.
  */
 const char *iotl_key_role_name(enum iotl_key_role role);
 

@@ -129,6 +129,8 @@ int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *cry
 /**
  * @brief Find a payload by component.
  * @param[in] m Manifest. @param[in] component Component name. @return The first match or NULL.
+ * @note Host helper: built only with the CMake option IOTLIFE_HOST_HELPERS (src/doc_host.c; ON
+ *       by default, OFF when cross-compiling), not part of a device build.
  */
 const struct iotl_payload *iotl_manifest_find_component(const struct iotl_manifest *m, const char *component);
 

@@ -191,6 +191,15 @@ START_TEST(windows_and_hours)
     /* Before not_before / at not_after. */
     ck_assert_int_eq(iotl_deployment_in_window(&d, 1764000000 - 3600), IOTL_ERR_OUTSIDE_WINDOW);
     ck_assert_int_eq(iotl_deployment_in_window(&d, 1766000000), IOTL_ERR_OUTSIDE_WINDOW);
+    /* Far beyond 2^32 s (no 64-bit division on the device): the hour still
+     * follows the UTC day, checked for every hour of two days. */
+    struct iotl_deployment far = d;
+    far.not_before = 0;
+    far.not_after = 0;
+    for (int64_t t = ((INT64_C(1) << 40) / 86400 + 1) * 86400, h = 0; h < 48; h++) {
+        int want = ((h % 24) >= 22 || (h % 24) < 4) ? 0 : IOTL_ERR_OUTSIDE_WINDOW;
+        ck_assert_int_eq(iotl_deployment_in_window(&far, t + h * 3600 + 1799), want);
+    }
     /* Critical ignores maintenance hours, not the campaign window. */
     d.urgency = IOTL_URGENCY_CRITICAL;
     ck_assert_int_eq(iotl_deployment_in_window(&d, day + 86400 + 12 * 3600), 0);

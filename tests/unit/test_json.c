@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iotl_doc.h"
 #include "iotl_json.h"
 #include "iotlife/manifest.h"
 
@@ -188,36 +189,98 @@ START_TEST(integers_exact_and_ranged)
     const iotl_json_node_t *r = iotl_json_root(&doc);
     uint32_t u = 0;
     int64_t i = 0;
-    ck_assert_int_eq(iotl_json_get_u32(r, "u", &u, true), 0);
+    ck_assert_int_eq(iotl_json_u32(iotl_json_member(r, "u"), &u), 0);
     ck_assert_uint_eq(u, 4294967295u);
-    ck_assert_int_eq(iotl_json_get_u32(r, "big", &u, true), IOTL_ERR_RANGE);
-    ck_assert_int_eq(iotl_json_get_u32(r, "neg", &u, true), IOTL_ERR_RANGE);
-    ck_assert_int_eq(iotl_json_get_u32(r, "frac", &u, true), IOTL_ERR_RANGE);
-    ck_assert_int_eq(iotl_json_get_u32(r, "exp", &u, true), 0);
+    ck_assert_int_eq(iotl_json_u32(iotl_json_member(r, "big"), &u), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_u32(iotl_json_member(r, "neg"), &u), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_u32(iotl_json_member(r, "frac"), &u), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_u32(iotl_json_member(r, "exp"), &u), 0);
     ck_assert_uint_eq(u, 1000);
-    ck_assert_int_eq(iotl_json_get_i64(r, "t", &i, true), 0);
+    ck_assert_int_eq(iotl_json_i64(iotl_json_member(r, "t"), &i), 0);
     ck_assert(i == 1764100000LL);
-    ck_assert_int_eq(iotl_json_get_i64(r, "huge", &i, true), IOTL_ERR_RANGE);
-    ck_assert_int_eq(iotl_json_get_i64(r, "i", &i, true), 0);
+    ck_assert_int_eq(iotl_json_i64(iotl_json_member(r, "huge"), &i), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_i64(iotl_json_member(r, "i"), &i), 0);
     ck_assert(i == -999999999999999LL);
-    ck_assert_int_eq(iotl_json_get_i64(r, "i2", &i, true), IOTL_ERR_RANGE);
-    ck_assert_int_eq(iotl_json_get_u32(r, "s", &u, true), IOTL_ERR_SCHEMA);
-    ck_assert_int_eq(iotl_json_get_u32(r, "missing", &u, true), IOTL_ERR_SCHEMA);
-    u = 7;
-    ck_assert_int_eq(iotl_json_get_u32(r, "missing", &u, false), 0);
-    ck_assert_uint_eq(u, 7);
+    ck_assert_int_eq(iotl_json_i64(iotl_json_member(r, "i2"), &i), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_u32(iotl_json_member(r, "s"), &u), IOTL_ERR_SCHEMA);
+    ck_assert_int_eq(iotl_json_u32(iotl_json_member(r, "missing"), &u), IOTL_ERR_SCHEMA);
     char s[4];
-    ck_assert_int_eq(iotl_json_get_str(r, "s", s, sizeof(s), true), 0);
+    ck_assert_int_eq(iotl_json_str_copy(iotl_json_member(r, "s"), s, sizeof(s)), 0);
     ck_assert_str_eq(s, "str");
-    ck_assert_int_eq(iotl_json_get_str(r, "s", s, 3, true), IOTL_ERR_RANGE);
-    ck_assert_int_eq(iotl_json_get_str(r, "b", s, sizeof(s), true), IOTL_ERR_SCHEMA);
+    ck_assert_int_eq(iotl_json_str_copy(iotl_json_member(r, "s"), s, 3), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_str_copy(iotl_json_member(r, "b"), s, sizeof(s)), IOTL_ERR_SCHEMA);
     bool b = false;
-    ck_assert_int_eq(iotl_json_get_bool(r, "b", &b, true), 0);
+    ck_assert_int_eq(iotl_json_bool(iotl_json_member(r, "b"), &b), 0);
     ck_assert(b);
     ck_assert_uint_eq(iotl_json_count(r), 11);
     /* Member lookup is exact (cJSON's own is case-insensitive). */
     ck_assert_ptr_null(iotl_json_member(r, "U"));
     iotl_json_free(&doc);
+}
+END_TEST
+
+/* The descriptor-table reader the document parsers share: order, required
+ * and optional members, and each kind's error. */
+struct doc_fields_dst {
+    uint32_t u;
+    int64_t t;
+    char id[8];
+    char ver[16];
+    uint8_t sha[32];
+    char url[32];
+    uint8_t list_count;
+    char list[4][8];
+};
+
+START_TEST(doc_field_table)
+{
+    static const struct {
+        const char *text;
+        int want;
+    } cases[] = {
+        {"{\"u\":5,\"t\":0,\"id\":\"a.b\"}", 0},
+        {"{\"t\":0,\"id\":\"a\"}", IOTL_ERR_SCHEMA},                  /* required u missing */
+        {"{\"u\":-1,\"id\":7}", IOTL_ERR_RANGE},                        /* first failure wins */
+        {"{\"u\":1,\"t\":-1,\"id\":\"a\"}", IOTL_ERR_RANGE},              /* time below 0 */
+        {"{\"u\":1,\"id\":\"a b\"}", IOTL_ERR_RANGE},                    /* identifier characters */
+        {"{\"u\":1,\"id\":\"abcdefgh\"}", IOTL_ERR_RANGE},               /* identifier too long */
+        {"{\"u\":1,\"id\":\"a\",\"ver\":\"\"}", 0},                       /* optional version may be "" */
+        {"{\"u\":1,\"id\":\"a\",\"ver\":\"1.2\"}", IOTL_ERR_VERSION_FORMAT},
+        {"{\"u\":1,\"id\":\"a\",\"ver\":\"1.2.3-0123456789abc\"}", IOTL_ERR_VERSION_FORMAT},
+        {"{\"u\":1,\"id\":\"a\",\"sha\":\"00\"}", IOTL_ERR_RANGE},
+        {"{\"u\":1,\"id\":\"a\",\"url\":\"/abs\"}", IOTL_ERR_RANGE},
+        {"{\"u\":1,\"id\":\"a\",\"url\":\"../up\"}", IOTL_ERR_RANGE},
+        {"{\"u\":1,\"id\":\"a\",\"url\":\"https://h/x\"}", 0},
+        {"{\"u\":1,\"id\":\"a\",\"list\":[\"x\",\"x\"]}", IOTL_ERR_SCHEMA}, /* duplicate */
+        {"{\"u\":1,\"id\":\"a\",\"list\":{}}", IOTL_ERR_SCHEMA},
+    };
+    static const struct iotl_doc_field fields[] = {
+        IOTL_DOC_FIELD("u", struct doc_fields_dst, u, IOTL_DOC_U32 | IOTL_DOC_REQ),
+        IOTL_DOC_FIELD("t", struct doc_fields_dst, t, IOTL_DOC_TIME),
+        IOTL_DOC_FIELD("id", struct doc_fields_dst, id, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+        IOTL_DOC_FIELD("ver", struct doc_fields_dst, ver, IOTL_DOC_VERSION),
+        IOTL_DOC_FIELD("sha", struct doc_fields_dst, sha, IOTL_DOC_SHA256),
+        IOTL_DOC_FIELD("url", struct doc_fields_dst, url, IOTL_DOC_URL),
+        IOTL_DOC_LIST_FIELD("list", struct doc_fields_dst, list_count, list, 0),
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        iotl_json_doc_t doc;
+        struct doc_fields_dst d;
+        memset(&d, 0, sizeof(d));
+        d.t = 42;
+        ck_assert_int_eq(iotl_json_parse(&doc, cases[k].text, strlen(cases[k].text)), 0);
+        int ret = iotl_doc_fields(iotl_json_root(&doc), fields, sizeof(fields) / sizeof(fields[0]), &d);
+        iotl_json_free(&doc);
+        ck_assert_msg(ret == cases[k].want, "case %zu: %d, want %d", k, ret, cases[k].want);
+        if (k == 0) {
+            ck_assert_uint_eq(d.u, 5);
+            ck_assert(d.t == 0);
+            ck_assert_str_eq(d.id, "a.b");
+        }
+        if (k == 6) {
+            ck_assert(d.t == 42); /* an optional member that is absent leaves the field */
+        }
+    }
 }
 END_TEST
 
@@ -288,6 +351,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, size_limit);
     tcase_add_test(tc, value_count_limit);
     tcase_add_test(tc, integers_exact_and_ranged);
+    tcase_add_test(tc, doc_field_table);
     tcase_add_test(tc, walk_arrays);
     tcase_add_test(tc, no_tree_outlives_a_parse);
     suite_add_tcase(s, tc);
