@@ -211,23 +211,20 @@ int iotl_jwk_thumbprint(const struct iotl_crypto *crypto, const uint8_t pubkey[I
     if (pubkey[0] != 0x04) {
         return IOTL_ERR_KEY_FORMAT;
     }
-    /* RFC 7638: required members only, sorted, no whitespace. */
+    /* RFC 7638: required members only, sorted, no whitespace; x and y
+     * follow the first two parts. */
+    static const char *const parts[] = {"{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", "\",\"y\":\"", "\"}"};
     char json[sizeof("{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"\",\"y\":\"\"}") + 2 * IOTL_JWS_KID_LEN];
     size_t o = 0;
-    size_t n;
-    static const char p1[] = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"";
-    static const char p2[] = "\",\"y\":\"";
-    static const char p3[] = "\"}";
-    memcpy(json + o, p1, sizeof(p1) - 1);
-    o += sizeof(p1) - 1;
-    (void)iotl_b64url_encode(pubkey + 1, 32, json + o, sizeof(json) - o, &n);
-    o += n;
-    memcpy(json + o, p2, sizeof(p2) - 1);
-    o += sizeof(p2) - 1;
-    (void)iotl_b64url_encode(pubkey + 33, 32, json + o, sizeof(json) - o, &n);
-    o += n;
-    memcpy(json + o, p3, sizeof(p3) - 1);
-    o += sizeof(p3) - 1;
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(parts[k]);
+        memcpy(json + o, parts[k], n);
+        o += n;
+        if (k < 2) {
+            (void)iotl_b64url_encode(pubkey + 1 + 32 * k, 32, json + o, sizeof(json) - o, &n);
+            o += n;
+        }
+    }
     IOTL_ASSERT(o < sizeof(json));
     return iotl_sha256(crypto, json, o, thumbprint);
 }
