@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "iotl_doc.h"
 #include "iotl_encoding.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
@@ -25,8 +26,7 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
     const iotl_json_node_t *root = iotl_json_root(&doc);
     const char *s;
     size_t n;
-    const iotl_json_node_t *alg = iotl_json_member(root, "alg");
-    if (alg == NULL || iotl_json_str_ref(alg, &s, &n) != IOTL_OK || n != 5 || memcmp(s, "ES256", 5) != 0) {
+    if (iotl_doc_expect_str(root, "alg", "ES256") != IOTL_OK) {
         ret = IOTL_ERR_ALG;
         goto exit;
     }
@@ -40,8 +40,7 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
         ret = IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
         goto exit;
     }
-    const iotl_json_node_t *kid = iotl_json_member(root, "kid");
-    if (kid == NULL || iotl_json_str_ref(kid, &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
+    if (iotl_json_str_ref(iotl_json_member(root, "kid"), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
         ret = IOTL_ERR_KID_MISMATCH;
         goto exit;
     }
