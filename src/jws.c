@@ -66,6 +66,7 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
     }
     uint8_t hdr[IOTL_JWS_HEADER_MAX];
     size_t hdr_len;
+    size_t sig_out = 0;
     int ret = iotl_b64url_decode(header_b64, header_len, hdr, sizeof(hdr), &hdr_len);
     if (ret != IOTL_OK) {
         return ret == IOTL_ERR_NO_MEM ? IOTL_ERR_TOO_LARGE : ret;
@@ -74,16 +75,14 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
      * are refused as such, whatever the signature part holds). */
     ret = check_header(jws, (const char *)hdr, hdr_len);
     if (ret != IOTL_OK) {
-        memset(jws, 0, sizeof(*jws));
-        return ret;
+        goto fail;
     }
+    ret = IOTL_ERR_BASE64;
     for (size_t i = 0; i < payload_len; i++) {
         if (iotl_b64url_value((uint8_t)payload_b64[i]) < 0) {
-            memset(jws, 0, sizeof(*jws));
-            return IOTL_ERR_BASE64;
+            goto fail;
         }
     }
-    size_t sig_out = 0;
     /* Only 86 characters decode to the 64-byte r||s (a DER signature, or
      * garbage, is longer or shorter): decoded straight into place. */
     ret = IOTL_ERR_SIGNATURE;
@@ -94,14 +93,16 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
         }
     }
     if (ret != IOTL_OK) {
-        memset(jws, 0, sizeof(*jws));
-        return ret;
+        goto fail;
     }
     jws->header_b64 = header_b64;
     jws->header_b64_len = header_len;
     jws->payload_b64 = payload_b64;
     jws->payload_b64_len = payload_len;
     return IOTL_OK;
+fail:
+    memset(jws, 0, sizeof(*jws));
+    return ret;
 }
 
 int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len)
