@@ -331,7 +331,7 @@ def main():
         print("\nLargest RAM buffers (all caller-owned statics of the example; iotlife itself has none):\n")
         print("| buffer | bytes | what |")
         print("| --- | ---: | --- |")
-        what = {"g_stage_work": "staging work buffer (IOTL_STAGE_WORKBUF_DEFLATE, 4 KiB window)",
+        what = {"g_stage_work": "staging work buffer (IOTL_STAGE_WORKBUF_DELTA: delta decoder or inflater, 4 KiB window)",
                 "g_heap": "libc malloc arena (Mbed TLS bignums, cJSON parse)",
                 "g_trust_work": "iotl_trust_work_t (decoded JWS payload + candidate key ring)",
                 "g_zarena": "deflate arena for diag chunks (IOTL_DIAG_Z_ARENA(256)); factory inflate",

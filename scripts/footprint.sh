@@ -34,6 +34,8 @@ if [ ! -f "$B/fw/fw.map" ] || [ "${IOTL_FOOTPRINT_REBUILD_FW:-1}" = 1 ]; then
   cmake --build "$B/fw" -j "$JOBS" >"$B/fw-build.log" 2>&1 || { cat "$B/fw-build.log" >&2; exit 1; }
 fi
 log_arg=()
-[ -f "$B/qemu-normal.log" ] && log_arg=(--qemu-log "$B/qemu-normal.log")
+for l in "$B/qemu-full.log" "$B/qemu-normal.log"; do
+  if [ -f "$l" ]; then log_arg=(--qemu-log "$l"); break; fi
+done
 /usr/bin/python3 "$ROOT/scripts/footprint.py" --root "$ROOT" --m4 "$B/m4" --deps "$DEPS/deps-build" \
   --fw "$B/fw" --budget "$ROOT/bench/footprint/budget.txt" "${log_arg[@]}" | tee "$B/footprint.md"

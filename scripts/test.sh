@@ -62,11 +62,36 @@ configure_and_test() {
     (cd "$dir" && ctest -j "$JOBS" --output-on-failure --timeout 900)
 }
 
-step release configure_and_test "$BUILD/release"
+# The release build also registers the bare-metal firmware's QEMU runs (ctest
+# label qemu, tests/qemu/CMakeLists.txt), sharing the cross-built target
+# dependencies with the cortex-m4 step.
+# The QEMU runs are tests of the release build (label qemu): when the release
+# step ran in this invocation they have run already and are not repeated;
+# otherwise `ctest -L qemu` runs them there (building what is missing). Then
+# the footprint and stack budgets on the firmware they built.
+qemu_step() {
+  local dir="$BUILD/release"
+  case " ${IOTL_STEPS:-all} " in
+    *" all "*|*" release "*) ;;
+    *)
+      cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DIOTLIFE_TARGET_DEPS_DIR="$BUILD/target-deps" >/dev/null &&
+        cmake --build "$dir" -j "$JOBS" &&
+        (cd "$dir" && ctest -L qemu -j "$JOBS" --output-on-failure --timeout 900) || return 1 ;;
+  esac
+  [ -f "$dir/qemu/fw/fw.elf" ] || { echo "qemu: no firmware in $dir/qemu (qemu tests not registered?)"; return 1; }
+  IOTL_TARGET_DEPS_DIR="$BUILD/target-deps" IOTL_FOOTPRINT_REBUILD_FW=0 scripts/footprint.sh "$dir/qemu"
+}
+
+step release configure_and_test "$BUILD/release" -DIOTLIFE_TARGET_DEPS_DIR="$BUILD/target-deps"
 step asan configure_and_test "$BUILD/asan" -DIOTLIFE_SANITIZE=ON
+# Minimal configuration: no zlib, no cJSON, assertions compiled out. Every
+# feature flag is built, or it does not exist.
+step minimal configure_and_test "$BUILD/minimal" -DIOTLIFE_WITH_ZLIB=OFF -DIOTLIFE_WITH_CJSON=OFF \
+  -DCMAKE_C_FLAGS=-DIOTL_ASSERT_ENABLED=0
 [ -x scripts/test-mbedtls36.sh ] && step mbedtls36 scripts/test-mbedtls36.sh "$BUILD/mbedtls36"
 [ -x scripts/cross-cortex-m4.sh ] && step cortex-m4 scripts/cross-cortex-m4.sh "$BUILD/cortex-m4"
-[ -x scripts/qemu-bare-metal.sh ] && step qemu scripts/qemu-bare-metal.sh "$BUILD/qemu"
+[ -x scripts/qemu-bare-metal.sh ] && step qemu qemu_step
 [ -x tests/consumers/run.sh ] && step consumers tests/consumers/run.sh "$BUILD/consumers"
 [ -x scripts/doxygen.sh ] && step doxygen scripts/doxygen.sh "$BUILD/docs"
 [ -x scripts/cppcheck.sh ] && step cppcheck scripts/cppcheck.sh

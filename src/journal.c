@@ -35,155 +35,143 @@ static uint8_t *take(struct codec *c, size_t n)
     return q;
 }
 
-static void c_u8(struct codec *c, uint8_t *v)
+/* Field types of the codec tables. */
+enum { F_INT, F_RAW, F_STR, F_PAD };
+
+/* One fixed-size field at off of a base struct: an unsigned integer of 1, 4
+ * or 8 bytes (little-endian on flash; int32/int64 fields share the bits of
+ * their unsigned type), raw bytes, a NUL-terminated fixed-size string, or
+ * len reserved zero bytes. */
+struct field {
+    uint16_t off;
+    uint8_t len;
+    uint8_t type;
+};
+IOTL_STATIC_ASSERT(sizeof(struct iotl_journal_state) <= 0xffffu, state_offsets_fit_u16);
+IOTL_STATIC_ASSERT(IOTL_SHA256_LEN <= 0xffu && IOTL_STAGE_ID_MAX <= 0xffu && IOTL_STAGE_VERSION_MAX <= 0xffu,
+                   field_lengths_fit_u8);
+
+#define FLD(type_, member, t) {(uint16_t)offsetof(type_, member), (uint8_t)sizeof(((type_ *)0)->member), t}
+#define S_INT(m) FLD(struct iotl_journal_state, m, F_INT)
+#define S_RAW(m) FLD(struct iotl_journal_state, m, F_RAW)
+#define S_STR(m) FLD(struct iotl_journal_state, m, F_STR)
+
+/* The state up to the components (on-flash order). */
+static const struct field k_head[] = {
+    S_INT(floors.security_version), S_INT(floors.manifest_seq), S_INT(floors.deployment_seq),
+    S_INT(floors.keyring_version), S_INT(floors.latest_time), S_INT(confirmed_slot), S_INT(trial_slot),
+    S_INT(attempts_left), S_INT(trial_booted), S_INT(phase), S_INT(slot[0].valid), S_INT(slot[0].size),
+    S_INT(slot[0].security_version), S_RAW(slot[0].sha256), S_INT(slot[1].valid), S_INT(slot[1].size),
+    S_INT(slot[1].security_version), S_RAW(slot[1].sha256), S_RAW(desc.manifest_sha256), S_STR(desc.version),
+    S_INT(desc.security_version), S_INT(desc.manifest_seq), S_INT(desc.deployment_seq),
+    S_INT(desc.keyring_version), S_INT(desc.latest_time), S_INT(desc.component_count),
+};
+
+/* One component: its descriptor, then its progress and 4 reserved bytes. */
+static const struct field k_comp[] = {
+    FLD(struct iotl_update_component, id, F_STR),           FLD(struct iotl_update_component, kind, F_INT),
+    FLD(struct iotl_update_component, flags, F_INT),        FLD(struct iotl_update_component, payload_size, F_INT),
+    FLD(struct iotl_update_component, image_size, F_INT),   FLD(struct iotl_update_component, image_sha256, F_RAW),
+    FLD(struct iotl_update_component, base_sha256, F_RAW),
+};
+static const struct field k_prog[] = {
+    FLD(struct iotl_comp_progress, status, F_INT),
+    FLD(struct iotl_comp_progress, ck_payload_off, F_INT),
+    FLD(struct iotl_comp_progress, ck_image_off, F_INT),
+    {0, 4, F_PAD},
+};
+
+/* The outcome (its per-component codes follow), then the rollback counters. */
+static const struct field k_outcome[] = {
+    S_INT(outcome.kind),     S_INT(outcome.reason),           S_INT(outcome.acked),
+    S_INT(outcome.component_count), S_INT(outcome.code),      S_INT(outcome.seq),
+    S_INT(outcome.security_version), S_RAW(outcome.manifest_sha256), S_STR(outcome.version),
+};
+static const struct field k_code = {0, 4, F_INT};
+static const struct field k_rb_counts[] = {S_INT(rolled_back_count), S_INT(rolled_back_next)};
+static const struct field k_rb[] = {
+    FLD(struct iotl_rolled_back, manifest_sha256, F_RAW),
+    FLD(struct iotl_rolled_back, deployment_seq, F_INT),
+};
+
+static void c_fields(struct codec *c, void *base, const struct field *f, size_t n)
 {
-    uint8_t *q = take(c, 1);
-    if (q != NULL) {
-        if (c->enc) {
-            *q = *v;
+    for (; n > 0; n--, f++) {
+        uint8_t *v = (uint8_t *)base + f->off;
+        uint8_t *q = take(c, f->len);
+        if (q == NULL) {
+            return;
+        }
+        if (f->type == F_INT && f->len != 1u) {
+            if (c->enc) {
+                if (f->len == 4u) {
+                    iotl_put_le32(q, *(const uint32_t *)(const void *)v);
+                } else {
+                    iotl_put_le64(q, *(const uint64_t *)(const void *)v);
+                }
+            } else if (f->len == 4u) {
+                *(uint32_t *)(void *)v = iotl_get_le32(q);
+            } else {
+                *(uint64_t *)(void *)v = iotl_get_le64(q);
+            }
+        } else if (f->type == F_PAD) {
+            if (c->enc) {
+                memset(q, 0, f->len);
+            }
+        } else if (c->enc) {
+            memcpy(q, v, f->len);
         } else {
-            *v = *q;
+            memcpy(v, q, f->len);
+        }
+        if (f->type == F_STR) {
+            v[f->len - 1u] = '\0'; /* the decoder forces termination */
         }
     }
 }
 
-static void c_u32(struct codec *c, uint32_t *v)
-{
-    uint8_t *q = take(c, 4);
-    if (q != NULL) {
-        if (c->enc) {
-            iotl_put_le32(q, *v);
-        } else {
-            *v = iotl_get_le32(q);
-        }
-    }
-}
-
-static void c_i32(struct codec *c, int32_t *v)
-{
-    uint32_t u = (uint32_t)*v;
-    c_u32(c, &u);
-    if (!c->enc) {
-        *v = (int32_t)u;
-    }
-}
-
-static void c_i64(struct codec *c, int64_t *v)
-{
-    uint8_t *q = take(c, 8);
-    if (q != NULL) {
-        if (c->enc) {
-            iotl_put_le64(q, (uint64_t)*v);
-        } else {
-            *v = (int64_t)iotl_get_le64(q);
-        }
-    }
-}
-
-static void c_bytes(struct codec *c, void *v, size_t n)
-{
-    uint8_t *q = take(c, n);
-    if (q != NULL) {
-        if (c->enc) {
-            memcpy(q, v, n);
-        } else {
-            memcpy(v, q, n);
-        }
-    }
-}
-
-/* Strings are fixed-size fields; the decoder forces termination. */
-static void c_str(struct codec *c, char *s, size_t n)
-{
-    c_bytes(c, s, n);
-    s[n - 1] = '\0';
-}
+#define C_TABLE(c, base, t) c_fields((c), (base), (t), sizeof(t) / sizeof((t)[0]))
 
 static void codec_state(struct codec *c, struct iotl_journal_state *st)
 {
-    c_u32(c, &st->floors.security_version);
-    c_u32(c, &st->floors.manifest_seq);
-    c_u32(c, &st->floors.deployment_seq);
-    c_u32(c, &st->floors.keyring_version);
-    c_i64(c, &st->floors.latest_time);
-
-    c_u8(c, &st->confirmed_slot);
-    c_u8(c, &st->trial_slot);
-    c_u8(c, &st->attempts_left);
-    c_u8(c, &st->trial_booted);
-    c_u8(c, &st->phase);
-    for (int i = 0; i < 2; i++) {
-        struct iotl_slot_meta *m = &st->slot[i];
-        c_u8(c, &m->valid);
-        c_u32(c, &m->size);
-        c_u32(c, &m->security_version);
-        c_bytes(c, m->sha256, sizeof(m->sha256));
-    }
-
+    C_TABLE(c, st, k_head);
     struct iotl_update_desc *d = &st->desc;
-    c_bytes(c, d->manifest_sha256, sizeof(d->manifest_sha256));
-    c_str(c, d->version, sizeof(d->version));
-    c_u32(c, &d->security_version);
-    c_u32(c, &d->manifest_seq);
-    c_u32(c, &d->deployment_seq);
-    c_u32(c, &d->keyring_version);
-    c_i64(c, &d->latest_time);
-    c_u8(c, &d->component_count);
     if (d->component_count > IOTL_STAGE_MAX_COMPONENTS) {
         c->err = 1;
         return;
     }
     for (uint8_t i = 0; i < d->component_count; i++) {
-        struct iotl_update_component *k = &d->component[i];
-        struct iotl_comp_progress *g = &st->prog[i];
-        c_str(c, k->id, sizeof(k->id));
-        c_u8(c, &k->kind);
-        c_u8(c, &k->flags);
-        c_u32(c, &k->payload_size);
-        c_u32(c, &k->image_size);
-        c_bytes(c, k->image_sha256, sizeof(k->image_sha256));
-        c_bytes(c, k->base_sha256, sizeof(k->base_sha256));
-        c_u8(c, &g->status);
-        c_u32(c, &g->ck_payload_off);
-        c_u32(c, &g->ck_image_off);
-        uint32_t reserved = 0;
-        c_u32(c, &reserved);
+        C_TABLE(c, &d->component[i], k_comp);
+        C_TABLE(c, &st->prog[i], k_prog);
     }
 
     if (c->ver >= 2) {
         /* v2: decoder state of the component in flight. */
-        c_u8(c, &st->dec_len);
+        struct field dec = S_INT(dec_len);
+        c_fields(c, st, &dec, 1);
         if (st->dec_len > IOTL_JOURNAL_DEC_STATE_MAX) {
             c->err = 1;
             return;
         }
-        c_bytes(c, st->dec, st->dec_len);
+        dec.off = (uint16_t)offsetof(struct iotl_journal_state, dec);
+        dec.len = st->dec_len;
+        dec.type = F_RAW;
+        c_fields(c, st, &dec, 1);
     }
 
     struct iotl_update_outcome *o = &st->outcome;
-    c_u8(c, &o->kind);
-    c_u8(c, &o->reason);
-    c_u8(c, &o->acked);
-    c_u8(c, &o->component_count);
-    c_i32(c, &o->code);
-    c_u32(c, &o->seq);
-    c_u32(c, &o->security_version);
-    c_bytes(c, o->manifest_sha256, sizeof(o->manifest_sha256));
-    c_str(c, o->version, sizeof(o->version));
+    C_TABLE(c, st, k_outcome);
     for (int i = 0; i < IOTL_STAGE_MAX_COMPONENTS; i++) {
-        c_i32(c, &o->component_code[i]);
+        c_fields(c, &o->component_code[i], &k_code, 1);
     }
 
-    c_u8(c, &st->rolled_back_count);
-    c_u8(c, &st->rolled_back_next);
+    C_TABLE(c, st, k_rb_counts);
     if (st->rolled_back_count > IOTL_STAGE_ROLLED_BACK_MAX ||
         st->rolled_back_next >= IOTL_STAGE_ROLLED_BACK_MAX) {
         c->err = 1;
         return;
     }
     for (int i = 0; i < IOTL_STAGE_ROLLED_BACK_MAX; i++) {
-        c_bytes(c, st->rolled_back[i].manifest_sha256, IOTL_SHA256_LEN);
-        c_u32(c, &st->rolled_back[i].deployment_seq);
+        C_TABLE(c, &st->rolled_back[i], k_rb);
     }
     /* Semantic checks on decode: a record that passed its CRC but names
      * impossible values was not written by us. */
@@ -388,23 +376,20 @@ int iotl_journal_commit(iotl_journal_t *j)
 void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8_t reason, int32_t code)
 {
     struct iotl_update_outcome *o = &st->outcome;
-    uint32_t seq = o->seq + 1u;
-    int32_t codes[IOTL_STAGE_MAX_COMPONENTS];
-    memcpy(codes, o->component_code, sizeof(codes));
-    int same = memcmp(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN) == 0;
-    memset(o, 0, sizeof(*o));
+    if (memcmp(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN) != 0) {
+        /* Another release: its per-component codes start clean (the same
+         * release moving on, installed -> confirmed, keeps them). */
+        memset(o->component_code, 0, sizeof(o->component_code));
+    }
     o->kind = kind;
     o->reason = reason;
+    o->acked = 0;
     o->code = code;
-    o->seq = seq;
+    o->seq++;
     o->security_version = st->desc.security_version;
     memcpy(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
     memcpy(o->version, st->desc.version, sizeof(o->version));
     o->component_count = st->desc.component_count;
-    if (same) {
-        /* Same release moving on (installed -> confirmed): keep per-component codes. */
-        memcpy(o->component_code, codes, sizeof(codes));
-    }
 }
 
 void iotl_journal_clear_update(struct iotl_journal_state *st)

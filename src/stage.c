@@ -86,6 +86,7 @@ static int sink(iotl_stage_t *s, const uint8_t *d, size_t n);
 static int checkpoint(iotl_stage_t *s, uint32_t pay, uint32_t img);
 static const struct iotl_storage *target_slot(iotl_stage_t *s);
 static uint32_t ck_interval(const iotl_stage_t *s);
+static int ck_due(iotl_stage_t *s, uint32_t img);
 
 #if IOTL_FEATURE_ZLIB
 /* Before the first new byte: the patch must be the one the descriptor names. */
@@ -126,8 +127,7 @@ static int delta_checkpoint(void *ctx, const struct iotl_delta_checkpoint *cp)
     const struct iotl_journal_state *st = iotl_journal_state(&s->j);
     const struct iotl_update_component *c = &st->desc.component[s->cur];
     if (cp->new_offset == s->img_off && s->pend_len == 0 && cp->new_offset < c->image_size &&
-        cp->new_offset % target_slot(s)->geo.erase_size == 0 && st->dec_len == IOTL_DELTA_HEADER_SIZE &&
-        cp->new_offset - s->last_ck >= ck_interval(s)) {
+        st->dec_len == IOTL_DELTA_HEADER_SIZE && ck_due(s, cp->new_offset)) {
         return checkpoint(s, cp->patch_offset, cp->new_offset);
     }
     return IOTL_OK;
@@ -228,6 +228,37 @@ static struct iotl_journal_state *st_of(iotl_stage_t *s)
     return iotl_journal_state(&s->j);
 }
 
+/* A handler of component i failed with ret: keep its code for the outcome. */
+static int handler_fail(iotl_stage_t *s, uint8_t i, int ret)
+{
+    st_of(s)->outcome.component_code[i] = ret;
+    return IOTL_ERR_HANDLER;
+}
+
+/* The first component not yet complete (component_count when none). */
+static uint8_t first_pending(const struct iotl_journal_state *st)
+{
+    uint8_t i = 0;
+    while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
+        i++;
+    }
+    return i;
+}
+
+/* Drop the running hash (its digest is not wanted). */
+static void hash_drop(iotl_stage_t *s)
+{
+    uint8_t scratch[IOTL_SHA256_LEN];
+    (void)s->cfg->crypto->ops->sha256_finish(s->cfg->crypto->ctx, &s->sha, scratch);
+}
+
+/* Drop the running hash and start a fresh one. */
+static int hash_restart(iotl_stage_t *s)
+{
+    hash_drop(s);
+    return s->cfg->crypto->ops->sha256_start(s->cfg->crypto->ctx, &s->sha);
+}
+
 static const struct iotl_storage *target_slot(iotl_stage_t *s)
 {
     return s->cfg->slot[1u - st_of(s)->confirmed_slot];
@@ -238,6 +269,13 @@ static uint32_t ck_interval(const iotl_stage_t *s)
     return s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
 }
 
+/* A restart point at image offset img is due: block-aligned (a resume
+ * erases the block it continues in) and a checkpoint interval past the last. */
+static int ck_due(iotl_stage_t *s, uint32_t img)
+{
+    return img % target_slot(s)->geo.erase_size == 0 && img > s->last_ck && img - s->last_ck >= ck_interval(s);
+}
+
 static int commit(iotl_stage_t *s)
 {
     return iotl_journal_commit(&s->j);
@@ -246,8 +284,7 @@ static int commit(iotl_stage_t *s)
 static void stream_reset(iotl_stage_t *s)
 {
     if (s->ready) {
-        uint8_t scratch[IOTL_SHA256_LEN];
-        (void)s->cfg->crypto->ops->sha256_finish(s->cfg->crypto->ctx, &s->sha, scratch);
+        hash_drop(s);
     }
     dec_end(s);
     s->ready = 0;
@@ -344,10 +381,7 @@ int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
             out->next_component = s->cur;
             out->next_offset = s->pay_off;
         } else {
-            uint8_t i = 0;
-            while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
-                i++;
-            }
+            uint8_t i = first_pending(st);
             out->next_component = i;
             out->next_offset = i < st->desc.component_count ? st->prog[i].ck_payload_off : 0;
         }
@@ -464,8 +498,7 @@ static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
         const struct iotl_stage_handler *h = find_handler(s, c->id);
         ret = h->ops->write(h->ctx, s->img_off, d, n);
         if (ret != IOTL_OK) {
-            st->outcome.component_code[s->cur] = ret;
-            ret = IOTL_ERR_HANDLER;
+            ret = handler_fail(s, s->cur, ret);
         }
     }
     if (ret != IOTL_OK) {
@@ -516,67 +549,51 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
         g->ck_payload_off = g->ck_image_off = 0;
         ret = h->ops->begin(h->ctx, c);
         if (ret != IOTL_OK) {
-            st->outcome.component_code[idx] = ret;
             stream_reset(s);
-            return IOTL_ERR_HANDLER;
+            return handler_fail(s, idx, ret);
         }
         return dec_start(s, c);
     }
     const struct iotl_storage *a = target_slot(s);
     uint32_t ck = g->ck_image_off;
+    int usable = 0;
     if (ck > 0) {
         /* Resume in place only if the rest of the checkpoint's erase block
          * is still erased (nothing after the checkpoint landed there). */
         uint32_t blk_end = IOTL_MIN((uint32_t)IOTL_ALIGN_UP(ck, a->geo.erase_size), a->geo.size);
-        int usable = ck % a->geo.write_align == 0 && ck <= c->image_size &&
-                     g->ck_payload_off <= c->payload_size;
-        uint8_t *buf = out_buf(s);
-        if (usable && ck < blk_end) {
-            ret = iotl_storage_is_erased(a, ck, blk_end - ck);
-            if (ret < 0) {
-                stream_reset(s);
-                return ret;
-            }
-            usable = ret;
-        }
+        usable = ck % a->geo.write_align == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size;
+        ret = usable && ck < blk_end ? iotl_storage_is_erased(a, ck, blk_end - ck) : usable;
+        usable = ret > 0;
         /* Re-hash what is on flash: the prefix is re-read, not trusted. */
-        for (uint32_t o = 0; usable && o < ck;) {
+        uint8_t *buf = out_buf(s);
+        for (uint32_t o = 0; usable && ret >= 0 && o < ck;) {
             uint32_t n = IOTL_MIN(ck - o, OUT_BUF);
             ret = iotl_storage_read(a, o, buf, n);
             if (ret == IOTL_OK) {
                 ret = cr->ops->sha256_update(cr->ctx, &s->sha, buf, n);
             }
-            if (ret != IOTL_OK) {
-                stream_reset(s);
-                return ret;
-            }
             o += n;
+        }
+        if (ret < 0) {
+            stream_reset(s);
+            return ret;
         }
         if (usable) {
             s->pay_off = g->ck_payload_off;
             s->img_off = s->wpos = s->last_ck = ck;
             s->erased_to = blk_end;
-        } else {
-            /* Restart cleanly from 0 with a fresh hash. */
-            (void)cr->ops->sha256_finish(cr->ctx, &s->sha, buf);
-            ret = cr->ops->sha256_start(cr->ctx, &s->sha);
-            if (ret != IOTL_OK) {
-                s->ready = 0;
-                return ret;
-            }
-            g->ck_image_off = g->ck_payload_off = 0;
         }
     }
-    ret = dec_start(s, c);
-    if (ret != IOTL_OK && s->img_off > 0 && ret != IOTL_ERR_POWER_LOSS && !IOTL_ERR_IS_PORT(ret) &&
-        ret != IOTL_ERR_IO) {
-        /* The decoder refuses its restart point: start over from 0. */
-        uint8_t scratch[IOTL_SHA256_LEN];
-        (void)cr->ops->sha256_finish(cr->ctx, &s->sha, scratch);
-        ret = cr->ops->sha256_start(cr->ctx, &s->sha);
+    ret = ck == 0 || usable ? dec_start(s, c) : IOTL_ERR_STATE;
+    if (ck > 0 && ret != IOTL_OK && ret != IOTL_ERR_POWER_LOSS && !IOTL_ERR_IS_PORT(ret) && ret != IOTL_ERR_IO) {
+        /* No usable restart point, or the decoder refuses it: start over
+         * from 0 with a fresh hash. */
+        ret = hash_restart(s);
         g->ck_image_off = g->ck_payload_off = 0;
         s->pay_off = s->img_off = s->wpos = s->erased_to = s->last_ck = 0;
-        if (ret == IOTL_OK) {
+        if (ret != IOTL_OK) {
+            s->ready = 0; /* no hash in progress to drop */
+        } else {
             ret = dec_start(s, c);
         }
     }
@@ -628,8 +645,7 @@ static int complete_component(iotl_stage_t *s)
         const struct iotl_stage_handler *h = find_handler(s, c->id);
         ret = h->ops->finish(h->ctx);
         if (ret != IOTL_OK) {
-            st->outcome.component_code[s->cur] = ret;
-            return IOTL_ERR_HANDLER;
+            return handler_fail(s, s->cur, ret);
         }
     }
     st->prog[s->cur].status = IOTL_COMP_COMPLETE;
@@ -674,7 +690,7 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
          * erase-block boundaries, so a resume erases the block it continues
          * in; bytes after the checkpoint are simply sent again. */
         uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, target_slot(s)->geo.erase_size);
-        if (ck > s->last_ck && ck - s->last_ck >= ck_interval(s)) {
+        if (ck_due(s, ck)) {
             return checkpoint(s, ck, ck);
         }
     }
@@ -686,21 +702,12 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
  * 00 00 FF FF flush marker (or n if none); *hit tells which. */
 static size_t scan_marker(iotl_stage_t *s, const uint8_t *p, size_t n, int *hit)
 {
+    /* Matcher of 00 00 FF FF: next state by state and byte class
+     * (0x00, 0xFF, other); state 4 is a match. */
+    static const uint8_t next[4][3] = {{1, 0, 0}, {2, 0, 0}, {2, 3, 0}, {1, 4, 0}};
     uint32_t m = s->marker;
     for (size_t i = 0; i < n; i++) {
-        uint8_t b = p[i];
-        switch (m) {
-        case 0:
-        case 1:
-            m = b == 0x00 ? m + 1u : 0u;
-            break;
-        case 2:
-            m = b == 0xFF ? 3u : b == 0x00 ? 2u : 0u;
-            break;
-        default: /* 3 */
-            m = b == 0xFF ? 4u : b == 0x00 ? 1u : 0u;
-            break;
-        }
+        m = next[m][p[i] == 0x00 ? 0 : p[i] == 0xFF ? 1 : 2];
         if (m == 4u) {
             s->marker = 0;
             *hit = 1;
@@ -754,8 +761,7 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
         p += seg;
         n -= seg;
         if (hit && !s->at_end && (c->flags & IOTL_COMPONENT_FULL_FLUSH) && s->cur == s->main_idx &&
-            s->pend_len == 0 && s->img_off % target_slot(s)->geo.erase_size == 0 &&
-            s->img_off - s->last_ck >= ck_interval(s)) {
+            s->pend_len == 0 && ck_due(s, s->img_off)) {
             int ret = checkpoint(s, s->pay_off, s->img_off);
             if (ret != IOTL_OK) {
                 return ret;
@@ -890,43 +896,26 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
                 return IOTL_ERR_INVALID_ARG;
             }
         }
-        switch ((enum iotl_payload_kind)c->kind) {
-        case IOTL_PAYLOAD_FULL:
-            if (c->payload_size != c->image_size) {
-                return IOTL_ERR_SIZE_MISMATCH;
-            }
-            break;
-        case IOTL_PAYLOAD_DEFLATE:
-#if IOTL_FEATURE_ZLIB
-            if (s->cfg->work_buf_len < IOTL_STAGE_WORKBUF_DEFLATE) {
-                return IOTL_ERR_NO_MEM;
-            }
-            break;
-#else
+        /* Work buffer each payload kind needs (FULL, DEFLATE, DELTA). */
+        static const uint32_t need[] = {IOTL_STAGE_WORKBUF_MIN, IOTL_STAGE_WORKBUF_DEFLATE, IOTL_STAGE_WORKBUF_DELTA};
+        if (c->kind > IOTL_PAYLOAD_DELTA || (!IOTL_FEATURE_ZLIB && c->kind != IOTL_PAYLOAD_FULL)) {
             return IOTL_ERR_UNSUPPORTED;
-#endif
-        case IOTL_PAYLOAD_DELTA:
-#if IOTL_FEATURE_ZLIB
-            /* The base is the running (confirmed) image: main component only. */
-            if (strcmp(c->id, main_id(s)) != 0) {
-                return IOTL_ERR_UNSUPPORTED;
-            }
-            if (s->cfg->work_buf_len < IOTL_STAGE_WORKBUF_DELTA) {
-                return IOTL_ERR_NO_MEM;
-            }
-            {
-                const struct iotl_journal_state *st = iotl_journal_state(&s->j);
-                const struct iotl_slot_meta *m = &st->slot[st->confirmed_slot];
-                if (m->valid && memcmp(m->sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
-                    return IOTL_ERR_DELTA_BASE; /* not a patch for the image we run */
-                }
-            }
-            break;
-#else
+        }
+        if (c->kind == IOTL_PAYLOAD_FULL && c->payload_size != c->image_size) {
+            return IOTL_ERR_SIZE_MISMATCH;
+        }
+        /* A delta's base is the running (confirmed) image: main component only. */
+        const int delta = c->kind == IOTL_PAYLOAD_DELTA;
+        if (delta && strcmp(c->id, main_id(s)) != 0) {
             return IOTL_ERR_UNSUPPORTED;
-#endif
-        default:
-            return IOTL_ERR_UNSUPPORTED;
+        }
+        if (s->cfg->work_buf_len < need[c->kind]) {
+            return IOTL_ERR_NO_MEM;
+        }
+        const struct iotl_journal_state *st = iotl_journal_state(&s->j);
+        const struct iotl_slot_meta *m = &st->slot[st->confirmed_slot];
+        if (delta && m->valid && memcmp(m->sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
+            return IOTL_ERR_DELTA_BASE; /* not a patch for the image we run */
         }
         if (strcmp(c->id, main_id(s)) == 0) {
             mains++;
@@ -982,10 +971,7 @@ static int resume(iotl_stage_t *s)
     if (s->ready) {
         return IOTL_OK;
     }
-    uint8_t i = 0;
-    while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
-        i++;
-    }
+    uint8_t i = first_pending(st);
     if (i == st->desc.component_count) {
         return IOTL_OK; /* cannot happen: the last completion records STAGED */
     }
@@ -1032,14 +1018,12 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
     /* Record the update before touching the target slot. */
     (void)raise_floors(&st->floors, desc->manifest_seq, desc->deployment_seq, desc->keyring_version,
                        desc->latest_time);
+    iotl_journal_clear_update(st); /* progress and decoder state */
     st->desc = *desc;
     for (uint8_t i = 0; i < IOTL_STAGE_MAX_COMPONENTS; i++) {
         st->desc.component[i].id[IOTL_STAGE_ID_MAX - 1] = '\0';
     }
     st->desc.version[IOTL_STAGE_VERSION_MAX - 1] = '\0';
-    memset(st->prog, 0, sizeof(st->prog));
-    st->dec_len = 0;
-    memset(st->dec, 0, sizeof(st->dec));
     memset(st->outcome.component_code, 0, sizeof(st->outcome.component_code));
     st->phase = IOTL_PHASE_DOWNLOADING;
     s->main_idx = find_main(s, &st->desc);
@@ -1059,6 +1043,16 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
 }
 
 /* ---- activation, confirm, reject, abort ---------------------------------- */
+
+/* The release is in force: only now may the anti-rollback floor rise. */
+static int confirmed(iotl_stage_t *s)
+{
+    struct iotl_journal_state *st = st_of(s);
+    (void)raise_u32(&st->floors.security_version, st->desc.security_version);
+    iotl_journal_new_outcome(st, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0);
+    iotl_journal_clear_update(st);
+    return commit(s);
+}
 
 int iotl_stage_activate(iotl_stage_t *s)
 {
@@ -1080,8 +1074,7 @@ int iotl_stage_activate(iotl_stage_t *s)
         const struct iotl_stage_handler *h = find_handler(s, st->desc.component[i].id);
         int ret = h != NULL ? h->ops->activate(h->ctx) : IOTL_ERR_HANDLER;
         if (ret != IOTL_OK) {
-            st->outcome.component_code[i] = ret;
-            return IOTL_ERR_HANDLER;
+            return handler_fail(s, i, ret);
         }
         st->prog[i].status = IOTL_COMP_ACTIVATED;
         ret = commit(s);
@@ -1090,10 +1083,7 @@ int iotl_stage_activate(iotl_stage_t *s)
         }
     }
     if (s->main_idx == MAIN_NONE) {
-        iotl_journal_new_outcome(st, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0);
-        (void)raise_u32(&st->floors.security_version, st->desc.security_version);
-        iotl_journal_clear_update(st);
-        return commit(s);
+        return confirmed(s); /* nothing to boot on trial */
     }
     st->trial_slot = (uint8_t)(1u - st->confirmed_slot);
     st->attempts_left = s->cfg->boot_attempts != 0 ? s->cfg->boot_attempts : (uint8_t)IOTL_STAGE_DEFAULT_ATTEMPTS;
@@ -1118,11 +1108,7 @@ int iotl_stage_confirm(iotl_stage_t *s)
     st->trial_slot = IOTL_SLOT_NONE;
     st->attempts_left = 0;
     st->trial_booted = 0;
-    /* Only now may the anti-rollback floor rise. */
-    (void)raise_u32(&st->floors.security_version, st->desc.security_version);
-    iotl_journal_new_outcome(st, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0);
-    iotl_journal_clear_update(st);
-    return commit(s);
+    return confirmed(s);
 }
 
 int iotl_stage_reject(iotl_stage_t *s, int32_t code)

@@ -298,7 +298,14 @@ static int up_begin(void *ctx, const struct iotl_agent_offer *offer, uint64_t *r
         }
         return refusal(u, ret);
     }
-    *resume = off;
+    struct iotl_stage_status st;
+    ret = iotl_stage_status(s, &st);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    /* Staged completely before a reset: nothing left to download (staging
+     * reports offset 0 in that phase), go straight to install. */
+    *resume = st.phase == IOTL_PHASE_STAGED ? offer->payload_size : off;
     return IOTL_OK;
 }
 

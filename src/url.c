@@ -87,7 +87,6 @@ int iotl_url_resolve(const char *base, const char *ref, char *out, size_t cap)
         }
     }
     const char *src = base;
-    const char *path;
     if (scheme_len(ref) != 0) {
         src = ref;
     }
@@ -109,7 +108,7 @@ int iotl_url_resolve(const char *base, const char *ref, char *out, size_t cap)
     size_t root = prefix; /* out[root] == '/' */
     int ret;
     if (src == ref) {
-        path = auth_end;
+        const char *path = auth_end;
         size_t n = strlen(path);
         ret = append_segments(out, cap, &len, root, path + (n > 0 ? 1 : 0), n > 0 ? n - 1u : 0);
     } else {

@@ -47,15 +47,27 @@ for _ in 1 2 3 4 5; do
 done
 echo "$hrow"
 rows=()
-for ck in 65536 262144 1048576 4294967295; do
-  row=""
-  for _ in 1 2 3 4 5; do
-    r=$("$WORK/bench_install" "$WORK/payload.bin" "$WORK" "$ck")
-    t=$(echo "$r" | awk -F'|' '{gsub(/ /,"",$4); print $4}')
-    if [ -z "$row" ] || [ "$(echo "$t < $best_t" | bc -l)" = 1 ]; then row="$r"; best_t="$t"; fi
+# Slots on the work directory's file system (fsync at every checkpoint), and
+# on tmpfs when there is one: flash as fast as RAM, which leaves iotlife's own
+# cost (hash, copy, journal) -- the figure the >= 0.8 target is about.
+dirs=("disk:$WORK")
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  SHM="$(mktemp -d /dev/shm/iotl-bench-install.XXXXXX)"
+  trap 'rm -rf "$WORK" "$SHM"' EXIT
+  dirs+=("tmpfs:$SHM")
+fi
+for d in "${dirs[@]}"; do
+  label="${d%%:*}"; dir="${d#*:}"
+  for ck in 262144 1048576 4294967295; do
+    row=""
+    for _ in 1 2 3 4 5; do
+      r=$("$WORK/bench_install" "$WORK/payload.bin" "$dir" "$ck")
+      t=$(echo "$r" | awk -F'|' '{gsub(/ /,"",$4); print $4}')
+      if [ -z "$row" ] || [ "$(echo "$t < $best_t" | bc -l)" = 1 ]; then row="$r"; best_t="$t"; fi
+    done
+    echo "${row/| install (/| install, slots on $label (}"
+    rows+=("$label $ck:$best_t")
   done
-  echo "$row"
-  rows+=("$ck:$best_t")
 done
 echo
 echo "| install path | ratio to sha256sum (target >= 0.8) |"
@@ -63,5 +75,5 @@ echo "| --- | ---: |"
 printf '| read + SHA-256 only (mbedTLS port): the ceiling | %.2f |\n' "$(echo "$sha_t / $hbest" | bc -l)"
 for e in "${rows[@]}"; do
   ck="${e%%:*}"; t="${e#*:}"
-  printf '| stage, %s B checkpoints | %.2f |\n' "$ck" "$(echo "$sha_t / $t" | bc -l)"
+  printf '| stage, slots on %s B checkpoints | %.2f |\n' "${ck/ / (}) " "$(echo "$sha_t / $t" | bc -l)"
 done

@@ -5,13 +5,14 @@
 Two firmware images (v1, the factory image in slot A; v2, the update), each
 raw-deflated with a Z_FULL_FLUSH restart point every BLOCK bytes of output, so
 an interrupted install resumes at its last finished block without decoding the
-stream from the start. v2's SHA-256 is signed ECDSA P-256 with a key made for
+stream from the start, and the delta patch v1 -> v2 made by the host CLI
+(`iotlife delta create`), which the device applies against slot A. v2's SHA-256 is signed ECDSA P-256 with a key made for
 this build by openssl (the private key never leaves the build directory).
 It also writes what a builder and an operator publish for v2: a root-signed
 key ring naming a publisher and an operator key, the publisher's manifest and
 the operator's deployment (compact JWS, ES256), all from keys made here.
 
-    gen_payload.py OUT_HEADER WORK_DIR
+    gen_payload.py OUT_HEADER WORK_DIR IOTLIFE_CLI
 """
 import base64
 import hashlib
@@ -30,7 +31,7 @@ MAGIC = b"IOTLIMG1"
 def image(version):
     """A deterministic, partly compressible image: header, code-like words, tables."""
     body = bytearray()
-    x = 0x12345678 + version  # LCG state
+    x = 0x12345678  # LCG state: v2 starts from the same code as v1
     while len(body) < IMAGE_SIZE - 16:
         x = (x * 1103515245 + 12345) & 0xFFFFFFFF
         if (x >> 28) < 11:  # mostly repetitive "instructions"
@@ -38,9 +39,16 @@ def image(version):
         else:  # some noise
             body += struct.pack("<I", x)
     body = body[: IMAGE_SIZE - 16]
-    if version == 2:  # v2 changes a few places of v1, like a real update
-        for off in range(1000, len(body), 7919):
+    if version == 2:  # v2 changes v1 like a real update would:
+        for off in range(1000, len(body), 7919):  # call sites patched
             body[off : off + 8] = b"v2-patch"
+        # a function grown by 1 KiB: everything after it moves
+        grown = bytes((i * 37 + 11) & 0xFF for i in range(1024))
+        body[12000:12000] = grown
+        # a table rebuilt
+        for off in range(30000, 32048, 4):
+            body[off : off + 4] = struct.pack("<I", (off * 2654435761) & 0xFFFFFFFF)
+        body = body[: IMAGE_SIZE - 16]
     hdr = MAGIC + struct.pack("<II", version, IMAGE_SIZE)
     return bytes(hdr + body)
 
@@ -118,7 +126,7 @@ class Key:
         return signing_input + "." + b64u(self.sign(signing_input.encode()))
 
 
-def trust_documents(work, z2, v2, now):
+def trust_documents(work, z2, d2, v1, v2, now):
     """Key ring (root-signed, JWS JSON serialization), manifest (publisher) and
     deployment (operator), as a builder and an operator would publish them."""
     root, publisher, operator = Key(work, "root"), Key(work, "publisher"), Key(work, "operator")
@@ -137,7 +145,12 @@ def trust_documents(work, z2, v2, now):
                 "version": "2.0.0", "security_version": 2, "sequence": 2, "issued_at": now - 3600,
                 "expires": now + 90 * 86400, "supported_until": now + 730 * 86400,
                 "release_notes": "https://example.com/notes/2.0.0",
-                "payloads": [{"name": "fw", "component": "main", "size": len(v2),
+                "payloads": [{"name": "fw-delta", "component": "main", "size": len(v2),
+                              "sha256": hashlib.sha256(v2).hexdigest(), "kind": "delta",
+                              "download_size": len(d2), "download_sha256": hashlib.sha256(d2).hexdigest(),
+                              "base_version": "1.0.0", "base_sha256": hashlib.sha256(v1).hexdigest(),
+                              "location": "fw-1.0.0-2.0.0.delta"},
+                             {"name": "fw", "component": "main", "size": len(v2),
                               "sha256": hashlib.sha256(v2).hexdigest(), "kind": "deflate",
                               "download_size": len(z2), "download_sha256": hashlib.sha256(z2).hexdigest(),
                               "location": "fw-2.0.0.deflate"}]}
@@ -173,9 +186,21 @@ def c_u32s(name, values):
 
 
 def main():
-    out, work = sys.argv[1], sys.argv[2]
+    out, work, cli = sys.argv[1], sys.argv[2], sys.argv[3]
     os.makedirs(work, exist_ok=True)
     v1, v2 = image(1), image(2)
+    # The delta patch, by the host CLI as a release pipeline would make it:
+    # a 4 KiB window (the device's IOTL_STAGE_INFLATE_WBITS) and a segment
+    # (resume point) every 4 KiB of new image, one flash erase block.
+    paths = {n: os.path.join(work, n) for n in ("fw-1.0.0.bin", "fw-2.0.0.bin", "fw-1.0.0-2.0.0.delta")}
+    for name, img in (("fw-1.0.0.bin", v1), ("fw-2.0.0.bin", v2)):
+        with open(paths[name], "wb") as f:
+            f.write(img)
+    subprocess.run([cli, "delta", "create", paths["fw-1.0.0.bin"], paths["fw-2.0.0.bin"], "-o",
+                    paths["fw-1.0.0-2.0.0.delta"], "--window-bits", "12", "--interval", str(BLOCK)],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(paths["fw-1.0.0-2.0.0.delta"], "rb") as f:
+        d2 = f.read()
     z1, r1 = deflate_with_restarts(v1)
     z2, r2 = deflate_with_restarts(v2)
     assert zlib.decompress(z2, -12) == v2
@@ -185,7 +210,7 @@ def main():
     # A fixed "now" keeps the documents valid whenever the test runs; the
     # firmware's clock starts there (it has no RTC).
     now = 1790000000
-    root, keyring, manifest_jws, deployment_jws = trust_documents(work, z2, v2, now)
+    root, keyring, manifest_jws, deployment_jws = trust_documents(work, z2, d2, v1, v2, now)
     text = [
         "/* SPDX-License-Identifier: Apache-2.0 */",
         "/* Generated by gen_payload.py at build time. Do not edit. */",
@@ -203,6 +228,7 @@ def main():
         c_u32s("img_v2_restart", r2),
         c_array("img_v2_sha256", hashlib.sha256(v2).digest()),
         c_array("img_v2_sig", sig),
+        c_array("img_v2_delta", d2),
         c_array("fw_pubkey", pub),
         f"#define TRUST_NOW {now}",
         c_array("trust_root_pub", root.pub),
@@ -214,7 +240,8 @@ def main():
     ]
     with open(out, "w") as f:
         f.write("\n".join(text))
-    print(f"payload: v1 {len(v1)} -> {len(z1)} B, v2 {len(v2)} -> {len(z2)} B, {len(r2)} blocks")
+    print(f"payload: v1 {len(v1)} -> {len(z1)} B deflated, v2 {len(v2)} -> {len(z2)} B deflated, "
+          f"delta v1 -> v2 {len(d2)} B")
 
 
 if __name__ == "__main__":

@@ -16,18 +16,23 @@
  *   trust     the root-signed key ring, the publisher's manifest and the
  *             operator's deployment verified (keyring/manifest/deploy); the
  *             deployment must name this manifest and select this device
- *   install   iotl_stage_begin()/write()/finish()/activate(): the deflated v2
- *             streamed into slot B with progress; resumes at its last
- *             checkpoint after a reset; then a system reset
+ *   install   iotl_stage_begin()/write()/finish()/activate(): v2 streamed
+ *             into slot B with progress, as the delta patch v1 -> v2 applied
+ *             against slot A (or, with "deflate", as the compressed full
+ *             image); resumes at its last checkpoint after a reset; then a
+ *             system reset
  *   health    slot B boots on trial; iotl_health runs the checks and decides:
  *             iotl_stage_confirm(), or iotl_stage_reject() and a reset back
  *             into slot A
  *   diag      boot, update and health events recorded; one chunk exported
  *
- * Semihosting command line: "fw.elf [reset-at=N] [reset-op=N] [tamper]":
- * reset-at=N injects a system reset after N payload chunks of 4 KiB were
+ * Semihosting command line: "fw.elf [reset-at=N] [reset-op=N] [deflate]
+ * [tamper] [forge-manifest] [unhealthy]":
+ * reset-at=N injects a system reset after N payload chunks of 512 bytes were
  * accepted, reset-op=N just before the Nth flash program/erase operation
- * since power-on (both once per power-on); tamper flips one bit of the
+ * since power-on (both once per power-on); deflate makes the device report
+ * no known running image, so trust picks the manifest's compressed full
+ * image instead of the delta (whose base it cannot vouch for); tamper flips one bit of the
  * payload in transit, which staging must refuse; forge-manifest changes one
  * character of the manifest's signed payload, which trust must refuse
  * before staging begins; unhealthy makes the new
@@ -61,7 +66,7 @@
 #define DIAG_SIZE (2u * FLASH_ERASE)
 #define SCRATCH_SIZE (2u * FLASH_ERASE)
 #define NOINIT_MAGIC 0x494F544Cu /* "IOTL" */
-#define CHUNK 4096u              /* payload bytes per iotl_stage_write() */
+#define CHUNK 512u               /* payload bytes per iotl_stage_write() (a network read) */
 
 enum phase { PH_SELFTEST, PH_FACTORY, PH_BOOT, PH_CRYPTO, PH_TRUST, PH_INSTALL, PH_HEALTH, PH_DIAG, PH_COUNT };
 static const char *const phase_name[PH_COUNT] = {"selftest", "factory", "boot", "crypto", "trust",
@@ -92,12 +97,15 @@ static struct iotl_crypto g_crypto;
 static uint8_t g_block[FLASH_ERASE];
 static size_t g_zused, g_zpeak; /* factory inflate and diag deflate arena use */
 static uint8_t g_zarena[IOTL_DIAG_Z_ARENA(256)] __attribute__((aligned(8)));
-static uint8_t g_stage_work[IOTL_STAGE_WORKBUF_DEFLATE] __attribute__((aligned(8)));
+/* Staging's work buffer: the delta decoder's need covers the inflater's. */
+#define STAGE_WORK_LEN \
+    (IOTL_STAGE_WORKBUF_DELTA > IOTL_STAGE_WORKBUF_DEFLATE ? IOTL_STAGE_WORKBUF_DELTA : IOTL_STAGE_WORKBUF_DEFLATE)
+static uint8_t g_stage_work[STAGE_WORK_LEN] __attribute__((aligned(8)));
 static iotl_stage_t g_stage;
 static iotl_boot_t g_boot;
 static iotl_diag_t g_diag;
 static unsigned g_reset_at, g_reset_op;
-static bool g_tamper, g_tamper_manifest, g_unhealthy, g_count_ops;
+static bool g_tamper, g_tamper_manifest, g_unhealthy, g_count_ops, g_deflate;
 
 /* ---- time --------------------------------------------------------------- */
 static uint32_t now_us(void)
@@ -304,6 +312,7 @@ static void parse_cmdline(void)
     g_reset_at = arg_uint(cmd, "reset-at=");
     g_reset_op = arg_uint(cmd, "reset-op=");
     g_tamper = strstr(cmd, "tamper") != NULL;
+    g_deflate = strstr(cmd, "deflate") != NULL;
     g_unhealthy = strstr(cmd, "unhealthy") != NULL;
     g_tamper_manifest = strstr(cmd, "forge-manifest") != NULL;
 }
@@ -421,13 +430,18 @@ static int trust_phase(struct iotl_update_desc *d, bool in_flight)
         g_trust.floors = floors; /* already raised to this release by staging */
         g_trust.trusted_time = now;
     }
-    /* The running image is the base for delta payloads; v1 here. */
-    const struct iotl_installed_image installed = {"main", img_v1_sha256};
+    /* The running image is the base for delta payloads: v1 here. With
+     * "deflate" the device vouches for no running image, so no delta
+     * applies and trust picks the compressed full image. */
+    static const uint8_t unknown[IOTL_SHA256_LEN] = {0};
+    const struct iotl_installed_image installed = {"main", g_deflate ? unknown : img_v1_sha256};
     ret = iotl_trust_update_desc(&g_trust, &installed, 1, d);
     if (ret != IOTL_OK) {
         return fail("iotl_trust_update_desc", ret);
     }
-    d->component[0].flags |= IOTL_COMPONENT_FULL_FLUSH; /* gen_payload.py flushes every 4 KiB */
+    if (d->component[0].kind == IOTL_PAYLOAD_DEFLATE) {
+        d->component[0].flags |= IOTL_COMPONENT_FULL_FLUSH; /* gen_payload.py flushes every 4 KiB */
+    }
     board_printf("  key ring v%lu (root-signed), manifest %s by the publisher, deployment \"%s\" by the "
                  "operator: %s\n",
                  (unsigned long)g_ring.version, g_trust.manifest.version, g_trust.deployment.id,
@@ -462,6 +476,16 @@ static int check_app(void *arg)
 static int install_phase(const struct iotl_update_desc *dp)
 {
     struct iotl_update_desc desc = *dp;
+    const bool delta = desc.component[0].kind == IOTL_PAYLOAD_DELTA;
+    const uint8_t *const pay = delta ? img_v2_delta : img_v2_z;
+    const uint32_t pay_len = delta ? (uint32_t)sizeof(img_v2_delta) : (uint32_t)sizeof(img_v2_z);
+    if (desc.component[0].payload_size != pay_len) {
+        return fail("payload size differs from the manifest", IOTL_ERR_SIZE_MISMATCH);
+    }
+    board_printf("  payload: %s, %lu bytes for the %lu-byte image v2 (%lu%%)\n",
+                 delta ? "delta from v1 (slot A)" : "deflate (compressed full image)", (unsigned long)pay_len,
+                 (unsigned long)desc.component[0].image_size,
+                 (unsigned long)(pay_len * 100u / desc.component[0].image_size));
     uint8_t comp = 0;
     uint32_t off = 0;
     int ret = iotl_stage_begin(&g_stage, &desc, &comp, &off);
@@ -469,19 +493,19 @@ static int install_phase(const struct iotl_update_desc *dp)
         return fail("iotl_stage_begin", ret);
     }
     if (comp >= desc.component_count) {
-        off = (uint32_t)sizeof(img_v2_z); /* already staged: nothing left to send */
+        off = pay_len; /* already staged: nothing left to send */
         board_printf("  payload already staged before the reset\n");
     } else if (off != 0) {
         board_printf("  resuming the download at payload offset %lu of %lu\n", (unsigned long)off,
-                     (unsigned long)sizeof(img_v2_z));
+                     (unsigned long)pay_len);
     }
     static uint8_t chunk[CHUNK];
     unsigned sent = 0;
-    while (off < sizeof(img_v2_z)) {
-        size_t n = sizeof(img_v2_z) - off < sizeof(chunk) ? sizeof(img_v2_z) - off : sizeof(chunk);
-        memcpy(chunk, img_v2_z + off, n); /* as if it came from the network */
-        if (g_tamper && off <= sizeof(img_v2_z) / 2 && sizeof(img_v2_z) / 2 < off + n) {
-            chunk[sizeof(img_v2_z) / 2 - off] ^= 0x10u;
+    while (off < pay_len) {
+        size_t n = pay_len - off < sizeof(chunk) ? pay_len - off : sizeof(chunk);
+        memcpy(chunk, pay + off, n); /* as if it came from the network */
+        if (g_tamper && off <= pay_len / 2 && pay_len / 2 < off + n) {
+            chunk[pay_len / 2 - off] ^= 0x10u;
             board_printf("  injected: one bit of the payload flipped in transit\n");
         }
         ret = iotl_stage_write(&g_stage, comp, off, chunk, n);
@@ -490,8 +514,8 @@ static int install_phase(const struct iotl_update_desc *dp)
         }
         off += (uint32_t)n;
         sent++;
-        board_printf("  progress %lu/%lu bytes (%lu%%)\n", (unsigned long)off, (unsigned long)sizeof(img_v2_z),
-                     (unsigned long)(off * 100u / sizeof(img_v2_z)));
+        board_printf("  progress %lu/%lu bytes (%lu%%)\n", (unsigned long)off, (unsigned long)pay_len,
+                     (unsigned long)(off * 100u / pay_len));
         if (g_reset_at != 0 && sent == g_reset_at && !g_nv.reset_injected) {
             inject_reset("in the middle of the download");
         }

@@ -453,12 +453,6 @@ static int cu_wait(void *ctx, uint32_t timeout_ms)
                                                                                           : IOTL_ERR_IO;
 }
 
-/* PUT body source. */
-struct put_src {
-    const unsigned char *p;
-    size_t left;
-};
-
 static size_t discard_cb(char *data, size_t size, size_t nmemb, void *userdata)
 {
     (void)data;

@@ -88,21 +88,44 @@ static int px_write(void *ctx, uint32_t off, const void *buf, size_t len)
     return full_pwrite(ps->fd, buf, len, (off_t)off);
 }
 
-static int px_erase(void *ctx, uint32_t off, size_t len)
+/* Write the erased value over [off, off+len), whatever is there. */
+static int fill_erased(iotl_posix_storage_t *ps, uint32_t off, size_t len)
 {
-    iotl_posix_storage_t *ps = (iotl_posix_storage_t *)ctx;
-    if (off > ps->size || len > ps->size - off) {
-        return IOTL_ERR_BOUNDS;
-    }
-    /* Large pieces: erasing a slot rewrites it whole, and 4 KiB writes made
-     * the erase cost as much as the download itself (bench/install). */
-    static uint8_t tmp[64 * 1024];
+    uint8_t tmp[16 * 1024];
     memset(tmp, ps->erased_value, sizeof(tmp));
     for (size_t done = 0; done < len;) {
         size_t n = len - done < sizeof(tmp) ? len - done : sizeof(tmp);
         int ret = full_pwrite(ps->fd, tmp, n, (off_t)(off + done));
         if (ret != IOTL_OK) {
             return ret;
+        }
+        done += n;
+    }
+    return IOTL_OK;
+}
+
+static int px_erase(void *ctx, uint32_t off, size_t len)
+{
+    iotl_posix_storage_t *ps = (iotl_posix_storage_t *)ctx;
+    if (off > ps->size || len > ps->size - off) {
+        return IOTL_ERR_BOUNDS;
+    }
+    /* Blank check first, as flash drivers do: a piece that already reads
+     * erased is not rewritten. Erasing rewrote whole slots before, which made
+     * the erase cost as much as the install itself (bench/install). */
+    uint8_t tmp[16 * 1024];
+    for (size_t done = 0; done < len;) {
+        size_t n = len - done < sizeof(tmp) ? len - done : sizeof(tmp);
+        off_t at = (off_t)(off + done);
+        int ret = full_pread(ps->fd, tmp, n, at);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        if (!all_equal(tmp, n, ps->erased_value)) {
+            ret = fill_erased(ps, (uint32_t)at, n);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
         }
         done += n;
     }
@@ -149,7 +172,7 @@ int iotl_posix_storage_open(iotl_posix_storage_t *ps, struct iotl_storage *out, 
     ps->strict = strict;
     if (st.st_size == 0) {
         /* New area: starts fully erased, made durable before first use. */
-        ret = px_erase(ps, 0, geo->size);
+        ret = fill_erased(ps, 0, geo->size);
         if (ret == IOTL_OK) {
             ret = px_sync(ps);
         }

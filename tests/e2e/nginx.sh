@@ -15,6 +15,7 @@
 #   IOTL_E2E_RAW    http://127.0.0.1:PORT      (stream server: announces 1000 bytes, sends 16)
 #   IOTL_E2E_CLOSED http://127.0.0.1:PORT      (nothing listens there)
 #   IOTL_E2E_CA     PEM of the test CA that signed the server certificate
+#   IOTL_E2E_OTHER_CA, IOTL_E2E_CLIENT_CERT, IOTL_E2E_CLIENT_KEY   an unrelated CA; a client cert
 #   IOTL_E2E_ROOT   the document root
 #
 # Locations besides static files under the root:
@@ -23,6 +24,7 @@
 #   /err/502      proxy_pass to a closed port
 #   /loop         redirects to itself;  /redir -> /pub/blob.bin
 #   /norange/X    /pub/X with Range disabled (answers 200 to ranged requests)
+#   /mtls/X       /pub/X over HTTPS only with a client certificate from the CA (else 403)
 #   /gen/chunked  200000 bytes of "x", chunked (no Content-Length) [echo module]
 #   /gen/slow     answers after 1 s [echo module]
 set -euo pipefail
@@ -56,6 +58,12 @@ make_tls() {
     >"$d/server.ext"
   openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
     -days 2 -sha256 -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null
+  # A client certificate from the same CA (mutual TLS under /mtls/).
+  openssl ecparam -name prime256v1 -genkey -noout -out "$d/client.key" 2>/dev/null
+  openssl req -new -key "$d/client.key" -subj "/CN=device-1" -out "$d/client.csr" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n' >"$d/client.ext"
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -sha256 -extfile "$d/client.ext" -out "$d/client.pem" 2>/dev/null
   # A second, unrelated CA: TLS must fail when only this one is trusted.
   openssl ecparam -name prime256v1 -genkey -noout -out "$d/other-ca.key" 2>/dev/null
   openssl req -x509 -new -key "$d/other-ca.key" -sha256 -days 2 -subj "/CN=some other CA" \
@@ -122,6 +130,8 @@ http {
         server_name localhost;
         ssl_certificate $dir/tls/server.pem;
         ssl_certificate_key $dir/tls/server.key;
+        ssl_client_certificate $dir/tls/ca.pem;
+        ssl_verify_client optional;
         root $root;
         location / { }
         location /upload/ {
@@ -138,6 +148,10 @@ http {
         location = /loop { return 302 /loop; }
         location = /redir { return 302 /pub/blob.bin; }
         location /norange/ { alias $root/pub/; max_ranges 0; }
+        location /mtls/ {
+            alias $root/pub/;
+            if (\$ssl_client_verify != SUCCESS) { return 403; }
+        }
         $echo_locs
     }
 }
@@ -162,10 +176,13 @@ IOTL_E2E_RAW=http://127.0.0.1:$raw
 IOTL_E2E_CLOSED=http://127.0.0.1:$closed
 IOTL_E2E_CA=$dir/tls/ca.pem
 IOTL_E2E_OTHER_CA=$dir/tls/other-ca.pem
+IOTL_E2E_CLIENT_CERT=$dir/tls/client.pem
+IOTL_E2E_CLIENT_KEY=$dir/tls/client.key
 IOTL_E2E_ROOT=$root
 IOTL_E2E_ECHO=$([ -n "$echo_locs" ] && echo 1 || echo 0)
 IOTL_E2E_STREAM=$([ -n "$stream" ] && echo 1 || echo 0)
 export IOTL_E2E_HTTP IOTL_E2E_HTTPS IOTL_E2E_RAW IOTL_E2E_CLOSED IOTL_E2E_CA IOTL_E2E_OTHER_CA IOTL_E2E_ROOT IOTL_E2E_ECHO IOTL_E2E_STREAM
+export IOTL_E2E_CLIENT_CERT IOTL_E2E_CLIENT_KEY
 ENV
 }
 

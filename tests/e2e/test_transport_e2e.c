@@ -316,6 +316,28 @@ START_TEST(https_needs_the_right_ca)
 }
 END_TEST
 
+START_TEST(https_client_certificate)
+{
+    char u[512];
+    url(u, sizeof(u), "IOTL_E2E_HTTPS", "/mtls/blob.bin");
+    struct iotl_transport_request req = {.url = u};
+    struct tfetch_result r;
+    /* without a client certificate the location refuses */
+    ck_assert_int_eq(tfetch(&g_ct, &req, g_buf, sizeof(g_buf), 0, &r), IOTL_ERR_HTTP_STATUS);
+    ck_assert_int_eq(r.resp.status, 403);
+    iotl_curl_deinit(&g_curl);
+    g_cfg.client_cert = env("IOTL_E2E_CLIENT_CERT");
+    g_cfg.client_key = env("IOTL_E2E_CLIENT_KEY");
+    ck_assert_int_eq(iotl_curl_init(&g_curl, &g_ct, &g_cfg), 0);
+    check_full(&g_ct, u);
+    /* a missing key file is a TLS setup failure, not a silent plain request */
+    iotl_curl_deinit(&g_curl);
+    g_cfg.client_key = "/nonexistent/client.key";
+    ck_assert_int_eq(iotl_curl_init(&g_curl, &g_ct, &g_cfg), 0);
+    ck_assert_int_eq(tfetch(&g_ct, &req, g_buf, sizeof(g_buf), 0, &r), IOTL_ERR_TLS);
+}
+END_TEST
+
 static void check_put_get(const struct iotl_transport *t, const char *u)
 {
     const char *doc1 = "{\"device\":\"dev-1\",\"outcome\":\"installed\"}";
@@ -402,6 +424,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, truncated_body_delivers_what_came);
     tcase_add_test(tc, redirect_followed);
     tcase_add_test(tc, https_needs_the_right_ca);
+    tcase_add_test(tc, https_client_certificate);
     tcase_add_test(tc, put_then_get_http);
     tcase_add_test(tc, put_then_get_file);
     tcase_add_test(tc, curl_is_non_blocking);
