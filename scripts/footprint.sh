@@ -28,9 +28,20 @@ PREFIX=$("$ROOT/scripts/target-deps.sh" "$DEPS" | tail -n 1)
   -DIOTLIFE_STACK_USAGE=ON >"$B/m4-configure.log")
 cmake --build "$B/m4" -j "$JOBS" >"$B/m4-build.log" 2>&1 || { cat "$B/m4-build.log" >&2; exit 1; }
 if [ ! -f "$B/fw/fw.map" ] || [ "${IOTL_FOOTPRINT_REBUILD_FW:-1}" = 1 ]; then
+  # The firmware's delta payload is made by a host CLI at build time:
+  # IOTL_HOST_CLI, else one built (cached) in BUILD_DIR/host.
+  CLI="${IOTL_HOST_CLI:-}"
+  if [ -z "$CLI" ]; then
+    cmake -S "$ROOT" -B "$B/host" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIOTLIFE_BUILD_TESTS=OFF \
+      -DIOTLIFE_BUILD_EXAMPLES=OFF -DIOTLIFE_INSTALL=OFF >"$B/host-configure.log"
+    cmake --build "$B/host" -j "$JOBS" --target iotlife_cli >"$B/host-build.log" 2>&1 || {
+      tail -n 40 "$B/host-build.log" >&2; exit 1; }
+    CLI="$B/host/tools/iotlife"
+  fi
   cmake -S "$ROOT/examples/bare-metal" -B "$B/fw" \
     -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/toolchain-arm-none-eabi.cmake" \
-    -DCMAKE_FIND_ROOT_PATH="$PREFIX" -DPython3_EXECUTABLE=/usr/bin/python3 >"$B/fw-configure.log"
+    -DCMAKE_FIND_ROOT_PATH="$PREFIX" -DPython3_EXECUTABLE=/usr/bin/python3 \
+    -DIOTLIFE_HOST_CLI="$CLI" >"$B/fw-configure.log"
   cmake --build "$B/fw" -j "$JOBS" >"$B/fw-build.log" 2>&1 || { cat "$B/fw-build.log" >&2; exit 1; }
 fi
 log_arg=()

@@ -264,10 +264,12 @@ static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
             return ret;
         }
         if (diff != NULL) {
-            for (size_t i = 0; i < c; i++) {
-                d->nbuf[i] = (uint8_t)(d->nbuf[i] + diff[i]);
+            uint8_t *p = d->nbuf;
+            const uint8_t *end = d->nbuf + c;
+            while (p < end) {
+                *p = (uint8_t)(*p + *diff++);
+                p++;
             }
-            diff += c;
         }
         ret = emit(d, d->nbuf, c);
         if (ret != IOTL_OK) {

@@ -13,15 +13,16 @@
 
 /* Field kinds (low 4 bits of iotl_doc_field.type). */
 enum iotl_doc_kind {
-    IOTL_DOC_U32 = 0,  /* uint32_t */
-    IOTL_DOC_I64,      /* int64_t, any integer within IOTL_JSON_INT_MAX */
-    IOTL_DOC_TIME,     /* int64_t Unix time, >= 0 (IOTL_ERR_RANGE) */
-    IOTL_DOC_IDENT,    /* identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE) */
-    IOTL_DOC_VERSION,  /* semantic version string; "" only when optional (IOTL_ERR_VERSION_FORMAT) */
-    IOTL_DOC_SHA256,   /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE) */
-    IOTL_DOC_URL,      /* location: see iotl_doc_location(), no ".." */
-    IOTL_DOC_URL_UP,   /* location, ".." allowed */
-    IOTL_DOC_LIST      /* identifier list: off = its uint8_t count, rows follow the count */
+    IOTL_DOC_URL_UP = 0, /* location, ".." allowed (never required: the one kind at 0, so no
+                          * descriptor ORs a flag into an empty kind) */
+    IOTL_DOC_U32,        /* uint32_t */
+    IOTL_DOC_I64,        /* int64_t, any integer within IOTL_JSON_INT_MAX */
+    IOTL_DOC_TIME,       /* int64_t Unix time, >= 0 (IOTL_ERR_RANGE) */
+    IOTL_DOC_IDENT,      /* identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE) */
+    IOTL_DOC_VERSION,    /* semantic version string; "" only when optional (IOTL_ERR_VERSION_FORMAT) */
+    IOTL_DOC_SHA256,     /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE) */
+    IOTL_DOC_URL,        /* location: printable ASCII URL or relative path, no ".." (IOTL_ERR_RANGE) */
+    IOTL_DOC_LIST        /* identifier list: off = its uint8_t count, rows follow the count */
 };
 /* Flags in iotl_doc_field.type. */
 #define IOTL_DOC_REQ 0x80u  /* missing member: IOTL_ERR_SCHEMA */

@@ -103,8 +103,7 @@ static size_t scan_string(const uint8_t *s, size_t len, size_t i)
                 return 0;
             }
             uint8_t e = s[i + 1];
-            if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' ||
-                e == 't') {
+            if (memchr("\"\\/bfnrt", e, 8) != NULL) {
                 i += 2;
                 continue;
             }
@@ -400,29 +399,20 @@ const iotl_json_node_t *iotl_json_root(const iotl_json_doc_t *doc)
     return doc != NULL ? node((const cJSON *)doc->root) : NULL;
 }
 
+IOTL_STATIC_ASSERT(cJSON_False == 1 && cJSON_True == 2 && cJSON_NULL == 4 && cJSON_Number == 8 &&
+                   cJSON_String == 16 && cJSON_Array == 32 && cJSON_Object == 64,
+               cjson_type_bits);
+
 enum iotl_json_type iotl_json_type(const iotl_json_node_t *n)
 {
     const cJSON *c = cj(n);
-    if (c == NULL) {
-        return IOTL_JSON_INVALID;
-    }
-    if (cJSON_IsObject(c)) {
-        return IOTL_JSON_OBJECT;
-    }
-    if (cJSON_IsArray(c)) {
-        return IOTL_JSON_ARRAY;
-    }
-    if (cJSON_IsString(c)) {
-        return IOTL_JSON_STRING;
-    }
-    if (cJSON_IsNumber(c)) {
-        return IOTL_JSON_NUMBER;
-    }
-    if (cJSON_IsBool(c)) {
-        return IOTL_JSON_BOOL;
-    }
-    if (cJSON_IsNull(c)) {
-        return IOTL_JSON_NULL;
+    /* cJSON's type bits in order: False, True, NULL, Number, String, Array, Object. */
+    static const uint8_t types[] = {IOTL_JSON_BOOL,   IOTL_JSON_BOOL,  IOTL_JSON_NULL,  IOTL_JSON_NUMBER,
+                                    IOTL_JSON_STRING, IOTL_JSON_ARRAY, IOTL_JSON_OBJECT};
+    for (size_t k = 0; c != NULL && k < IOTL_ARRAY_LEN(types); k++) {
+        if ((c->type & 0xff) == (1 << k)) {
+            return (enum iotl_json_type)types[k];
+        }
     }
     return IOTL_JSON_INVALID;
 }
@@ -503,7 +493,7 @@ int iotl_json_number(const iotl_json_node_t *n, double *out)
         return IOTL_ERR_SCHEMA;
     }
     double v = c->valuedouble;
-    if (!(v == v) || v > 1e300 || v < -1e300) {
+    if (!(v <= 1e300 && v >= -1e300)) {
         return IOTL_ERR_RANGE; /* NaN or infinite */
     }
     *out = v;

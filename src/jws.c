@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "iotl_doc.h"
 #include "iotl_encoding.h"
 #include "iotl_json.h"
 #include "iotl_priv.h"
@@ -25,8 +26,7 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
     const iotl_json_node_t *root = iotl_json_root(&doc);
     const char *s;
     size_t n;
-    const iotl_json_node_t *alg = iotl_json_member(root, "alg");
-    if (alg == NULL || iotl_json_str_ref(alg, &s, &n) != IOTL_OK || n != 5 || memcmp(s, "ES256", 5) != 0) {
+    if (iotl_doc_expect_str(root, "alg", "ES256") != IOTL_OK) {
         ret = IOTL_ERR_ALG;
         goto exit;
     }
@@ -40,8 +40,7 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
         ret = IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
         goto exit;
     }
-    const iotl_json_node_t *kid = iotl_json_member(root, "kid");
-    if (kid == NULL || iotl_json_str_ref(kid, &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
+    if (iotl_json_str_ref(iotl_json_member(root, "kid"), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
         ret = IOTL_ERR_KID_MISMATCH;
         goto exit;
     }
@@ -67,6 +66,7 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
     }
     uint8_t hdr[IOTL_JWS_HEADER_MAX];
     size_t hdr_len;
+    size_t sig_out = 0;
     int ret = iotl_b64url_decode(header_b64, header_len, hdr, sizeof(hdr), &hdr_len);
     if (ret != IOTL_OK) {
         return ret == IOTL_ERR_NO_MEM ? IOTL_ERR_TOO_LARGE : ret;
@@ -75,16 +75,14 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
      * are refused as such, whatever the signature part holds). */
     ret = check_header(jws, (const char *)hdr, hdr_len);
     if (ret != IOTL_OK) {
-        memset(jws, 0, sizeof(*jws));
-        return ret;
+        goto fail;
     }
+    ret = IOTL_ERR_BASE64;
     for (size_t i = 0; i < payload_len; i++) {
         if (iotl_b64url_value((uint8_t)payload_b64[i]) < 0) {
-            memset(jws, 0, sizeof(*jws));
-            return IOTL_ERR_BASE64;
+            goto fail;
         }
     }
-    size_t sig_out = 0;
     /* Only 86 characters decode to the 64-byte r||s (a DER signature, or
      * garbage, is longer or shorter): decoded straight into place. */
     ret = IOTL_ERR_SIGNATURE;
@@ -95,14 +93,16 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
         }
     }
     if (ret != IOTL_OK) {
-        memset(jws, 0, sizeof(*jws));
-        return ret;
+        goto fail;
     }
     jws->header_b64 = header_b64;
     jws->header_b64_len = header_len;
     jws->payload_b64 = payload_b64;
     jws->payload_b64_len = payload_len;
     return IOTL_OK;
+fail:
+    memset(jws, 0, sizeof(*jws));
+    return ret;
 }
 
 int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len)
@@ -211,23 +211,20 @@ int iotl_jwk_thumbprint(const struct iotl_crypto *crypto, const uint8_t pubkey[I
     if (pubkey[0] != 0x04) {
         return IOTL_ERR_KEY_FORMAT;
     }
-    /* RFC 7638: required members only, sorted, no whitespace. */
+    /* RFC 7638: required members only, sorted, no whitespace; x and y
+     * follow the first two parts. */
+    static const char *const parts[] = {"{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", "\",\"y\":\"", "\"}"};
     char json[sizeof("{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"\",\"y\":\"\"}") + 2 * IOTL_JWS_KID_LEN];
     size_t o = 0;
-    size_t n;
-    static const char p1[] = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"";
-    static const char p2[] = "\",\"y\":\"";
-    static const char p3[] = "\"}";
-    memcpy(json + o, p1, sizeof(p1) - 1);
-    o += sizeof(p1) - 1;
-    (void)iotl_b64url_encode(pubkey + 1, 32, json + o, sizeof(json) - o, &n);
-    o += n;
-    memcpy(json + o, p2, sizeof(p2) - 1);
-    o += sizeof(p2) - 1;
-    (void)iotl_b64url_encode(pubkey + 33, 32, json + o, sizeof(json) - o, &n);
-    o += n;
-    memcpy(json + o, p3, sizeof(p3) - 1);
-    o += sizeof(p3) - 1;
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(parts[k]);
+        memcpy(json + o, parts[k], n);
+        o += n;
+        if (k < 2) {
+            (void)iotl_b64url_encode(pubkey + 1 + 32 * k, 32, json + o, sizeof(json) - o, &n);
+            o += n;
+        }
+    }
     IOTL_ASSERT(o < sizeof(json));
     return iotl_sha256(crypto, json, o, thumbprint);
 }

@@ -43,9 +43,9 @@ static int parse_num(const char **p, uint32_t *out)
     return IOTL_OK;
 }
 
-/* Dot-separated identifiers up to a terminator in `stop`; numeric
- * identifiers without leading zeros when strict_numeric. */
-static int parse_idents(const char **p, const char *stop, bool strict_numeric)
+/* Dot-separated identifiers up to the end or `stop`; numeric identifiers
+ * without leading zeros when strict_numeric. */
+static int parse_idents(const char **p, char stop, bool strict_numeric)
 {
     const char *s = *p;
     for (;;) {
@@ -56,21 +56,14 @@ static int parse_idents(const char **p, const char *stop, bool strict_numeric)
             s++;
         }
         size_t n = (size_t)(s - start);
-        if (n == 0) {
+        if (n == 0 || (strict_numeric && all_digits && n > 1 && start[0] == '0')) {
             return IOTL_ERR_VERSION_FORMAT;
         }
-        if (strict_numeric && all_digits && n > 1 && start[0] == '0') {
-            return IOTL_ERR_VERSION_FORMAT;
-        }
-        if (*s == '.') {
-            s++;
-            continue;
-        }
-        if (*s == '\0' || strchr(stop, *s) != NULL) {
+        if (*s != '.') {
             *p = s;
-            return IOTL_OK;
+            return (*s == '\0' || *s == stop) ? IOTL_OK : IOTL_ERR_VERSION_FORMAT;
         }
-        return IOTL_ERR_VERSION_FORMAT;
+        s++;
     }
 }
 
@@ -79,36 +72,36 @@ int iotl_semver_parse(const char *s, struct iotl_semver *out)
     IOTL_ASSERT(s != NULL && out != NULL);
     memset(out, 0, sizeof(*out));
     size_t len = strlen(s);
-    if (len == 0 || len > IOTL_MANIFEST_VERSION_MAX) {
-        return IOTL_ERR_VERSION_FORMAT;
-    }
     const char *p = s;
-    if (parse_num(&p, &out->major) != IOTL_OK || *p++ != '.' || parse_num(&p, &out->minor) != IOTL_OK ||
-        *p++ != '.' || parse_num(&p, &out->patch) != IOTL_OK) {
-        memset(out, 0, sizeof(*out));
-        return IOTL_ERR_VERSION_FORMAT;
+    uint32_t *num[3] = {&out->major, &out->minor, &out->patch};
+    if (len == 0 || len > IOTL_MANIFEST_VERSION_MAX) {
+        goto fail;
+    }
+    for (int k = 0; k < 3; k++) {
+        if ((k > 0 && *p++ != '.') || parse_num(&p, num[k]) != IOTL_OK) {
+            goto fail;
+        }
     }
     if (*p == '-') {
         const char *pre = ++p;
-        if (parse_idents(&p, "+", true) != IOTL_OK) {
-            memset(out, 0, sizeof(*out));
-            return IOTL_ERR_VERSION_FORMAT;
+        if (parse_idents(&p, '+', true) != IOTL_OK) {
+            goto fail;
         }
         memcpy(out->pre, pre, (size_t)(p - pre));
         out->pre[p - pre] = '\0';
     }
     if (*p == '+') {
         p++;
-        if (parse_idents(&p, "", false) != IOTL_OK) {
-            memset(out, 0, sizeof(*out));
-            return IOTL_ERR_VERSION_FORMAT;
+        if (parse_idents(&p, '\0', false) != IOTL_OK) {
+            goto fail;
         }
     }
-    if (*p != '\0') {
-        memset(out, 0, sizeof(*out));
-        return IOTL_ERR_VERSION_FORMAT;
+    if (*p == '\0') {
+        return IOTL_OK;
     }
-    return IOTL_OK;
+fail:
+    memset(out, 0, sizeof(*out));
+    return IOTL_ERR_VERSION_FORMAT;
 }
 
 static int cmp_u32(uint32_t a, uint32_t b)

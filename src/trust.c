@@ -235,6 +235,17 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
     return ret;
 }
 
+/* Copies src with its NUL into dst of cap bytes; false when it does not fit. */
+static bool copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) {
+        return false;
+    }
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
 /* Rank of a payload for a component given its installed image: 3 a matching
  * delta, 2 deflate, 1 full, 0 unusable (a delta for another base). */
 static int payload_rank(const struct iotl_payload *p, const uint8_t *installed)
@@ -258,11 +269,10 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
     const struct iotl_manifest *m = &res->manifest;
     int ret = IOTL_OK;
     memset(desc, 0, sizeof(*desc));
-    if (strlen(m->version) >= sizeof(desc->version)) {
+    if (!copy_str(desc->version, sizeof(desc->version), m->version)) {
         return IOTL_ERR_RANGE;
     }
     memcpy(desc->manifest_sha256, res->manifest_sha256, IOTL_SHA256_LEN);
-    memcpy(desc->version, m->version, strlen(m->version) + 1);
     desc->security_version = m->security_version;
     desc->manifest_seq = res->floors.manifest_seq;
     desc->deployment_seq = res->floors.deployment_seq;
@@ -277,7 +287,8 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
             ret = IOTL_ERR_TOO_LARGE;
             break;
         }
-        if (strlen(comp) >= IOTL_STAGE_ID_MAX) {
+        struct iotl_update_component *c = &desc->component[desc->component_count];
+        if (!copy_str(c->id, IOTL_STAGE_ID_MAX, comp)) {
             ret = IOTL_ERR_RANGE;
             break;
         }
@@ -301,8 +312,7 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
             ret = IOTL_ERR_DELTA_BASE;
             break;
         }
-        struct iotl_update_component *c = &desc->component[desc->component_count++];
-        memcpy(c->id, comp, strlen(comp) + 1);
+        desc->component_count++;
         c->kind = best->kind;
         c->flags = best->flags;
         c->payload_size = best->download_size;
