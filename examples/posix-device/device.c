@@ -6,6 +6,7 @@
  * order the library guarantees is power-safe, so SIGKILL at any instant is
  * a power cut: the next command resumes. See examples/posix-device/README.md. */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "iotlife/agent.h"
+#include "iotlife/port/mbedtls_host.h"
 #include "iotlife/port/posix.h"
 #include "iotlife/version.h"
 #include "sim.h"
@@ -103,6 +105,150 @@ static const char *outcome_name(uint8_t k)
     }
 }
 
+/* ---- software lifetime ------------------------------------------------------ */
+
+/* Alert id of the end-of-support diagnostics event (IOTL_DIAG_EV_ALERT). */
+#define SIM_ALERT_END_OF_SUPPORT 1u
+
+/* DIR/support-<version>.txt: the `supported_until` of a release, recorded
+ * from its verified manifest when it is taken on (or given at init for the
+ * factory image). 0: not stated. */
+static void support_path(char *out, size_t cap, const char *version)
+{
+    char name[96];
+    (void)snprintf(name, sizeof(name), "support-%s.txt", version);
+    sim_path(&g_sim, out, cap, name);
+}
+
+static void support_save(const char *version, int64_t until)
+{
+    char p[SIM_PATH_MAX + 128];
+    char t[64];
+    if (version[0] == '\0' || strchr(version, '/') != NULL) {
+        return;
+    }
+    support_path(p, sizeof(p), version);
+    int n = snprintf(t, sizeof(t), "supported_until=%lld\n", (long long)until);
+    if (sim_write_file(p, t, (size_t)n) != IOTL_OK) {
+        fprintf(stderr, "iotlife-device: could not record the support end of %s\n", version);
+    }
+}
+
+static int64_t support_get(const char *version)
+{
+    char p[SIM_PATH_MAX + 128];
+    size_t len;
+    long long v = 0;
+    if (version[0] == '\0' || strchr(version, '/') != NULL) {
+        return 0;
+    }
+    support_path(p, sizeof(p), version);
+    char *t = sim_read_file(p, &len);
+    if (t != NULL) {
+        if (sscanf(t, "supported_until=%lld", &v) != 1) {
+            v = 0;
+        }
+        free(t);
+    }
+    return (int64_t)v;
+}
+
+static int64_t wall_now(void)
+{
+    int64_t now = 0;
+    if (iotl_posix_platform_ops.wall_time(NULL, &now) != IOTL_OK) {
+        return 0;
+    }
+    return now;
+}
+
+static void fmt_time(char *out, size_t cap, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tmv;
+    if (gmtime_r(&tt, &tmv) == NULL || strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tmv) == 0) {
+        (void)snprintf(out, cap, "%lld", (long long)t);
+    }
+}
+
+/* At boot and at each poll: once the running software's support has ended,
+ * one diagnostics alert per boot (DIR/eol.txt remembers the boot). */
+static void check_support(void)
+{
+    int64_t until = support_get(g_sim.running.version);
+    int64_t now = wall_now();
+    if (until == 0 || now < until) {
+        return;
+    }
+    char p[SIM_PATH_MAX + 32];
+    size_t len;
+    unsigned boot = 0;
+    sim_path(&g_sim, p, sizeof(p), "eol.txt");
+    char *t = sim_read_file(p, &len);
+    if (t != NULL) {
+        if (sscanf(t, "boot=%u", &boot) != 1) {
+            boot = 0;
+        }
+        free(t);
+        if (boot == g_sim.boot.boots) {
+            return; /* raised already in this boot */
+        }
+    }
+    char text[96];
+    char when[40];
+    (void)snprintf(text, sizeof(text), "end-of-support %s", g_sim.running.version);
+    int ret = iotl_diag_event(&g_sim.diag, IOTL_DIAG_EV_ALERT, SIM_ALERT_END_OF_SUPPORT, now, until, text);
+    if (ret != IOTL_OK) {
+        fprintf(stderr, "iotlife-device: end-of-support event: %s\n", iotl_strerror_name(ret));
+        return;
+    }
+    char line[32];
+    int n = snprintf(line, sizeof(line), "boot=%u\n", g_sim.boot.boots);
+    (void)sim_write_file(p, line, (size_t)n);
+    fmt_time(when, sizeof(when), until);
+    fprintf(stderr, "iotlife-device: warning: version %s is past its end of support (%s): plan its replacement\n",
+            g_sim.running.version, when);
+}
+
+/* ---- retirement marker --------------------------------------------------------- */
+
+/* DIR/RETIRED: "retired id=ID time=T wiped=0|1". Written before the wipe
+ * (wiped=0) and after it (wiped=1): a wipe cut short is finished by the
+ * next `retire`; every other command is refused. */
+static int retired_state(char *id, size_t id_cap, long long *when)
+{
+    char p[SIM_PATH_MAX + 32];
+    size_t len;
+    sim_path(&g_sim, p, sizeof(p), "RETIRED");
+    char *t = sim_read_file(p, &len);
+    if (t == NULL) {
+        return -1;
+    }
+    char idb[SIM_NAME_MAX] = "?";
+    long long tm = 0;
+    int wiped = 0;
+    if (sscanf(t, "retired id=%63s time=%lld wiped=%d", idb, &tm, &wiped) < 1) {
+        wiped = 0;
+    }
+    free(t);
+    if (id != NULL) {
+        (void)snprintf(id, id_cap, "%s", idb);
+    }
+    if (when != NULL) {
+        *when = tm;
+    }
+    return wiped != 0 ? 1 : 0;
+}
+
+static int retired_write(const char *id, int64_t when, int wiped)
+{
+    char p[SIM_PATH_MAX + 32];
+    char t[160];
+    int n = snprintf(t, sizeof(t), "retired id=%s time=%lld wiped=%d\n", id, (long long)when, wiped);
+    sim_path(&g_sim, p, sizeof(p), "RETIRED");
+    return sim_write_file(p, t, (size_t)n);
+}
+
 static int open_device(void)
 {
     int ret = sim_conf_load(&g_sim);
@@ -149,6 +295,7 @@ static int reboot_device(uint32_t reason, bool quiet)
         }
         printf("\n");
     }
+    check_support();
     return 0;
 }
 
@@ -202,6 +349,11 @@ static void app_consent(void *ctx, const struct iotl_agent_offer *offer, struct 
                offer->urgency == IOTL_AGENT_URGENCY_CRITICAL ? ", critical" : "");
     }
     ans->decision = IOTL_AGENT_INSTALL_NOW;
+    /* the manifest behind the offer was verified just now: keep its support end */
+    const struct iotl_manifest *m = &g_sim.upd_cfg.result->manifest;
+    if (strcmp(m->version, offer->version) == 0) {
+        support_save(m->version, m->supported_until);
+    }
 }
 
 static void app_progress(void *ctx, enum iotl_agent_phase ph, uint64_t done, uint64_t total)
@@ -494,6 +646,315 @@ static int parse_opts(int argc, char **argv, int first, struct opts *o)
     return 0;
 }
 
+/* ---- configuration export / import (replacement devices) ---------------------- */
+
+/* The operator-set configuration of a device (format iotlife-device-config,
+ * version 1, key=value lines; README.md): product, hardware model, groups,
+ * repository URL, upload prefix, trust anchors (P-256 public keys in hex),
+ * threshold, slot size, and the key ring in force (its version and the
+ * signed document in hex). Identity, images, journal and diagnostics are
+ * not part of it: they belong to the unit. */
+#define SIM_KEYRING_DOC_MAX (16u * 1024u)
+static char g_ring_hex[2u * SIM_KEYRING_DOC_MAX + 1u];
+static uint8_t g_ring_doc[SIM_KEYRING_DOC_MAX];
+
+static int anchor_public(const char *anchor, uint8_t pub[IOTL_P256_PUBKEY_LEN])
+{
+    if (strncmp(anchor, "hex:", 4) == 0) {
+        return sim_unhex(pub, IOTL_P256_PUBKEY_LEN, anchor + 4) == (int)IOTL_P256_PUBKEY_LEN ? IOTL_OK
+                                                                                           : IOTL_ERR_KEY_FORMAT;
+    }
+    iotl_host_key_t *k = NULL;
+    int ret = iotl_host_key_read(anchor, &k);
+    if (ret == IOTL_OK) {
+        ret = iotl_host_key_public(k, pub);
+    }
+    iotl_host_key_free(k);
+    return ret;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    const char *out = NULL;
+    for (int i = 2; i < argc; i++) {
+        if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) && i + 1 < argc) {
+            out = argv[++i];
+        } else {
+            return usage_err("export: unknown option");
+        }
+    }
+    if (out == NULL) {
+        return usage_err("export needs -o FILE");
+    }
+    if (open_device() != 0) {
+        return 1;
+    }
+    const struct sim_conf *c = &g_sim.conf;
+    size_t cap = 4096u + sizeof(g_ring_hex);
+    char *buf = malloc(cap);
+    if (buf == NULL) {
+        sim_close(&g_sim);
+        return fail("export", IOTL_ERR_NO_SPACE);
+    }
+    size_t n = 0;
+    n += (size_t)snprintf(buf + n, cap - n,
+                          "# iotlife-device configuration of %s; apply with `iotlife-device init --from FILE`\n"
+                          "format=iotlife-device-config\nversion=1\nproduct=%s\nhardware=%s\nthreshold=%u\n"
+                          "slot_size=%u\n",
+                          c->id, c->product, c->hardware, c->threshold, c->slot_size);
+    for (unsigned i = 0; i < c->ngroups; i++) {
+        n += (size_t)snprintf(buf + n, cap - n, "group=%s\n", c->groups[i]);
+    }
+    if (c->url[0] != '\0') {
+        n += (size_t)snprintf(buf + n, cap - n, "url=%s\n", c->url);
+    }
+    if (c->report[0] != '\0') {
+        n += (size_t)snprintf(buf + n, cap - n, "report=%s\n", c->report);
+    }
+    int ret = IOTL_OK;
+    for (unsigned i = 0; i < c->nanchors && ret == IOTL_OK; i++) {
+        uint8_t pub[IOTL_P256_PUBKEY_LEN];
+        char hex[2 * IOTL_P256_PUBKEY_LEN + 1];
+        ret = anchor_public(c->anchors[i], pub);
+        if (ret == IOTL_OK) {
+            sim_hex(hex, pub, sizeof(pub));
+            n += (size_t)snprintf(buf + n, cap - n, "anchor=%s\n", hex);
+        }
+    }
+    n += (size_t)snprintf(buf + n, cap - n, "keyring_version=%u\n", g_sim.keyring.version);
+    char p[SIM_PATH_MAX + 32];
+    size_t rlen = 0;
+    sim_path(&g_sim, p, sizeof(p), "keyring.json");
+    char *ring = sim_read_file(p, &rlen);
+    if (ring != NULL && rlen <= SIM_KEYRING_DOC_MAX) {
+        sim_hex(g_ring_hex, (const uint8_t *)ring, rlen);
+        n += (size_t)snprintf(buf + n, cap - n, "keyring=%s\n", g_ring_hex);
+    } else if (ring != NULL) {
+        ret = IOTL_ERR_TOO_LARGE;
+    }
+    free(ring);
+    if (ret == IOTL_OK && n >= cap) {
+        ret = IOTL_ERR_NO_SPACE;
+    }
+    if (ret == IOTL_OK) {
+        ret = sim_write_file(out, buf, n);
+    }
+    free(buf);
+    unsigned groups = c->ngroups;
+    unsigned anchors = c->nanchors;
+    unsigned krv = g_sim.keyring.version;
+    sim_close(&g_sim);
+    if (ret != IOTL_OK) {
+        return fail("export", ret);
+    }
+    printf("exported the configuration of %s to %s (%u group(s), %u anchor(s), key ring v%u)\n", g_sim.conf.id, out,
+           groups, anchors, krv);
+    return 0;
+}
+
+/* Read an export into the configuration being initialised; the key ring
+ * document (hex) into g_ring_doc / *ring_len, its version into *ring_version. */
+static int import_config(const char *path, size_t *ring_len, unsigned *ring_version)
+{
+    size_t len;
+    char *text = sim_read_file(path, &len);
+    if (text == NULL) {
+        fprintf(stderr, "iotlife-device: init --from %s: cannot read it\n", path);
+        return 1;
+    }
+    struct sim_conf *c = &g_sim.conf;
+    bool format = false;
+    bool version = false;
+    int bad = 0;
+    char *save = NULL;
+    *ring_len = 0;
+    *ring_version = 0;
+    for (char *line = strtok_r(text, "\n", &save); line != NULL && bad == 0; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#') {
+            continue;
+        }
+        char *eq = strchr(line, '=');
+        if (eq == NULL) {
+            continue;
+        }
+        *eq = '\0';
+        const char *k = line;
+        const char *v = eq + 1;
+        if (strcmp(k, "format") == 0) {
+            format = strcmp(v, "iotlife-device-config") == 0;
+        } else if (strcmp(k, "version") == 0) {
+            version = strcmp(v, "1") == 0;
+        } else if (strcmp(k, "product") == 0) {
+            (void)snprintf(c->product, sizeof(c->product), "%s", v);
+        } else if (strcmp(k, "hardware") == 0) {
+            (void)snprintf(c->hardware, sizeof(c->hardware), "%s", v);
+        } else if (strcmp(k, "threshold") == 0) {
+            c->threshold = (uint32_t)strtoul(v, NULL, 10);
+        } else if (strcmp(k, "slot_size") == 0) {
+            c->slot_size = (uint32_t)strtoul(v, NULL, 10);
+        } else if (strcmp(k, "group") == 0) {
+            bad = c->ngroups < SIM_MAX_GROUPS ? 0 : 1;
+            if (bad == 0) {
+                (void)snprintf(c->groups[c->ngroups++], SIM_NAME_MAX, "%s", v);
+            }
+        } else if (strcmp(k, "url") == 0) {
+            (void)snprintf(c->url, sizeof(c->url), "%s", v);
+        } else if (strcmp(k, "report") == 0) {
+            (void)snprintf(c->report, sizeof(c->report), "%s", v);
+        } else if (strcmp(k, "anchor") == 0) {
+            uint8_t pub[IOTL_P256_PUBKEY_LEN];
+            bad = c->nanchors < SIM_MAX_ANCHORS && sim_unhex(pub, sizeof(pub), v) == (int)sizeof(pub) ? 0 : 2;
+            if (bad == 0) {
+                (void)snprintf(c->anchors[c->nanchors++], SIM_PATH_MAX, "hex:%s", v);
+            }
+        } else if (strcmp(k, "keyring_version") == 0) {
+            *ring_version = (unsigned)strtoul(v, NULL, 10);
+        } else if (strcmp(k, "keyring") == 0) {
+            int r = sim_unhex(g_ring_doc, sizeof(g_ring_doc), v);
+            bad = r > 0 ? 0 : 3;
+            *ring_len = r > 0 ? (size_t)r : 0;
+        }
+    }
+    free(text);
+    if (!format || !version || bad != 0) {
+        fprintf(stderr, "iotlife-device: init --from %s: %s\n", path,
+                !format || !version ? "not an iotlife-device-config version 1 file"
+                : bad == 1          ? "too many groups"
+                : bad == 2          ? "bad anchor (not a P-256 public key in hex)"
+                                    : "bad key ring document");
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- retirement ------------------------------------------------------------------ */
+
+static int wipe_files(void)
+{
+    static const char *const names[] = {"keyring.json", "eol.txt", "boot.txt", "device.conf"};
+    char p[SIM_PATH_MAX + 300];
+    int ret = IOTL_OK;
+    DIR *d = opendir(g_sim.dir);
+    if (d != NULL) {
+        const struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strncmp(e->d_name, "support-", 8) == 0) {
+                sim_path(&g_sim, p, sizeof(p), e->d_name);
+                if (unlink(p) != 0 && errno != ENOENT) {
+                    ret = IOTL_ERR_IO;
+                }
+            }
+        }
+        closedir(d);
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        sim_path(&g_sim, p, sizeof(p), names[i]);
+        if (unlink(p) != 0 && errno != ENOENT) {
+            ret = IOTL_ERR_IO;
+        }
+    }
+    return ret;
+}
+
+static int cmd_retire(int argc, char **argv)
+{
+    struct opts o;
+    int ret = parse_opts(argc, argv, 2, &o);
+    if (ret != 0) {
+        return ret;
+    }
+    char id[SIM_NAME_MAX];
+    long long when = 0;
+    if (retired_state(id, sizeof(id), &when) == 0) {
+        /* a retirement cut short after its upload: finish the wipe */
+        ret = sim_conf_load(&g_sim);
+        if (ret == IOTL_OK) {
+            (void)sim_wipe(&g_sim);
+        }
+        ret = wipe_files();
+        if (ret == IOTL_OK) {
+            ret = retired_write(id, when, 1);
+        }
+        if (ret != IOTL_OK) {
+            return fail("retire (finishing the wipe)", ret);
+        }
+        printf("retired %s: wipe finished (state, trial slot, diagnostics, health history, key ring)\n", id);
+        return 0;
+    }
+    if (open_device() != 0) {
+        return 1;
+    }
+    if (o.report == NULL && o.url != NULL) {
+        o.report = o.url;
+    }
+    if (o.report == NULL && g_sim.conf.report[0] != '\0') {
+        o.report = g_sim.conf.report;
+    }
+    if (o.report == NULL) {
+        sim_close(&g_sim);
+        return usage_err("retire needs --report PREFIX (or a report prefix in device.conf)");
+    }
+    o.url = o.report;
+    struct iotl_stage_status st;
+    struct iotl_update_outcome oc;
+    (void)iotl_stage_status(&g_sim.stage, &st);
+    (void)iotl_stage_outcome(&g_sim.stage, &oc);
+    int64_t now = wall_now();
+    /* The last words in the diagnostics, then everything uploaded: chunks
+     * first, the retirement document last (its presence says all is there). */
+    (void)iotl_diag_log(&g_sim.diag, 2, "lifecycle", "retired: final upload, then wipe");
+    struct iotl_transport t;
+    ret = make_transport(&o, &t);
+    if (ret != IOTL_OK) {
+        sim_close(&g_sim);
+        return fail("retire: transport", ret);
+    }
+    struct iotl_diag_stats ds;
+    iotl_diag_get_stats(&g_sim.diag, &ds);
+    uint32_t first_unsent = ds.next_seq - ds.stored;
+    ret = diag_upload(&o, &t, true);
+    char doc[1024];
+    char ver[IOTL_STAGE_VERSION_MAX + 1];
+    (void)snprintf(ver, sizeof(ver), "%.*s", (int)sizeof(oc.version), oc.version);
+    int n = snprintf(doc, sizeof(doc),
+                     "{\"format\":\"iotlife-retired\",\"version\":1,\"device\":\"%s\",\"product\":\"%s\","
+                     "\"hardware\":\"%s\",\"running\":\"%s\",\"slot\":\"%c\",\"boots\":%u,\"time\":%lld,"
+                     "\"outcome\":{\"kind\":\"%s\",\"seq\":%u,\"release\":\"%s\",\"code\":%d,\"error\":\"%s\","
+                     "\"acked\":%s},\"diag_next_seq\":%u}\n",
+                     g_sim.conf.id, g_sim.conf.product, g_sim.conf.hardware, g_sim.running.version,
+                     g_sim.boot.slot ? 'B' : 'A', g_sim.boot.boots, (long long)now, outcome_name(oc.kind), oc.seq,
+                     ver, oc.code, oc.code < 0 ? iotl_strerror_name(oc.code) : "", oc.acked ? "true" : "false",
+                     ds.next_seq);
+    char url[IOTL_AGENT_URL_MAX * 2];
+    (void)snprintf(url, sizeof(url), "%s/reports/%s/retired.json", o.report, g_sim.conf.id);
+    if (ret == IOTL_OK) {
+        ret = t.ops->put != NULL ? t.ops->put(t.ctx, url, doc, (size_t)n, "application/json") : IOTL_ERR_UNSUPPORTED;
+    }
+    free_transport(&o);
+    if (ret != IOTL_OK) {
+        sim_close(&g_sim);
+        return fail("retire: final upload failed, nothing wiped", ret);
+    }
+    (void)snprintf(id, sizeof(id), "%s", g_sim.conf.id);
+    ret = retired_write(id, now, 0);
+    if (ret == IOTL_OK) {
+        ret = sim_wipe(&g_sim);
+    }
+    if (ret == IOTL_OK) {
+        ret = wipe_files();
+    }
+    if (ret == IOTL_OK) {
+        ret = retired_write(id, now, 1);
+    }
+    if (ret != IOTL_OK) {
+        return fail("retire: wipe", ret);
+    }
+    printf("retired %s: diagnostics (records %u..%u) and final report uploaded to %s; state, trial slot, "
+           "diagnostics, health history and key ring wiped\n",
+           id, first_unsent, ds.next_seq, o.report);
+    return 0;
+}
+
 static int cmd_init(int argc, char **argv)
 {
     struct sim_conf *c = &g_sim.conf;
@@ -502,10 +963,31 @@ static int cmd_init(int argc, char **argv)
     c->threshold = 1;
     c->slot_size = 256u * 1024u;
     (void)snprintf(c->hardware, sizeof(c->hardware), "rev-a");
+    size_t ring_len = 0;
+    unsigned ring_version = 0;
+    bool from = false;
+    int64_t supported_until = 0;
+    for (int i = 2; i + 1 < argc; i += 2) { /* the export first: options given override it */
+        if (strcmp(argv[i], "--from") == 0) {
+            if (import_config(argv[i + 1], &ring_len, &ring_version) != 0) {
+                return 1;
+            }
+            from = true;
+        }
+    }
     for (int i = 2; i + 1 < argc; i += 2) {
         const char *a = argv[i];
         const char *v = argv[i + 1];
-        if (strcmp(a, "--product") == 0) {
+        if (strcmp(a, "--from") == 0) {
+            continue;
+        }
+        if (strcmp(a, "--url") == 0) {
+            (void)snprintf(c->url, sizeof(c->url), "%s", v);
+        } else if (strcmp(a, "--report") == 0) {
+            (void)snprintf(c->report, sizeof(c->report), "%s", v);
+        } else if (strcmp(a, "--supported-until") == 0) {
+            supported_until = (int64_t)strtoll(v, NULL, 10);
+        } else if (strcmp(a, "--product") == 0) {
             (void)snprintf(c->product, sizeof(c->product), "%s", v);
         } else if (strcmp(a, "--hardware") == 0) {
             (void)snprintf(c->hardware, sizeof(c->hardware), "%s", v);
@@ -534,7 +1016,7 @@ static int cmd_init(int argc, char **argv)
         return usage_err("init: missing option value");
     }
     if (c->product[0] == '\0' || image == NULL || c->nanchors == 0) {
-        return usage_err("init needs --product, --image and --anchor");
+        return usage_err("init needs --product, --image and --anchor (or --from FILE and --image)");
     }
     if (c->slot_size == 0 || c->slot_size % SIM_ERASE != 0) {
         return usage_err("--slot-size must be a multiple of 4096");
@@ -555,14 +1037,37 @@ static int cmd_init(int argc, char **argv)
     if (img == NULL) {
         return fail(image, IOTL_ERR_NOT_FOUND);
     }
+    char factory[32] = "";
+    const char *fv = strncmp(img, "IOTLSIM ", 8) == 0 ? strstr(img, "version=") : NULL;
+    if (fv != NULL && sscanf(fv + 8, "%31s", factory) != 1) {
+        factory[0] = '\0';
+    }
     int ret = sim_create(&g_sim, (const uint8_t *)img, len);
     free(img);
+    if (ret == IOTL_OK && ring_len > 0) { /* verified against the anchors when the device opens */
+        sim_path(&g_sim, p, sizeof(p), "keyring.json");
+        ret = sim_write_file(p, g_ring_doc, ring_len);
+    }
     if (ret != IOTL_OK) {
         return fail("init", ret);
     }
+    if (factory[0] != '\0') {
+        support_save(factory, supported_until);
+    }
     printf("device %s (%s %s) initialised in %s, factory image %zu bytes in slot A\n", c->id, c->product,
            c->hardware, g_sim.dir, len);
-    return reboot_device(IOTL_DIAG_REBOOT_POWER_ON, false);
+    ret = reboot_device(IOTL_DIAG_REBOOT_POWER_ON, false);
+    if (ret == 0 && from) {
+        if (g_sim.keyring.version != ring_version) {
+            fprintf(stderr, "iotlife-device: init --from: key ring v%u in force, the export says v%u\n",
+                    g_sim.keyring.version, ring_version);
+            ret = 1;
+        } else {
+            printf("configuration applied: %u group(s), %u anchor(s), key ring v%u%s%s\n", c->ngroups, c->nanchors,
+                   g_sim.keyring.version, c->url[0] != '\0' ? ", repository " : "", c->url);
+        }
+    }
+    return ret;
 }
 
 static int cmd_boot(int argc, char **argv)
@@ -587,12 +1092,20 @@ static int cmd_poll(int argc, char **argv)
     if (ret != 0) {
         return ret;
     }
-    if (o.url == NULL) {
-        return usage_err("poll needs --url");
-    }
     if (open_device() != 0) {
         return 1;
     }
+    if (o.url == NULL && g_sim.conf.url[0] != '\0') {
+        o.url = g_sim.conf.url;
+    }
+    if (o.report == NULL && g_sim.conf.report[0] != '\0') {
+        o.report = g_sim.conf.report;
+    }
+    if (o.url == NULL) {
+        sim_close(&g_sim);
+        return usage_err("poll needs --url (or a url in device.conf)");
+    }
+    check_support();
     struct iotl_stage_status st;
     (void)iotl_stage_status(&g_sim.stage, &st);
     if (st.phase == IOTL_PHASE_TRIAL && st.trial_booted) {
@@ -627,12 +1140,18 @@ static int cmd_run(int argc, char **argv)
     if (ret != 0) {
         return ret;
     }
-    if (o.url == NULL) {
-        return usage_err("run needs --url");
-    }
     ret = sim_conf_load(&g_sim);
     if (ret != IOTL_OK) {
         return fail("device.conf", ret);
+    }
+    if (o.url == NULL && g_sim.conf.url[0] != '\0') {
+        o.url = g_sim.conf.url;
+    }
+    if (o.report == NULL && g_sim.conf.report[0] != '\0') {
+        o.report = g_sim.conf.report;
+    }
+    if (o.url == NULL) {
+        return usage_err("run needs --url (or a url in device.conf)");
     }
     ret = reboot_device(IOTL_DIAG_REBOOT_POWER_ON, o.quiet);
     if (ret != 0) {
@@ -724,6 +1243,8 @@ static int cmd_status(int argc, char **argv)
     hexs(sha, st.manifest_sha256, IOTL_SHA256_LEN);
     char ver[IOTL_STAGE_VERSION_MAX + 1];
     (void)snprintf(ver, sizeof(ver), "%.*s", (int)sizeof(oc.version), oc.version);
+    int64_t until = support_get(g_sim.running.version);
+    bool ended = until != 0 && wall_now() >= until;
     if (json) {
         printf("{\"device\":\"%s\",\"product\":\"%s\",\"hardware\":\"%s\",\"running\":{\"slot\":\"%c\","
                "\"version\":\"%s\",\"trial\":%s,\"boots\":%u},\"other_slot_version\":\"%s\","
@@ -732,14 +1253,15 @@ static int cmd_status(int argc, char **argv)
                "\"outcome\":{\"kind\":\"%s\",\"seq\":%u,\"code\":%d,\"error\":\"%s\",\"version\":\"%s\","
                "\"acked\":%s},\"floors\":{\"security_version\":%u,\"manifest_seq\":%u,\"deployment_seq\":%u,"
                "\"keyring_version\":%u,\"latest_time\":%lld},\"keyring_version\":%u,"
-               "\"diag\":{\"stored\":%u,\"next_seq\":%u,\"dropped\":%u}}\n",
+               "\"diag\":{\"stored\":%u,\"next_seq\":%u,\"dropped\":%u},"
+               "\"supported_until\":%lld,\"support_ended\":%s}\n",
                g_sim.conf.id, g_sim.conf.product, g_sim.conf.hardware, g_sim.boot.slot ? 'B' : 'A',
                g_sim.running.version, trial ? "true" : "false", g_sim.boot.boots, other.version,
                stage_phase_name(st.phase), st.confirmed_slot ? 'B' : 'A', st.attempts_left, st.next_offset, sha,
                outcome_name(oc.kind), oc.seq, oc.code, oc.code < 0 ? iotl_strerror_name(oc.code) : "", ver,
                oc.acked ? "true" : "false", f.security_version, f.manifest_seq, f.deployment_seq,
                f.keyring_version, (long long)f.latest_time, g_sim.keyring.version, ds.stored, ds.next_seq,
-               ds.dropped_normal + ds.dropped_critical);
+               ds.dropped_normal + ds.dropped_critical, (long long)until, ended ? "true" : "false");
     } else {
         printf("device %s (%s %s)\n", g_sim.conf.id, g_sim.conf.product, g_sim.conf.hardware);
         printf("running: slot %c, version %s%s (boot #%u)\n", g_sim.boot.slot ? 'B' : 'A', g_sim.running.version,
@@ -752,6 +1274,13 @@ static int cmd_status(int argc, char **argv)
                oc.code < 0 ? iotl_strerror_name(oc.code) : "");
         printf("floors: security %u, manifest seq %u, deployment seq %u, key ring v%u\n", f.security_version,
                f.manifest_seq, f.deployment_seq, f.keyring_version);
+        if (until != 0) {
+            char when[40];
+            fmt_time(when, sizeof(when), until);
+            printf("support: until %s%s\n", when, ended ? " (ENDED: plan a replacement)" : "");
+        } else {
+            printf("support: end not stated\n");
+        }
         printf("diagnostics: %u records stored\n", ds.stored);
     }
     sim_close(&g_sim);
@@ -786,13 +1315,17 @@ static int cmd_diag(int argc, char **argv)
     if (ret != 0) {
         return ret;
     }
-    if (o.url == NULL) {
-        return usage_err("diag upload needs --url PREFIX");
-    }
-    o.report = o.url;
     if (open_device() != 0) {
         return 1;
     }
+    if (o.url == NULL && g_sim.conf.report[0] != '\0') {
+        o.url = g_sim.conf.report;
+    }
+    if (o.url == NULL) {
+        sim_close(&g_sim);
+        return usage_err("diag upload needs --url PREFIX (or a report prefix in device.conf)");
+    }
+    o.report = o.url;
     struct iotl_transport t;
     ret = make_transport(&o, &t);
     if (ret == IOTL_OK) {
@@ -838,8 +1371,17 @@ static const char usage[] =
     "A desktop device: files in DIR (default ./device) are its flash.\n"
     "\n"
     "  init --product P --image FILE --anchor ROOT_PUB.pem [--anchor ...] [--threshold N]\n"
-    "       [--hardware H] [--id ID] [--group G ...] [--slot-size BYTES]\n"
+    "       [--hardware H] [--id ID] [--group G ...] [--slot-size BYTES] [--url DEPLOYMENT_URL]\n"
+    "       [--report PREFIX] [--supported-until UNIX_S]\n"
     "                    create the device with a factory image in slot A, then boot it\n"
+    "  init --from CONFIG --image FILE [--id ID] [other init options override CONFIG]\n"
+    "                    a replacement unit with the configuration `export` wrote\n"
+    "  export -o CONFIG  write the operator-set configuration (groups, repository URL,\n"
+    "                    upload prefix, trust anchors, key ring, hardware model)\n"
+    "  retire [--report PREFIX] [--ca CA.pem]\n"
+    "                    upload the final diagnostics and PREFIX/reports/<id>/retired.json,\n"
+    "                    then wipe state, trial slot, diagnostics, health history, key ring;\n"
+    "                    a retired device refuses every other command\n"
     "  boot              reset: the boot selector picks the slot (trial, rollback)\n"
     "  poll --url DEPLOYMENT_URL [--ca CA.pem] [--report PREFIX] [--throttle KB/s]\n"
     "                    one check: verify, download (resumable), install, ask for a reboot\n"
@@ -848,14 +1390,16 @@ static const char usage[] =
     "                    back, report; returns when nothing is left to do\n"
     "  confirm           confirm the running trial image\n"
     "  reject [CODE]     reject it: the next boot runs the previous image\n"
-    "  status [--json]   slots, staging, last outcome, floors, diagnostics\n"
+    "  status [--json]   slots, staging, last outcome, floors, support end, diagnostics\n"
     "  diag upload --url PREFIX [--ca CA.pem]\n"
     "                    PUT diagnostics chunks to PREFIX/diag/<id>/<seq>.chunk, then ack\n"
     "  diag decode FILE...  decode chunks\n"
     "  log               show the diagnostics stored on the device (not acknowledged)\n"
     "\n"
     "URLs are http://, https:// (curl port) or file:// (POSIX port). Reports go to\n"
-    "PREFIX/reports/<id>/status.json. IOTL_CA_FILE sets a default --ca. SIGKILL at any\n"
+    "PREFIX/reports/<id>/status.json. --url and --report default to the ones given at\n"
+    "init. When the running version's supported_until (from its manifest) has passed,\n"
+    "boot and poll raise one diagnostics alert per boot. IOTL_CA_FILE sets a default --ca. SIGKILL at any\n"
     "moment is a power cut: run the command again to resume.\n";
 
 int main(int argc, char **argv)
@@ -874,6 +1418,23 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *c = argv[1];
+    bool decode = strcmp(c, "diag") == 0 && argc > 2 && strcmp(argv[2], "decode") == 0;
+    char rid[SIM_NAME_MAX];
+    long long rwhen = 0;
+    int rs = decode ? -1 : retired_state(rid, sizeof(rid), &rwhen);
+    if (rs == 1 || (rs == 0 && strcmp(c, "retire") != 0)) {
+        char when[40];
+        fmt_time(when, sizeof(when), (int64_t)rwhen);
+        fprintf(stderr, "iotlife-device: device %s in %s was retired on %s%s: it accepts no commands\n", rid,
+                g_sim.dir, when, rs == 0 ? " (wipe unfinished: run `retire` again)" : "");
+        return 1;
+    }
+    if (strcmp(c, "retire") == 0) {
+        return cmd_retire(argc, argv);
+    }
+    if (strcmp(c, "export") == 0) {
+        return cmd_export(argc, argv);
+    }
     if (strcmp(c, "init") == 0) {
         return cmd_init(argc, argv);
     }

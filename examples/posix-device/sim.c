@@ -91,6 +91,45 @@ char *sim_read_file(const char *path, size_t *len)
     return b;
 }
 
+void sim_hex(char *out, const uint8_t *b, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15u];
+    }
+    out[2 * n] = '\0';
+}
+
+static int nibble(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+int sim_unhex(uint8_t *out, size_t cap, const char *hex)
+{
+    size_t n = 0;
+    while (hex[0] != '\0' && hex[0] != '\n') {
+        int hi = nibble(hex[0]);
+        int lo = hex[1] != '\0' ? nibble(hex[1]) : -1;
+        if (hi < 0 || lo < 0 || n >= cap) {
+            return -1;
+        }
+        out[n++] = (uint8_t)(hi << 4 | lo);
+        hex += 2;
+    }
+    return (int)n;
+}
+
 /* ---- device.conf ---------------------------------------------------------- */
 
 static void copy(char *dst, size_t cap, const char *src)
@@ -132,6 +171,10 @@ int sim_conf_load(struct sim *s)
             c->threshold = (uint32_t)strtoul(v, NULL, 10);
         } else if (strcmp(k, "slot_size") == 0) {
             c->slot_size = (uint32_t)strtoul(v, NULL, 10);
+        } else if (strcmp(k, "url") == 0) {
+            copy(c->url, sizeof(c->url), v);
+        } else if (strcmp(k, "report") == 0) {
+            copy(c->report, sizeof(c->report), v);
         }
     }
     free(text);
@@ -144,7 +187,7 @@ int sim_conf_load(struct sim *s)
 
 int sim_conf_save(const struct sim *s)
 {
-    char buf[4096];
+    char buf[8192];
     const struct sim_conf *c = &s->conf;
     int n = snprintf(buf, sizeof(buf), "id=%s\nproduct=%s\nhardware=%s\nthreshold=%u\nslot_size=%u\n", c->id,
                      c->product, c->hardware, c->threshold, c->slot_size);
@@ -153,6 +196,15 @@ int sim_conf_save(const struct sim *s)
     }
     for (unsigned i = 0; i < c->nanchors; i++) {
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "anchor=%s\n", c->anchors[i]);
+    }
+    if (c->url[0] != '\0') {
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "url=%s\n", c->url);
+    }
+    if (c->report[0] != '\0') {
+        n += snprintf(buf + n, sizeof(buf) - (size_t)n, "report=%s\n", c->report);
+    }
+    if (n < 0 || (size_t)n >= sizeof(buf)) {
+        return IOTL_ERR_NO_SPACE;
     }
     char p[SIM_PATH_MAX + 32];
     sim_path(s, p, sizeof(p), "device.conf");
@@ -363,6 +415,13 @@ static int load_anchors(struct sim *s)
 {
     uint8_t pubs[SIM_MAX_ANCHORS][IOTL_P256_PUBKEY_LEN];
     for (unsigned i = 0; i < s->conf.nanchors; i++) {
+        if (strncmp(s->conf.anchors[i], "hex:", 4) == 0) { /* carried over by `init --from` */
+            if (sim_unhex(pubs[i], sizeof(pubs[i]), s->conf.anchors[i] + 4) != (int)IOTL_P256_PUBKEY_LEN) {
+                fprintf(stderr, "iotlife-device: anchor %u: not a P-256 public key in hex\n", i);
+                return IOTL_ERR_KEY_FORMAT;
+            }
+            continue;
+        }
         iotl_host_key_t *k = NULL;
         int ret = iotl_host_key_read(s->conf.anchors[i], &k);
         if (ret == IOTL_OK) {
@@ -516,4 +575,33 @@ void sim_close(struct sim *s)
     iotl_stage_deinit(&s->stage);
     close_areas(s);
     s->open = false;
+}
+
+int sim_wipe(struct sim *s)
+{
+    /* The objects first (nothing more is written through them), then every
+     * area that holds device state: the staging journal (trial, outcome,
+     * floors), diagnostics, health history and the slot not running (the
+     * previous or trial image). The running image stays: it is the product. */
+    if (s->open) {
+        iotl_diag_deinit(&s->diag);
+        iotl_stage_deinit(&s->stage);
+        s->open = false;
+    } else {
+        int ret = open_areas(s);
+        if (ret != IOTL_OK) {
+            close_areas(s);
+            return ret;
+        }
+    }
+    struct iotl_storage *areas[4] = {&s->state, &s->diag_area, &s->health_area, &s->slot[1 - (s->boot.slot & 1)]};
+    int ret = IOTL_OK;
+    for (unsigned i = 0; i < 4 && ret == IOTL_OK; i++) {
+        ret = iotl_storage_erase(areas[i], 0, areas[i]->geo.size);
+        if (ret == IOTL_OK) {
+            ret = iotl_storage_sync(areas[i]);
+        }
+    }
+    close_areas(s);
+    return ret;
 }

@@ -39,6 +39,8 @@ struct sim_conf {
     unsigned nanchors;
     uint32_t threshold;
     uint32_t slot_size;
+    char url[SIM_PATH_MAX];    /* deployment URL (poll/run default), may be "" */
+    char report[SIM_PATH_MAX]; /* upload prefix (reports, diagnostics, retire), may be "" */
 };
 
 /* What the last boot (reset) selected; stored in DIR/boot.txt. */
@@ -92,6 +94,9 @@ char *sim_read_file(const char *path, size_t *len);
 
 int sim_conf_load(struct sim *s);
 int sim_conf_save(const struct sim *s);
+/* Hex helpers (lower case); sim_unhex returns bytes decoded or -1. */
+void sim_hex(char *out, const uint8_t *b, size_t n);
+int sim_unhex(uint8_t *out, size_t cap, const char *hex);
 /* Parse the image header of slot `slot`. */
 void sim_image_read(struct sim *s, int slot, struct sim_image *img);
 
@@ -102,6 +107,9 @@ int sim_create(struct sim *s, const uint8_t *image, size_t len);
  * Requires a previous sim_boot_select(); returns 0 or an iotl error. */
 int sim_open(struct sim *s);
 void sim_close(struct sim *s);
+/* Retirement: erase the journal, diagnostics, health history and the slot
+ * not running (boot.slot), closing the objects first. */
+int sim_wipe(struct sim *s);
 /* The bootloader: select the slot, record the boot, remember it. */
 int sim_boot_select(struct sim *s, struct iotl_boot_result *res);
 /* Health checks of the running image; decision in *d. */
