@@ -27,6 +27,7 @@
 #define AGENT_WORK (24u * 1024u)
 
 static struct sim g_sim;
+static struct timespec g_start; /* process start: IOTL_SIM_TRACE timestamps */
 static uint8_t g_agent_work[AGENT_WORK];
 static iotl_posix_transport_t g_file_tp;
 #if IOTL_SIM_CURL
@@ -467,9 +468,12 @@ static int drive_agent(const struct opts *o, struct iotl_transport *t, struct ap
             ret = ph;
             break;
         }
-        if (ph != prev && !o->quiet && ph != IOTL_AGENT_DOWNLOAD && ph != IOTL_AGENT_BACKOFF &&
+        if (ph != prev && !o->quiet && ph != IOTL_AGENT_BACKOFF &&
             getenv("IOTL_SIM_TRACE") != NULL) {
-            fprintf(stderr, "agent: %s\n", phase_name(ph));
+            struct timespec now;
+            (void)clock_gettime(CLOCK_MONOTONIC, &now);
+            fprintf(stderr, "\nagent: %s (+%lld ms)\n", phase_name(ph),
+                    (long long)(now.tv_sec - g_start.tv_sec) * 1000 + (now.tv_nsec - g_start.tv_nsec) / 1000000);
         }
         if (ph == IOTL_AGENT_CHECK) {
             checked = true;
@@ -1405,6 +1409,7 @@ static const char usage[] =
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep stdout and the stderr progress in order */
+    (void)clock_gettime(CLOCK_MONOTONIC, &g_start);
     (void)snprintf(g_sim.dir, sizeof(g_sim.dir), "device");
     int first = 1;
     if (argc >= 3 && strcmp(argv[1], "--dir") == 0) {

@@ -213,13 +213,71 @@ int sim_conf_save(const struct sim *s)
 
 /* ---- areas ------------------------------------------------------------------ */
 
+/* Slow flash, for tests that must land a SIGKILL inside an operation
+ * (IOTL_SIM_FLASH_KBPS=N: every read, program and erase of the slots and
+ * the journal takes len/N ms, as a serial NOR part would). */
+struct paced {
+    const struct iotl_storage_ops *ops;
+    void *ctx;
+};
+static struct paced g_paced[5];
+static unsigned g_flash_kbps;
+
+static void pace(size_t len)
+{
+    if (g_flash_kbps != 0) {
+        uint64_t us = (uint64_t)len * 1000u / g_flash_kbps; /* KB/s == bytes per ms */
+        struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+        }
+    }
+}
+
+static int paced_read(void *ctx, uint32_t off, void *buf, size_t len)
+{
+    const struct paced *p = ctx;
+    pace(len);
+    return p->ops->read(p->ctx, off, buf, len);
+}
+
+static int paced_write(void *ctx, uint32_t off, const void *buf, size_t len)
+{
+    const struct paced *p = ctx;
+    pace(len);
+    return p->ops->write(p->ctx, off, buf, len);
+}
+
+static int paced_erase(void *ctx, uint32_t off, size_t len)
+{
+    const struct paced *p = ctx;
+    pace(len / 8u); /* erasing is faster per byte than programming */
+    return p->ops->erase(p->ctx, off, len);
+}
+
+static int paced_sync(void *ctx)
+{
+    const struct paced *p = ctx;
+    return p->ops->sync != NULL ? p->ops->sync(p->ctx) : IOTL_OK;
+}
+
+static const struct iotl_storage_ops paced_ops = {paced_read, paced_write, paced_erase, paced_sync};
+
 static int open_area(struct sim *s, int idx, struct iotl_storage *out, const char *name, uint32_t size)
 {
     char p[SIM_PATH_MAX + 32];
     struct iotl_storage_geometry geo = {.size = size, .erase_size = SIM_ERASE, .write_align = 8,
                                         .erased_value = 0xFF};
     sim_path(s, p, sizeof(p), name);
-    return iotl_posix_storage_open(&s->ps[idx], out, p, &geo, true);
+    int ret = iotl_posix_storage_open(&s->ps[idx], out, p, &geo, true);
+    const char *kbps = getenv("IOTL_SIM_FLASH_KBPS");
+    g_flash_kbps = kbps != NULL ? (unsigned)strtoul(kbps, NULL, 10) : 0u;
+    if (ret == IOTL_OK && g_flash_kbps != 0 && idx <= 2) {
+        g_paced[idx].ops = out->ops;
+        g_paced[idx].ctx = out->ctx;
+        out->ops = &paced_ops;
+        out->ctx = &g_paced[idx];
+    }
+    return ret;
 }
 
 static int open_areas(struct sim *s)

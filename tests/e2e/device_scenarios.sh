@@ -162,4 +162,63 @@ case "$final" in
 esac
 ok "$kills SIGKILLs at random instants, then: $final"
 
+# --- 7: kill points: SIGKILL at >= 20 random instants mid-download and mid-install --
+# Slow flash (IOTL_SIM_FLASH_KBPS) and a paced transport (--throttle) stretch
+# one update (`run`: download, install, trial boot verifying the image,
+# health check, confirm) over ~2 s. A calibration run gives the phase
+# boundaries; each kill point is a fresh v1 device whose `run` is killed at
+# a random instant inside the download or the install window (alternately),
+# classified by the phase the device had reached, then a plain `run` must
+# resume and finish: v2 confirmed, slot bytes equal to the release image.
+KILLS="${IOTL_E2E_KILL_POINTS:-24}"
+FLASH=400
+PACE=300
+phase_ms() { tr '\r' '\n' <"$1" | sed -n "s/^agent: $2 (+\([0-9]*\) ms)\$/\1/p" | head -n 1; }
+"$DEV" --dir kcal init --product thermo --image v1.img --anchor root.pub --id kcal >/dev/null
+IOTL_SIM_TRACE=1 IOTL_SIM_FLASH_KBPS=$FLASH "$DEV" --dir kcal run --url "$HTTP_REPO/deployments/stable.jws" \
+  --throttle $PACE >kcal.out 2>&1 || { cat kcal.out; die "calibration run"; }
+t_dl=$(phase_ms kcal.out download); t_in=$(phase_ms kcal.out install); t_end=$(phase_ms kcal.out report)
+[ -n "$t_dl" ] && [ -n "$t_in" ] && [ -n "$t_end" ] && [ $((t_in - t_dl)) -gt 200 ] && [ $((t_end - t_in)) -gt 100 ] ||
+  { cat kcal.out; die "calibration: download $t_dl, install $t_in, end $t_end ms"; }
+v2size=$(stat -c %s v2.img)
+k_dl=0; k_in=0; k_other=0; resumed=0; kt0=$SECONDS
+for i in $(seq 1 "$KILLS"); do
+  d="k$i"
+  "$DEV" --dir "$d" init --product thermo --image v1.img --anchor root.pub --id "dev-k$i" >/dev/null
+  if [ $((i % 2)) -eq 1 ]; then at=$((t_dl + RANDOM % (t_in - t_dl))); else at=$((t_in + RANDOM % (t_end - t_in))); fi
+  IOTL_SIM_TRACE=1 IOTL_SIM_FLASH_KBPS=$FLASH "$DEV" --dir "$d" run --url "$HTTP_REPO/deployments/stable.jws" \
+    --throttle $PACE >"$d.out" 2>&1 &
+  BG=$!
+  sleep "$(printf '%d.%03d' $((at / 1000)) $((at % 1000)))"
+  kill -9 "$BG" 2>/dev/null || true
+  wait "$BG" 2>/dev/null && { BG=""; k_other=$((k_other + 1)); continue; } # ended before the kill
+  BG=""
+  last=$(tr '\r' '\n' <"$d.out" | sed -n 's/^agent: \([a-z]*\) .*/\1/p' | tail -n 1)
+  case "$last" in
+    download) k_dl=$((k_dl + 1)); where=download ;;
+    window|install|reboot|trial) k_in=$((k_in + 1)); where=install ;;
+    *) k_other=$((k_other + 1)); where="$last" ;;
+  esac
+  staged=$(json "$d" "['stage']['next_offset']") || die "kill $i ($where, ${at} ms): state unreadable"
+  v=$(json "$d" "['running']['version']")
+  case "$v" in 1.0.0|2.0.0) ;; *) die "kill $i ($where): running '$v'" ;; esac
+  "$DEV" --dir "$d" run --url "$HTTP_REPO/deployments/stable.jws" >"$d.resume" 2>&1 ||
+    { tr '\r' '\n' <"$d.resume" | tail -n 5; die "kill $i ($where, ${at} ms): resumed run failed"; }
+  if [ "$where" = download ] && [ "$staged" -gt 0 ]; then
+    grep -q "resuming the download at byte $staged " "$d.resume" ||
+      { tr '\r' '\n' <"$d.resume" | head -n 8; die "kill $i: download not resumed at $staged"; }
+    resumed=$((resumed + 1))
+  fi
+  [ "$(json "$d" "['running']['version']") $(json "$d" "['outcome']['kind']")" = "2.0.0 confirmed" ] ||
+    die "kill $i ($where, ${at} ms): not 2.0.0 confirmed after resuming"
+  slot=$(json "$d" "['running']['slot']")
+  cmp -s -n "$v2size" v2.img "$d/slot-${slot,,}.img" || die "kill $i ($where): slot $slot differs from the release"
+  rm -rf "$d"
+done
+total=$((k_dl + k_in))
+echo "kill points survived: $total (download $k_dl, $resumed resumed from a checkpoint; install $k_in; other $k_other; $((SECONDS - kt0)) s)"
+[ "$total" -ge 20 ] && [ "$k_dl" -ge 5 ] && [ "$k_in" -ge 5 ] ||
+  die "too few kill points landed: $total (download $k_dl, install $k_in)"
+ok "$total SIGKILLs mid-download ($k_dl) and mid-install ($k_in), each resumed to a confirmed, byte-identical v2"
+
 echo "device scenarios: $passed passed"
