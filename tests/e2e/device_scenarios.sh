@@ -170,10 +170,11 @@ ok "$kills SIGKILLs at random instants, then: $final"
 # a random instant inside the download or the install window (alternately),
 # classified by the phase the device had reached, then a plain `run` must
 # resume and finish: v2 confirmed, slot bytes equal to the release image.
-KILLS="${IOTL_E2E_KILL_POINTS:-24}"
+KILLS="${IOTL_E2E_KILL_POINTS:-24}" # 0 skips this scenario (while iterating on others)
 FLASH=400
 PACE=300
 phase_ms() { tr '\r' '\n' <"$1" | sed -n "s/^agent: $2 (+\([0-9]*\) ms)\$/\1/p" | head -n 1; }
+if [ "$KILLS" != 0 ]; then
 "$DEV" --dir kcal init --product thermo --image v1.img --anchor root.pub --id kcal >/dev/null
 IOTL_SIM_TRACE=1 IOTL_SIM_FLASH_KBPS=$FLASH "$DEV" --dir kcal run --url "$HTTP_REPO/deployments/stable.jws" \
   --throttle $PACE >kcal.out 2>&1 || { cat kcal.out; die "calibration run"; }
@@ -220,5 +221,80 @@ echo "kill points survived: $total (download $k_dl, $resumed resumed from a chec
 [ "$total" -ge 20 ] && [ "$k_dl" -ge 5 ] && [ "$k_in" -ge 5 ] ||
   die "too few kill points landed: $total (download $k_dl, install $k_in)"
 ok "$total SIGKILLs mid-download ($k_dl) and mid-install ($k_in), each resumed to a confirmed, byte-identical v2"
+fi
+
+# --- 8: server misbehaviour seen by a device; 304 polling ------------------------
+# Each bad answer: `poll` fails with one line naming the error, the device
+# keeps running v2 with nothing lost (status as before, journal readable,
+# every diagnostics record still there); then the good server installs v4.
+"$DEV" --dir dm init --product thermo --image v1.img --anchor root.pub --id dev-m >/dev/null
+"$DEV" --dir dm run --url "$HTTP_REPO/deployments/stable.jws" -q >runm.out 2>&1 || { cat runm.out; die "dm to v2"; }
+mis=0
+misbehave() { # LABEL URL ERROR SAME_STATUS(1: status --json unchanged; 0: only the running image and idle)
+  "$DEV" --dir dm status --json >st.before; "$DEV" --dir dm log >log.before || die "$1: journal unreadable before"
+  if "$DEV" --dir dm poll --url "$2" --retries 0 -q >m.out 2>m.err; then die "$1: poll succeeded"; fi
+  [ "$(wc -l <m.err)" = 1 ] && grep -q "^iotlife-device: poll: .*($3)\$" m.err || { cat m.out m.err; die "$1: not one line naming $3"; }
+  "$DEV" --dir dm status --json >st.after || die "$1: status unreadable"
+  "$DEV" --dir dm log >log.after || die "$1: journal unreadable"
+  if [ "$4" = 1 ]; then
+    cmp -s st.before st.after || { diff st.before st.after; die "$1: status changed"; }
+  fi
+  # still v2 in the same slot; the staging journal idle, or holding the download to resume
+  local slot0
+  slot0=$(/usr/bin/python3 -c "import json;print(json.load(open('st.before'))['running']['slot'])")
+  case "$(json dm "['running']['version']") $(json dm "['running']['slot']") $(json dm "['stage']['phase']")" in
+    "2.0.0 $slot0 idle"|"2.0.0 $slot0 downloading") ;;
+    *) cat m.err; "$DEV" --dir dm status; die "$1: not on v2 in the same slot, idle or resumable" ;;
+  esac
+  grep -v '^chunk ' log.before | while IFS= read -r l; do grep -qF -- "$l" log.after || { echo "lost: $l"; exit 1; }; done ||
+    die "$1: diagnostics records lost"
+  mis=$((mis + 1))
+  echo "  $1 -> $(cut -c1-120 m.err) [staging $(json dm "['stage']['phase']")]"
+}
+misbehave "deployment 404" "$IOTL_E2E_HTTP/err/404" IOTL_ERR_HTTP_NOT_FOUND 1
+misbehave "deployment 500" "$IOTL_E2E_HTTP/err/500" IOTL_ERR_HTTP_SERVER 1
+if [ "${IOTL_E2E_STREAM:-0}" = 1 ]; then
+  misbehave "deployment truncated (1000 announced, 16 sent)" "$IOTL_E2E_RAW/stable.jws" IOTL_ERR_TRUNCATED 1
+fi
+head -c 100000 /dev/urandom | base64 -w0 >"$IOTL_E2E_ROOT/big.jws"
+misbehave "deployment oversized (133 KB)" "$IOTL_E2E_HTTP/big.jws" IOTL_ERR_RESPONSE_TOO_LARGE 1
+# the real deployment with one character of its signed payload changed (A<->B keeps it base64url)
+/usr/bin/python3 - "$REPO/deployments/stable.jws" "$IOTL_E2E_ROOT/junk.jws" <<'PY'
+import sys
+h, p, s = open(sys.argv[1]).read().strip().split(".")
+i = len(p) // 2
+p = p[:i] + ("B" if p[i] != "B" else "A") + p[i + 1:]
+open(sys.argv[2], "w").write(".".join((h, p, s)))
+PY
+misbehave "deployment wrong bytes (payload altered)" "$IOTL_E2E_HTTP/junk.jws" IOTL_ERR_SIGNATURE 1
+mkimg 4.0.0 ok 150000 v4.img
+release 4.0.0 6 v4.img
+deploy 4.0.0 6
+sha4=$(sha256sum m4.0.0.jws | cut -d' ' -f1)
+BIN4="$REPO/releases/$sha4/main.bin"
+cp "$BIN4" v4.saved
+rm "$BIN4"
+misbehave "payload 404" "$HTTP_REPO/deployments/stable.jws" IOTL_ERR_HTTP_NOT_FOUND 0
+head -c 150032 /dev/urandom >"$BIN4"
+misbehave "payload wrong bytes" "$HTTP_REPO/deployments/stable.jws" IOTL_ERR_HASH_MISMATCH 0
+head -c 100000 v4.saved >"$BIN4"
+misbehave "payload truncated (100000 of 150032 bytes)" "$HTTP_REPO/deployments/stable.jws" IOTL_ERR_TRUNCATED 0
+{ cat v4.saved; head -c 50000 /dev/urandom; } >"$BIN4"
+misbehave "payload oversized (+50000 bytes)" "$HTTP_REPO/deployments/stable.jws" IOTL_ERR_RESPONSE_TOO_LARGE 0
+cp v4.saved "$BIN4"
+"$DEV" --dir dm poll --url "$HTTP_REPO/deployments/stable.jws" -q >m.out 2>&1 || { cat m.out; die "poll with the server repaired"; }
+"$DEV" --dir dm run --url "$HTTP_REPO/deployments/stable.jws" -q >m.out 2>&1 || { cat m.out; die "run v4"; }
+[ "$(json dm "['running']['version']") $(json dm "['outcome']['kind']")" = "4.0.0 confirmed" ] || die "v4 not installed after the server was repaired"
+ok "$mis server misbehaviours: one error line each, v2 kept running, status/journal/diagnostics intact; v4 installed once repaired"
+
+# 304: the deployment's ETag survives between polls; nothing new is a conditional GET
+"$DEV" --dir dm poll --url "$HTTP_REPO/deployments/stable.jws" >p1.out 2>&1 || { cat p1.out; die "poll 1"; }
+"$DEV" --dir dm poll --url "$HTTP_REPO/deployments/stable.jws" >p2.out 2>&1 || { cat p2.out; die "poll 2"; }
+grep -q "not modified (HTTP 304" p2.out || { cat p1.out p2.out; die "second poll did not get a 304"; }
+grep -q "GET /repo/deployments/stable.jws HTTP/1.1\" 304 " "$IOTL_E2E_ROOT/../logs/access.log" || die "nginx did not answer 304"
+deploy 4.0.0 7
+"$DEV" --dir dm poll --url "$HTTP_REPO/deployments/stable.jws" >p3.out 2>&1 || { cat p3.out; die "poll 3"; }
+grep -q "not modified" p3.out && die "a changed deployment was taken for not modified"
+ok "second poll with nothing new: 304 ($(grep -o 'ETag [^)]*' p2.out)); a new deployment is fetched again"
 
 echo "device scenarios: $passed passed"
