@@ -945,15 +945,20 @@ static int same_desc(const struct iotl_update_desc *a, const struct iotl_update_
     return 1;
 }
 
+/* Where to send next. Once STAGED nothing is left: the component count and
+ * the last component's payload size (the end of what was sent), so a caller
+ * that resumes at *next_off downloads nothing. */
 static void report_next(iotl_stage_t *s, uint8_t *next_comp, uint32_t *next_off)
 {
     struct iotl_stage_status stt;
     (void)iotl_stage_status(s, &stt);
+    const struct iotl_update_desc *d = &st_of(s)->desc;
+    const int dl = stt.phase == IOTL_PHASE_DOWNLOADING;
     if (next_comp != NULL) {
-        *next_comp = stt.phase == IOTL_PHASE_DOWNLOADING ? stt.next_component : st_of(s)->desc.component_count;
+        *next_comp = dl ? stt.next_component : d->component_count;
     }
     if (next_off != NULL) {
-        *next_off = stt.phase == IOTL_PHASE_DOWNLOADING ? stt.next_offset : 0;
+        *next_off = dl ? stt.next_offset : d->component[d->component_count - 1u].payload_size;
     }
 }
 

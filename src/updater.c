@@ -298,14 +298,9 @@ static int up_begin(void *ctx, const struct iotl_agent_offer *offer, uint64_t *r
         }
         return refusal(u, ret);
     }
-    struct iotl_stage_status st;
-    ret = iotl_stage_status(s, &st);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    /* Staged completely before a reset: nothing left to download (staging
-     * reports offset 0 in that phase), go straight to install. */
-    *resume = st.phase == IOTL_PHASE_STAGED ? offer->payload_size : off;
+    /* Staged completely before a reset: off is the payload size, nothing is
+     * left to download and the agent goes straight to install. */
+    *resume = off;
     return IOTL_OK;
 }
 

@@ -205,9 +205,13 @@ int iotl_stage_raise_floors(iotl_stage_t *s, const struct iotl_floors *f);
  * checkpoint is re-read and re-hashed, and the offset to request next returned.
  * @param[in,out] s Initialised object.
  * @param[in] desc Verified update; copied.
- * @param[out] next_comp Component to send next (may be NULL).
- * @param[out] next_off Payload offset to send next, e.g. the HTTP Range start (may be NULL).
- * @retval 0 Ready for iotl_stage_write(), or already STAGED (then *next_off is the payload size).
+ * @param[out] next_comp Component to send next (may be NULL); the component
+ *            count when already STAGED.
+ * @param[out] next_off Payload offset to send next, e.g. the HTTP Range start (may be NULL);
+ *            when already STAGED (e.g. after a reset between the last write and
+ *            activation) the last component's payload size: nothing is left to send.
+ * @retval 0 Ready for iotl_stage_write(), or already STAGED (then go on with
+ *         iotl_stage_finish() / iotl_stage_activate()).
  * @retval IOTL_ERR_TRIAL_PENDING A trial image awaits confirm or reject.
  * @retval IOTL_ERR_ROLLED_BACK This release was rolled back and the deployment sequence is not higher.
  * @retval IOTL_ERR_ROLLBACK security_version is below the floor.

@@ -135,6 +135,41 @@ static void resume_case(int geo, int deflate)
     ck_assert(memcmp(fx.mem[1], fx_new, FX_NEW_SIZE) == 0);
 }
 
+/* A reset after the last byte was written (STAGED) but before activation:
+ * begin() with the same release says nothing is left to send (the payload
+ * size, as documented), and finish/activate complete the install. */
+START_TEST(begin_after_fully_staged_reports_payload_size)
+{
+    dev(0);
+    fx_desc(&D, 0);
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), 0);
+    ck_assert_int_eq(send(fx_new, 0, FX_NEW_SIZE), 0);
+    reboot_into(0, 0);
+    struct iotl_stage_status st;
+    ck_assert_int_eq(iotl_stage_status(&fx.stage, &st), 0);
+    ck_assert_uint_eq(st.phase, IOTL_PHASE_STAGED);
+    uint8_t comp = 9;
+    uint32_t off = 0;
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, &comp, &off), 0);
+    ck_assert_uint_eq(comp, D.component_count);
+    ck_assert_uint_eq(off, D.component[0].payload_size);
+    ck_assert_uint_eq(off, FX_NEW_SIZE);
+    /* the same for a deflate payload: its download size, not the image size */
+    dev(0);
+    fx_desc(&D, 1);
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), 0);
+    ck_assert_int_eq(send(fx_deflate, 0, D.component[0].payload_size), 0);
+    reboot_into(0, 0);
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, &comp, &off), 0);
+    ck_assert_uint_eq(off, D.component[0].payload_size);
+    ck_assert_uint_ne(off, D.component[0].image_size);
+    ck_assert_int_eq(iotl_stage_finish(&fx.stage), 0);
+    ck_assert_int_eq(iotl_stage_activate(&fx.stage), 0);
+    reboot_into(1, 1);
+    ck_assert(memcmp(fx.mem[1], fx_new, FX_NEW_SIZE) == 0);
+}
+END_TEST
+
 START_TEST(resume_full_download) { resume_case(0, 0); }
 END_TEST
 START_TEST(resume_full_download_align8_erased0) { resume_case(2, 0); }
@@ -1064,6 +1099,7 @@ Suite *iotl_test_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, install_confirm_happy_path);
     tcase_add_test(tc, resume_full_download);
+    tcase_add_test(tc, begin_after_fully_staged_reports_payload_size);
     tcase_add_test(tc, resume_full_download_align8_erased0);
     tcase_add_test(tc, resume_deflate_from_restart_point);
     tcase_add_test(tc, resume_rehashes_flash_prefix);
