@@ -55,14 +55,14 @@ deploy() { # VERSION SEQ (targets group beta)
   --url "$URL" --report "$UP" --supported-until "$future" >init-a.out 2>&1 || { cat init-a.out; die "init"; }
 [ "$(json a "['supported_until']")" = "$future" ] || die "factory supported_until not in status --json"
 [ "$(json a "['support_ended']")" = False ] || die "support ended too early"
-"$DEV" --dir a status | grep -q "^support: until " || die "no support line in status"
+"$DEV" --dir a status >st.txt; grep -q "^support: until " st.txt || die "no support line in status"
 release 2.0.0 2 v2.img "$past"
 deploy 2.0.0 2
 "$DEV" --dir a run -q >run-a.out 2>&1 || { cat run-a.out; die "run to v2"; }
 [ "$(json a "['running']['version']")" = 2.0.0 ] || die "v2 not running"
 [ "$(json a "['supported_until']")" = "$past" ] || die "supported_until of v2 (from its manifest) not in status"
 [ "$(json a "['support_ended']")" = True ] || die "support of v2 not reported as ended"
-"$DEV" --dir a status | grep -q "ENDED" || die "text status does not say the support ended"
+"$DEV" --dir a status >st.txt; grep -q "ENDED" st.txt || die "text status does not say the support ended"
 grep -q "past its end of support" run-a.out || { cat run-a.out; die "no end-of-support warning at the trial boot"; }
 n1=$(alerts a life-a)
 [ "$n1" -ge 1 ] || die "no end-of-support alert in the diagnostics"
@@ -125,7 +125,8 @@ for f in state.img diag.img health.img; do
 done
 # the slot not running (the previous image, or a trial's) is erased; the running one stays
 [ "$(tr -d '\377' <"a/slot-$other_slot.img" | wc -c)" = 0 ] || die "previous/trial slot not erased"
-head -c 32 "a/slot-${run_slot,,}.img" | grep -q "IOTLSIM version=3.0.0" || die "running image damaged by the wipe"
+head -c 32 "a/slot-${run_slot,,}.img" >head.bin
+grep -q "IOTLSIM version=3.0.0" head.bin || die "running image damaged by the wipe"
 for cmd in status poll boot "export -o x.conf" retire log; do
   # shellcheck disable=SC2086
   if "$DEV" --dir a $cmd >refused.out 2>&1; then die "retired device accepted '$cmd'"; fi

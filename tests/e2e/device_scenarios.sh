@@ -173,7 +173,7 @@ ok "$kills SIGKILLs at random instants, then: $final"
 KILLS="${IOTL_E2E_KILL_POINTS:-24}" # 0 skips this scenario (while iterating on others)
 FLASH=400
 PACE=300
-phase_ms() { tr '\r' '\n' <"$1" | sed -n "s/^agent: $2 (+\([0-9]*\) ms)\$/\1/p" | head -n 1; }
+phase_ms() { tr '\r' '\n' <"$1" | sed -n "s/^agent: $2 (+\([0-9]*\) ms)\$/\1/p" | sed -n 1p; }
 if [ "$KILLS" != 0 ]; then
 "$DEV" --dir kcal init --product thermo --image v1.img --anchor root.pub --id kcal >/dev/null
 IOTL_SIM_TRACE=1 IOTL_SIM_FLASH_KBPS=$FLASH "$DEV" --dir kcal run --url "$HTTP_REPO/deployments/stable.jws" \
