@@ -48,6 +48,10 @@ deploy() { # VERSION SEQ (targets group beta)
   "$CLI" deploy create --key operator.key --manifest "m$1.jws" --id "beta-$2" --sequence "$2" --group beta \
     --expires +7d -o "d$2.jws" >/dev/null
   "$CLI" publish deployment --repo "$REPO" --channel beta "d$2.jws" >/dev/null
+  # nginx's ETag is mtime-size: two deployments of one length published in the
+  # same second would share it (and a device polling between them would get a
+  # 304 for the second). A distinct mtime per sequence keeps them apart.
+  touch -d "@$(( $(date +%s) + 1000 + $2 ))" "$REPO/deployments/beta.jws"
 }
 
 # --- 1: supported_until surfaced; one end-of-support alert per boot -------------

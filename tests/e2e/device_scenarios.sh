@@ -54,6 +54,10 @@ deploy() { # VERSION SEQ [KEY]
   "$CLI" deploy create --key "${3:-operator.key}" --manifest "m$1.jws" --id "rollout-$2" --sequence "$2" \
     --expires +7d -o "d$2.jws" >/dev/null
   "$CLI" publish deployment --repo "$REPO" --channel stable "d$2.jws" >/dev/null
+  # nginx's ETag is mtime-size: two deployments of one length published in the
+  # same second would share it (and a device polling between them would get a
+  # 304 for the second). A distinct mtime per sequence keeps them apart.
+  touch -d "@$(( $(date +%s) + 1000 + $2 ))" "$REPO/deployments/stable.jws"
 }
 release 2.0.0 2 v2.img
 deploy 2.0.0 2
