@@ -140,6 +140,23 @@ done
 if "$DEV" --dir other/b retire --report "$IOTL_E2E_HTTP/err/500" >r2.out 2>&1; then die "retire with a failing upload"; fi
 grep -q "nothing wiped" r2.out || { cat r2.out; die "failed retire message"; }
 [ "$(json other/b "['running']['version']")" = 3.0.0 ] || die "failed retire changed the device"
-ok "retire: final diagnostics + retired.json uploaded, state/trial slot/diag/health/key ring wiped, 6 commands refused; failed upload wipes nothing"
+# a retirement cut short mid-wipe (slow flash, SIGKILL once RETIRED is written) is finished by `retire`
+IOTL_SIM_FLASH_KBPS=20 "$DEV" --dir other/b retire >r3.out 2>&1 &
+RBG=$!
+for _ in $(seq 1 1000); do [ -e other/b/RETIRED ] && break; sleep 0.01; done
+sleep 0.1
+kill -9 "$RBG" 2>/dev/null || true
+wait "$RBG" 2>/dev/null || true
+grep -q "wiped=0" other/b/RETIRED || { cat r3.out other/b/RETIRED 2>/dev/null; die "kill did not land inside the wipe"; }
+if "$DEV" --dir other/b status >r4.out 2>&1; then die "half-wiped device accepted status"; fi
+grep -q "wipe unfinished" r4.out || { cat r4.out; die "no 'wipe unfinished' refusal"; }
+"$DEV" --dir other/b retire >r5.out 2>&1 || { cat r5.out; die "retire after the cut"; }
+grep -q "wipe finished" r5.out || { cat r5.out; die "retire did not finish the wipe"; }
+grep -q "wiped=1" other/b/RETIRED || die "RETIRED not marked wiped"
+for f in state.img diag.img health.img; do
+  [ "$(tr -d '\377' <"other/b/$f" | wc -c)" = 0 ] || die "other/b/$f not erased after the resumed wipe"
+done
+[ ! -e other/b/keyring.json ] || die "key ring survived the resumed wipe"
+ok "retire: final diagnostics + retired.json uploaded, state/trial slot/diag/health/key ring wiped, 6 commands refused; failed upload wipes nothing; a wipe cut by SIGKILL is finished by the next retire"
 
 echo "lifetime scenarios: $passed passed"
