@@ -143,7 +143,9 @@ run_mode() {
           echo "qemu: FAIL: reset-op=$n did not end confirmed on v2 (exit $rc), see $log:"; tail -n 5 "$log"; fail=1
         fi
       done
-      echo "reset sweep: $ok of $cnt resets (before every flash operation $step_by apart, of the update's $total) ended confirmed on v2"
+      local which="one before each of the update's $total flash operations"
+      [ "$step_by" -eq 1 ] || which="one before every ${step_by}th of the update's $total flash operations"
+      echo "reset sweep: $ok of $cnt resets ($which) ended confirmed on v2"
       return "$fail" ;;
     tamper)
       echo "--- qemu: one bit of the payload flipped in transit (must be refused)"

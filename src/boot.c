@@ -6,6 +6,21 @@
 #include "iotlife/boot.h"
 #include "iotl_stage_priv.h"
 
+int iotl_stage_hash_area(const struct iotl_crypto *c, iotl_sha256_state_t *sha, const struct iotl_storage *area,
+                         uint32_t len, uint8_t *buf, uint32_t buf_len)
+{
+    int ret = IOTL_OK;
+    for (uint32_t off = 0; ret == IOTL_OK && off < len;) {
+        uint32_t n = IOTL_MIN(len - off, buf_len);
+        ret = iotl_storage_read(area, off, buf, n);
+        if (ret == IOTL_OK) {
+            ret = c->ops->sha256_update(c->ctx, sha, buf, n);
+        }
+        off += n;
+    }
+    return ret;
+}
+
 /* 1 when the slot's content matches the journal's digest. */
 static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_meta *m, uint8_t slot)
 {
@@ -15,16 +30,11 @@ static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_m
         return 0;
     }
     iotl_sha256_state_t st;
-    uint8_t buf[128];
     uint8_t digest[IOTL_SHA256_LEN];
     int ret = c->ops->sha256_start(c->ctx, &st);
-    for (uint32_t off = 0; ret == IOTL_OK && off < m->size;) {
-        uint32_t n = IOTL_MIN(m->size - off, (uint32_t)sizeof(buf));
-        ret = iotl_storage_read(a, off, buf, n);
-        if (ret == IOTL_OK) {
-            ret = c->ops->sha256_update(c->ctx, &st, buf, n);
-        }
-        off += n;
+    if (ret == IOTL_OK) {
+        uint8_t buf[128];
+        ret = iotl_stage_hash_area(c, &st, a, m->size, buf, (uint32_t)sizeof(buf));
     }
     int fin = c->ops->sha256_finish(c->ctx, &st, digest);
     return ret == IOTL_OK && fin == IOTL_OK && iotl_memcmp_ct(digest, m->sha256, IOTL_SHA256_LEN) == 0;

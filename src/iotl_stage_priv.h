@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Internal: state transitions shared by the staging module and the boot
- * selector, so both record a rollback the same way. */
+ * selector, so both record a rollback the same way, and the slot hash both
+ * compute. */
 #ifndef IOTL_STAGE_PRIV_H
 #define IOTL_STAGE_PRIV_H
 
@@ -15,5 +16,10 @@ void iotl_journal_rollback(struct iotl_journal_state *st, uint8_t reason, int32_
 
 /* Forget the update in flight (descriptor and progress). */
 void iotl_journal_clear_update(struct iotl_journal_state *st);
+
+/* Feed bytes [0, len) of area into the running SHA-256 sha, read through buf
+ * (buf_len bytes). Returns 0 or the first storage/crypto error. (boot.c) */
+int iotl_stage_hash_area(const struct iotl_crypto *c, iotl_sha256_state_t *sha, const struct iotl_storage *area,
+                         uint32_t len, uint8_t *buf, uint32_t buf_len);
 
 #endif

@@ -564,15 +564,9 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
         usable = ck % a->geo.write_align == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size;
         ret = usable && ck < blk_end ? iotl_storage_is_erased(a, ck, blk_end - ck) : usable;
         usable = ret > 0;
-        /* Re-hash what is on flash: the prefix is re-read, not trusted. */
-        uint8_t *buf = out_buf(s);
-        for (uint32_t o = 0; usable && ret >= 0 && o < ck;) {
-            uint32_t n = IOTL_MIN(ck - o, OUT_BUF);
-            ret = iotl_storage_read(a, o, buf, n);
-            if (ret == IOTL_OK) {
-                ret = cr->ops->sha256_update(cr->ctx, &s->sha, buf, n);
-            }
-            o += n;
+        if (usable) {
+            /* Re-hash what is on flash: the prefix is re-read, not trusted. */
+            ret = iotl_stage_hash_area(cr, &s->sha, a, ck, out_buf(s), OUT_BUF);
         }
         if (ret < 0) {
             stream_reset(s);
@@ -922,11 +916,9 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
             if (c->image_size > target_slot(s)->geo.size) {
                 return IOTL_ERR_NO_SPACE;
             }
-        } else if (find_handler(s, c->id) == NULL) {
-            return IOTL_ERR_HANDLER;
         } else {
             const struct iotl_stage_handler *h = find_handler(s, c->id);
-            if (h->ops == NULL || h->ops->begin == NULL || h->ops->write == NULL ||
+            if (h == NULL || h->ops == NULL || h->ops->begin == NULL || h->ops->write == NULL ||
                 h->ops->finish == NULL || h->ops->activate == NULL) {
                 return IOTL_ERR_HANDLER;
             }

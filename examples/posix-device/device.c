@@ -133,7 +133,6 @@ static int reboot_device(uint32_t reason, bool quiet)
     if (ret != IOTL_OK) {
         return fail("boot", ret);
     }
-    sim_mark_boot();
     ret = sim_open(&g_sim);
     if (ret != IOTL_OK) {
         return fail("open", ret);

@@ -250,6 +250,8 @@ int sim_create(struct sim *s, const uint8_t *image, size_t len)
     return ret;
 }
 
+static void sim_set_boot_time(uint64_t t0_ms);
+
 /* ---- boot.txt ----------------------------------------------------------------- */
 
 static int boot_load(struct sim *s)
@@ -264,14 +266,17 @@ static int boot_load(struct sim *s)
     int slot = -1;
     int trial = 0;
     unsigned boots = 0;
-    int n = sscanf(t, "slot=%d trial=%d boots=%u", &slot, &trial, &boots);
+    unsigned long long t0 = 0;
+    int n = sscanf(t, "slot=%d trial=%d boots=%u t0=%llu", &slot, &trial, &boots, &t0);
     free(t);
-    if (n != 3 || slot < 0 || slot > 1) {
+    if (n < 3 || slot < 0 || slot > 1) {
         return IOTL_ERR_CORRUPT;
     }
     s->boot.slot = slot;
     s->boot.trial = trial;
     s->boot.boots = boots;
+    s->boot.t0_ms = t0;
+    sim_set_boot_time(t0);
     return IOTL_OK;
 }
 
@@ -279,7 +284,8 @@ static int boot_save(const struct sim *s)
 {
     char p[SIM_PATH_MAX + 32];
     char t[96];
-    int n = snprintf(t, sizeof(t), "slot=%d trial=%d boots=%u\n", s->boot.slot, s->boot.trial, s->boot.boots);
+    int n = snprintf(t, sizeof(t), "slot=%d trial=%d boots=%u t0=%llu\n", s->boot.slot, s->boot.trial,
+                     s->boot.boots, (unsigned long long)s->boot.t0_ms);
     sim_path(s, p, sizeof(p), "boot.txt");
     return sim_write_file(p, t, (size_t)n);
 }
@@ -302,6 +308,8 @@ int sim_boot_select(struct sim *s, struct iotl_boot_result *res)
     s->boot.slot = res->slot;
     s->boot.trial = res->trial;
     s->boot.boots++;
+    s->boot.t0_ms = iotl_posix_platform_ops.uptime_ms(NULL);
+    sim_set_boot_time(s->boot.t0_ms);
     return boot_save(s);
 }
 
@@ -330,9 +338,10 @@ static int sim_random(void *ctx, void *buf, size_t len)
 static const struct iotl_platform_ops sim_platform_ops = {
     .uptime_ms = sim_uptime, .wall_time = sim_wall, .random = sim_random};
 
-void sim_mark_boot(void)
+static void sim_set_boot_time(uint64_t t0_ms)
 {
-    g_boot_ms = iotl_posix_platform_ops.uptime_ms(NULL);
+    uint64_t now = iotl_posix_platform_ops.uptime_ms(NULL);
+    g_boot_ms = t0_ms <= now ? t0_ms : now; /* a host reboot since: count from now */
 }
 
 /* ---- health ------------------------------------------------------------------- */
@@ -436,6 +445,7 @@ int sim_open(struct sim *s)
     s->diag_cfg.storage = &s->diag_area;
     s->diag_cfg.platform = &s->plat;
     s->diag_cfg.device_id = s->conf.id;
+    s->diag_cfg.boot_id = s->boot.boots; /* records carry the simulated boot number */
     s->diag_cfg.z_arena = g_z_arena;
     s->diag_cfg.z_arena_len = sizeof(g_z_arena);
     ret = iotl_diag_init(&s->diag, &s->diag_cfg);

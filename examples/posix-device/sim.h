@@ -46,6 +46,7 @@ struct sim_boot {
     int slot;
     int trial;
     uint32_t boots;
+    uint64_t t0_ms; /* host monotonic clock at that boot: uptime counts from here */
 };
 
 /* The first line of a simulated firmware image. */
@@ -101,8 +102,6 @@ int sim_create(struct sim *s, const uint8_t *image, size_t len);
  * Requires a previous sim_boot_select(); returns 0 or an iotl error. */
 int sim_open(struct sim *s);
 void sim_close(struct sim *s);
-/* Uptime restarts at zero: the simulated reset happened now. */
-void sim_mark_boot(void);
 /* The bootloader: select the slot, record the boot, remember it. */
 int sim_boot_select(struct sim *s, struct iotl_boot_result *res);
 /* Health checks of the running image; decision in *d. */

@@ -26,7 +26,13 @@ UP="$IOTL_E2E_HTTP/upload"
 UPDIR="$IOTL_E2E_ROOT/upload"
 passed=0
 ok() { passed=$((passed + 1)); echo "scenario: $* ... ok"; }
-die() { echo "scenario FAILED: $*" >&2; exit 1; }
+die() {
+  echo "scenario FAILED: $*" >&2
+  for f in poll.out poll.err; do
+    [ -f "$f" ] && { echo "--- $f" >&2; tr '\r' '\n' <"$f" | tail -n 5 >&2; }
+  done
+  exit 1
+}
 json() { "$DEV" --dir "$1" status --json | /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$2"; }
 mkimg() { { printf 'IOTLSIM version=%s health=%s\n' "$1" "$2"; head -c "$3" /dev/urandom; } >"$4"; }
 
@@ -132,5 +138,25 @@ grep -q "IOTL_ERR_TLS" poll6.out || { cat poll6.out; die "no TLS error"; }
 "$DEV" --dir d3 run --url "$HTTP_REPO/deployments/stable.jws" -q >run7.out 2>&1 || { cat run7.out; die "plain run"; }
 [ "$(json d3 "['running']['version']")" = 2.0.0 ] || die "d3 not updated over HTTP"
 ok "wrong CA refused (IOTL_ERR_TLS); the same release over HTTP installs"
+
+# --- 6: SIGKILL at random instants of a whole update, then power stays on ----------
+"$DEV" --dir d4 init --product thermo --image v1.img --anchor root.pub --id dev-4 >/dev/null
+kills=0
+for i in 1 2 3 4 5 6; do
+  "$DEV" --dir d4 run --url "$HTTP_REPO/deployments/stable.jws" --throttle 120 -q >/dev/null 2>&1 &
+  BG=$!
+  sleep "0.$(( (RANDOM % 9) + 1 ))"
+  if kill -9 "$BG" 2>/dev/null; then kills=$((kills + 1)); fi
+  wait "$BG" 2>/dev/null || true; BG=""
+  v=$(json d4 "['running']['version']") || die "state unreadable after kill $i"
+  case "$v" in 1.0.0|2.0.0) ;; *) die "running '$v' after kill $i" ;; esac
+done
+"$DEV" --dir d4 run --url "$HTTP_REPO/deployments/stable.jws" -q >run8.out 2>&1 || { cat run8.out; die "final run"; }
+final="$(json d4 "['running']['version']") $(json d4 "['outcome']['kind']")"
+case "$final" in
+  "2.0.0 confirmed"|"1.0.0 rolled-back") ;; # a trial killed before every confirm exhausts its attempts
+  *) die "after random kills: $final" ;;
+esac
+ok "$kills SIGKILLs at random instants, then: $final"
 
 echo "device scenarios: $passed passed"

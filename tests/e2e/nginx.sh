@@ -70,7 +70,7 @@ make_tls() {
     -out "$d/other-ca.pem" 2>/dev/null
 }
 
-start() {
+start_once() {
   local dir="$1" root="${2:-$1/www}"
   [ -x "$NGINX" ] || die "nginx not found (apt-get install nginx-light)"
   mkdir -p "$dir" "$root"
@@ -159,8 +159,12 @@ $stream
 CONF
   "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" -t -q \
     || die "bad generated config ($dir/nginx.conf): $(tail -n 3 "$dir/logs/error.log")"
-  "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" \
-    || die "nginx did not start: $(tail -n 3 "$dir/logs/error.log")"
+  if ! "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log"; then
+    if grep -q "Address already in use" "$dir/logs/error.log" 2>/dev/null; then
+      return 75 # a port picked above was taken meanwhile: try other ports
+    fi
+    die "nginx did not start: $(tail -n 3 "$dir/logs/error.log")"
+  fi
   local i
   for i in $(seq 1 100); do
     if [ -s "$dir/nginx.pid" ] && (exec 3<>"/dev/tcp/127.0.0.1/$http") 2>/dev/null; then
@@ -184,6 +188,17 @@ IOTL_E2E_STREAM=$([ -n "$stream" ] && echo 1 || echo 0)
 export IOTL_E2E_HTTP IOTL_E2E_HTTPS IOTL_E2E_RAW IOTL_E2E_CLOSED IOTL_E2E_CA IOTL_E2E_OTHER_CA IOTL_E2E_ROOT IOTL_E2E_ECHO IOTL_E2E_STREAM
 export IOTL_E2E_CLIENT_CERT IOTL_E2E_CLIENT_KEY
 ENV
+}
+
+start() {
+  local i rc
+  for i in 1 2 3 4 5; do
+    rc=0
+    start_once "$@" || rc=$?
+    [ "$rc" -ne 75 ] && return "$rc"
+    echo "nginx.sh: a port was taken, retrying ($i)" >&2
+  done
+  die "no free ports after 5 attempts"
 }
 
 stop() {
