@@ -6,6 +6,8 @@
 # agent's +-10 % poll jitter and once in lockstep. Prints markdown tables:
 # requests, 304 share, bytes with full vs delta payloads, load spread.
 #   bench/fleet/run.sh [DEVICES] [INTERVAL_S] [DURATION_S]   (default 1000 600 10800)
+# IOTL_BUILD_DIR picks the build tree, IOTL_BENCH_CFLAGS adds compiler flags
+# (e.g. "-fsanitize=address,undefined" with a -DIOTLIFE_SANITIZE=ON tree).
 # Loopback only; nginx runs under a temporary directory and is stopped on exit.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -25,7 +27,7 @@ if [ ! -f "$BUILD/libiotlife_port_curl.a" ] || [ ! -x "$BUILD/tools/iotlife" ]; 
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi
 cmake --build "$BUILD" -j2 --target iotlife iotlife_port_curl iotlife_port_mbedtls iotlife_cli >/dev/null
-cc -O2 -std=c99 -Wall -Wextra -Werror -Wcast-qual -Wformat=2 -Wmissing-prototypes -Wshadow \
+cc ${IOTL_BENCH_CFLAGS:-} -O2 -std=c99 -Wall -Wextra -Werror -Wcast-qual -Wformat=2 -Wmissing-prototypes -Wshadow \
   -Wstrict-prototypes -Wswitch-enum -Wundef -Wvla -Wwrite-strings -I"$ROOT/include" -I"$ROOT/ports/curl/include" \
   -I"$ROOT/ports/mbedtls/include" "$ROOT/bench/fleet/bench_fleet.c" \
   "$BUILD/libiotlife_port_curl.a" "$BUILD/libiotlife_port_mbedtls.a" "$BUILD/libiotlife.a" \
