@@ -3,7 +3,9 @@
  * file-backed slot (posix storage port, mbedTLS SHA-256), the way a device
  * stores a download, then finish() verifies it. Prints one markdown row:
  *   | checkpoint | MiB | seconds | MiB/s | state writes | state erases |
- * Usage: bench_install <payload> <workdir> <checkpoint_bytes> */
+ * Usage: bench_install <payload> <workdir> <checkpoint_bytes>
+ * BENCH_OLD_IMAGE=1: both slots start full of an older image (not erased), as
+ * on a device that already took an update, so every erase has to work. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,9 @@
 #include <unistd.h>
 
 #include "iotlife/port/mbedtls.h"
+#ifdef BENCH_HOST_CRYPTO
+#include "host_crypto.h" /* tools/delta: OpenSSL SHA-256, the CPU's SHA extensions */
+#endif
 #include "iotlife/port/posix.h"
 #include "iotlife/stage.h"
 
@@ -51,6 +56,12 @@ static const struct iotl_storage_ops counting_ops = {c_read, c_write, c_erase, c
 static uint8_t work[IOTL_STAGE_WORKBUF_DEFLATE];
 static uint8_t chunk[64 * 1024];
 
+static int old_image(void)
+{
+    const char *v = getenv("BENCH_OLD_IMAGE");
+    return v != NULL && v[0] == '1';
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -68,7 +79,13 @@ int main(int argc, char **argv)
     uint32_t ck = (uint32_t)strtoul(argv[3], NULL, 0);
 
     struct iotl_crypto crypto;
+#ifdef BENCH_HOST_CRYPTO
+    iotl_host_crypto_init(&crypto);
+    const char *hash_name = ", OpenSSL SHA-256";
+#else
     iotl_mbedtls_crypto_init(&crypto);
+    const char *hash_name = "";
+#endif
     /* The descriptor's digest comes from a first pass (what the manifest would carry). */
     struct iotl_update_desc d;
     memset(&d, 0, sizeof(d));
@@ -98,6 +115,18 @@ int main(int argc, char **argv)
     for (int i = 0; i < 3; i++) {
         snprintf(path[i], sizeof(path[i]), "%s/%s", argv[2], names[i]);
         unlink(path[i]);
+        if (i < 2 && old_image()) {
+            FILE *o = fopen(path[i], "wb");
+            if (o == NULL) {
+                fprintf(stderr, "bench_install: cannot create %s\n", path[i]);
+                return 1;
+            }
+            memset(chunk, 0x5a, sizeof(chunk));
+            for (uint32_t w = 0; w < slot_size; w += (uint32_t)sizeof(chunk)) {
+                fwrite(chunk, 1, sizeof(chunk), o);
+            }
+            fclose(o);
+        }
         if (iotl_posix_storage_open(&ps[i], &areas[i], path[i], i == 2 ? &jg : &sg, false) != 0) {
             fprintf(stderr, "bench_install: cannot create %s\n", path[i]);
             return 1;
@@ -138,11 +167,13 @@ int main(int argc, char **argv)
     }
     double mib = (double)size / (1024.0 * 1024.0);
     if (getenv("BENCH_HASH_ROW") != NULL) {
-        printf("| read + SHA-256 only (mbedTLS port, no storage) | %.1f | %.3f | %.1f | - | - |\n",
+        printf("| read + SHA-256 only (%s, no storage) | %.1f | %.3f | %.1f | - | - |\n",
+               hash_name[0] != '\0' ? "OpenSSL" : "mbedTLS port",
                (double)size / 1048576.0, th, (double)size / 1048576.0 / th);
         return 0;
     }
-    printf("| install (stage, %u B checkpoints) | %.1f | %.3f | %.1f | %u | %u |\n", ck, mib, t, mib / t, g_writes,
+    printf("| install%s (stage, %u B checkpoints%s) | %.1f | %.3f | %.1f | %u | %u |\n",
+           old_image() ? " over an old image" : "", ck, hash_name, mib, t, mib / t, g_writes,
            g_erases);
     iotl_stage_deinit(&st);
     for (int i = 0; i < 3; i++) {
