@@ -122,5 +122,13 @@ bad "rotation without new root" IOTL_ERR_THRESHOLD bash -c "'$IOTLIFE' keyring c
   --expires 2030-01-01T00:00:00Z --key root:root2.pub --key publisher:pub.pub --sign root.key -o r2bad.json &&
   '$IOTLIFE' inspect r2bad.json --root root.pub"
 
+# More repeated options than the tool holds: refused with one line, not dropped.
+many=()
+for i in $(seq 1 300); do many+=(--group "g$i"); done
+"$IOTLIFE" deploy create "${many[@]}" >out.txt 2>err.txt
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$(wc -l <err.txt)" -eq 1 ] && grep -q -- "--group" err.txt; then pass=$((pass + 1)); else
+  echo "FAIL too many --group: rc=$rc stderr=$(cat err.txt)"; fail=$((fail + 1)); fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -43,17 +43,20 @@ static int deploy_create(int argc, char **argv)
         const char *v = NULL;
         int r;
         if ((r = cli_opt(argc, argv, &i, "--hardware", &v)) == 1) {
-            if (nhw < MAX_ARGS) {
-                hw[nhw++] = v;
+            if (nhw == MAX_ARGS) {
+                return cli_fail("--hardware", "given more times than this tool supports");
             }
+            hw[nhw++] = v;
         } else if (r == 0 && (r = cli_opt(argc, argv, &i, "--group", &v)) == 1) {
-            if (ngr < MAX_ARGS) {
-                groups[ngr++] = v;
+            if (ngr == MAX_ARGS) {
+                return cli_fail("--group", "given more times than this tool supports");
             }
+            groups[ngr++] = v;
         } else if (r == 0 && (r = cli_opt(argc, argv, &i, "--device", &v)) == 1) {
-            if (ndev < MAX_ARGS) {
-                devices[ndev++] = v;
+            if (ndev == MAX_ARGS) {
+                return cli_fail("--device", "given more times than this tool supports");
             }
+            devices[ndev++] = v;
         } else if (r == 0 && ((r = cli_opt(argc, argv, &i, "--key", &key_path)) != 0 ||
                               (r = cli_opt(argc, argv, &i, "--manifest", &manifest)) != 0 ||
                               (r = cli_opt(argc, argv, &i, "--id", &id)) != 0 ||

@@ -106,17 +106,20 @@ static int keyring_create(int argc, char **argv)
         const char *v = NULL;
         int r;
         if ((r = cli_opt(argc, argv, &i, "--key", &v)) == 1) {
-            if (nkeys < MAX_ARGS) {
-                keys[nkeys++] = v;
+            if (nkeys == MAX_ARGS) {
+                return cli_fail("--key", "given more times than this tool supports");
             }
+            keys[nkeys++] = v;
         } else if (r == 0 && (r = cli_opt(argc, argv, &i, "--revoke", &v)) == 1) {
-            if (nrev < MAX_ARGS) {
-                revokes[nrev++] = v;
+            if (nrev == MAX_ARGS) {
+                return cli_fail("--revoke", "given more times than this tool supports");
             }
+            revokes[nrev++] = v;
         } else if (r == 0 && (r = cli_opt(argc, argv, &i, "--sign", &v)) == 1) {
-            if (nsig < MAX_ARGS) {
-                signers[nsig++] = v;
+            if (nsig == MAX_ARGS) {
+                return cli_fail("--sign", "given more times than this tool supports");
             }
+            signers[nsig++] = v;
         } else if (r == 0 && ((r = cli_opt(argc, argv, &i, "--version", &version)) != 0 ||
                               (r = cli_opt(argc, argv, &i, "--threshold", &threshold)) != 0 ||
                               (r = cli_opt(argc, argv, &i, "--expires", &expires)) != 0 ||

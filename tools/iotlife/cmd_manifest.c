@@ -129,13 +129,15 @@ static int manifest_create(int argc, char **argv)
         const char *v = NULL;
         int r;
         if ((r = cli_opt(argc, argv, &i, "--hardware", &v)) == 1) {
-            if (nhw < MAX_ARGS) {
-                hw[nhw++] = v;
+            if (nhw == MAX_ARGS) {
+                return cli_fail("--hardware", "given more times than this tool supports");
             }
+            hw[nhw++] = v;
         } else if (r == 0 && (r = cli_opt(argc, argv, &i, "--payload", &v)) == 1) {
-            if (npl < MAX_ARGS) {
-                payloads[npl++] = v;
+            if (npl == MAX_ARGS) {
+                return cli_fail("--payload", "given more times than this tool supports");
             }
+            payloads[npl++] = v;
         } else if (r == 0 && ((r = cli_opt(argc, argv, &i, "--key", &key_path)) != 0 ||
                               (r = cli_opt(argc, argv, &i, "--product", &product)) != 0 ||
                               (r = cli_opt(argc, argv, &i, "--version", &version)) != 0 ||
