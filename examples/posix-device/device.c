@@ -543,7 +543,7 @@ static void etag_handled(void)
 
 /* Drive the agent until a reboot is requested (1), a check ended idle (0),
  * or failures exceed max_failures (negative error). */
-static int drive_agent(const struct opts *o, struct iotl_transport *t, struct app *app, char *report_url,
+static int drive_agent(const struct opts *o, struct iotl_transport *t, struct app *app, const char *report_url,
                        unsigned max_failures)
 {
     static struct iotl_agent_config cfg;
@@ -636,9 +636,25 @@ static int drive_agent(const struct opts *o, struct iotl_transport *t, struct ap
     return ret;
 }
 
-static void report_url_of(const struct opts *o, char *out, size_t cap)
+/* The status report URL in out, or NULL when no report prefix is set. */
+static const char *report_url_of(const struct opts *o, char *out, size_t cap)
 {
+    if (o->report == NULL) {
+        return NULL;
+    }
     (void)snprintf(out, cap, "%s/reports/%s/status.json", o->report, g_sim.conf.id);
+    return out;
+}
+
+/* Transport for a poll or run; closes the simulator when it cannot be made. */
+static int open_transport(const struct opts *o, struct iotl_transport *t)
+{
+    int ret = make_transport(o, t);
+    if (ret != IOTL_OK) {
+        sim_close(&g_sim);
+        return fail("transport", ret);
+    }
+    return 0;
 }
 
 /* ---- diagnostics --------------------------------------------------------------- */
@@ -1241,17 +1257,14 @@ static int cmd_poll(int argc, char **argv)
         return usage_err("a trial boot is pending: confirm, reject, or run");
     }
     struct iotl_transport t;
-    ret = make_transport(&o, &t);
-    if (ret != IOTL_OK) {
-        sim_close(&g_sim);
-        return fail("transport", ret);
+    ret = open_transport(&o, &t);
+    if (ret != 0) {
+        return ret;
     }
-    char report[IOTL_AGENT_URL_MAX];
-    if (o.report != NULL) {
-        report_url_of(&o, report, sizeof(report));
-    }
+    char report_buf[IOTL_AGENT_URL_MAX];
+    const char *report = report_url_of(&o, report_buf, sizeof(report_buf));
     struct app app = {.o = &o};
-    ret = drive_agent(&o, &t, &app, o.report != NULL ? report : NULL, o.retries >= 0 ? (unsigned)o.retries : 3u);
+    ret = drive_agent(&o, &t, &app, report, o.retries >= 0 ? (unsigned)o.retries : 3u);
     free_transport(&o);
     sim_close(&g_sim);
     if (ret == 1) {
@@ -1291,18 +1304,15 @@ static int cmd_run(int argc, char **argv)
         return ret;
     }
     struct iotl_transport t;
-    ret = make_transport(&o, &t);
-    if (ret != IOTL_OK) {
-        sim_close(&g_sim);
-        return fail("transport", ret);
+    ret = open_transport(&o, &t);
+    if (ret != 0) {
+        return ret;
     }
-    char report[IOTL_AGENT_URL_MAX];
-    if (o.report != NULL) {
-        report_url_of(&o, report, sizeof(report));
-    }
+    char report_buf[IOTL_AGENT_URL_MAX];
+    const char *report = report_url_of(&o, report_buf, sizeof(report_buf));
     struct app app = {.o = &o};
     for (unsigned cycle = 0; cycle < 16; cycle++) {
-        ret = drive_agent(&o, &t, &app, o.report != NULL ? report : NULL, 5);
+        ret = drive_agent(&o, &t, &app, report, 5);
         if (ret != 1) {
             break;
         }
