@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "emuflash.h"
@@ -50,6 +51,66 @@ START_TEST(posix_port_conforms)
     ck_assert_int_eq(iotl_posix_storage_open(&ps, &s, path, &geos[_i], true), 0);
     iotl_posix_storage_close(&ps);
     iotl_posix_storage_close(&ps);
+    unlink(path);
+}
+END_TEST
+
+/* Without a mapping (mmap refused: address space, file system) the port
+ * reads and blank-checks with pread; the same contract holds. */
+START_TEST(posix_port_conforms_unmapped)
+{
+    char path[] = "/tmp/iotl_conf_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    unlink(path);
+    iotl_posix_storage_t ps;
+    struct iotl_storage s;
+    for (int strict = 0; strict < 2; strict++) {
+        ck_assert_int_eq(iotl_posix_storage_open(&ps, &s, path, &geos[_i], strict != 0), 0);
+        ck_assert_ptr_nonnull(ps.map);
+        ck_assert_int_eq(munmap((void *)(uintptr_t)ps.map, ps.size), 0);
+        ps.map = NULL; /* white box: take the fallback path */
+        ck_assert_int_eq(iotl_storage_selftest(&s, scratch, sizeof(scratch)), 0);
+        iotl_posix_storage_close(&ps);
+    }
+    unlink(path);
+}
+END_TEST
+
+/* Two opens of one file, the way a host tool inspects a device's flash
+ * while the device runs: a write through one is read back, and blank-checked
+ * (not skipped by erase), through the other's mapping. */
+START_TEST(posix_port_sees_other_writers)
+{
+    char path[] = "/tmp/iotl_conf_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    unlink(path);
+    const struct iotl_storage_geometry *g = &geos[_i];
+    iotl_posix_storage_t pa, pb;
+    struct iotl_storage a, b;
+    ck_assert_int_eq(iotl_posix_storage_open(&pa, &a, path, g, false), 0);
+    ck_assert_int_eq(iotl_posix_storage_open(&pb, &b, path, g, true), 0);
+    uint8_t data[64], back[64];
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)(0x5a ^ i);
+    }
+    uint32_t at = g->size - g->erase_size; /* last block */
+    ck_assert_int_eq(iotl_storage_write(&a, at, data, sizeof(data)), 0);
+    ck_assert_int_eq(iotl_storage_read(&b, at, back, sizeof(back)), 0);
+    ck_assert_mem_eq(back, data, sizeof(data));
+    /* b is strict: the block is no longer blank for it. */
+    ck_assert_int_eq(iotl_storage_write(&b, at, data, sizeof(data)), IOTL_ERR_STORAGE_NOT_ERASED);
+    /* b's erase must see a's data and really erase it. */
+    ck_assert_int_eq(iotl_storage_erase(&b, at, g->erase_size), 0);
+    ck_assert_int_eq(iotl_storage_read(&a, at, back, sizeof(back)), 0);
+    for (size_t i = 0; i < sizeof(back); i++) {
+        ck_assert_uint_eq(back[i], g->erased_value);
+    }
+    iotl_posix_storage_close(&pa);
+    iotl_posix_storage_close(&pb);
     unlink(path);
 }
 END_TEST
@@ -101,6 +162,8 @@ Suite *iotl_test_suite(void)
     TCase *tc = tcase_create("storage");
     tcase_add_loop_test(tc, ram_port_conforms, 0, 3);
     tcase_add_loop_test(tc, posix_port_conforms, 0, 3);
+    tcase_add_loop_test(tc, posix_port_conforms_unmapped, 0, 3);
+    tcase_add_loop_test(tc, posix_port_sees_other_writers, 0, 3);
     tcase_add_loop_test(tc, emulated_flash_conforms, 0, 3);
     tcase_add_test(tc, selftest_catches_a_broken_port);
     suite_add_tcase(s, tc);

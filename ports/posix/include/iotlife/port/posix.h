@@ -34,6 +34,7 @@ typedef struct iotl_posix_storage {
     uint32_t size;        /**< @private Area size. */
     uint8_t erased_value; /**< @private Value written by erase. */
     bool strict;          /**< @private Refuse writes to non-erased bytes. */
+    const uint8_t *map;   /**< @private Read-only shared mapping of the file, or NULL. */
 } iotl_posix_storage_t;
 
 /** @brief Storage operations of the POSIX port (sync is fsync). */
@@ -43,7 +44,11 @@ extern const struct iotl_storage_ops iotl_posix_storage_ops;
  * @brief Open (creating if needed) a file as a storage area.
  *
  * A new file is created with `geo->size` bytes of `geo->erased_value`. An
- * existing file must have exactly that size.
+ * existing file must have exactly that size. Writes and erases use pwrite(2),
+ * so a failing disk is an error code; reads and blank checks go through a
+ * read-only shared mapping of the file (no copy; coherent with any writer
+ * of the file) when mmap(2) allows one, else pread(2). The file belongs to
+ * the area while it is open: truncating it then makes reads fault (SIGBUS).
  * @param[out] ps State, caller-owned; must outlive @p out until iotl_posix_storage_close().
  * @param[out] out Storage area to fill.
  * @param[in] path File path; copied, not kept.
