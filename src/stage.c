@@ -843,21 +843,21 @@ int iotl_stage_finish(iotl_stage_t *s)
     if (st->phase != IOTL_PHASE_DOWNLOADING) {
         return IOTL_ERR_NO_UPDATE;
     }
-    if (s->err != IOTL_OK) {
-        return fail_update(s, s->err);
-    }
-    /* Not every component complete: the payload stream ended early. */
-    return fail_update(s, IOTL_ERR_SIZE_MISMATCH);
+    /* A content error, or not every component complete: the payload stream ended early. */
+    return fail_update(s, s->err != IOTL_OK ? s->err : IOTL_ERR_SIZE_MISMATCH);
 }
 
 /* ---- begin ---------------------------------------------------------------- */
 
-static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
+/* Descriptor sanity; *main is the index of the main component (MAIN_NONE). */
+static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t *main)
 {
     if (d->component_count < 1 || d->component_count > IOTL_STAGE_MAX_COMPONENTS) {
         return IOTL_ERR_INVALID_ARG;
     }
-    int mains = 0;
+    const struct iotl_journal_state *st = st_of(s);
+    const struct iotl_slot_meta *m = &st->slot[st->confirmed_slot];
+    *main = MAIN_NONE;
     for (uint8_t i = 0; i < d->component_count; i++) {
         const struct iotl_update_component *c = &d->component[i];
         if (memchr(c->id, '\0', sizeof(c->id)) == NULL || c->id[0] == '\0') {
@@ -878,19 +878,21 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
         }
         /* A delta's base is the running (confirmed) image: main component only. */
         const int delta = c->kind == IOTL_PAYLOAD_DELTA;
-        if (delta && strcmp(c->id, main_id(s)) != 0) {
+        const int is_main = strcmp(c->id, main_id(s)) == 0;
+        if (delta && !is_main) {
             return IOTL_ERR_UNSUPPORTED;
         }
         if (s->cfg->work_buf_len < need[c->kind]) {
             return IOTL_ERR_NO_MEM;
         }
-        const struct iotl_journal_state *st = st_of(s);
-        const struct iotl_slot_meta *m = &st->slot[st->confirmed_slot];
         if (delta && m->valid && memcmp(m->sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
             return IOTL_ERR_DELTA_BASE; /* not a patch for the image we run */
         }
-        if (strcmp(c->id, main_id(s)) == 0) {
-            mains++;
+        if (is_main) {
+            if (*main != MAIN_NONE) {
+                return IOTL_ERR_INVALID_ARG;
+            }
+            *main = i;
             if (c->image_size > target_slot(s)->geo.size) {
                 return IOTL_ERR_NO_SPACE;
             }
@@ -902,55 +904,29 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
             }
         }
     }
-    return mains <= 1 ? IOTL_OK : IOTL_ERR_INVALID_ARG;
+    return IOTL_OK;
 }
 
+/* The component fields after kind and flags are compared as bytes. */
+IOTL_STATIC_ASSERT(offsetof(struct iotl_update_component, payload_size) + 8u + 2u * IOTL_SHA256_LEN ==
+                       sizeof(struct iotl_update_component),
+                   component_tail_unpadded);
+
+/* Same descriptor as the one in flight (whose manifest is the same)? */
 static int same_desc(const struct iotl_update_desc *a, const struct iotl_update_desc *b)
 {
-    if (memcmp(a->manifest_sha256, b->manifest_sha256, IOTL_SHA256_LEN) != 0 ||
-        a->component_count != b->component_count || a->security_version != b->security_version) {
+    if (a->component_count != b->component_count || a->security_version != b->security_version) {
         return 0;
     }
     for (uint8_t i = 0; i < a->component_count; i++) {
         const struct iotl_update_component *x = &a->component[i], *y = &b->component[i];
         if (strcmp(x->id, y->id) != 0 || x->kind != y->kind || x->flags != y->flags ||
-            x->payload_size != y->payload_size || x->image_size != y->image_size ||
-            memcmp(x->image_sha256, y->image_sha256, IOTL_SHA256_LEN) != 0 ||
-            memcmp(x->base_sha256, y->base_sha256, IOTL_SHA256_LEN) != 0) {
+            memcmp(&x->payload_size, &y->payload_size,
+                   sizeof(*x) - offsetof(struct iotl_update_component, payload_size)) != 0) {
             return 0;
         }
     }
     return 1;
-}
-
-/* Where to send next. Once STAGED nothing is left: the component count and
- * the last component's payload size (the end of what was sent), so a caller
- * that resumes at *next_off downloads nothing. */
-static void report_next(iotl_stage_t *s, uint8_t *next_comp, uint32_t *next_off)
-{
-    struct iotl_stage_status stt;
-    (void)iotl_stage_status(s, &stt);
-    const struct iotl_update_desc *d = &st_of(s)->desc;
-    const int dl = stt.phase == IOTL_PHASE_DOWNLOADING;
-    if (next_comp != NULL) {
-        *next_comp = dl ? stt.next_component : d->component_count;
-    }
-    if (next_off != NULL) {
-        *next_off = dl ? stt.next_offset : d->component[d->component_count - 1u].payload_size;
-    }
-}
-
-static int resume(iotl_stage_t *s)
-{
-    struct iotl_journal_state *st = st_of(s);
-    if (s->ready) {
-        return IOTL_OK;
-    }
-    uint8_t i = first_pending(st);
-    if (i == st->desc.component_count) {
-        return IOTL_OK; /* cannot happen: the last completion records STAGED */
-    }
-    return start_stream(s, i);
 }
 
 int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8_t *next_comp,
@@ -958,61 +934,69 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
 {
     IOTL_ASSERT(s != NULL && s->cfg != NULL && desc != NULL);
     struct iotl_journal_state *st = st_of(s);
+    const struct iotl_update_desc *d = &st->desc;
+    uint8_t main;
     if (st->phase == IOTL_PHASE_TRIAL) {
         return IOTL_ERR_TRIAL_PENDING;
     }
-    int ret = check_desc(s, desc);
+    int ret = check_desc(s, desc, &main);
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (st->phase == IOTL_PHASE_DOWNLOADING || st->phase == IOTL_PHASE_STAGED) {
-        if (memcmp(st->desc.manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) != 0) {
+    if (st->phase != IOTL_PHASE_IDLE) {
+        /* DOWNLOADING or STAGED: the same descriptor resumes. */
+        if (memcmp(d->manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) != 0) {
             return IOTL_ERR_STATE;
         }
-        if (!same_desc(&st->desc, desc)) {
+        if (!same_desc(d, desc)) {
             return IOTL_ERR_INVALID_ARG;
         }
-        s->main_idx = find_main(s, &st->desc);
-        if (st->phase == IOTL_PHASE_DOWNLOADING) {
-            ret = resume(s);
+        s->main_idx = main;
+        if (st->phase == IOTL_PHASE_DOWNLOADING && !s->ready) {
+            uint8_t i = first_pending(st);
+            if (i < d->component_count) { /* else cannot happen: the last completion records STAGED */
+                ret = start_stream(s, i);
+            }
         }
-        if (ret == IOTL_OK) {
-            report_next(s, next_comp, next_off);
+    } else {
+        for (int i = 0; i < st->rolled_back_count; i++) {
+            if (memcmp(st->rolled_back[i].manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) == 0 &&
+                desc->deployment_seq <= st->rolled_back[i].deployment_seq) {
+                return IOTL_ERR_ROLLED_BACK;
+            }
         }
-        return ret;
-    }
-    for (int i = 0; i < st->rolled_back_count; i++) {
-        if (memcmp(st->rolled_back[i].manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) == 0 &&
-            desc->deployment_seq <= st->rolled_back[i].deployment_seq) {
-            return IOTL_ERR_ROLLED_BACK;
+        if (desc->security_version < st->floors.security_version) {
+            return IOTL_ERR_ROLLBACK;
         }
+        /* Record the update before touching the target slot. */
+        (void)raise_floors(&st->floors, desc->manifest_seq, desc->deployment_seq, desc->keyring_version,
+                           desc->latest_time);
+        iotl_journal_clear_update(st); /* progress and decoder state */
+        st->desc = *desc; /* ids are terminated (checked above) */
+        st->desc.version[IOTL_STAGE_VERSION_MAX - 1] = '\0';
+        memset(st->outcome.component_code, 0, sizeof(st->outcome.component_code));
+        st->phase = IOTL_PHASE_DOWNLOADING;
+        s->main_idx = main;
+        if (main != MAIN_NONE) {
+            st->slot[1u - st->confirmed_slot].valid = 0;
+        }
+        ret = commit(s); /* no stream is set up while idle */
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        ret = start_stream(s, 0);
     }
-    if (desc->security_version < st->floors.security_version) {
-        return IOTL_ERR_ROLLBACK;
-    }
-    /* Record the update before touching the target slot. */
-    (void)raise_floors(&st->floors, desc->manifest_seq, desc->deployment_seq, desc->keyring_version,
-                       desc->latest_time);
-    iotl_journal_clear_update(st); /* progress and decoder state */
-    st->desc = *desc;
-    for (uint8_t i = 0; i < IOTL_STAGE_MAX_COMPONENTS; i++) {
-        st->desc.component[i].id[IOTL_STAGE_ID_MAX - 1] = '\0';
-    }
-    st->desc.version[IOTL_STAGE_VERSION_MAX - 1] = '\0';
-    memset(st->outcome.component_code, 0, sizeof(st->outcome.component_code));
-    st->phase = IOTL_PHASE_DOWNLOADING;
-    s->main_idx = find_main(s, &st->desc);
-    if (s->main_idx != MAIN_NONE) {
-        st->slot[1u - st->confirmed_slot].valid = 0;
-    }
-    stream_reset(s);
-    ret = commit(s);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    ret = start_stream(s, 0);
     if (ret == IOTL_OK) {
-        report_next(s, next_comp, next_off);
+        /* Where to send next. Once STAGED nothing is left: the component
+         * count and the last component's payload size (the end of what was
+         * sent), so a caller that resumes at *next_off downloads nothing. */
+        const int dl = st->phase == IOTL_PHASE_DOWNLOADING;
+        if (next_comp != NULL) {
+            *next_comp = dl ? s->cur : d->component_count;
+        }
+        if (next_off != NULL) {
+            *next_off = dl ? s->pay_off : d->component[d->component_count - 1u].payload_size;
+        }
     }
     return ret;
 }
@@ -1039,9 +1023,9 @@ int iotl_stage_activate(iotl_stage_t *s)
     if (st->phase != IOTL_PHASE_STAGED) {
         return IOTL_ERR_NO_UPDATE;
     }
-    s->main_idx = find_main(s, &st->desc);
-    /* Handlers first; each activation is recorded so a reset does not repeat
-     * more than the one in progress (handlers' activate is idempotent). */
+    /* main_idx is current (init and begin set it). Handlers first; each
+     * activation is recorded so a reset does not repeat more than the one in
+     * progress (handlers' activate is idempotent). */
     for (uint8_t i = 0; i < st->desc.component_count; i++) {
         if (i == s->main_idx || st->prog[i].status == IOTL_COMP_ACTIVATED) {
             continue;
@@ -1107,7 +1091,6 @@ int iotl_stage_abort(iotl_stage_t *s, int32_t code)
     if (st->phase == IOTL_PHASE_IDLE) {
         return IOTL_ERR_NO_UPDATE;
     }
-    s->main_idx = find_main(s, &st->desc);
     int ret = fail_update(s, code);
     return ret == code ? IOTL_OK : ret;
 }
