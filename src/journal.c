@@ -330,6 +330,13 @@ int iotl_journal_commit(iotl_journal_t *j)
     return IOTL_OK;
 }
 
+IOTL_STATIC_ASSERT(offsetof(struct iotl_update_outcome, version) ==
+                       offsetof(struct iotl_update_outcome, manifest_sha256) + IOTL_SHA256_LEN &&
+                   offsetof(struct iotl_update_desc, version) == offsetof(struct iotl_update_desc, manifest_sha256) +
+                                                                    IOTL_SHA256_LEN &&
+                   sizeof(((struct iotl_update_outcome *)0)->version) == sizeof(((struct iotl_update_desc *)0)->version),
+                   release_identity_adjacent);
+
 void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8_t reason, int32_t code)
 {
     struct iotl_update_outcome *o = &st->outcome;
@@ -344,8 +351,8 @@ void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8
     o->code = code;
     o->seq++;
     o->security_version = st->desc.security_version;
-    memcpy(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
-    memcpy(o->version, st->desc.version, sizeof(o->version));
+    /* manifest_sha256 and version are adjacent in both */
+    memcpy(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN + sizeof(o->version));
     o->component_count = st->desc.component_count;
 }
 
@@ -359,19 +366,17 @@ void iotl_journal_clear_update(struct iotl_journal_state *st)
 void iotl_journal_rollback(struct iotl_journal_state *st, uint8_t reason, int32_t code)
 {
     iotl_journal_new_outcome(st, IOTL_OUTCOME_ROLLED_BACK, reason, code);
-    int idx = -1;
-    for (int i = 0; i < st->rolled_back_count; i++) {
-        if (memcmp(st->rolled_back[i].manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN) == 0) {
-            idx = i;
-        }
+    /* The release's entry (at most one), else a new one, else the oldest. */
+    int idx = 0;
+    while (idx < st->rolled_back_count &&
+           memcmp(st->rolled_back[idx].manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN) != 0) {
+        idx++;
     }
-    if (idx < 0) {
-        if (st->rolled_back_count < IOTL_STAGE_ROLLED_BACK_MAX) {
-            idx = st->rolled_back_count++;
-        } else {
-            idx = st->rolled_back_next;
-            st->rolled_back_next = (uint8_t)((st->rolled_back_next + 1u) % IOTL_STAGE_ROLLED_BACK_MAX);
-        }
+    if (idx == IOTL_STAGE_ROLLED_BACK_MAX) {
+        idx = st->rolled_back_next;
+        st->rolled_back_next = (uint8_t)((idx + 1) % IOTL_STAGE_ROLLED_BACK_MAX);
+    } else if (idx == st->rolled_back_count) {
+        st->rolled_back_count++;
     }
     memcpy(st->rolled_back[idx].manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
     st->rolled_back[idx].deployment_seq = st->desc.deployment_seq;
