@@ -352,7 +352,9 @@ void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8
     o->seq++;
     o->security_version = st->desc.security_version;
     /* manifest_sha256 and version are adjacent in both */
-    memcpy(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN + sizeof(o->version));
+    memcpy((uint8_t *)o + offsetof(struct iotl_update_outcome, manifest_sha256),
+           (const uint8_t *)&st->desc + offsetof(struct iotl_update_desc, manifest_sha256),
+           IOTL_SHA256_LEN + sizeof(o->version));
     o->component_count = st->desc.component_count;
 }
 
