@@ -39,6 +39,11 @@ static struct dec_state *dec_of(iotl_stage_t *s)
 }
 #endif
 
+static struct iotl_journal_state *st_of(iotl_stage_t *s)
+{
+    return &s->j.st;
+}
+
 static uint8_t *out_buf(const iotl_stage_t *s)
 {
     return (uint8_t *)s->cfg->work_buf;
@@ -83,17 +88,15 @@ static void dec_end(iotl_stage_t *s)
 }
 
 static int sink(iotl_stage_t *s, const uint8_t *d, size_t n);
-static int checkpoint(iotl_stage_t *s, uint32_t pay, uint32_t img);
+static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img);
 static const struct iotl_storage *target_slot(iotl_stage_t *s);
-static uint32_t ck_interval(const iotl_stage_t *s);
-static int ck_due(iotl_stage_t *s, uint32_t img);
 
 #if IOTL_FEATURE_ZLIB
 /* Before the first new byte: the patch must be the one the descriptor names. */
 static int delta_check_header(iotl_stage_t *s)
 {
     const struct iotl_delta_header *h = iotl_delta_get_header(delta_of(s));
-    const struct iotl_journal_state *st = iotl_journal_state(&s->j);
+    const struct iotl_journal_state *st = st_of(s);
     const struct iotl_update_component *c = &st->desc.component[s->cur];
     if (h == NULL || h->new_size != c->image_size ||
         memcmp(h->new_sha256, c->image_sha256, IOTL_SHA256_LEN) != 0 ||
@@ -124,18 +127,15 @@ static int delta_sink(void *ctx, uint32_t new_off, const uint8_t *data, size_t l
 static int delta_checkpoint(void *ctx, const struct iotl_delta_checkpoint *cp)
 {
     iotl_stage_t *s = (iotl_stage_t *)ctx;
-    const struct iotl_journal_state *st = iotl_journal_state(&s->j);
-    const struct iotl_update_component *c = &st->desc.component[s->cur];
-    if (cp->new_offset == s->img_off && s->pend_len == 0 && cp->new_offset < c->image_size &&
-        st->dec_len == IOTL_DELTA_HEADER_SIZE && ck_due(s, cp->new_offset)) {
-        return checkpoint(s, cp->patch_offset, cp->new_offset);
+    if (cp->new_offset == s->img_off && st_of(s)->dec_len == IOTL_DELTA_HEADER_SIZE) {
+        return restart_point(s, cp->patch_offset, cp->new_offset);
     }
     return IOTL_OK;
 }
 
 static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
 {
-    struct iotl_journal_state *st = iotl_journal_state(&s->j);
+    struct iotl_journal_state *st = st_of(s);
     size_t alen;
     uint8_t *a = arena_buf(s, &alen);
     struct iotl_delta_config dc;
@@ -223,10 +223,7 @@ static uint8_t find_main(const iotl_stage_t *s, const struct iotl_update_desc *d
     return MAIN_NONE;
 }
 
-static struct iotl_journal_state *st_of(iotl_stage_t *s)
-{
-    return iotl_journal_state(&s->j);
-}
+
 
 /* A handler of component i failed with ret: keep its code for the outcome. */
 static int handler_fail(iotl_stage_t *s, uint8_t i, int ret)
@@ -252,29 +249,12 @@ static void hash_drop(iotl_stage_t *s)
     (void)s->cfg->crypto->ops->sha256_finish(s->cfg->crypto->ctx, &s->sha, scratch);
 }
 
-/* Drop the running hash and start a fresh one. */
-static int hash_restart(iotl_stage_t *s)
-{
-    hash_drop(s);
-    return s->cfg->crypto->ops->sha256_start(s->cfg->crypto->ctx, &s->sha);
-}
 
 static const struct iotl_storage *target_slot(iotl_stage_t *s)
 {
     return s->cfg->slot[1u - st_of(s)->confirmed_slot];
 }
 
-static uint32_t ck_interval(const iotl_stage_t *s)
-{
-    return s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
-}
-
-/* A restart point at image offset img is due: block-aligned (a resume
- * erases the block it continues in) and a checkpoint interval past the last. */
-static int ck_due(iotl_stage_t *s, uint32_t img)
-{
-    return img % target_slot(s)->geo.erase_size == 0 && img > s->last_ck && img - s->last_ck >= ck_interval(s);
-}
 
 static int commit(iotl_stage_t *s)
 {
@@ -512,10 +492,20 @@ static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
     return IOTL_OK;
 }
 
-/* Make a restart point durable: slot data first, then the record. */
-static int checkpoint(iotl_stage_t *s, uint32_t pay, uint32_t img)
+/* The main image reached a restart point: payload offset pay where a fresh
+ * decoder produces the image from img on, with [0, img) written. Make it
+ * durable (slot data first, then the record) when it is due: inside the image,
+ * block-aligned (a resume erases the block it continues in) and a checkpoint
+ * interval past the last. */
+static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
 {
-    int ret = iotl_storage_sync(target_slot(s));
+    const struct iotl_storage *a = target_slot(s);
+    uint32_t every = s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
+    if (s->cur != s->main_idx || s->at_end || img > s->wpos || img >= st_of(s)->desc.component[s->cur].image_size ||
+        img % a->geo.erase_size != 0 || img <= s->last_ck || img - s->last_ck < every) {
+        return IOTL_OK;
+    }
+    int ret = iotl_storage_sync(a);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -536,65 +526,59 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
     const struct iotl_update_component *c = &st->desc.component[idx];
     struct iotl_comp_progress *g = &st->prog[idx];
     const struct iotl_crypto *cr = s->cfg->crypto;
-    stream_reset(s);
-    s->cur = idx;
-    int ret = cr->ops->sha256_start(cr->ctx, &s->sha);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    s->ready = 1;
-    s->pay_off = s->img_off = s->wpos = s->erased_to = s->last_ck = 0;
-    if (idx != s->main_idx) {
-        const struct iotl_stage_handler *h = find_handler(s, c->id);
-        g->ck_payload_off = g->ck_image_off = 0;
-        ret = h->ops->begin(h->ctx, c);
-        if (ret != IOTL_OK) {
-            stream_reset(s);
-            return handler_fail(s, idx, ret);
-        }
-        return dec_start(s, c);
-    }
     const struct iotl_storage *a = target_slot(s);
-    uint32_t ck = g->ck_image_off;
-    int usable = 0;
-    if (ck > 0) {
-        /* Resume in place only if the rest of the checkpoint's erase block
-         * is still erased (nothing after the checkpoint landed there). */
-        uint32_t blk_end = IOTL_MIN((uint32_t)IOTL_ALIGN_UP(ck, a->geo.erase_size), a->geo.size);
-        usable = ck % a->geo.write_align == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size;
-        ret = usable && ck < blk_end ? iotl_storage_is_erased(a, ck, blk_end - ck) : usable;
-        usable = ret > 0;
-        if (usable) {
-            /* Re-hash what is on flash: the prefix is re-read, not trusted. */
-            ret = iotl_stage_hash_area(cr, &s->sha, a, ck, out_buf(s), OUT_BUF);
-        }
-        if (ret < 0) {
-            stream_reset(s);
+    for (;;) {
+        stream_reset(s);
+        s->cur = idx;
+        s->pay_off = s->img_off = s->wpos = s->erased_to = s->last_ck = 0;
+        int ret = cr->ops->sha256_start(cr->ctx, &s->sha);
+        if (ret != IOTL_OK) {
             return ret;
         }
-        if (usable) {
-            s->pay_off = g->ck_payload_off;
-            s->img_off = s->wpos = s->last_ck = ck;
-            s->erased_to = blk_end;
+        s->ready = 1;
+        if (idx != s->main_idx) {
+            /* Handler components restart from 0. */
+            const struct iotl_stage_handler *h = find_handler(s, c->id);
+            g->ck_payload_off = g->ck_image_off = 0;
+            ret = h->ops->begin(h->ctx, c);
+            if (ret != IOTL_OK) {
+                stream_reset(s);
+                return handler_fail(s, idx, ret);
+            }
         }
-    }
-    ret = ck == 0 || usable ? dec_start(s, c) : IOTL_ERR_STATE;
-    if (ck > 0 && ret != IOTL_OK && ret != IOTL_ERR_POWER_LOSS && !IOTL_ERR_IS_PORT(ret) && ret != IOTL_ERR_IO) {
-        /* No usable restart point, or the decoder refuses it: start over
-         * from 0 with a fresh hash. */
-        ret = hash_restart(s);
-        g->ck_image_off = g->ck_payload_off = 0;
-        s->pay_off = s->img_off = s->wpos = s->erased_to = s->last_ck = 0;
-        if (ret != IOTL_OK) {
-            s->ready = 0; /* no hash in progress to drop */
-        } else {
+        uint32_t ck = g->ck_image_off;
+        if (ck > 0) {
+            /* Resume in place only if the rest of the checkpoint's erase block
+             * is still erased (nothing after the checkpoint landed there). */
+            uint32_t blk_end = IOTL_MIN((uint32_t)IOTL_ALIGN_UP(ck, a->geo.erase_size), a->geo.size);
+            ret = ck % a->geo.write_align == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size;
+            if (ret && ck < blk_end) {
+                ret = iotl_storage_is_erased(a, ck, blk_end - ck);
+            }
+            if (ret > 0) {
+                /* Re-hash what is on flash: the prefix is re-read, not trusted. */
+                ret = iotl_stage_hash_area(cr, &s->sha, a, ck, out_buf(s), OUT_BUF);
+                s->pay_off = g->ck_payload_off;
+                s->img_off = s->wpos = s->last_ck = ck;
+                s->erased_to = blk_end;
+            } else if (ret == 0) {
+                ret = IOTL_ERR_STATE; /* no usable restart point */
+            }
+        }
+        if (ret == IOTL_OK) {
             ret = dec_start(s, c);
         }
-    }
-    if (ret != IOTL_OK) {
+        if (ret == IOTL_OK) {
+            return IOTL_OK;
+        }
         stream_reset(s);
+        if (ck == 0 || ret == IOTL_ERR_POWER_LOSS || IOTL_ERR_IS_PORT(ret) || ret == IOTL_ERR_IO) {
+            return ret;
+        }
+        /* No usable restart point, or the decoder refuses it: start over
+         * from 0 with a fresh hash. */
+        g->ck_image_off = g->ck_payload_off = 0;
     }
-    return ret;
 }
 
 /* The current component received its whole payload. */
@@ -679,16 +663,11 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
     if (s->pay_off == c->payload_size) {
         s->at_end = 1;
     }
-    if (s->cur == s->main_idx && !s->at_end) {
-        /* Full payload: payload offset == image offset. Checkpoints sit on
-         * erase-block boundaries, so a resume erases the block it continues
-         * in; bytes after the checkpoint are simply sent again. */
-        uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, target_slot(s)->geo.erase_size);
-        if (ck_due(s, ck)) {
-            return checkpoint(s, ck, ck);
-        }
-    }
-    return IOTL_OK;
+    /* Full payload: payload offset == image offset. Checkpoints sit on
+     * erase-block boundaries, so a resume erases the block it continues
+     * in; bytes after the checkpoint are simply sent again. */
+    uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, target_slot(s)->geo.erase_size);
+    return restart_point(s, ck, ck);
 }
 
 #if IOTL_FEATURE_ZLIB
@@ -754,9 +733,8 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
         s->pay_off += (uint32_t)seg;
         p += seg;
         n -= seg;
-        if (hit && !s->at_end && (c->flags & IOTL_COMPONENT_FULL_FLUSH) && s->cur == s->main_idx &&
-            s->pend_len == 0 && ck_due(s, s->img_off)) {
-            int ret = checkpoint(s, s->pay_off, s->img_off);
+        if (hit && (c->flags & IOTL_COMPONENT_FULL_FLUSH)) {
+            int ret = restart_point(s, s->pay_off, s->img_off);
             if (ret != IOTL_OK) {
                 return ret;
             }
@@ -769,7 +747,7 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 #if IOTL_FEATURE_ZLIB
 static int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
-    struct iotl_journal_state *st = iotl_journal_state(&s->j);
+    struct iotl_journal_state *st = st_of(s);
     const struct iotl_update_component *c = &st->desc.component[s->cur];
     if (s->pay_off < IOTL_DELTA_HEADER_SIZE) {
         /* Keep the patch header: a resume needs it (journal format v2). */
@@ -865,21 +843,21 @@ int iotl_stage_finish(iotl_stage_t *s)
     if (st->phase != IOTL_PHASE_DOWNLOADING) {
         return IOTL_ERR_NO_UPDATE;
     }
-    if (s->err != IOTL_OK) {
-        return fail_update(s, s->err);
-    }
-    /* Not every component complete: the payload stream ended early. */
-    return fail_update(s, IOTL_ERR_SIZE_MISMATCH);
+    /* A content error, or not every component complete: the payload stream ended early. */
+    return fail_update(s, s->err != IOTL_OK ? s->err : IOTL_ERR_SIZE_MISMATCH);
 }
 
 /* ---- begin ---------------------------------------------------------------- */
 
-static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
+/* Descriptor sanity; *main is the index of the main component (MAIN_NONE). */
+static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t *main)
 {
     if (d->component_count < 1 || d->component_count > IOTL_STAGE_MAX_COMPONENTS) {
         return IOTL_ERR_INVALID_ARG;
     }
-    int mains = 0;
+    const struct iotl_journal_state *st = st_of(s);
+    const struct iotl_slot_meta *m = &st->slot[st->confirmed_slot];
+    *main = MAIN_NONE;
     for (uint8_t i = 0; i < d->component_count; i++) {
         const struct iotl_update_component *c = &d->component[i];
         if (memchr(c->id, '\0', sizeof(c->id)) == NULL || c->id[0] == '\0') {
@@ -900,19 +878,21 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
         }
         /* A delta's base is the running (confirmed) image: main component only. */
         const int delta = c->kind == IOTL_PAYLOAD_DELTA;
-        if (delta && strcmp(c->id, main_id(s)) != 0) {
+        const int is_main = strcmp(c->id, main_id(s)) == 0;
+        if (delta && !is_main) {
             return IOTL_ERR_UNSUPPORTED;
         }
         if (s->cfg->work_buf_len < need[c->kind]) {
             return IOTL_ERR_NO_MEM;
         }
-        const struct iotl_journal_state *st = iotl_journal_state(&s->j);
-        const struct iotl_slot_meta *m = &st->slot[st->confirmed_slot];
         if (delta && m->valid && memcmp(m->sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
             return IOTL_ERR_DELTA_BASE; /* not a patch for the image we run */
         }
-        if (strcmp(c->id, main_id(s)) == 0) {
-            mains++;
+        if (is_main) {
+            if (*main != MAIN_NONE) {
+                return IOTL_ERR_INVALID_ARG;
+            }
+            *main = i;
             if (c->image_size > target_slot(s)->geo.size) {
                 return IOTL_ERR_NO_SPACE;
             }
@@ -924,55 +904,29 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d)
             }
         }
     }
-    return mains <= 1 ? IOTL_OK : IOTL_ERR_INVALID_ARG;
+    return IOTL_OK;
 }
 
+/* The component fields after kind and flags are compared as bytes. */
+IOTL_STATIC_ASSERT(offsetof(struct iotl_update_component, payload_size) + 8u + 2u * IOTL_SHA256_LEN ==
+                       sizeof(struct iotl_update_component),
+                   component_tail_unpadded);
+
+/* Same descriptor as the one in flight (whose manifest is the same)? */
 static int same_desc(const struct iotl_update_desc *a, const struct iotl_update_desc *b)
 {
-    if (memcmp(a->manifest_sha256, b->manifest_sha256, IOTL_SHA256_LEN) != 0 ||
-        a->component_count != b->component_count || a->security_version != b->security_version) {
+    if (a->component_count != b->component_count || a->security_version != b->security_version) {
         return 0;
     }
     for (uint8_t i = 0; i < a->component_count; i++) {
         const struct iotl_update_component *x = &a->component[i], *y = &b->component[i];
         if (strcmp(x->id, y->id) != 0 || x->kind != y->kind || x->flags != y->flags ||
-            x->payload_size != y->payload_size || x->image_size != y->image_size ||
-            memcmp(x->image_sha256, y->image_sha256, IOTL_SHA256_LEN) != 0 ||
-            memcmp(x->base_sha256, y->base_sha256, IOTL_SHA256_LEN) != 0) {
+            memcmp(&x->payload_size, &y->payload_size,
+                   sizeof(*x) - offsetof(struct iotl_update_component, payload_size)) != 0) {
             return 0;
         }
     }
     return 1;
-}
-
-/* Where to send next. Once STAGED nothing is left: the component count and
- * the last component's payload size (the end of what was sent), so a caller
- * that resumes at *next_off downloads nothing. */
-static void report_next(iotl_stage_t *s, uint8_t *next_comp, uint32_t *next_off)
-{
-    struct iotl_stage_status stt;
-    (void)iotl_stage_status(s, &stt);
-    const struct iotl_update_desc *d = &st_of(s)->desc;
-    const int dl = stt.phase == IOTL_PHASE_DOWNLOADING;
-    if (next_comp != NULL) {
-        *next_comp = dl ? stt.next_component : d->component_count;
-    }
-    if (next_off != NULL) {
-        *next_off = dl ? stt.next_offset : d->component[d->component_count - 1u].payload_size;
-    }
-}
-
-static int resume(iotl_stage_t *s)
-{
-    struct iotl_journal_state *st = st_of(s);
-    if (s->ready) {
-        return IOTL_OK;
-    }
-    uint8_t i = first_pending(st);
-    if (i == st->desc.component_count) {
-        return IOTL_OK; /* cannot happen: the last completion records STAGED */
-    }
-    return start_stream(s, i);
 }
 
 int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8_t *next_comp,
@@ -980,61 +934,69 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
 {
     IOTL_ASSERT(s != NULL && s->cfg != NULL && desc != NULL);
     struct iotl_journal_state *st = st_of(s);
+    const struct iotl_update_desc *d = &st->desc;
+    uint8_t main;
     if (st->phase == IOTL_PHASE_TRIAL) {
         return IOTL_ERR_TRIAL_PENDING;
     }
-    int ret = check_desc(s, desc);
+    int ret = check_desc(s, desc, &main);
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (st->phase == IOTL_PHASE_DOWNLOADING || st->phase == IOTL_PHASE_STAGED) {
-        if (memcmp(st->desc.manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) != 0) {
+    if (st->phase != IOTL_PHASE_IDLE) {
+        /* DOWNLOADING or STAGED: the same descriptor resumes. */
+        if (memcmp(d->manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) != 0) {
             return IOTL_ERR_STATE;
         }
-        if (!same_desc(&st->desc, desc)) {
+        if (!same_desc(d, desc)) {
             return IOTL_ERR_INVALID_ARG;
         }
-        s->main_idx = find_main(s, &st->desc);
-        if (st->phase == IOTL_PHASE_DOWNLOADING) {
-            ret = resume(s);
+        s->main_idx = main;
+        if (st->phase == IOTL_PHASE_DOWNLOADING && !s->ready) {
+            uint8_t i = first_pending(st);
+            if (i < d->component_count) { /* else cannot happen: the last completion records STAGED */
+                ret = start_stream(s, i);
+            }
         }
-        if (ret == IOTL_OK) {
-            report_next(s, next_comp, next_off);
+    } else {
+        for (int i = 0; i < st->rolled_back_count; i++) {
+            if (memcmp(st->rolled_back[i].manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) == 0 &&
+                desc->deployment_seq <= st->rolled_back[i].deployment_seq) {
+                return IOTL_ERR_ROLLED_BACK;
+            }
         }
-        return ret;
-    }
-    for (int i = 0; i < st->rolled_back_count; i++) {
-        if (memcmp(st->rolled_back[i].manifest_sha256, desc->manifest_sha256, IOTL_SHA256_LEN) == 0 &&
-            desc->deployment_seq <= st->rolled_back[i].deployment_seq) {
-            return IOTL_ERR_ROLLED_BACK;
+        if (desc->security_version < st->floors.security_version) {
+            return IOTL_ERR_ROLLBACK;
         }
+        /* Record the update before touching the target slot. */
+        (void)raise_floors(&st->floors, desc->manifest_seq, desc->deployment_seq, desc->keyring_version,
+                           desc->latest_time);
+        iotl_journal_clear_update(st); /* progress and decoder state */
+        st->desc = *desc; /* ids are terminated (checked above) */
+        st->desc.version[IOTL_STAGE_VERSION_MAX - 1] = '\0';
+        memset(st->outcome.component_code, 0, sizeof(st->outcome.component_code));
+        st->phase = IOTL_PHASE_DOWNLOADING;
+        s->main_idx = main;
+        if (main != MAIN_NONE) {
+            st->slot[1u - st->confirmed_slot].valid = 0;
+        }
+        ret = commit(s); /* no stream is set up while idle */
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        ret = start_stream(s, 0);
     }
-    if (desc->security_version < st->floors.security_version) {
-        return IOTL_ERR_ROLLBACK;
-    }
-    /* Record the update before touching the target slot. */
-    (void)raise_floors(&st->floors, desc->manifest_seq, desc->deployment_seq, desc->keyring_version,
-                       desc->latest_time);
-    iotl_journal_clear_update(st); /* progress and decoder state */
-    st->desc = *desc;
-    for (uint8_t i = 0; i < IOTL_STAGE_MAX_COMPONENTS; i++) {
-        st->desc.component[i].id[IOTL_STAGE_ID_MAX - 1] = '\0';
-    }
-    st->desc.version[IOTL_STAGE_VERSION_MAX - 1] = '\0';
-    memset(st->outcome.component_code, 0, sizeof(st->outcome.component_code));
-    st->phase = IOTL_PHASE_DOWNLOADING;
-    s->main_idx = find_main(s, &st->desc);
-    if (s->main_idx != MAIN_NONE) {
-        st->slot[1u - st->confirmed_slot].valid = 0;
-    }
-    stream_reset(s);
-    ret = commit(s);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    ret = start_stream(s, 0);
     if (ret == IOTL_OK) {
-        report_next(s, next_comp, next_off);
+        /* Where to send next. Once STAGED nothing is left: the component
+         * count and the last component's payload size (the end of what was
+         * sent), so a caller that resumes at *next_off downloads nothing. */
+        const int dl = st->phase == IOTL_PHASE_DOWNLOADING;
+        if (next_comp != NULL) {
+            *next_comp = dl ? s->cur : d->component_count;
+        }
+        if (next_off != NULL) {
+            *next_off = dl ? s->pay_off : d->component[d->component_count - 1u].payload_size;
+        }
     }
     return ret;
 }
@@ -1061,9 +1023,9 @@ int iotl_stage_activate(iotl_stage_t *s)
     if (st->phase != IOTL_PHASE_STAGED) {
         return IOTL_ERR_NO_UPDATE;
     }
-    s->main_idx = find_main(s, &st->desc);
-    /* Handlers first; each activation is recorded so a reset does not repeat
-     * more than the one in progress (handlers' activate is idempotent). */
+    /* main_idx is current (init and begin set it). Handlers first; each
+     * activation is recorded so a reset does not repeat more than the one in
+     * progress (handlers' activate is idempotent). */
     for (uint8_t i = 0; i < st->desc.component_count; i++) {
         if (i == s->main_idx || st->prog[i].status == IOTL_COMP_ACTIVATED) {
             continue;
@@ -1129,7 +1091,6 @@ int iotl_stage_abort(iotl_stage_t *s, int32_t code)
     if (st->phase == IOTL_PHASE_IDLE) {
         return IOTL_ERR_NO_UPDATE;
     }
-    s->main_idx = find_main(s, &st->desc);
     int ret = fail_update(s, code);
     return ret == code ? IOTL_OK : ret;
 }

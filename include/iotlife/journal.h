@@ -35,7 +35,7 @@ extern "C" {
 
 /** @brief Record magic, "IOTJ" in little-endian byte order (neither all-0x00 nor all-0xFF). */
 #define IOTL_JOURNAL_MAGIC 0x4A544F49u
-/** @brief Record format version written by this build (version 1 records are still read). */
+/** @brief Record format version written and read by this build (the pre-release version 1 is no longer read). */
 #define IOTL_JOURNAL_VERSION 2u
 /** @brief Bytes of decoder state the journal keeps for the update in flight (the delta
  *  decoder keeps its 96-byte patch header there, to resume after a reset). */
@@ -99,7 +99,7 @@ struct iotl_journal_state {
     struct iotl_update_desc desc;  /**< Update in flight or on trial (component_count 0 when idle). */
     struct iotl_comp_progress prog[IOTL_STAGE_MAX_COMPONENTS]; /**< Progress per component of @ref desc. */
     uint8_t dec_len;               /**< Used bytes of @ref dec (0: none). */
-    uint8_t dec[IOTL_JOURNAL_DEC_STATE_MAX]; /**< Decoder state of the component in flight (format v2). */
+    uint8_t dec[IOTL_JOURNAL_DEC_STATE_MAX]; /**< Decoder state of the component in flight. */
     struct iotl_update_outcome outcome; /**< How the last update ended. */
     uint8_t rolled_back_count;          /**< Used entries of @ref rolled_back. */
     uint8_t rolled_back_next;           /**< Entry the next rollback overwrites once full. */

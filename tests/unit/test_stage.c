@@ -804,18 +804,18 @@ START_TEST(err_delta_base)
 }
 END_TEST
 
-/* Records written by journal format version 1 (before the decoder-state
- * field) still mount; the next commit writes version 2. */
-START_TEST(journal_reads_format_v1)
+/* A version 2 record written by an earlier build (golden file) still decodes:
+ * the on-flash layout did not move. */
+START_TEST(journal_reads_fixture_v2)
 {
     dev(0);
-    FILE *f = fopen(IOTL_SOURCE_DIR "/tests/data/stage/journal_v1_trial.bin", "rb");
+    FILE *f = fopen(IOTL_SOURCE_DIR "/tests/data/stage/journal_v2_trial.bin", "rb");
     ck_assert_ptr_nonnull(f);
     memset(fx.mem[2], 0xFF, fx.geo.state);
     size_t n = fread(fx.mem[2], 1, fx.geo.state, f);
     fclose(f);
-    ck_assert_uint_eq(n, 561);
-    ck_assert_uint_eq(fx.mem[2][4], 1);
+    ck_assert_uint_eq(n, 562);
+    ck_assert_uint_eq(fx.mem[2][4], 2);
     ck_assert_int_eq(iotl_stage_init(&fx.stage, &fx.cfg), 0);
     const struct iotl_journal_state *st = iotl_journal_state(&fx.stage.j);
     ck_assert_uint_eq(st->floors.security_version, 3);
@@ -832,9 +832,30 @@ START_TEST(journal_reads_format_v1)
     ck_assert_uint_eq(st->rolled_back[0].deployment_seq, 9);
     ck_assert_uint_eq(st->outcome.seq, 5);
     ck_assert_int_eq(iotl_stage_reject(&fx.stage, 7), 0);
-    ck_assert_uint_eq(fx.mem[2][561 + 4], IOTL_JOURNAL_VERSION);
+    ck_assert_uint_eq(fx.mem[2][562 + 4], IOTL_JOURNAL_VERSION);
     reboot_into(0, 0);
     outcome_is(IOTL_OUTCOME_ROLLED_BACK, 7);
+}
+END_TEST
+
+/* Journal format version 1 (before the decoder-state field) was a
+ * pre-release format: an intact v1 record is not read, and it is not taken
+ * for a new device either (nothing is written over it). */
+START_TEST(journal_refuses_format_v1)
+{
+    dev(0);
+    FILE *f = fopen(IOTL_SOURCE_DIR "/tests/data/stage/journal_v1_trial.bin", "rb");
+    ck_assert_ptr_nonnull(f);
+    memset(fx.mem[2], 0xFF, fx.geo.state);
+    size_t n = fread(fx.mem[2], 1, fx.geo.state, f);
+    fclose(f);
+    ck_assert_uint_eq(n, 561);
+    ck_assert_uint_eq(fx.mem[2][4], 1);
+    ck_assert_int_eq(iotl_stage_init(&fx.stage, &fx.cfg), IOTL_ERR_JOURNAL);
+    struct iotl_boot_result res;
+    ck_assert_int_eq(boot_now(&res), IOTL_ERR_JOURNAL);
+    ck_assert_uint_eq(fx.mem[2][4], 1);
+    ck_assert_uint_eq(fx.mem[2][561 + 4], 0xFF); /* nothing appended */
 }
 END_TEST
 
@@ -1122,7 +1143,8 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, journal_skips_unknown_version);
     tcase_add_test(tc, journal_undecodable_is_not_a_new_device);
     tcase_add_test(tc, journal_worst_case_record_fits);
-    tcase_add_test(tc, journal_reads_format_v1);
+    tcase_add_test(tc, journal_reads_fixture_v2);
+    tcase_add_test(tc, journal_refuses_format_v1);
     tcase_add_test(tc, delta_install_resume_confirm);
     tcase_add_test(tc, err_delta_base);
     tcase_add_test(tc, boot_hash_check);
