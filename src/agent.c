@@ -259,6 +259,20 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* The deployment document of the current check is handled (installed,
+ * refused, declined or nothing new): later checks send its ETag, and the
+ * app may persist it for the next boot. */
+static void etag_handled(iotl_agent_t *a)
+{
+    if (strcmp(a->etag, a->pending_etag) == 0) {
+        return;
+    }
+    copy_str(a->etag, sizeof(a->etag), a->pending_etag);
+    if (a->cfg->app->etag != NULL) {
+        a->cfg->app->etag(a->cfg->app_ctx, a->etag);
+    }
+}
+
 /* ---- phases --------------------------------------------------------------- */
 
 static void enter_check(iotl_agent_t *a)
@@ -282,6 +296,7 @@ static uint32_t step_check(iotl_agent_t *a)
     if (ret == IOTL_ERR_WOULD_BLOCK) {
         return GET_WAIT_MS;
     }
+    a->not_modified = ret == 1;
     if (ret == 1) {
         go_idle(a, false); /* not modified: already handled */
         return 0;
@@ -296,7 +311,7 @@ static uint32_t step_check(iotl_agent_t *a)
     ret = a->cfg->backend->deployment(a->cfg->backend_ctx, a->cfg->work_buf, (size_t)a->pos, ref,
                                       sizeof(ref));
     if (ret == IOTL_ERR_NO_UPDATE) {
-        copy_str(a->etag, sizeof(a->etag), a->pending_etag);
+        etag_handled(a);
         go_idle(a, false);
         return 0;
     }
@@ -367,7 +382,7 @@ static uint32_t step_manifest(iotl_agent_t *a)
         }
     }
     if (ret == IOTL_ERR_NO_UPDATE) {
-        copy_str(a->etag, sizeof(a->etag), a->pending_etag);
+        etag_handled(a);
         go_idle(a, false);
         return 0;
     }
@@ -376,7 +391,7 @@ static uint32_t step_manifest(iotl_agent_t *a)
         return 0;
     }
     if (a->have_declined && memcmp(a->declined_id, a->offer.id, sizeof(a->declined_id)) == 0) {
-        copy_str(a->etag, sizeof(a->etag), a->pending_etag);
+        etag_handled(a);
         go_idle(a, false);
         return 0;
     }
@@ -399,7 +414,7 @@ static uint32_t step_consent(iotl_agent_t *a)
     if (ans.decision == IOTL_AGENT_DECLINE) {
         memcpy(a->declined_id, a->offer.id, sizeof(a->declined_id));
         a->have_declined = true;
-        copy_str(a->etag, sizeof(a->etag), a->pending_etag);
+        etag_handled(a);
         go_idle(a, false);
         return 0;
     }
@@ -432,7 +447,7 @@ static uint32_t step_download(iotl_agent_t *a)
         }
         if (ret == IOTL_ERR_NO_UPDATE) {
             /* the backend refuses this release for good (e.g. rolled back before) */
-            copy_str(a->etag, sizeof(a->etag), a->pending_etag);
+            etag_handled(a);
             go_idle(a, false);
             return 0;
         }
@@ -555,7 +570,7 @@ static uint32_t step_install(iotl_agent_t *a)
         fail(a, ret);
         return 0;
     }
-    copy_str(a->etag, sizeof(a->etag), a->pending_etag);
+    etag_handled(a);
     a->failures = 0;
     a->last_error = IOTL_OK;
     set_phase(a, IOTL_AGENT_REBOOT);
@@ -750,7 +765,13 @@ int iotl_agent_init(iotl_agent_t *a, const struct iotl_agent_config *cfg)
     if (iotl_url_resolve(cfg->deployment_url, ".", probe, sizeof(probe)) != IOTL_OK) {
         return IOTL_ERR_INVALID_ARG; /* not an absolute URL */
     }
+    if (cfg->etag != NULL && strlen(cfg->etag) > IOTL_TRANSPORT_ETAG_MAX) {
+        return IOTL_ERR_INVALID_ARG;
+    }
     a->cfg = cfg;
+    if (cfg->etag != NULL) {
+        copy_str(a->etag, sizeof(a->etag), cfg->etag);
+    }
     uint32_t seed = 0;
     if (cfg->platform->ops->random == NULL ||
         cfg->platform->ops->random(cfg->platform->ctx, &seed, sizeof(seed)) != IOTL_OK) {
@@ -771,6 +792,18 @@ int iotl_agent_init(iotl_agent_t *a, const struct iotl_agent_config *cfg)
         go_idle(a, true);
     }
     return IOTL_OK;
+}
+
+const char *iotl_agent_etag(const iotl_agent_t *a)
+{
+    IOTL_ASSERT(a != NULL);
+    return a->etag;
+}
+
+bool iotl_agent_not_modified(const iotl_agent_t *a)
+{
+    IOTL_ASSERT(a != NULL);
+    return a->not_modified;
 }
 
 int iotl_agent_step(iotl_agent_t *a, uint32_t *wait_ms)

@@ -427,119 +427,48 @@ static int app_health(void *ctx)
     }
 }
 
-static const struct iotl_agent_app_ops app_ops = {
-    .consent = app_consent, .progress = app_progress, .reboot = app_reboot, .health = app_health};
-
-/* The deployment's ETag survives resets in DIR/etag.txt, as firmware would
- * keep it in flash (the agent keeps it in RAM only): a transport wrapper adds
- * it as If-None-Match to the first check of a fresh agent, and notes what the
- * server answered. Saved once a check ended idle (the deployment handled). */
-struct etag_tp {
-    struct iotl_transport inner;
-    struct iotl_transport outer;
-    const char *dep_url;
-    bool dep;            /* the request open is the deployment */
-    int dep_status;      /* HTTP status of the last deployment answer, 0 none */
-    char etag[IOTL_TRANSPORT_ETAG_MAX + 1];      /* kept across resets */
-    char resp_etag[IOTL_TRANSPORT_ETAG_MAX + 1]; /* of the last deployment answer */
-};
-static struct etag_tp g_etp;
+/* The handled deployment's ETag survives resets in DIR/etag.txt ("URL ETAG"),
+ * as firmware would keep it in flash: the agent hands it over when it changes
+ * and gets it back at init, so an unchanged deployment costs one 304. */
+static char g_etag[IOTL_TRANSPORT_ETAG_MAX + 1];
 static const char *g_failed_phase = "check";
 
-static int etp_get_start(void *ctx, const struct iotl_transport_request *req)
+static void app_etag(void *ctx, const char *etag)
 {
-    struct etag_tp *e = ctx;
-    e->dep = e->dep_url != NULL && strcmp(req->url, e->dep_url) == 0;
-    if (e->dep && (req->if_none_match == NULL || req->if_none_match[0] == '\0') && e->etag[0] != '\0') {
-        struct iotl_transport_request r = *req;
-        r.if_none_match = e->etag;
-        return e->inner.ops->get_start(e->inner.ctx, &r);
-    }
-    return e->inner.ops->get_start(e->inner.ctx, req);
-}
-
-static int etp_get_response(void *ctx, struct iotl_transport_response *resp)
-{
-    struct etag_tp *e = ctx;
-    int ret = e->inner.ops->get_response(e->inner.ctx, resp);
-    if (ret == IOTL_OK && e->dep) {
-        e->dep_status = resp->status;
-        if (resp->status != 304) {
-            (void)snprintf(e->resp_etag, sizeof(e->resp_etag), "%s", resp->etag);
-        }
-    }
-    return ret;
-}
-
-static iotl_ssize_t etp_read(void *ctx, void *buf, size_t len)
-{
-    const struct etag_tp *e = ctx;
-    return e->inner.ops->read(e->inner.ctx, buf, len);
-}
-
-static void etp_close(void *ctx)
-{
-    const struct etag_tp *e = ctx;
-    e->inner.ops->close(e->inner.ctx);
-}
-
-static int etp_wait(void *ctx, uint32_t timeout_ms)
-{
-    const struct etag_tp *e = ctx;
-    return e->inner.ops->wait != NULL ? e->inner.ops->wait(e->inner.ctx, timeout_ms) : IOTL_OK;
-}
-
-static int etp_put(void *ctx, const char *url, const void *data, size_t len, const char *content_type)
-{
-    const struct etag_tp *e = ctx;
-    return e->inner.ops->put != NULL ? e->inner.ops->put(e->inner.ctx, url, data, len, content_type)
-                                     : IOTL_ERR_UNSUPPORTED;
-}
-
-static const struct iotl_transport_ops etp_ops = {.get_start = etp_get_start,
-                                                  .get_response = etp_get_response,
-                                                  .read = etp_read,
-                                                  .close = etp_close,
-                                                  .wait = etp_wait,
-                                                  .put = etp_put};
-
-static void etag_wrap(const struct iotl_transport *t, const char *dep_url)
-{
-    char p[SIM_PATH_MAX + 32];
-    size_t len;
-    g_etp.inner = *t;
-    g_etp.outer.ops = &etp_ops;
-    g_etp.outer.ctx = &g_etp;
-    g_etp.dep_url = dep_url;
-    g_etp.dep_status = 0;
-    g_etp.etag[0] = '\0';
-    sim_path(&g_sim, p, sizeof(p), "etag.txt");
-    char *text = sim_read_file(p, &len);
-    if (text != NULL) {
-        /* "URL ETAG": only for the same deployment URL */
-        const char *sp = strrchr(text, ' ');
-        size_t ul = sp != NULL ? (size_t)(sp - text) : 0;
-        if (sp != NULL && ul == strlen(dep_url) && strncmp(text, dep_url, ul) == 0) {
-            (void)snprintf(g_etp.etag, sizeof(g_etp.etag), "%.*s", (int)strcspn(sp + 1, "\n"), sp + 1);
-        }
-        free(text);
-    }
-}
-
-static void etag_handled(void)
-{
-    if (g_etp.dep_status == 304 || g_etp.resp_etag[0] == '\0' || g_etp.dep_url == NULL) {
-        return; /* nothing new to keep */
-    }
+    const struct app *a = ctx;
     char p[SIM_PATH_MAX + 32];
     char line[IOTL_AGENT_URL_MAX + IOTL_TRANSPORT_ETAG_MAX + 4];
-    int n = snprintf(line, sizeof(line), "%s %s\n", g_etp.dep_url, g_etp.resp_etag);
+    int n = snprintf(line, sizeof(line), "%s %s\n", a->o->url, etag);
     if (n > 0 && (size_t)n < sizeof(line)) {
         sim_path(&g_sim, p, sizeof(p), "etag.txt");
         (void)sim_write_file(p, line, (size_t)n);
-        (void)snprintf(g_etp.etag, sizeof(g_etp.etag), "%s", g_etp.resp_etag);
     }
 }
+
+/* The saved ETag when it belongs to this deployment URL, else "". */
+static const char *load_etag(const char *dep_url)
+{
+    char p[SIM_PATH_MAX + 32];
+    size_t len;
+    g_etag[0] = '\0';
+    sim_path(&g_sim, p, sizeof(p), "etag.txt");
+    char *text = sim_read_file(p, &len);
+    if (text != NULL) {
+        const char *sp = strrchr(text, ' ');
+        size_t ul = sp != NULL ? (size_t)(sp - text) : 0;
+        if (sp != NULL && ul == strlen(dep_url) && strncmp(text, dep_url, ul) == 0) {
+            (void)snprintf(g_etag, sizeof(g_etag), "%.*s", (int)strcspn(sp + 1, "\n"), sp + 1);
+        }
+        free(text);
+    }
+    return g_etag;
+}
+
+static const struct iotl_agent_app_ops app_ops = {.consent = app_consent,
+                                                  .progress = app_progress,
+                                                  .reboot = app_reboot,
+                                                  .health = app_health,
+                                                  .etag = app_etag};
 
 /* Drive the agent until a reboot is requested (1), a check ended idle (0),
  * or failures exceed max_failures (negative error). */
@@ -549,8 +478,8 @@ static int drive_agent(const struct opts *o, struct iotl_transport *t, struct ap
     static struct iotl_agent_config cfg;
     static iotl_agent_t agent;
     memset(&cfg, 0, sizeof(cfg));
-    etag_wrap(t, o->url);
-    cfg.transport = &g_etp.outer;
+    cfg.transport = t;
+    cfg.etag = load_etag(o->url);
     cfg.platform = &g_sim.plat;
     cfg.backend = &iotl_updater_ops;
     cfg.backend_ctx = &g_sim.upd;
@@ -612,13 +541,13 @@ static int drive_agent(const struct opts *o, struct iotl_transport *t, struct ap
         }
         if (ph == IOTL_AGENT_IDLE && checked) {
             int r = iotl_updater_last_refusal(&g_sim.upd);
-            if (!o->quiet && g_etp.dep_status == 304) {
-                printf("check: deployment not modified (HTTP 304, ETag %s): nothing new to install\n", g_etp.etag);
+            if (!o->quiet && iotl_agent_not_modified(&agent)) {
+                printf("check: deployment not modified (HTTP 304, ETag %s): nothing new to install\n",
+                       iotl_agent_etag(&agent));
             } else if (!o->quiet) {
                 printf("check: nothing new to install%s%s%s\n", r != 0 ? " (" : "", r != 0 ? iotl_strerror_name(r) : "",
                        r != 0 ? ")" : "");
             }
-            etag_handled();
             ret = 0;
             break;
         }

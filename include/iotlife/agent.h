@@ -171,6 +171,12 @@ struct iotl_agent_app_ops {
      *  observing (asked again ~1 s later), negative: unhealthy (reject with
      *  that code). NULL: confirm at once. */
     int (*health)(void *ctx);
+    /** The deployment document with entity tag @p etag is handled (installed,
+     *  refused, declined or nothing new in it); called when the tag changes.
+     *  Persist it and give it back as iotl_agent_config::etag after a reset,
+     *  so that an unchanged deployment costs one conditional GET answered 304.
+     *  @p etag is valid during the call only. */
+    void (*etag)(void *ctx, const char *etag);
 };
 
 /** @brief Agent configuration. Zero means default; pointers must outlive the agent. */
@@ -195,6 +201,9 @@ struct iotl_agent_config {
     uint16_t window_end_min;    /**< Window end (exclusive); equal to start: no window. May wrap midnight. */
     int16_t utc_offset_min;     /**< Local time offset from UTC for the window, minutes. */
     uint32_t chunk_size;        /**< Bytes per download read; 0: the whole work buffer. */
+    const char *etag;           /**< Entity tag of the deployment already handled, as the app's
+                                     etag callback saved it before a reset; NULL or "": none.
+                                     Copied at init; at most #IOTL_TRANSPORT_ETAG_MAX chars. */
 };
 
 /** @brief Agent object. Caller-allocated (e.g. static); fields are private. */
@@ -208,6 +217,7 @@ typedef struct iotl_agent {
     bool have_declined;                  /**< @private declined_id is valid. */
     bool check_now;                      /**< @private Poll requested. */
     bool begun;                          /**< @private Backend begin() done for the offer. */
+    bool not_modified;                   /**< @private The last check was answered 304. */
     uint32_t failures;                   /**< @private Consecutive failures. */
     uint32_t report_tries;               /**< @private */
     int last_error;                      /**< @private */
@@ -234,7 +244,8 @@ typedef struct iotl_agent {
  * @param[in] cfg Configuration, kept by pointer; must outlive @p a.
  * @retval 0 Success.
  * @retval IOTL_ERR_INVALID_ARG A required member is missing, the work buffer
- *         is too small or the deployment URL is not absolute.
+ *         is too small, the deployment URL is not absolute or the restored
+ *         ETag is longer than #IOTL_TRANSPORT_ETAG_MAX.
  * @retval other The backend's trial_pending error.
  * @note Not ISR-safe; one thread drives an agent.
  */
@@ -268,6 +279,21 @@ void iotl_agent_check_now(iotl_agent_t *a);
  * @return 0 or a negative #iotl_err code.
  */
 int iotl_agent_last_error(const iotl_agent_t *a);
+
+/**
+ * @brief Entity tag of the last deployment document the agent handled.
+ * @param[in] a Agent.
+ * @return NUL-terminated tag, "" when none; valid until the next step.
+ */
+const char *iotl_agent_etag(const iotl_agent_t *a);
+
+/**
+ * @brief Whether the last check was answered 304 Not Modified (the deployment
+ *        is the one already handled, so nothing was downloaded).
+ * @param[in] a Agent.
+ * @return true after such a check, until the next check gets a document.
+ */
+bool iotl_agent_not_modified(const iotl_agent_t *a);
 
 /**
  * @brief Retry delay for the @p failures-th consecutive failure, with jitter.

@@ -175,8 +175,17 @@ static int fa_health(void *ctx)
     }
     return a->health_after;
 }
-const struct iotl_agent_app_ops fa_ops = {
-    .consent = fa_consent, .progress = fa_progress, .reboot = fa_reboot, .health = fa_health};
+static void fa_etag(void *ctx, const char *etag)
+{
+    struct fake_app *a = ctx;
+    a->etag_calls++;
+    snprintf(a->saved_etag, sizeof(a->saved_etag), "%s", etag);
+}
+const struct iotl_agent_app_ops fa_ops = {.consent = fa_consent,
+                                          .progress = fa_progress,
+                                          .reboot = fa_reboot,
+                                          .health = fa_health,
+                                          .etag = fa_etag};
 
 
 /* ---- recording / fault-injecting transport around file:// ---- */

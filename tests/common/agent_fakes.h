@@ -43,6 +43,8 @@ struct fake_app {
     unsigned health_wait;
     uint64_t last_done, last_total;
     bool monotonic;
+    unsigned etag_calls;
+    char saved_etag[80]; /* what the etag callback asked to persist */
 };
 
 /* Recording, fault-injecting transport around another transport. */

@@ -327,6 +327,53 @@ START_TEST(not_modified_deployment_is_not_reprocessed)
 }
 END_TEST
 
+/* The handled deployment's ETag is handed to the app to persist, and given
+ * back after a reset: the first check of the new agent is conditional and
+ * answered 304, so nothing is fetched or verified again. */
+START_TEST(handled_etag_survives_a_reset)
+{
+    g_be.deployment_ret = IOTL_ERR_NO_UPDATE;
+    ck_assert_int_eq(iotl_agent_init(&g_agent, &g_cfg), 0);
+    ck_assert_str_eq(iotl_agent_etag(&g_agent), "");
+    run_until(IOTL_AGENT_CHECK, 10);
+    run_until(IOTL_AGENT_IDLE, 10);
+    ck_assert(!iotl_agent_not_modified(&g_agent));
+    ck_assert_uint_eq(g_app.etag_calls, 1);
+    ck_assert_uint_gt(strlen(g_app.saved_etag), 0);
+    ck_assert_str_eq(g_app.saved_etag, iotl_agent_etag(&g_agent));
+    /* reset: a fresh agent restored with the saved tag */
+    iotl_agent_deinit(&g_agent);
+    char saved[sizeof(g_app.saved_etag)];
+    memcpy(saved, g_app.saved_etag, sizeof(saved));
+    struct iotl_agent_config c = g_cfg;
+    c.etag = saved;
+    ck_assert_int_eq(iotl_agent_init(&g_agent, &c), 0);
+    run_until(IOTL_AGENT_CHECK, 10);
+    run_until(IOTL_AGENT_IDLE, 10);
+    ck_assert(g_rt.last_inm);
+    ck_assert_int_eq(g_rt.last_status, 304);
+    ck_assert(iotl_agent_not_modified(&g_agent));
+    ck_assert_uint_eq(g_be.deployments, 1); /* not verified again */
+    ck_assert_uint_eq(g_app.etag_calls, 1); /* unchanged: not saved again */
+    iotl_agent_deinit(&g_agent);
+    /* an installed update's deployment is handled too (saved before the reboot) */
+    g_be.deployment_ret = 0;
+    put_str("deployments/stable.jws", "manifest=../releases/p/1.2.0/manifest.jws\n\n");
+    ck_assert_int_eq(iotl_agent_init(&g_agent, &c), 0);
+    run_until(IOTL_AGENT_REBOOT, 2000);
+    ck_assert(!iotl_agent_not_modified(&g_agent));
+    ck_assert_uint_eq(g_app.etag_calls, 2);
+    ck_assert_str_ne(g_app.saved_etag, saved);
+    iotl_agent_deinit(&g_agent);
+    /* a restored tag longer than a transport can carry is refused */
+    char big[IOTL_TRANSPORT_ETAG_MAX + 2];
+    memset(big, 'e', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    c.etag = big;
+    ck_assert_int_eq(iotl_agent_init(&g_agent, &c), IOTL_ERR_INVALID_ARG);
+}
+END_TEST
+
 START_TEST(release_refused_at_begin_goes_idle)
 {
     g_be.begin_ret = IOTL_ERR_NO_UPDATE; /* e.g. rolled back before */
@@ -613,6 +660,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, download_resumes_after_restart);
     tcase_add_test(tc, server_ignoring_range_is_handled);
     tcase_add_test(tc, not_modified_deployment_is_not_reprocessed);
+    tcase_add_test(tc, handled_etag_survives_a_reset);
     tcase_add_test(tc, release_refused_at_begin_goes_idle);
     tcase_add_test(tc, failures_back_off_exponentially_then_recover);
     tcase_add_test(tc, unknown_key_refreshes_keyring_once);
