@@ -29,9 +29,9 @@ enum {
     P_CTL0 = 0, /* varint: diff length */
     P_CTL1,     /* varint: extra length */
     P_CTL2,     /* varint: zigzag old-position seek */
-    P_RUNZ,     /* varint: unchanged bytes in this diff run (v2: << 2 | literal code) */
-    P_RUNN,     /* varint: diff literals in this diff run (v2: literals - 3, code 3 only) */
-    P_LIT,      /* diff literals */
+    P_RUNZ,     /* varint: unchanged bytes in this diff run << 2 | literal code */
+    P_RUNN,     /* varint: diff literals in this diff run - 3 (code 3 only) */
+    P_LIT,      /* diff literals (the states from here on carry bytes, not varints) */
     P_EXTRA     /* extra (inserted) bytes */
 };
 
@@ -69,8 +69,8 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
     if (buf == NULL || len < IOTL_DELTA_HEADER_SIZE) {
         return IOTL_ERR_DELTA_TRUNCATED;
     }
-    if (buf[4] < IOTL_DELTA_VERSION_MIN || buf[4] > IOTL_DELTA_VERSION) {
-        return IOTL_ERR_DELTA_VERSION;
+    if (buf[4] != IOTL_DELTA_VERSION) {
+        return IOTL_ERR_DELTA_VERSION; /* also the pre-release version 1, no longer read */
     }
     if (iotl_crc32(0, buf, HDR_CRC_SPAN) != iotl_get_le32(buf + HDR_CRC_SPAN)) {
         return IOTL_ERR_CORRUPT;
@@ -283,26 +283,23 @@ static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
 
 /* ---- instruction parser -------------------------------------------------------- */
 
-/* LEB128, at most 5 bytes, value < 2^32. 1 = complete, 0 = more, <0 error. */
-static int varint_byte(iotl_delta_t *d, uint8_t b, uint32_t *out)
-{
-    if (d->vshift == 28u && b > 0x0Fu) {
-        return IOTL_ERR_DELTA_INSTR;
-    }
-    d->vacc |= (uint32_t)(b & 0x7Fu) << d->vshift;
-    if ((b & 0x80u) != 0u) {
-        d->vshift += 7u;
-        return 0;
-    }
-    *out = d->vacc;
-    d->vacc = 0;
-    d->vshift = 0;
-    return 1;
-}
-
 static int64_t unzigzag(uint32_t z)
 {
     return (z & 1u) != 0u ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
+}
+
+/* What follows once a run or an instruction part is done: more diff runs,
+ * the extra bytes, or the next instruction (after the old-position seek). */
+static void advance(iotl_delta_t *d)
+{
+    if (d->diff_left != 0u) {
+        d->pstate = P_RUNZ;
+    } else if (d->extra_left != 0u) {
+        d->pstate = P_EXTRA;
+    } else {
+        d->old_pos += unzigzag(d->ctl[2]);
+        d->pstate = P_CTL0;
+    }
 }
 
 /* All three control fields are known: check them before anything is emitted. */
@@ -329,18 +326,8 @@ static int start_instruction(iotl_delta_t *d)
     }
     d->diff_left = (uint32_t)dl;
     d->extra_left = (uint32_t)el;
-    d->pstate = dl != 0u ? P_RUNZ : P_EXTRA;
+    advance(d);
     return IOTL_OK;
-}
-
-static void end_diff(iotl_delta_t *d)
-{
-    if (d->extra_left != 0u) {
-        d->pstate = P_EXTRA;
-    } else {
-        d->old_pos += unzigzag(d->ctl[2]);
-        d->pstate = P_CTL0;
-    }
 }
 
 /* A diff run is known: zero_left unchanged bytes, then n literals. Check it,
@@ -353,130 +340,75 @@ static int start_run(iotl_delta_t *d, uint32_t n)
     d->lit_left = n;
     d->diff_left -= d->zero_left;
     int ret = emit_old(d, NULL, d->zero_left);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
     d->zero_left = 0;
-    if (n != 0u) {
-        d->pstate = P_LIT;
-    } else if (d->diff_left != 0u) {
-        d->pstate = P_RUNZ;
-    } else {
-        end_diff(d);
+    d->pstate = P_LIT;
+    if (n == 0u) {
+        advance(d);
     }
-    return IOTL_OK;
+    return ret;
 }
 
 /* Consume every inflated byte in p[0..n). */
 static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
 {
-    size_t i = 0;
-    int ret;
-    uint32_t v;
-    while (i < n) {
+    int ret = IOTL_OK;
+    while (n > 0 && ret == IOTL_OK) {
+        if (d->pstate >= P_LIT) {
+            /* Literals (added to old bytes) or extra bytes (emitted as they are). */
+            bool lit = d->pstate == P_LIT;
+            uint32_t *left = lit ? &d->lit_left : &d->extra_left;
+            size_t m = IOTL_MIN((size_t)*left, n);
+            ret = lit ? emit_old(d, p, m) : emit(d, p, m);
+            p += m;
+            n -= m;
+            *left -= (uint32_t)m;
+            if (lit) {
+                d->diff_left -= (uint32_t)m;
+            }
+            if (*left == 0u) {
+                advance(d);
+            }
+            continue;
+        }
+        /* LEB128 fields: at most 5 bytes, value < 2^32. */
+        uint8_t b = *p++;
+        n--;
+        if (d->vshift == 28u && b > 0x0Fu) {
+            return IOTL_ERR_DELTA_INSTR;
+        }
+        d->vacc |= (uint32_t)(b & 0x7Fu) << d->vshift;
+        d->vshift += 7u;
+        if ((b & 0x80u) != 0u) {
+            continue;
+        }
+        uint32_t v = d->vacc;
+        d->vacc = 0;
+        d->vshift = 0;
         switch (d->pstate) {
         case P_CTL0:
         case P_CTL1:
         case P_CTL2:
-            ret = varint_byte(d, p[i++], &v);
-            if (ret <= 0) {
-                if (ret < 0) {
-                    return ret;
-                }
-                break;
-            }
             d->ctl[d->pstate - P_CTL0] = v;
-            if (d->pstate != P_CTL2) {
-                d->pstate++;
-                break;
-            }
-            ret = start_instruction(d);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
+            ret = d->pstate++ == P_CTL2 ? start_instruction(d) : IOTL_OK;
             break;
         case P_RUNZ:
-            ret = varint_byte(d, p[i++], &v);
-            if (ret <= 0) {
-                if (ret < 0) {
-                    return ret;
-                }
-                break;
-            }
-            if (d->hdr.version >= 2u) {
-                /* v2: unchanged << 2 | literals (0..2), or 3: "literals - 3 follows". */
-                d->zero_left = v >> 2;
-                if ((v & 3u) != 3u) {
-                    ret = start_run(d, v & 3u);
-                    if (ret != IOTL_OK) {
-                        return ret;
-                    }
-                    break;
-                }
+            /* unchanged << 2 | literals (0..2), or 3: "literals - 3 follows". */
+            d->zero_left = v >> 2;
+            if ((v & 3u) != 3u) {
+                ret = start_run(d, v & 3u);
+            } else if (d->zero_left > d->diff_left) {
+                ret = IOTL_ERR_DELTA_INSTR;
             } else {
-                d->zero_left = v;
-            }
-            if (d->zero_left > d->diff_left) {
-                return IOTL_ERR_DELTA_INSTR;
-            }
-            d->pstate = P_RUNN;
-            break;
-        case P_RUNN:
-            ret = varint_byte(d, p[i++], &v);
-            if (ret <= 0) {
-                if (ret < 0) {
-                    return ret;
-                }
-                break;
-            }
-            if (d->hdr.version >= 2u) {
-                if (v > d->diff_left) { /* v + 3 literals cannot fit either */
-                    return IOTL_ERR_DELTA_INSTR;
-                }
-                v += 3u;
-            }
-            ret = start_run(d, v);
-            if (ret != IOTL_OK) {
-                return ret;
+                d->pstate = P_RUNN;
             }
             break;
-        case P_LIT: {
-            size_t m = IOTL_MIN((size_t)d->lit_left, n - i);
-            ret = emit_old(d, p + i, m);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
-            i += m;
-            d->lit_left -= (uint32_t)m;
-            d->diff_left -= (uint32_t)m;
-            if (d->lit_left == 0u) {
-                if (d->diff_left != 0u) {
-                    d->pstate = P_RUNZ;
-                } else {
-                    end_diff(d);
-                }
-            }
+        default: /* P_RUNN */
+            /* v + 3 literals cannot fit when v alone does not (no overflow). */
+            ret = v > d->diff_left ? IOTL_ERR_DELTA_INSTR : start_run(d, v + 3u);
             break;
-        }
-        case P_EXTRA: {
-            size_t m = IOTL_MIN((size_t)d->extra_left, n - i);
-            ret = emit(d, p + i, m);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
-            i += m;
-            d->extra_left -= (uint32_t)m;
-            if (d->extra_left == 0u) {
-                d->old_pos += unzigzag(d->ctl[2]);
-                d->pstate = P_CTL0;
-            }
-            break;
-        }
-        default:
-            return IOTL_ERR_STATE;
         }
     }
-    return IOTL_OK;
+    return ret;
 }
 
 /* ---- segments ------------------------------------------------------------------- */
@@ -547,6 +479,21 @@ static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, 
     }
 }
 
+/* The header is known and the position set (at a segment boundary): the next
+ * segment header, or the end of the patch. */
+static int enter_body(iotl_delta_t *d)
+{
+    if (d->new_pos == d->hdr.new_size) {
+        if (d->patch_pos != d->hdr.patch_size) {
+            return IOTL_ERR_TRAILING_DATA;
+        }
+        return finalize(d);
+    }
+    d->state = S_SEGHDR;
+    d->hfill = 0;
+    return IOTL_OK;
+}
+
 static int end_segment(iotl_delta_t *d)
 {
     if (!d->seg_ended) {
@@ -555,104 +502,58 @@ static int end_segment(iotl_delta_t *d)
     if (d->pstate != P_CTL0 || d->vshift != 0u || d->new_pos != d->seg_end) {
         return IOTL_ERR_DELTA_INSTR;
     }
-    int ret;
-    if (d->new_pos == d->hdr.new_size) {
-        if (d->patch_pos != d->hdr.patch_size) {
-            return IOTL_ERR_TRAILING_DATA;
-        }
-        ret = finalize(d);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-    } else {
-        d->state = S_SEGHDR;
-        d->hfill = 0;
-    }
-    if (d->cfg.checkpoint != NULL) {
-        struct iotl_delta_checkpoint cp;
-        cp.patch_id = d->hdr.header_crc;
-        cp.patch_offset = d->patch_pos;
-        cp.new_offset = d->new_pos;
+    int ret = enter_body(d);
+    if (ret == IOTL_OK && d->cfg.checkpoint != NULL) {
+        struct iotl_delta_checkpoint cp = {d->hdr.header_crc, d->patch_pos, d->new_pos};
         ret = d->cfg.checkpoint(d->cfg.checkpoint_ctx, &cp);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
     }
-    return IOTL_OK;
-}
-
-/* Everything needed once the header is known and the position set. */
-static int enter_body(iotl_delta_t *d)
-{
-    if (d->new_pos == d->hdr.new_size) {
-        return finalize(d);
-    }
-    d->state = S_SEGHDR;
-    d->hfill = 0;
-    return IOTL_OK;
+    return ret;
 }
 
 int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
 {
     IOTL_ASSERT(d != NULL);
     const uint8_t *p = (const uint8_t *)data;
-    int ret = IOTL_OK;
     if (d->status != IOTL_OK) {
         return d->status;
     }
     while (len > 0) {
-        switch (d->state) {
-        case S_HEADER:
-        case S_SEGHDR: {
-            uint32_t want = d->state == S_HEADER ? IOTL_DELTA_HEADER_SIZE : IOTL_DELTA_SEGMENT_HEADER_SIZE;
-            size_t c = IOTL_MIN(len, (size_t)(want - d->hfill));
-            memcpy(d->hbuf + d->hfill, p, c);
-            d->hfill += (uint32_t)c;
-            p += c;
-            len -= c;
-            d->patch_pos += (uint32_t)c;
-            if (d->state == S_HEADER && d->hfill >= 4u && d->hfill - (uint32_t)c < 4u &&
-                memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
-                ret = IOTL_ERR_DELTA_MAGIC; /* reject junk at its fourth byte */
-                break;
-            }
-            if (d->hfill < want) {
-                break;
-            }
-            if (d->state == S_HEADER) {
-                ret = on_header(d);
-                if (ret == IOTL_OK) {
-                    ret = enter_body(d);
-                }
-            } else {
-                ret = on_segment_header(d);
-                if (ret == IOTL_OK) {
-                    d->state = S_SEGDATA;
-                }
-            }
-            break;
-        }
-        case S_SEGDATA: {
-            size_t c = IOTL_MIN(len, (size_t)d->seg_comp_left);
-            ret = inflate_feed(d, zstream(d), p, c);
-            p += c;
-            len -= c;
+        int ret = IOTL_ERR_TRAILING_DATA; /* S_DONE (S_DEAD has a status) */
+        size_t c = 0;
+        if (d->state == S_SEGDATA) {
+            c = IOTL_MIN(len, (size_t)d->seg_comp_left);
             d->patch_pos += (uint32_t)c;
             d->seg_comp_left -= (uint32_t)c;
+            ret = inflate_feed(d, zstream(d), p, c);
             if (ret == IOTL_OK && d->seg_comp_left == 0u) {
                 iotl_z_end(zstream(d));
                 d->z_live = 0;
                 ret = end_segment(d);
             }
-            break;
+        } else if (d->state != S_DONE) {
+            /* S_HEADER or S_SEGHDR: assemble the header in hbuf. */
+            uint32_t want = d->state == S_HEADER ? IOTL_DELTA_HEADER_SIZE : IOTL_DELTA_SEGMENT_HEADER_SIZE;
+            c = IOTL_MIN(len, (size_t)(want - d->hfill));
+            memcpy(d->hbuf + d->hfill, p, c);
+            d->hfill += (uint32_t)c;
+            d->patch_pos += (uint32_t)c;
+            ret = IOTL_OK;
+            if (d->state == S_HEADER && d->hfill >= 4u && memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
+                ret = IOTL_ERR_DELTA_MAGIC; /* reject junk at its fourth byte */
+            } else if (d->hfill == want && d->state == S_HEADER) {
+                ret = on_header(d);
+                if (ret == IOTL_OK) {
+                    ret = enter_body(d);
+                }
+            } else if (d->hfill == want) {
+                ret = on_segment_header(d);
+                if (ret == IOTL_OK) {
+                    d->state = S_SEGDATA;
+                }
+            }
         }
-        case S_DONE:
-            ret = IOTL_ERR_TRAILING_DATA;
-            break;
-        default:
-            ret = IOTL_ERR_STATE;
-            break;
-        }
+        p += c;
+        len -= c;
         if (ret != IOTL_OK) {
             return fail(d, ret);
         }

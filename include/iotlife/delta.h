@@ -43,14 +43,14 @@ extern "C" {
  *  @brief Apply a delta patch to an old image, in bounded RAM, resumably.
  *  @{ */
 
-/** @brief Bytes in the fixed patch header (format version 1). */
+/** @brief Bytes in the fixed patch header. */
 #define IOTL_DELTA_HEADER_SIZE 96u
 /** @brief Bytes in each segment header inside the patch body. */
 #define IOTL_DELTA_SEGMENT_HEADER_SIZE 16u
-/** @brief Patch format version the encoder writes (the decoder reads 1 and 2). */
+/** @brief Patch format version the encoder writes and the decoder reads. */
 #define IOTL_DELTA_VERSION 2u
-/** @brief Oldest patch format version the decoder still reads. */
-#define IOTL_DELTA_VERSION_MIN 1u
+/** @brief Oldest patch format version the decoder reads (the pre-release version 1 is refused). */
+#define IOTL_DELTA_VERSION_MIN 2u
 /** @brief The four magic bytes that open every patch: "IOTD". */
 #define IOTL_DELTA_MAGIC "IOTD"
 /** @brief Smallest deflate window (log2 bytes) a patch may declare. */
@@ -76,7 +76,7 @@ extern "C" {
 
 /** @brief Parsed patch header (host byte order). */
 struct iotl_delta_header {
-    uint8_t version;              /**< Format version (1 or 2). */
+    uint8_t version;              /**< Format version (2). */
     uint8_t window_bits;          /**< Deflate window of every segment, log2 bytes (9..15). */
     uint32_t old_size;            /**< Bytes of the base image. */
     uint32_t new_size;            /**< Bytes of the image the patch produces. */
