@@ -15,142 +15,100 @@
 
 static bool is_digit(char c)
 {
-    return c >= '0' && c <= '9';
+    return (unsigned)(c - '0') <= 9u;
 }
 
 static bool is_ident_char(char c)
 {
-    return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
+    return is_digit(c) || (unsigned)((c | 0x20) - 'a') <= 25u || c == '-';
 }
 
-/* Numeric core part: no leading zero, fits uint32. Advances *p. */
-static int parse_num(const char **p, uint32_t *out)
-{
-    const char *s = *p;
-    if (!is_digit(*s) || (s[0] == '0' && is_digit(s[1]))) {
-        return IOTL_ERR_VERSION_FORMAT;
-    }
-    uint64_t v = 0;
-    while (is_digit(*s)) {
-        v = v * 10u + (uint64_t)(*s - '0');
-        if (v > UINT32_MAX) {
-            return IOTL_ERR_VERSION_FORMAT;
-        }
-        s++;
-    }
-    *out = (uint32_t)v;
-    *p = s;
-    return IOTL_OK;
-}
-
-/* Dot-separated identifiers up to the end or `stop`; numeric identifiers
- * without leading zeros when strict_numeric. */
-static int parse_idents(const char **p, char stop, bool strict_numeric)
-{
-    const char *s = *p;
-    for (;;) {
-        const char *start = s;
-        bool all_digits = true;
-        while (is_ident_char(*s)) {
-            all_digits = all_digits && is_digit(*s);
-            s++;
-        }
-        size_t n = (size_t)(s - start);
-        if (n == 0 || (strict_numeric && all_digits && n > 1 && start[0] == '0')) {
-            return IOTL_ERR_VERSION_FORMAT;
-        }
-        if (*s != '.') {
-            *p = s;
-            return (*s == '\0' || *s == stop) ? IOTL_OK : IOTL_ERR_VERSION_FORMAT;
-        }
-        s++;
-    }
-}
-
+/* One pass over the dot-separated identifiers: part 0..2 the numeric core
+ * (digits only, no leading zero, fits uint32), 3 the pre-release (numeric
+ * identifiers without leading zeros), 4 the build metadata. */
 int iotl_semver_parse(const char *s, struct iotl_semver *out)
 {
     IOTL_ASSERT(s != NULL && out != NULL);
     memset(out, 0, sizeof(*out));
+    uint32_t *num = &out->major; /* major, minor, patch: consecutive */
     size_t len = strlen(s);
     const char *p = s;
-    uint32_t *num[3] = {&out->major, &out->minor, &out->patch};
+    const char *pre = NULL;
+    unsigned part = 0;
     if (len == 0 || len > IOTL_MANIFEST_VERSION_MAX) {
         goto fail;
     }
-    for (int k = 0; k < 3; k++) {
-        if ((k > 0 && *p++ != '.') || parse_num(&p, num[k]) != IOTL_OK) {
+    for (;;) {
+        const char *start = p;
+        bool digits = true;
+        uint64_t v = 0;
+        while (part < 3 ? is_digit(*p) : is_ident_char(*p)) {
+            digits = digits && is_digit(*p);
+            if (v <= UINT32_MAX) {
+                v = v * 10u + (uint64_t)(*p - '0');
+            }
+            p++;
+        }
+        size_t n = (size_t)(p - start);
+        if (n == 0 || (part <= 3 && digits && n > 1 && start[0] == '0') || (part < 3 && v > UINT32_MAX)) {
             goto fail;
         }
-    }
-    if (*p == '-') {
-        const char *pre = ++p;
-        if (parse_idents(&p, '+', true) != IOTL_OK) {
-            goto fail;
+        if (part < 3) {
+            num[part] = (uint32_t)v;
         }
-        memcpy(out->pre, pre, (size_t)(p - pre));
-        out->pre[p - pre] = '\0';
-    }
-    if (*p == '+') {
-        p++;
-        if (parse_idents(&p, '\0', false) != IOTL_OK) {
+        char c = *p++;
+        if (c == '\0' && part >= 2) {
+            break;
+        }
+        if (part == 2 && c == '-') {
+            pre = p;
+            part = 3;
+        } else if (part >= 2 && part < 4 && c == '+') {
+            part = 4;
+        } else if (c != '.' || part == 2) {
             goto fail;
+        } else if (part < 2) {
+            part++;
         }
     }
-    if (*p == '\0') {
-        return IOTL_OK;
+    if (pre != NULL) {
+        memcpy(out->pre, pre, strcspn(pre, "+"));
     }
+    return IOTL_OK;
 fail:
     memset(out, 0, sizeof(*out));
     return IOTL_ERR_VERSION_FORMAT;
 }
 
-static int cmp_u32(uint32_t a, uint32_t b)
-{
-    return (a > b) - (a < b);
-}
-
 int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
 {
-    int c = cmp_u32(a->major, b->major);
-    if (c == 0) {
-        c = cmp_u32(a->minor, b->minor);
-    }
-    if (c == 0) {
-        c = cmp_u32(a->patch, b->patch);
-    }
-    if (c != 0) {
-        return c;
+    const uint32_t *na = &a->major;
+    const uint32_t *nb = &b->major;
+    for (int k = 0; k < 3; k++) {
+        if (na[k] != nb[k]) {
+            return na[k] < nb[k] ? -1 : 1;
+        }
     }
     /* A version without pre-release has higher precedence. */
-    if (a->pre[0] == '\0' || b->pre[0] == '\0') {
-        return (a->pre[0] == '\0') - (b->pre[0] == '\0');
-    }
     const char *x = a->pre;
     const char *y = b->pre;
+    if (*x == '\0' || *y == '\0') {
+        return (*x == '\0') - (*y == '\0');
+    }
     for (;;) {
         size_t nx = strcspn(x, ".");
         size_t ny = strcspn(y, ".");
-        bool dx = true;
-        bool dy = true;
-        for (size_t i = 0; i < nx; i++) {
-            dx = dx && is_digit(x[i]);
-        }
-        for (size_t i = 0; i < ny; i++) {
-            dy = dy && is_digit(y[i]);
-        }
-        if (dx && dy) {
-            /* No leading zeros: longer is larger, then lexical. */
-            if (nx != ny) {
-                return nx < ny ? -1 : 1;
-            }
-            c = memcmp(x, y, nx);
-        } else if (dx != dy) {
+        bool dx = strspn(x, "0123456789") >= nx;
+        bool dy = strspn(y, "0123456789") >= ny;
+        if (dx != dy) {
             return dx ? -1 : 1; /* numeric identifiers sort first */
-        } else {
-            c = memcmp(x, y, IOTL_MIN(nx, ny));
-            if (c == 0) {
-                c = (nx > ny) - (nx < ny);
-            }
+        }
+        if (dx && nx != ny) {
+            return nx < ny ? -1 : 1; /* no leading zeros: longer is larger */
+        }
+        int c = memcmp(x, y, IOTL_MIN(nx, ny));
+        if (c == 0) {
+            c = (nx > ny) - (nx < ny);
         }
         if (c != 0) {
             return c < 0 ? -1 : 1;
