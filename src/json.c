@@ -23,33 +23,20 @@ static bool is_ws(uint8_t c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int hex_val(uint8_t c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* Reads \uXXXX at p (p points at 'u'); -1 when malformed. */
+/* Reads the four hex digits of \uXXXX at p (p points at 'u'); -1 when malformed. */
 static long read_u4(const uint8_t *p, size_t avail)
 {
-    if (avail < 5) {
-        return -1;
-    }
     long v = 0;
-    for (int i = 1; i <= 4; i++) {
-        int h = hex_val(p[i]);
-        if (h < 0) {
-            return -1;
+    for (size_t i = 1; i <= 4; i++) {
+        unsigned c = i < avail ? p[i] : 0u;
+        unsigned h = c - '0';
+        if (h > 9u) {
+            h = (c | 0x20u) - 'a' + 10u;
+            if (h - 10u > 5u) {
+                return -1;
+            }
         }
-        v = (v << 4) | h;
+        v = (v << 4) | (long)h;
     }
     return v;
 }
@@ -89,53 +76,37 @@ static size_t utf8_seq(const uint8_t *p, size_t avail)
  * closing quote, or 0 when malformed (0 can never be a valid end). */
 static size_t scan_string(const uint8_t *s, size_t len, size_t i)
 {
-    i++; /* opening quote */
+    bool high = false; /* a \u high surrogate waits for its low half */
+    i++;               /* opening quote */
     while (i < len) {
         uint8_t c = s[i];
+        size_t n = 1;
+        long u = -1;
+        if (c == '\\' && i + 1 < len) {
+            n = 2;
+            if (s[i + 1] == 'u') {
+                u = read_u4(s + i + 1, len - i - 1);
+                n = 6;
+                if (u <= 0) {
+                    return 0; /* malformed, or \u0000 (would truncate the C string) */
+                }
+            } else if (memchr("\"\\/bfnrt", s[i + 1], 8) == NULL) {
+                return 0;
+            }
+        } else if (c >= 0x80) {
+            n = utf8_seq(s + i, len - i);
+        } else if (c < 0x20 || c == '\\') {
+            n = 0;
+        }
+        /* Only a low surrogate may follow a high one, and only there. */
+        if (n == 0 || high != (u >= 0xdc00 && u <= 0xdfff)) {
+            return 0;
+        }
+        high = u >= 0xd800 && u <= 0xdbff;
         if (c == '"') {
             return i + 1;
         }
-        if (c < 0x20) {
-            return 0;
-        }
-        if (c == '\\') {
-            if (i + 1 >= len) {
-                return 0;
-            }
-            uint8_t e = s[i + 1];
-            if (memchr("\"\\/bfnrt", e, 8) != NULL) {
-                i += 2;
-                continue;
-            }
-            if (e != 'u') {
-                return 0;
-            }
-            long u = read_u4(s + i + 1, len - i - 1);
-            if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff)) {
-                return 0; /* \u0000 (would truncate the C string), lone low surrogate */
-            }
-            i += 6;
-            if (u >= 0xd800 && u <= 0xdbff) {
-                if (i + 1 >= len || s[i] != '\\' || s[i + 1] != 'u') {
-                    return 0;
-                }
-                long lo = read_u4(s + i + 1, len - i - 1);
-                if (lo < 0xdc00 || lo > 0xdfff) {
-                    return 0;
-                }
-                i += 6;
-            }
-            continue;
-        }
-        if (c >= 0x80) {
-            size_t n = utf8_seq(s + i, len - i);
-            if (n == 0) {
-                return 0;
-            }
-            i += n;
-            continue;
-        }
-        i++;
+        i += n;
     }
     return 0;
 }
@@ -207,8 +178,6 @@ enum scan_state {
     ST_AFTER         /* after a value: ',' or a closing bracket */
 };
 
-static const char *const json_literals[] = {"true", "false", "null"};
-
 int iotl_json_check(const char *text, size_t len)
 {
     if (text == NULL || len == 0) {
@@ -271,21 +240,14 @@ int iotl_json_check(const char *text, size_t len)
                 st = (c == '{') ? ST_KEY_OR_END : ST_VALUE_OR_END;
                 continue;
             }
-            size_t start = i;
             if (c == '"') {
                 i = scan_string(s, len, i);
             } else if (c == '-' || is_digit(c)) {
                 i = scan_number(s, len, i, &range);
             } else {
-                for (size_t k = 0; k < IOTL_ARRAY_LEN(json_literals) && i == start; k++) {
-                    size_t n = strlen(json_literals[k]);
-                    if (len - i >= n && memcmp(s + i, json_literals[k], n) == 0) {
-                        i += n;
-                    }
-                }
-                if (i == start) {
-                    i = 0;
-                }
+                const char *lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
+                size_t n = strlen(lit);
+                i = (len - i >= n && memcmp(s + i, lit, n) == 0) ? i + n : 0;
             }
             if (i == 0) {
                 return IOTL_ERR_MALFORMED;
@@ -305,32 +267,21 @@ int iotl_json_check(const char *text, size_t len)
     return range ? IOTL_ERR_RANGE : IOTL_OK;
 }
 
-/* True when two members of one object share a name. O(n^2) over at most
- * IOTL_JSON_MAX_SIZE / 4 members: bounded, and no allocation. */
-static bool has_duplicate(const cJSON *obj)
-{
-    for (const cJSON *a = obj->child; a != NULL; a = a->next) {
-        for (const cJSON *b = a->next; b != NULL; b = b->next) {
-            if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
-
 /* Walks the whole tree without recursion (a parent stack bounded by the
- * depth the scan already enforced) and rejects duplicate member names. */
-static int check_tree(const cJSON *root)
+ * depth the scan already enforced) and rejects a member whose name a later
+ * member of the same object repeats: O(n^2) over at most
+ * IOTL_JSON_MAX_SIZE / 4 members, bounded, and no allocation. */
+static int check_tree(const cJSON *n)
 {
     const cJSON *parents[IOTL_JSON_MAX_DEPTH + 1];
     size_t depth = 0;
-    const cJSON *n = root;
     for (;;) {
-        if (cJSON_IsObject(n) && has_duplicate(n)) {
-            return IOTL_ERR_DUPLICATE_KEY;
+        for (const cJSON *b = n->next; n->string != NULL && b != NULL; b = b->next) {
+            if (strcmp(n->string, b->string) == 0) {
+                return IOTL_ERR_DUPLICATE_KEY;
+            }
         }
-        if ((cJSON_IsObject(n) || cJSON_IsArray(n)) && n->child != NULL) {
+        if (n->child != NULL) {
             if (depth >= IOTL_ARRAY_LEN(parents)) {
                 return IOTL_ERR_TOO_DEEP;
             }
@@ -343,9 +294,6 @@ static int check_tree(const cJSON *root)
                 return IOTL_OK;
             }
             n = parents[--depth];
-        }
-        if (depth == 0) {
-            return IOTL_OK; /* the root has no siblings to visit */
         }
         n = n->next;
     }
