@@ -11,6 +11,7 @@
 #include "iotlife/delta.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "iotl_priv.h"
 #include "iotl_zlib.h"
@@ -36,6 +37,11 @@ enum {
 };
 
 #define HDR_CRC_SPAN 92u
+#define HDR_OFF(m) offsetof(struct iotl_delta_header, m)
+IOTL_STATIC_ASSERT(HDR_OFF(new_size) == HDR_OFF(old_size) + 4u && HDR_OFF(checkpoint_interval) == HDR_OFF(old_size) + 8u &&
+                       HDR_OFF(patch_size) == HDR_OFF(old_size) + 12u &&
+                       HDR_OFF(new_sha256) == HDR_OFF(old_sha256) + IOTL_SHA256_LEN,
+                   header_fields_follow_the_wire_order);
 
 static void release(iotl_delta_t *d)
 {
@@ -72,41 +78,32 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
     if (buf[4] != IOTL_DELTA_VERSION) {
         return IOTL_ERR_DELTA_VERSION; /* also the pre-release version 1, no longer read */
     }
-    if (iotl_crc32(0, buf, HDR_CRC_SPAN) != iotl_get_le32(buf + HDR_CRC_SPAN)) {
+    struct iotl_delta_header h;
+    h.header_crc = iotl_get_le32(buf + HDR_CRC_SPAN);
+    if (iotl_crc32(0, buf, HDR_CRC_SPAN) != h.header_crc) {
         return IOTL_ERR_CORRUPT;
     }
-    struct iotl_delta_header h;
     h.version = buf[4];
     h.window_bits = buf[5];
-    h.old_size = iotl_get_le32(buf + 8);
-    h.new_size = iotl_get_le32(buf + 12);
-    h.checkpoint_interval = iotl_get_le32(buf + 16);
-    h.patch_size = iotl_get_le32(buf + 20);
-    memcpy(h.old_sha256, buf + 24, IOTL_SHA256_LEN);
-    memcpy(h.new_sha256, buf + 56, IOTL_SHA256_LEN);
-    h.header_crc = iotl_get_le32(buf + HDR_CRC_SPAN);
-    /* compression 1 = raw deflate; flags and reserved must be zero. */
-    if (buf[6] != 1u || buf[7] != 0u || iotl_get_le32(buf + 88) != 0u) {
-        return IOTL_ERR_DELTA_HEADER;
+    /* old_size, new_size, checkpoint_interval, patch_size; then both hashes. */
+    uint8_t *hb = (uint8_t *)&h;
+    for (size_t k = 0; k < 4u; k++) {
+        uint32_t v = iotl_get_le32(buf + 8u + 4u * k);
+        memcpy(hb + HDR_OFF(old_size) + 4u * k, &v, 4u);
     }
-    if (h.window_bits < IOTL_DELTA_MIN_WINDOW_BITS || h.window_bits > IOTL_DELTA_MAX_WINDOW_BITS) {
-        return IOTL_ERR_DELTA_HEADER;
-    }
-    if (h.old_size > IOTL_DELTA_MAX_IMAGE_SIZE || h.new_size > IOTL_DELTA_MAX_IMAGE_SIZE) {
-        return IOTL_ERR_DELTA_HEADER;
-    }
-    if (h.checkpoint_interval < IOTL_DELTA_MIN_INTERVAL ||
-        h.checkpoint_interval % IOTL_DELTA_MIN_INTERVAL != 0u) {
-        return IOTL_ERR_DELTA_HEADER;
-    }
-    /* Every segment costs its header plus at least one compressed byte. */
-    /* 32-bit arithmetic only (no 64-bit division helpers on small MCUs):
-     * segs <= 2^31 / 256, so segs * 17 + 96 cannot overflow. */
-    uint32_t segs = h.new_size / h.checkpoint_interval + (h.new_size % h.checkpoint_interval != 0u);
-    if (h.patch_size < IOTL_DELTA_HEADER_SIZE + segs * (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u)) {
-        return IOTL_ERR_DELTA_HEADER;
-    }
-    if (h.new_size == 0u && h.patch_size != IOTL_DELTA_HEADER_SIZE) {
+    memcpy(hb + HDR_OFF(old_sha256), buf + 24, 2u * IOTL_SHA256_LEN);
+    uint32_t iv = h.checkpoint_interval;
+    /* compression 1 = raw deflate; flags and reserved must be zero. Every
+     * segment costs its header plus at least one compressed byte; 32-bit
+     * arithmetic only (no 64-bit division helpers on small MCUs): segs <=
+     * 2^31 / 256, so segs * 17 + 96 cannot overflow. */
+    if (buf[6] != 1u || buf[7] != 0u || iotl_get_le32(buf + 88) != 0u ||
+        h.window_bits < IOTL_DELTA_MIN_WINDOW_BITS || h.window_bits > IOTL_DELTA_MAX_WINDOW_BITS ||
+        h.old_size > IOTL_DELTA_MAX_IMAGE_SIZE || h.new_size > IOTL_DELTA_MAX_IMAGE_SIZE ||
+        iv < IOTL_DELTA_MIN_INTERVAL || iv % IOTL_DELTA_MIN_INTERVAL != 0u ||
+        h.patch_size < IOTL_DELTA_HEADER_SIZE + (h.new_size / iv + (h.new_size % iv != 0u)) *
+                                                    (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u) ||
+        (h.new_size == 0u && h.patch_size != IOTL_DELTA_HEADER_SIZE)) {
         return IOTL_ERR_DELTA_HEADER;
     }
     *out = h;
@@ -259,7 +256,7 @@ static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
 {
     while (n > 0) {
         size_t c = IOTL_MIN(n, (size_t)IOTL_DELTA_IO_BUF);
-        int ret = iotl_storage_read(d->cfg.old_img, (uint32_t)d->old_pos, d->nbuf, c);
+        int ret = iotl_storage_read(d->cfg.old_img, d->old_pos, d->nbuf, c);
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -275,18 +272,13 @@ static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
         if (ret != IOTL_OK) {
             return ret;
         }
-        d->old_pos += (int64_t)c;
+        d->old_pos += (uint32_t)c;
         n -= c;
     }
     return IOTL_OK;
 }
 
 /* ---- instruction parser -------------------------------------------------------- */
-
-static int64_t unzigzag(uint32_t z)
-{
-    return (z & 1u) != 0u ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
-}
 
 /* What follows once a run or an instruction part is done: more diff runs,
  * the extra bytes, or the next instruction (after the old-position seek). */
@@ -297,7 +289,9 @@ static void advance(iotl_delta_t *d)
     } else if (d->extra_left != 0u) {
         d->pstate = P_EXTRA;
     } else {
-        d->old_pos += unzigzag(d->ctl[2]);
+        /* zigzag seek, checked by start_instruction(): odd = back by z/2 + 1 */
+        uint32_t z = d->ctl[2];
+        d->old_pos = (z & 1u) != 0u ? d->old_pos - (z >> 1) - 1u : d->old_pos + (z >> 1);
         d->pstate = P_CTL0;
     }
 }
@@ -305,9 +299,9 @@ static void advance(iotl_delta_t *d)
 /* All three control fields are known: check them before anything is emitted. */
 static int start_instruction(iotl_delta_t *d)
 {
-    uint64_t dl = d->ctl[0], el = d->ctl[1];
+    uint32_t dl = d->ctl[0], el = d->ctl[1], z = d->ctl[2];
     uint64_t end = (uint64_t)d->new_pos + dl + el;
-    if (dl + el == 0u) {
+    if ((dl | el) == 0u) {
         return IOTL_ERR_DELTA_INSTR;
     }
     if (end > d->hdr.new_size) {
@@ -316,16 +310,15 @@ static int start_instruction(iotl_delta_t *d)
     if (end > d->seg_end) {
         return IOTL_ERR_DELTA_INSTR;
     }
-    int64_t after = d->old_pos + (int64_t)dl;
-    if (after > (int64_t)d->hdr.old_size) {
+    /* old_pos <= old_size holds between instructions (segment header and
+     * every seek are checked), so the differences below cannot wrap. */
+    uint32_t after = d->old_pos + dl;
+    if (dl > d->hdr.old_size - d->old_pos ||
+        ((z & 1u) != 0u ? (z >> 1) >= after : (z >> 1) > d->hdr.old_size - after)) {
         return IOTL_ERR_DELTA_OLD_RANGE;
     }
-    after += unzigzag(d->ctl[2]);
-    if (after < 0 || after > (int64_t)d->hdr.old_size) {
-        return IOTL_ERR_DELTA_OLD_RANGE;
-    }
-    d->diff_left = (uint32_t)dl;
-    d->extra_left = (uint32_t)el;
+    d->diff_left = dl;
+    d->extra_left = el;
     advance(d);
     return IOTL_OK;
 }
@@ -422,21 +415,20 @@ static int on_segment_header(iotl_delta_t *d)
     if (iotl_crc32(d->hdr.header_crc, s, 12) != iotl_get_le32(s + 12)) {
         return IOTL_ERR_DELTA_STREAM;
     }
-    if (new_off != d->new_pos || comp == 0u || d->patch_pos > d->hdr.patch_size ||
-        comp > d->hdr.patch_size - d->patch_pos) {
+    if (new_off != d->new_pos || comp == 0u || (uint64_t)d->patch_pos + comp > d->hdr.patch_size) {
         return IOTL_ERR_DELTA_STREAM;
     }
     if (old_pos > d->hdr.old_size) {
         return IOTL_ERR_DELTA_OLD_RANGE;
     }
     d->seg_comp_left = comp;
-    d->seg_end = (uint32_t)IOTL_MIN((uint64_t)d->new_pos + d->hdr.checkpoint_interval,
-                                    (uint64_t)d->hdr.new_size);
+    /* new_pos < new_size here: the room left cannot wrap. */
+    d->seg_end = d->hdr.new_size - d->new_pos < d->hdr.checkpoint_interval ? d->hdr.new_size
+                                                                              : d->new_pos + d->hdr.checkpoint_interval;
     d->old_pos = old_pos;
     d->seg_ended = 0;
-    d->pstate = P_CTL0;
-    d->vacc = 0;
-    d->vshift = 0;
+    /* The instruction parser is at P_CTL0 with no varint pending: zeroed by
+     * init, and end_segment() refuses a segment that ends elsewhere. */
     int ret = iotl_z_inflate_init(zstream(d), d->zarena, IOTL_DELTA_INFLATE_ARENA(d->hdr.window_bits),
                                   d->hdr.window_bits);
     if (ret == IOTL_OK) {

@@ -122,8 +122,8 @@ static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t ou
 }
 
 static const struct iotl_doc_field key_fields[] = {
-    IOTL_DOC_FIELD("not_before", struct iotl_key, not_before, IOTL_DOC_I64),
-    IOTL_DOC_FIELD("not_after", struct iotl_key, not_after, IOTL_DOC_I64),
+    IOTL_DOC_FIELD("not_before", struct iotl_key, not_before, IOTL_DOC_TIME),
+    IOTL_DOC_FIELD("not_after", struct iotl_key, not_after, IOTL_DOC_TIME),
 };
 
 static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto, struct iotl_key *k)
@@ -163,7 +163,7 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (k->not_before < 0 || k->not_after < 0 || (k->not_after != 0 && k->not_after <= k->not_before)) {
+    if (k->not_after != 0 && k->not_after <= k->not_before) {
         return IOTL_ERR_RANGE;
     }
     return IOTL_OK;
@@ -173,7 +173,7 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
 static const struct iotl_doc_field ring_fields[] = {
     RF("version", version, IOTL_DOC_U32),
     RF("threshold", threshold, IOTL_DOC_U32),
-    RF("issued_at", issued_at, IOTL_DOC_I64),
+    RF("issued_at", issued_at, IOTL_DOC_TIME),
     RF("expires", expires, IOTL_DOC_I64),
 };
 
@@ -190,7 +190,7 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
         return ret;
     }
     ret = IOTL_ERR_RANGE;
-    if (r->version == 0 || r->threshold == 0 || r->issued_at < 0 || r->expires <= r->issued_at) {
+    if (r->version == 0 || r->threshold == 0 || r->expires <= r->issued_at) {
         goto exit;
     }
     ret = IOTL_ERR_SCHEMA;
