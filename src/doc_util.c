@@ -143,15 +143,11 @@ static int get_sha256(const iotl_json_node_t *m, uint8_t out[32])
     return IOTL_OK;
 }
 
-/* A URL or relative path: printable ASCII, no spaces, quotes, backslashes or
- * angle brackets; relative paths must not start with '/' or name a scheme;
- * ".." only when allow_parent (IOTL_ERR_RANGE). */
-static int get_location(const iotl_json_node_t *m, char *buf, size_t cap, bool allow_parent)
+/* A URL or relative path (already copied into buf): printable ASCII, no
+ * spaces, quotes, backslashes or angle brackets; relative paths must not
+ * start with '/' or name a scheme; ".." only when allow_parent (IOTL_ERR_RANGE). */
+static int check_location(const char *buf, bool allow_parent)
 {
-    int ret = iotl_json_str_copy(m, buf, cap);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
     bool url = (strncmp(buf, "https://", 8) == 0 || strncmp(buf, "http://", 7) == 0);
     bool bad = (buf[0] == '\0') || (!url && (buf[0] == '/' || strchr(buf, ':') != NULL)) ||
                (!allow_parent && strstr(buf, "..") != NULL);
@@ -211,45 +207,38 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             }
             continue;
         }
-        switch ((enum iotl_doc_kind)(f->type & 0x0fu)) {
-        case IOTL_DOC_U32:
+        unsigned kind = f->type & 0x0fu;
+        if (kind == IOTL_DOC_U32) {
             ret = iotl_json_u32(m, (uint32_t *)(void *)dst);
-            break;
-        case IOTL_DOC_I64:
-        case IOTL_DOC_TIME:
+        } else if (kind == IOTL_DOC_TIME) {
             ret = iotl_json_i64(m, &t);
-            if (ret == IOTL_OK && t < 0 && (f->type & 0x0fu) == IOTL_DOC_TIME) {
+            if (ret == IOTL_OK && t < 0) {
                 ret = IOTL_ERR_RANGE;
             }
             if (ret == IOTL_OK) {
                 memcpy(dst, &t, sizeof(t));
             }
-            break;
-        case IOTL_DOC_IDENT:
-            ret = iotl_doc_ident(m, (char *)dst, cap);
-            break;
-        case IOTL_DOC_VERSION:
-            ret = iotl_json_str_copy(m, (char *)dst, cap);
-            if (ret == IOTL_ERR_RANGE) {
-                ret = IOTL_ERR_VERSION_FORMAT;
-            }
-            if (ret == IOTL_OK && (required || dst[0] != '\0')) {
-                ret = iotl_semver_parse((const char *)dst, &sv);
-            }
-            break;
-        case IOTL_DOC_SHA256:
+        } else if (kind == IOTL_DOC_SHA256) {
             ret = get_sha256(m, dst);
-            break;
-        case IOTL_DOC_URL:
-        case IOTL_DOC_URL_UP:
-            ret = get_location(m, (char *)dst, cap, (f->type & 0x0fu) == IOTL_DOC_URL_UP);
-            break;
-        case IOTL_DOC_LIST:
-        default:
+        } else if (kind == IOTL_DOC_LIST) {
             ret = get_ident_list(m, dst, cap,
                                  (f->type & IOTL_DOC_SEL) ? IOTL_DEPLOY_MAX_SELECT : IOTL_MANIFEST_MAX_HARDWARE,
                                  required);
-            break;
+        } else if (kind == IOTL_DOC_IDENT) {
+            ret = iotl_doc_ident(m, (char *)dst, cap);
+        } else {
+            /* A string checked once copied: a version or a location. */
+            ret = iotl_json_str_copy(m, (char *)dst, cap);
+            if (kind == IOTL_DOC_VERSION) {
+                if (ret == IOTL_ERR_RANGE) {
+                    ret = IOTL_ERR_VERSION_FORMAT;
+                }
+                if (ret == IOTL_OK && (required || dst[0] != '\0')) {
+                    ret = iotl_semver_parse((const char *)dst, &sv);
+                }
+            } else if (ret == IOTL_OK) {
+                ret = check_location((const char *)dst, kind == IOTL_DOC_URL_UP);
+            }
         }
         if (ret != IOTL_OK) {
             return ret;

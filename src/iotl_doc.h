@@ -16,8 +16,7 @@ enum iotl_doc_kind {
     IOTL_DOC_URL_UP = 0, /* location, ".." allowed (never required: the one kind at 0, so no
                           * descriptor ORs a flag into an empty kind) */
     IOTL_DOC_U32,        /* uint32_t */
-    IOTL_DOC_I64,        /* int64_t, any integer within IOTL_JSON_INT_MAX */
-    IOTL_DOC_TIME,       /* int64_t Unix time, >= 0 (IOTL_ERR_RANGE) */
+    IOTL_DOC_TIME,       /* int64_t Unix time, 0..IOTL_JSON_INT_MAX (IOTL_ERR_RANGE) */
     IOTL_DOC_IDENT,      /* identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE) */
     IOTL_DOC_VERSION,    /* semantic version string; "" only when optional (IOTL_ERR_VERSION_FORMAT) */
     IOTL_DOC_SHA256,     /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE) */

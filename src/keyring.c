@@ -174,7 +174,7 @@ static const struct iotl_doc_field ring_fields[] = {
     RF("version", version, IOTL_DOC_U32),
     RF("threshold", threshold, IOTL_DOC_U32),
     RF("issued_at", issued_at, IOTL_DOC_TIME),
-    RF("expires", expires, IOTL_DOC_I64),
+    RF("expires", expires, IOTL_DOC_TIME),
 };
 
 /* The key ring payload once type and v matched; crypto (arg) checks key ids. */
