@@ -169,13 +169,11 @@ static size_t scan_number(const uint8_t *s, size_t len, size_t i, bool *too_long
     return i;
 }
 
-enum scan_state {
-    ST_VALUE,        /* a value must come */
-    ST_VALUE_OR_END, /* just after '[': a value or ']' */
-    ST_KEY,          /* after ',' in an object: a member name */
-    ST_KEY_OR_END,   /* just after '{': a member name or '}' */
-    ST_COLON,        /* after a member name */
-    ST_AFTER         /* after a value: ',' or a closing bracket */
+enum scan_want {
+    W_VALUE, /* a value */
+    W_KEY,   /* a member name */
+    W_COLON, /* the colon after a member name */
+    W_AFTER  /* after a value: ',' or a closing bracket (at depth 0: only whitespace) */
 };
 
 int iotl_json_check(const char *text, size_t len)
@@ -189,57 +187,65 @@ int iotl_json_check(const char *text, size_t len)
     const uint8_t *s = (const uint8_t *)text;
     uint8_t open[IOTL_JSON_MAX_DEPTH]; /* the bracket that opened each container */
     unsigned depth = 0;
-    bool range = false;
     unsigned nodes = 0;
-    enum scan_state st = ST_VALUE;
+    bool range = false;
+    bool can_close = false; /* just after an opening bracket: an empty container may end */
+    enum scan_want want = W_VALUE;
     size_t i = 0;
     for (;;) {
         while (i < len && is_ws(s[i])) {
             i++;
         }
+        bool done = want == W_AFTER && depth == 0;
         if (i >= len) {
-            return IOTL_ERR_MALFORMED; /* input ended inside the document (or was only whitespace) */
+            /* The input ended: inside the document (or it was only whitespace), or after it. */
+            return !done ? IOTL_ERR_MALFORMED : range ? IOTL_ERR_RANGE : IOTL_OK;
+        }
+        if (done) {
+            return IOTL_ERR_TRAILING_DATA;
         }
         uint8_t c = s[i];
-        if (st == ST_AFTER && c == ',') {
+        if (want == W_AFTER && c == ',') {
+            want = open[depth - 1] == '{' ? W_KEY : W_VALUE;
             i++;
-            st = open[depth - 1] == '{' ? ST_KEY : ST_VALUE;
             continue;
         }
-        if (st == ST_AFTER || (st == ST_KEY_OR_END && c == '}') || (st == ST_VALUE_OR_END && c == ']')) {
+        if (want == W_AFTER || (can_close && (c == '}' || c == ']'))) {
             /* A closing bracket ('}' and ']' are their opener + 2) that matches the innermost container. */
-            if ((c != '}' && c != ']') || depth == 0 || open[depth - 1] + 2 != c) {
+            if (open[depth - 1] + 2 != c) {
                 return IOTL_ERR_MALFORMED;
             }
             depth--;
             i++;
-        } else if (st == ST_KEY || st == ST_KEY_OR_END) {
-            i = c == '"' ? scan_string(s, len, i) : 0;
-            if (i == 0) {
-                return IOTL_ERR_MALFORMED;
-            }
-            st = ST_COLON;
+            can_close = false;
+            want = W_AFTER;
             continue;
-        } else if (st == ST_COLON) {
+        }
+        can_close = false;
+        if (want == W_COLON) {
             if (c != ':') {
                 return IOTL_ERR_MALFORMED;
             }
             i++;
-            st = ST_VALUE;
+            want = W_VALUE;
+            continue;
+        }
+        if (want == W_KEY) {
+            i = c == '"' ? scan_string(s, len, i) : 0;
+            want = W_COLON;
+        } else if (++nodes > IOTL_JSON_MAX_NODES) {
+            return IOTL_ERR_TOO_LARGE; /* bounds cJSON's heap: one node per value */
+        } else if (c == '{' || c == '[') {
+            if (depth >= IOTL_JSON_MAX_DEPTH) {
+                return IOTL_ERR_TOO_DEEP;
+            }
+            open[depth++] = c;
+            i++;
+            can_close = true;
+            want = (c == '{') ? W_KEY : W_VALUE;
             continue;
         } else {
-            if (++nodes > IOTL_JSON_MAX_NODES) {
-                return IOTL_ERR_TOO_LARGE; /* bounds cJSON's heap: one node per value */
-            }
-            if (c == '{' || c == '[') {
-                if (depth >= IOTL_JSON_MAX_DEPTH) {
-                    return IOTL_ERR_TOO_DEEP;
-                }
-                open[depth++] = c;
-                i++;
-                st = (c == '{') ? ST_KEY_OR_END : ST_VALUE_OR_END;
-                continue;
-            }
+            want = W_AFTER;
             if (c == '"') {
                 i = scan_string(s, len, i);
             } else if (c == '-' || is_digit(c)) {
@@ -249,22 +255,11 @@ int iotl_json_check(const char *text, size_t len)
                 size_t n = strlen(lit);
                 i = (len - i >= n && memcmp(s + i, lit, n) == 0) ? i + n : 0;
             }
-            if (i == 0) {
-                return IOTL_ERR_MALFORMED;
-            }
         }
-        st = ST_AFTER;
-        if (depth == 0) {
-            break;
+        if (i == 0) {
+            return IOTL_ERR_MALFORMED;
         }
     }
-    while (i < len && is_ws(s[i])) {
-        i++;
-    }
-    if (i != len) {
-        return IOTL_ERR_TRAILING_DATA;
-    }
-    return range ? IOTL_ERR_RANGE : IOTL_OK;
 }
 
 /* Walks the whole tree without recursion (a parent stack bounded by the
