@@ -9,6 +9,10 @@
 #include "iotlife/deploy.h"
 #include "iotlife/manifest.h"
 
+#define IOTL_DOC_NAME_INIT(n) #n,
+const struct iotl_doc_names iotl_doc_names = {IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_INIT)};
+IOTL_STATIC_ASSERT(sizeof(struct iotl_doc_names) <= UINT16_MAX, doc_names_offsets_fit);
+
 int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg)
 {
     iotl_json_doc_t doc;
@@ -19,9 +23,9 @@ int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json,
     }
     const iotl_json_node_t *root = iotl_json_root(&doc);
     uint32_t v = 0;
-    ret = iotl_doc_expect_str(root, "type", t->type);
+    ret = iotl_doc_expect_str(root, IOTL_DOC_N(type), t->type);
     if (ret == IOTL_OK) {
-        ret = iotl_json_u32(iotl_json_member(root, "v"), &v);
+        ret = iotl_json_u32(iotl_json_member(root, IOTL_DOC_N(v)), &v);
         if ((ret != IOTL_OK && !t->v_error) || (ret == IOTL_OK && v != t->schema)) {
             ret = IOTL_ERR_SCHEMA;
         }
@@ -61,15 +65,14 @@ int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const cha
     return IOTL_OK;
 }
 
-int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *const *names, unsigned n,
-                  uint8_t *out)
+int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *names, uint8_t *out)
 {
     if (iotl_json_member(obj, name) == NULL) {
         return IOTL_OK;
     }
-    for (unsigned i = 0; i < n; i++) {
-        if (iotl_doc_expect_str(obj, name, names[i]) == IOTL_OK) {
-            *out = (uint8_t)i;
+    for (uint8_t i = 0; *names != '\0'; i++, names += strlen(names) + 1u) {
+        if (iotl_doc_expect_str(obj, name, names) == IOTL_OK) {
+            *out = i;
             return IOTL_OK;
         }
     }
@@ -194,7 +197,7 @@ IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
     for (; n > 0; n--, f++) {
-        const iotl_json_node_t *m = iotl_json_member(obj, f->name);
+        const iotl_json_node_t *m = iotl_json_member(obj, (const char *)&iotl_doc_names + f->name);
         uint8_t *dst = (uint8_t *)base + f->off;
         size_t cap = (size_t)f->max + 1u;
         bool required = (f->type & IOTL_DOC_REQ) != 0;

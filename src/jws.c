@@ -26,21 +26,21 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
     const iotl_json_node_t *root = iotl_json_root(&doc);
     const char *s;
     size_t n;
-    if (iotl_doc_expect_str(root, "alg", "ES256") != IOTL_OK) {
+    if (iotl_doc_expect_str(root, IOTL_DOC_N(alg), "ES256") != IOTL_OK) {
         ret = IOTL_ERR_ALG;
         goto exit;
     }
-    if (iotl_json_member(root, "crit") != NULL) {
+    if (iotl_json_member(root, IOTL_DOC_N(crit)) != NULL) {
         ret = IOTL_ERR_CRIT;
         goto exit;
     }
-    const iotl_json_node_t *b64 = iotl_json_member(root, "b64");
+    const iotl_json_node_t *b64 = iotl_json_member(root, IOTL_DOC_N(b64));
     bool b64_val = false;
     if (b64 != NULL && (iotl_json_bool(b64, &b64_val) != IOTL_OK || !b64_val)) {
         ret = IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
         goto exit;
     }
-    if (iotl_json_str_ref(iotl_json_member(root, "kid"), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
+    if (iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(kid)), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
         ret = IOTL_ERR_KID_MISMATCH;
         goto exit;
     }

@@ -13,7 +13,7 @@
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
 
-static const char *const role_names[] = {"none", "root", "publisher", "operator"};
+static const char role_names[] = "none\0root\0publisher\0operator\0";
 
 int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
                       const uint8_t (*anchors)[IOTL_P256_PUBKEY_LEN], size_t count, uint32_t threshold)
@@ -122,8 +122,8 @@ static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t ou
 }
 
 static const struct iotl_doc_field key_fields[] = {
-    IOTL_DOC_FIELD("not_before", struct iotl_key, not_before, IOTL_DOC_TIME),
-    IOTL_DOC_FIELD("not_after", struct iotl_key, not_after, IOTL_DOC_TIME),
+    IOTL_DOC_FIELD(not_before, struct iotl_key, not_before, IOTL_DOC_TIME),
+    IOTL_DOC_FIELD(not_after, struct iotl_key, not_after, IOTL_DOC_TIME),
 };
 
 static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto, struct iotl_key *k)
@@ -131,19 +131,19 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
         return IOTL_ERR_SCHEMA;
     }
-    if (iotl_doc_expect_str(o, "kty", "EC") != IOTL_OK || iotl_doc_expect_str(o, "crv", "P-256") != IOTL_OK) {
+    if (iotl_doc_expect_str(o, IOTL_DOC_N(kty), "EC") != IOTL_OK || iotl_doc_expect_str(o, IOTL_DOC_N(crv), "P-256") != IOTL_OK) {
         return IOTL_ERR_KEY_FORMAT;
     }
     k->pub[0] = 0x04;
-    int ret = parse_coord(o, "x", k->pub + 1);
+    int ret = parse_coord(o, IOTL_DOC_N(x), k->pub + 1);
     if (ret == IOTL_OK) {
-        ret = parse_coord(o, "y", k->pub + 33);
+        ret = parse_coord(o, IOTL_DOC_N(y), k->pub + 33);
     }
     if (ret != IOTL_OK) {
         return ret;
     }
     char kid[IOTL_JWS_KID_LEN + 1];
-    ret = iotl_json_str_copy(iotl_json_member(o, "kid"), k->kid, sizeof(k->kid));
+    ret = iotl_json_str_copy(iotl_json_member(o, IOTL_DOC_N(kid)), k->kid, sizeof(k->kid));
     if (ret != IOTL_OK) {
         return ret == IOTL_ERR_RANGE ? IOTL_ERR_KID_MISMATCH : ret;
     }
@@ -155,7 +155,7 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
         return IOTL_ERR_KID_MISMATCH;
     }
     /* "none" (index 0) is no role: refused like a missing one. */
-    if (iotl_doc_enum(o, "role", role_names, IOTL_ARRAY_LEN(role_names), &k->role) != IOTL_OK ||
+    if (iotl_doc_enum(o, IOTL_DOC_N(role), role_names, &k->role) != IOTL_OK ||
         k->role == IOTL_ROLE_NONE) {
         return IOTL_ERR_SCHEMA;
     }
@@ -171,10 +171,10 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
 
 #define RF(name, member, type) IOTL_DOC_FIELD(name, iotl_keyring_t, member, (type) | IOTL_DOC_REQ)
 static const struct iotl_doc_field ring_fields[] = {
-    RF("version", version, IOTL_DOC_U32),
-    RF("threshold", threshold, IOTL_DOC_U32),
-    RF("issued_at", issued_at, IOTL_DOC_TIME),
-    RF("expires", expires, IOTL_DOC_TIME),
+    RF(version, version, IOTL_DOC_U32),
+    RF(threshold, threshold, IOTL_DOC_U32),
+    RF(issued_at, issued_at, IOTL_DOC_TIME),
+    RF(expires, expires, IOTL_DOC_TIME),
 };
 
 /* The key ring payload once type and v matched; crypto (arg) checks key ids. */
@@ -182,8 +182,8 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
 {
     iotl_keyring_t *r = (iotl_keyring_t *)out;
     const struct iotl_crypto *crypto = (const struct iotl_crypto *)arg;
-    const iotl_json_node_t *keys = iotl_json_member(root, "keys");
-    const iotl_json_node_t *rev = iotl_json_member(root, "revoked");
+    const iotl_json_node_t *keys = iotl_json_member(root, IOTL_DOC_N(keys));
+    const iotl_json_node_t *rev = iotl_json_member(root, IOTL_DOC_N(revoked));
     uint32_t roots = 0;
     int ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
     if (ret != IOTL_OK) {
@@ -262,8 +262,8 @@ static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64
         size_t hl;
         const char *g;
         size_t gl;
-        if (iotl_json_str_ref(iotl_json_member(s, "protected"), &h, &hl) != IOTL_OK ||
-            iotl_json_str_ref(iotl_json_member(s, "signature"), &g, &gl) != IOTL_OK) {
+        if (iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(protected)), &h, &hl) != IOTL_OK ||
+            iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(signature)), &g, &gl) != IOTL_OK) {
             return IOTL_ERR_SCHEMA;
         }
         struct iotl_jws jws;
@@ -324,8 +324,8 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
         return ret;
     }
     const iotl_json_node_t *root = iotl_json_root(&outer);
-    const iotl_json_node_t *sigs = iotl_json_member(root, "signatures");
-    if (iotl_json_str_ref(iotl_json_member(root, "payload"), &payload_b64, &payload_len) != IOTL_OK ||
+    const iotl_json_node_t *sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
+    if (iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &payload_b64, &payload_len) != IOTL_OK ||
         iotl_json_type(sigs) != IOTL_JSON_ARRAY || iotl_json_count(sigs) == 0) {
         ret = IOTL_ERR_SCHEMA;
         goto exit;

@@ -127,23 +127,23 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
 
 #define PF(name, member, type) IOTL_DOC_FIELD(name, struct iotl_payload, member, type)
 static const struct iotl_doc_field payload_fields[] = {
-    PF("name", name, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-    PF("component", component, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-    PF("size", size, IOTL_DOC_U32 | IOTL_DOC_REQ),
-    PF("sha256", sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
-    PF("location", location, IOTL_DOC_URL | IOTL_DOC_REQ),
+    PF(name, name, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    PF(component, component, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    PF(size, size, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    PF(sha256, sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
+    PF(location, location, IOTL_DOC_URL | IOTL_DOC_REQ),
 };
 /* What a full image may state about its download (it must agree), and what
  * a deflate or delta payload must state. */
 static const struct iotl_doc_field download_fields[] = {
-    PF("download_size", download_size, IOTL_DOC_U32 | IOTL_DOC_REQ),
-    PF("download_sha256", download_sha256, IOTL_DOC_SHA256),
+    PF(download_size, download_size, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    PF(download_sha256, download_sha256, IOTL_DOC_SHA256),
 };
 static const struct iotl_doc_field delta_fields[] = {
-    PF("base_version", base_version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
-    PF("base_sha256", base_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
+    PF(base_version, base_version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
+    PF(base_sha256, base_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
 };
-static const char *const kind_names[] = {"full", "deflate", "delta"};
+static const char kind_names[] = "full\0deflate\0delta\0";
 
 static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
 {
@@ -157,7 +157,7 @@ static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
     if (p->size == 0) {
         return IOTL_ERR_RANGE;
     }
-    ret = iotl_doc_enum(o, "kind", kind_names, IOTL_ARRAY_LEN(kind_names), &p->kind);
+    ret = iotl_doc_enum(o, IOTL_DOC_N(kind), kind_names, &p->kind);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -166,7 +166,7 @@ static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
         /* download_* allowed for a full image, but must agree with the image. */
         p->download_size = p->size;
         memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
-        if (iotl_json_member(o, "download_size") == NULL && iotl_json_member(o, "download_sha256") == NULL) {
+        if (iotl_json_member(o, IOTL_DOC_N(download_size)) == NULL && iotl_json_member(o, IOTL_DOC_N(download_sha256)) == NULL) {
             goto no_download;
         }
         p->download_size = 0;
@@ -179,14 +179,14 @@ static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
         if (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0) {
             return IOTL_ERR_SCHEMA;
         }
-    } else if (iotl_json_member(o, "download_sha256") == NULL) {
+    } else if (iotl_json_member(o, IOTL_DOC_N(download_sha256)) == NULL) {
         return IOTL_ERR_SCHEMA;
     } else if (p->download_size == 0) {
         return IOTL_ERR_RANGE;
     }
 no_download:;
     bool restart = false;
-    const iotl_json_node_t *rp = iotl_json_member(o, "restart_points");
+    const iotl_json_node_t *rp = iotl_json_member(o, IOTL_DOC_N(restart_points));
     if (rp != NULL) {
         ret = iotl_json_bool(rp, &restart);
         if (ret != IOTL_OK) {
@@ -202,7 +202,7 @@ no_download:;
     if (p->kind == IOTL_PAYLOAD_DELTA) {
         return iotl_doc_fields(o, delta_fields, IOTL_ARRAY_LEN(delta_fields), p);
     }
-    if (iotl_json_member(o, "base_version") != NULL || iotl_json_member(o, "base_sha256") != NULL) {
+    if (iotl_json_member(o, IOTL_DOC_N(base_version)) != NULL || iotl_json_member(o, IOTL_DOC_N(base_sha256)) != NULL) {
         return IOTL_ERR_SCHEMA; /* base image only makes sense for a delta */
     }
     return IOTL_OK;
@@ -213,15 +213,15 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, hardware) == offsetof(struct i
                    hardware_rows_follow_count);
 IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, release_notes) < 65536u, manifest_offsets_fit);
 static const struct iotl_doc_field manifest_fields[] = {
-    MF("product", product, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-    IOTL_DOC_LIST_FIELD("hardware", struct iotl_manifest, hardware_count, hardware, IOTL_DOC_REQ),
-    MF("version", version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
-    MF("security_version", security_version, IOTL_DOC_U32 | IOTL_DOC_REQ),
-    MF("sequence", sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
-    MF("issued_at", issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    MF("expires", expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    MF("supported_until", supported_until, IOTL_DOC_TIME),
-    MF("release_notes", release_notes, IOTL_DOC_URL),
+    MF(product, product, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    IOTL_DOC_LIST_FIELD(hardware, struct iotl_manifest, hardware_count, hardware, IOTL_DOC_REQ),
+    MF(version, version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
+    MF(security_version, security_version, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    MF(sequence, sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    MF(issued_at, issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    MF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    MF(supported_until, supported_until, IOTL_DOC_TIME),
+    MF(release_notes, release_notes, IOTL_DOC_URL),
 };
 
 static int parse_manifest(void *out, const iotl_json_node_t *root, const void *arg)
@@ -237,7 +237,7 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
     if (m->expires <= m->issued_at) {
         return IOTL_ERR_RANGE;
     }
-    const iotl_json_node_t *pl = iotl_json_member(root, "payloads");
+    const iotl_json_node_t *pl = iotl_json_member(root, IOTL_DOC_N(payloads));
     if (iotl_json_type(pl) != IOTL_JSON_ARRAY || iotl_json_count(pl) == 0) {
         return IOTL_ERR_SCHEMA;
     }
