@@ -164,23 +164,44 @@ static int check_location(const char *buf, bool allow_parent)
 /* Array of identifiers into rows of `stride` bytes after the count byte, at
  * most max rows (IOTL_ERR_TOO_LARGE); duplicates are IOTL_ERR_SCHEMA, and so
  * is an empty required list. */
-static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stride, size_t max, bool required)
+int iotl_doc_array(const iotl_json_node_t *a, size_t max, bool required)
 {
-    char *rows = (char *)(count + 1);
-    if (iotl_json_type(m) != IOTL_JSON_ARRAY) {
+    if (iotl_json_type(a) != IOTL_JSON_ARRAY) {
         return IOTL_ERR_SCHEMA;
     }
-    size_t n = iotl_json_count(m);
+    size_t n = iotl_json_count(a);
     if (n > max) {
         return IOTL_ERR_TOO_LARGE;
     }
-    if (n == 0 && required) {
-        return IOTL_ERR_SCHEMA;
+    return (n == 0 && required) ? IOTL_ERR_SCHEMA : IOTL_OK;
+}
+
+static const char *field_name(const struct iotl_doc_field *f)
+{
+    return (const char *)&iotl_doc_names + f->name;
+}
+
+bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n)
+{
+    for (; n > 0; n--, f++) {
+        if (iotl_json_member(obj, field_name(f)) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stride, size_t max, bool required)
+{
+    char *rows = (char *)(count + 1);
+    int ret = iotl_doc_array(m, max, required);
+    if (ret != IOTL_OK) {
+        return ret;
     }
     size_t i = 0;
     for (const iotl_json_node_t *e = iotl_json_first(m); e != NULL; e = iotl_json_next(e), i++) {
         char *row = rows + i * stride;
-        int ret = iotl_doc_ident(e, row, stride);
+        ret = iotl_doc_ident(e, row, stride);
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -188,7 +209,7 @@ static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stri
             return IOTL_ERR_SCHEMA;
         }
     }
-    *count = (uint8_t)n;
+    *count = (uint8_t)i;
     return IOTL_OK;
 }
 
@@ -197,7 +218,7 @@ IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
     for (; n > 0; n--, f++) {
-        const iotl_json_node_t *m = iotl_json_member(obj, (const char *)&iotl_doc_names + f->name);
+        const iotl_json_node_t *m = iotl_json_member(obj, field_name(f));
         uint8_t *dst = (uint8_t *)base + f->off;
         size_t cap = (size_t)f->max + 1u;
         bool required = (f->type & IOTL_DOC_REQ) != 0;

@@ -99,6 +99,11 @@ int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const cha
  * (ended by an empty one): *out = its index; absent: *out unchanged;
  * anything else IOTL_ERR_SCHEMA. */
 int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *names, uint8_t *out);
+/* An array of at most max elements (IOTL_ERR_TOO_LARGE); not an array, or
+ * empty when required: IOTL_ERR_SCHEMA. */
+int iotl_doc_array(const iotl_json_node_t *a, size_t max, bool required);
+/* True when obj has a member named by one of the n fields. */
+bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n);
 /* An identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE). */
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap);
 

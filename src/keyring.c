@@ -193,12 +193,8 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     if (r->version == 0 || r->threshold == 0 || r->expires <= r->issued_at) {
         goto exit;
     }
-    ret = IOTL_ERR_SCHEMA;
-    if (iotl_json_type(keys) != IOTL_JSON_ARRAY || iotl_json_count(keys) == 0) {
-        goto exit;
-    }
-    ret = IOTL_ERR_TOO_LARGE;
-    if (iotl_json_count(keys) > IOTL_KEYRING_MAX_KEYS) {
+    ret = iotl_doc_array(keys, IOTL_KEYRING_MAX_KEYS, true);
+    if (ret != IOTL_OK) {
         goto exit;
     }
     for (const iotl_json_node_t *e = iotl_json_first(keys); e != NULL; e = iotl_json_next(e)) {
@@ -218,12 +214,8 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     if (roots < r->threshold) {
         goto exit;
     }
-    ret = IOTL_ERR_SCHEMA;
-    if (rev != NULL && iotl_json_type(rev) != IOTL_JSON_ARRAY) {
-        goto exit;
-    }
-    ret = IOTL_ERR_TOO_LARGE;
-    if (iotl_json_count(rev) > IOTL_KEYRING_MAX_REVOKED) {
+    ret = rev != NULL ? iotl_doc_array(rev, IOTL_KEYRING_MAX_REVOKED, false) : IOTL_OK;
+    if (ret != IOTL_OK) {
         goto exit;
     }
     ret = IOTL_ERR_SCHEMA;
@@ -325,13 +317,11 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     }
     const iotl_json_node_t *root = iotl_json_root(&outer);
     const iotl_json_node_t *sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
-    if (iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &payload_b64, &payload_len) != IOTL_OK ||
-        iotl_json_type(sigs) != IOTL_JSON_ARRAY || iotl_json_count(sigs) == 0) {
-        ret = IOTL_ERR_SCHEMA;
-        goto exit;
+    ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &payload_b64, &payload_len);
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_array(sigs, IOTL_KEYRING_MAX_SIGNATURES, true);
     }
-    if (iotl_json_count(sigs) > IOTL_KEYRING_MAX_SIGNATURES) {
-        ret = IOTL_ERR_TOO_LARGE;
+    if (ret != IOTL_OK) {
         goto exit;
     }
     if (payload_len > IOTL_B64URL_ENC_LEN(IOTL_JSON_MAX_SIZE)) {

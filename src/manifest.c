@@ -145,53 +145,41 @@ static const struct iotl_doc_field delta_fields[] = {
 };
 static const char kind_names[] = "full\0deflate\0delta\0";
 
+/* A payload object (a non-object has no required member: IOTL_ERR_SCHEMA). */
 static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
 {
-    if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
-        return IOTL_ERR_SCHEMA;
-    }
     int ret = iotl_doc_fields(o, payload_fields, IOTL_ARRAY_LEN(payload_fields), p);
-    if (ret != IOTL_OK) {
-        return ret;
+    if (ret == IOTL_OK && p->size == 0) {
+        ret = IOTL_ERR_RANGE;
     }
-    if (p->size == 0) {
-        return IOTL_ERR_RANGE;
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_enum(o, IOTL_DOC_N(kind), kind_names, &p->kind);
     }
-    ret = iotl_doc_enum(o, IOTL_DOC_N(kind), kind_names, &p->kind);
     if (ret != IOTL_OK) {
         return ret;
     }
     bool full = p->kind == IOTL_PAYLOAD_FULL;
-    if (full) {
-        /* download_* allowed for a full image, but must agree with the image. */
-        p->download_size = p->size;
-        memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
-        if (iotl_json_member(o, IOTL_DOC_N(download_size)) == NULL && iotl_json_member(o, IOTL_DOC_N(download_sha256)) == NULL) {
-            goto no_download;
-        }
-        p->download_size = 0;
-    }
-    ret = iotl_doc_fields(o, download_fields, IOTL_ARRAY_LEN(download_fields), p);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (full) {
-        if (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0) {
-            return IOTL_ERR_SCHEMA;
-        }
-    } else if (iotl_json_member(o, IOTL_DOC_N(download_sha256)) == NULL) {
-        return IOTL_ERR_SCHEMA;
-    } else if (p->download_size == 0) {
-        return IOTL_ERR_RANGE;
-    }
-no_download:;
-    bool restart = false;
-    const iotl_json_node_t *rp = iotl_json_member(o, IOTL_DOC_N(restart_points));
-    if (rp != NULL) {
-        ret = iotl_json_bool(rp, &restart);
+    /* A full image is its own download; it may say so, but must agree. A
+     * deflate or delta payload states both. */
+    p->download_size = p->size;
+    memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
+    if (!full || iotl_doc_any(o, download_fields, IOTL_ARRAY_LEN(download_fields))) {
+        ret = iotl_doc_fields(o, download_fields, IOTL_ARRAY_LEN(download_fields), p);
         if (ret != IOTL_OK) {
             return ret;
         }
+        if (full ? (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0)
+                 : iotl_json_member(o, IOTL_DOC_N(download_sha256)) == NULL) {
+            return IOTL_ERR_SCHEMA;
+        }
+        if (p->download_size == 0) {
+            return IOTL_ERR_RANGE;
+        }
+    }
+    bool restart = false;
+    const iotl_json_node_t *rp = iotl_json_member(o, IOTL_DOC_N(restart_points));
+    if (rp != NULL && (ret = iotl_json_bool(rp, &restart)) != IOTL_OK) {
+        return ret;
     }
     if (restart) {
         if (p->kind != IOTL_PAYLOAD_DEFLATE) {
@@ -202,10 +190,8 @@ no_download:;
     if (p->kind == IOTL_PAYLOAD_DELTA) {
         return iotl_doc_fields(o, delta_fields, IOTL_ARRAY_LEN(delta_fields), p);
     }
-    if (iotl_json_member(o, IOTL_DOC_N(base_version)) != NULL || iotl_json_member(o, IOTL_DOC_N(base_sha256)) != NULL) {
-        return IOTL_ERR_SCHEMA; /* base image only makes sense for a delta */
-    }
-    return IOTL_OK;
+    /* A base image only makes sense for a delta. */
+    return iotl_doc_any(o, delta_fields, IOTL_ARRAY_LEN(delta_fields)) ? IOTL_ERR_SCHEMA : IOTL_OK;
 }
 
 #define MF(name, member, type) IOTL_DOC_FIELD(name, struct iotl_manifest, member, type)
@@ -238,11 +224,9 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
         return IOTL_ERR_RANGE;
     }
     const iotl_json_node_t *pl = iotl_json_member(root, IOTL_DOC_N(payloads));
-    if (iotl_json_type(pl) != IOTL_JSON_ARRAY || iotl_json_count(pl) == 0) {
-        return IOTL_ERR_SCHEMA;
-    }
-    if (iotl_json_count(pl) > IOTL_MANIFEST_MAX_PAYLOADS) {
-        return IOTL_ERR_TOO_LARGE;
+    ret = iotl_doc_array(pl, IOTL_MANIFEST_MAX_PAYLOADS, true);
+    if (ret != IOTL_OK) {
+        return ret;
     }
     for (const iotl_json_node_t *e = iotl_json_first(pl); e != NULL; e = iotl_json_next(e)) {
         struct iotl_payload *p = &m->payloads[m->payload_count];
