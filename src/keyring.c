@@ -142,12 +142,12 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (ret != IOTL_OK) {
         return ret;
     }
-    char kid[IOTL_JWS_KID_LEN + 1];
-    ret = iotl_json_str_copy(iotl_json_member(o, IOTL_DOC_N(kid)), k->kid, sizeof(k->kid));
-    if (ret != IOTL_OK) {
-        return ret == IOTL_ERR_RANGE ? IOTL_ERR_KID_MISMATCH : ret;
+    const char *kid;
+    size_t n;
+    ret = iotl_json_str_ref(iotl_json_member(o, IOTL_DOC_N(kid)), &kid, &n);
+    if (ret == IOTL_OK) {
+        ret = iotl_jwk_kid(crypto, k->pub, k->kid); /* the thumbprint the document must state */
     }
-    ret = iotl_jwk_kid(crypto, k->pub, kid);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -220,12 +220,13 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     }
     ret = IOTL_ERR_SCHEMA;
     for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
-        char *dst = r->revoked[r->revoked_count];
-        if (iotl_json_str_copy(e, dst, IOTL_JWS_KID_LEN + 1) != IOTL_OK || strlen(dst) != IOTL_JWS_KID_LEN ||
-            key_index(r, dst) >= 0 || is_revoked(r, dst)) {
+        const char *kid;
+        size_t n;
+        if (iotl_json_str_ref(e, &kid, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN || key_index(r, kid) >= 0 ||
+            is_revoked(r, kid)) {
             goto exit; /* not a key id, or listed and revoked at once, or twice */
         }
-        r->revoked_count++;
+        memcpy(r->revoked[r->revoked_count++], kid, IOTL_JWS_KID_LEN + 1u);
     }
     ret = IOTL_OK;
 exit:
