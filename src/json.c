@@ -41,23 +41,16 @@ static long read_u4(const uint8_t *p, size_t avail)
     return v;
 }
 
-/* Length of a valid UTF-8 sequence starting at p (lead byte >= 0x80), 0 if invalid. */
+/* Length of a valid UTF-8 sequence starting at p (lead byte >= 0x80), 0 if
+ * invalid: a lead byte 0xc2..0xf4, continuation bytes, no overlong form
+ * (the smallest code point of an n-byte form is 2^(5n-4)), no surrogate,
+ * nothing above U+10FFFF. */
 static size_t utf8_seq(const uint8_t *p, size_t avail)
 {
     uint8_t c = p[0];
-    size_t n;
-    uint32_t min;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2, min = 0x80, cp = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3, min = 0x800, cp = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4, min = 0x10000, cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (avail < n) {
+    size_t n = c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u;
+    uint32_t cp = c & (0x7fu >> n);
+    if (c < 0xc2 || c > 0xf4 || avail < n) {
         return 0;
     }
     for (size_t i = 1; i < n; i++) {
@@ -66,7 +59,7 @@ static size_t utf8_seq(const uint8_t *p, size_t avail)
         }
         cp = (cp << 6) | (p[i] & 0x3fu);
     }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    if (cp < (1u << (5u * n - 4u)) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
         return 0;
     }
     return n;
