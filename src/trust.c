@@ -4,6 +4,7 @@
 #include "iotlife/trust.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "iotl_doc.h"
@@ -247,6 +248,13 @@ static bool copy_str(char *dst, size_t cap, const char *src)
     return true;
 }
 
+#define DESC_AT(m) (offsetof(struct iotl_update_desc, m) - offsetof(struct iotl_update_desc, security_version))
+IOTL_STATIC_ASSERT(DESC_AT(manifest_seq) == offsetof(struct iotl_floors, manifest_seq) &&
+                       DESC_AT(deployment_seq) == offsetof(struct iotl_floors, deployment_seq) &&
+                       DESC_AT(keyring_version) == offsetof(struct iotl_floors, keyring_version) &&
+                       DESC_AT(latest_time) == offsetof(struct iotl_floors, latest_time) &&
+                       DESC_AT(component_count) >= sizeof(struct iotl_floors),
+                   desc_holds_the_floors_in_their_layout);
 IOTL_STATIC_ASSERT(IOTL_PAYLOAD_FULL == 0 && IOTL_PAYLOAD_DEFLATE == 1 && IOTL_PAYLOAD_DELTA == 2, payload_kinds);
 
 int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iotl_installed_image *installed,
@@ -260,11 +268,9 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
         return IOTL_ERR_RANGE;
     }
     memcpy(desc->manifest_sha256, res->manifest_sha256, IOTL_SHA256_LEN);
+    /* The floors to raise, laid out as struct iotl_floors; then the release's own security version. */
+    memcpy(&desc->security_version, &res->floors, sizeof(res->floors));
     desc->security_version = m->security_version;
-    desc->manifest_seq = res->floors.manifest_seq;
-    desc->deployment_seq = res->floors.deployment_seq;
-    desc->keyring_version = res->floors.keyring_version;
-    desc->latest_time = res->floors.latest_time;
     for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
         const char *comp = m->payloads[i].component;
         if (iotl_doc_find(m->payloads[0].component, sizeof(m->payloads[0]), i, comp) >= 0) {
