@@ -237,20 +237,30 @@ IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
 static const struct iotl_doc_schema ring_schema = {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t),
                                                    IOTL_ROLE_ROOT, 1, parse_ring};
 
-/* Counts distinct roots of `ring` whose signature over the payload verifies
- * (verified payload bytes land in text): 0 when they reach its threshold,
- * else IOTL_ERR_SIGNATURE (a known root's signature failed), then
- * IOTL_ERR_THRESHOLD (a root of the ring signed), else IOTL_ERR_UNKNOWN_KEY. */
-static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64, size_t payload_len,
-                           const iotl_keyring_t *ring, const struct iotl_crypto *crypto, uint8_t *text,
-                           size_t *text_len, uint32_t *count)
+/* A key ring update's signatures and what checking them yields. */
+struct sig_set {
+    const iotl_json_node_t *sigs; /* the "signatures" array */
+    const char *payload_b64;
+    size_t payload_len;
+    const struct iotl_crypto *crypto;
+    uint8_t *text; /* IOTL_JSON_MAX_SIZE bytes */
+    size_t text_len;
+    uint32_t count;
+};
+
+/* Counts (ss->count) distinct roots of `ring` whose signature over the
+ * payload verifies (verified payload bytes land in ss->text): 0 when they
+ * reach its threshold, else IOTL_ERR_SIGNATURE (a known root's signature
+ * failed), then IOTL_ERR_THRESHOLD (a root of the ring signed), else
+ * IOTL_ERR_UNKNOWN_KEY. */
+static int count_root_sigs(struct sig_set *ss, const iotl_keyring_t *ring)
 {
     bool used[IOTL_KEYRING_MAX_KEYS];
     bool bad = false;   /* a known root's signature failed */
     bool known = false; /* at least one signature named a root of the ring */
     memset(used, 0, sizeof(used));
-    *count = 0;
-    for (const iotl_json_node_t *s = iotl_json_first(sigs); s != NULL; s = iotl_json_next(s)) {
+    ss->count = 0;
+    for (const iotl_json_node_t *s = iotl_json_first(ss->sigs); s != NULL; s = iotl_json_next(s)) {
         const char *h;
         size_t hl;
         const char *g;
@@ -260,7 +270,7 @@ static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64
             return IOTL_ERR_SCHEMA;
         }
         struct iotl_jws jws;
-        int ret = iotl_jws_parse_parts(&jws, h, hl, payload_b64, payload_len, g, gl);
+        int ret = iotl_jws_parse_parts(&jws, h, hl, ss->payload_b64, ss->payload_len, g, gl);
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -276,18 +286,18 @@ static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64
             continue; /* one key counts once */
         }
         size_t n = 0;
-        ret = iotl_jws_verify(&jws, crypto, ring->keys[i].pub, text, IOTL_JSON_MAX_SIZE, &n);
+        ret = iotl_jws_verify(&jws, ss->crypto, ring->keys[i].pub, ss->text, IOTL_JSON_MAX_SIZE, &n);
         if (ret == IOTL_OK) {
             used[i] = true;
-            (*count)++;
-            *text_len = n;
+            ss->count++;
+            ss->text_len = n;
         } else if (ret == IOTL_ERR_TOO_LARGE || ret == IOTL_ERR_BASE64) {
             return ret;
         } else {
             bad = true;
         }
     }
-    if (*count >= ring->threshold) {
+    if (ss->count >= ring->threshold) {
         return IOTL_OK;
     }
     if (bad) {
@@ -303,10 +313,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     IOTL_ASSERT(kr != NULL && crypto != NULL && floors != NULL && work != NULL);
     int ret = IOTL_ERR_INTEGRITY; /* fail closed */
     iotl_json_doc_t outer;
-    const char *payload_b64;
-    size_t payload_len;
-    size_t text_len = 0;
-    uint32_t count = 0;
+    struct sig_set ss = {NULL, NULL, 0, crypto, work->text, 0, 0};
     bool reload = (flags & IOTL_KEYRING_RELOAD) != 0;
     if (floors->latest_time > now) {
         now = floors->latest_time; /* the latest-known time only moves forward */
@@ -317,28 +324,28 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
         return ret;
     }
     const iotl_json_node_t *root = iotl_json_root(&outer);
-    const iotl_json_node_t *sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
-    ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &payload_b64, &payload_len);
+    ss.sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
+    ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &ss.payload_b64, &ss.payload_len);
     if (ret == IOTL_OK) {
-        ret = iotl_doc_array(sigs, IOTL_KEYRING_MAX_SIGNATURES, true);
+        ret = iotl_doc_array(ss.sigs, IOTL_KEYRING_MAX_SIGNATURES, true);
     }
     if (ret != IOTL_OK) {
         goto exit;
     }
-    if (payload_len > IOTL_B64URL_ENC_LEN(IOTL_JSON_MAX_SIZE)) {
+    if (ss.payload_len > IOTL_B64URL_ENC_LEN(IOTL_JSON_MAX_SIZE)) {
         ret = IOTL_ERR_TOO_LARGE;
         goto exit;
     }
 
     if (!reload) {
         /* 1. The roots in force must sign before any payload byte is parsed. */
-        ret = count_root_sigs(sigs, payload_b64, payload_len, kr, crypto, work->text, &text_len, &count);
+        ret = count_root_sigs(&ss, kr);
         if (ret != IOTL_OK) {
             goto exit;
         }
     } else {
         /* Re-load of the stored ring: decoded now, verified against its own roots below. */
-        ret = iotl_b64url_decode(payload_b64, payload_len, work->text, sizeof(work->text), &text_len);
+        ret = iotl_b64url_decode(ss.payload_b64, ss.payload_len, work->text, sizeof(work->text), &ss.text_len);
         if (ret != IOTL_OK) {
             ret = (ret == IOTL_ERR_NO_MEM) ? IOTL_ERR_TOO_LARGE : ret;
             goto exit;
@@ -346,28 +353,29 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     }
 
     /* 2. Parse the candidate ring. */
-    ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, text_len, crypto);
+    ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, ss.text_len, crypto);
     if (ret != IOTL_OK) {
         goto exit;
     }
 
-    /* 3. Monotonic version: an older ring, and the keys it had, never return. */
-    if (reload) {
-        if (work->ring.version < floors->keyring_version) {
-            ret = IOTL_ERR_REPLAYED;
-            goto exit;
-        }
-    } else if (work->ring.version <= floors->keyring_version || work->ring.version <= kr->version) {
-        ret = IOTL_ERR_REPLAYED;
+    /* 3. Monotonic version: an older ring, and the keys it had, never return
+     * (an update must be newer than the floor and the ring in force; the
+     * stored ring may be the floor itself). */
+    uint32_t floor_v = floors->keyring_version;
+    if (!reload && kr->version > floor_v) {
+        floor_v = kr->version;
+    }
+    ret = IOTL_ERR_REPLAYED;
+    if (work->ring.version < floor_v || (!reload && work->ring.version == floor_v)) {
         goto exit;
     }
+    ret = IOTL_ERR_EXPIRED;
     if (!reload && now >= work->ring.expires) {
-        ret = IOTL_ERR_EXPIRED;
         goto exit;
     }
 
     /* 4. The new roots must sign too (proves the new keys are held). */
-    ret = count_root_sigs(sigs, payload_b64, payload_len, &work->ring, crypto, work->text, &text_len, &count);
+    ret = count_root_sigs(&ss, &work->ring);
     if (ret == IOTL_ERR_UNKNOWN_KEY) {
         ret = IOTL_ERR_THRESHOLD;
     }
@@ -376,7 +384,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     }
 
     /* 5. Accept: only this path returns 0. */
-    if (count >= work->ring.threshold) {
+    if (ss.count >= work->ring.threshold) {
         if (floors_out != NULL) {
             *floors_out = *floors;
             if (work->ring.version > floors_out->keyring_version) {
