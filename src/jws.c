@@ -67,9 +67,10 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
     uint8_t hdr[IOTL_JWS_HEADER_MAX];
     size_t hdr_len;
     size_t sig_out = 0;
+    /* At most IOTL_B64URL_ENC_LEN(IOTL_JWS_HEADER_MAX) characters always fit. */
     int ret = iotl_b64url_decode(header_b64, header_len, hdr, sizeof(hdr), &hdr_len);
     if (ret != IOTL_OK) {
-        return ret == IOTL_ERR_NO_MEM ? IOTL_ERR_TOO_LARGE : ret;
+        return ret;
     }
     /* The header first: it says what the token claims to be (alg none, HS256
      * are refused as such, whatever the signature part holds). */
@@ -190,9 +191,10 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
         goto exit;
     }
     size_t n = 0;
+    /* Fits: the length was bounded by IOTL_B64URL_ENC_LEN(cap) above. */
     int dret = iotl_b64url_decode(jws->payload_b64, jws->payload_b64_len, payload, cap, &n);
     if (dret != IOTL_OK) {
-        ret = (dret == IOTL_ERR_NO_MEM) ? IOTL_ERR_TOO_LARGE : dret;
+        ret = dret;
         goto exit;
     }
     if (vret == IOTL_OK) {

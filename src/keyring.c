@@ -344,10 +344,10 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
             goto exit;
         }
     } else {
-        /* Re-load of the stored ring: decoded now, verified against its own roots below. */
+        /* Re-load of the stored ring: decoded now, verified against its own
+         * roots below (it fits: the length was bounded above). */
         ret = iotl_b64url_decode(ss.payload_b64, ss.payload_len, work->text, sizeof(work->text), &ss.text_len);
         if (ret != IOTL_OK) {
-            ret = (ret == IOTL_ERR_NO_MEM) ? IOTL_ERR_TOO_LARGE : ret;
             goto exit;
         }
     }
