@@ -110,24 +110,21 @@ int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len)
 {
     IOTL_ASSERT(jws != NULL);
     memset(jws, 0, sizeof(*jws));
-    if (compact == NULL) {
-        return IOTL_ERR_JWS_FORMAT;
+    size_t dot[2];
+    unsigned dots = 0;
+    for (size_t i = 0; compact != NULL && i < len; i++) {
+        if (compact[i] == '.') {
+            if (dots == 2) {
+                return IOTL_ERR_JWS_FORMAT;
+            }
+            dot[dots++] = i;
+        }
     }
-    const char *dot1 = memchr(compact, '.', len);
-    if (dot1 == NULL) {
-        return IOTL_ERR_JWS_FORMAT;
+    if (dots != 2) {
+        return IOTL_ERR_JWS_FORMAT; /* also a NULL token */
     }
-    size_t rest = len - (size_t)(dot1 - compact) - 1;
-    const char *dot2 = memchr(dot1 + 1, '.', rest);
-    if (dot2 == NULL) {
-        return IOTL_ERR_JWS_FORMAT;
-    }
-    size_t sig_len = len - (size_t)(dot2 - compact) - 1;
-    if (memchr(dot2 + 1, '.', sig_len) != NULL) {
-        return IOTL_ERR_JWS_FORMAT;
-    }
-    return iotl_jws_parse_parts(jws, compact, (size_t)(dot1 - compact), dot1 + 1,
-                                (size_t)(dot2 - dot1 - 1), dot2 + 1, sig_len);
+    return iotl_jws_parse_parts(jws, compact, dot[0], compact + dot[0] + 1, dot[1] - dot[0] - 1, compact + dot[1] + 1,
+                                len - dot[1] - 1);
 }
 
 int iotl_sha256_parts(const struct iotl_crypto *c, const struct iotl_bytes *parts, size_t n,
