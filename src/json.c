@@ -109,52 +109,44 @@ static bool is_digit(uint8_t c)
     return (unsigned)(c - '0') <= 9u;
 }
 
-/* One or more digits at i: the index after them, 0 when there is none. */
-static size_t scan_digits(const uint8_t *s, size_t len, size_t i)
-{
-    if (i >= len || !is_digit(s[i])) {
-        return 0;
-    }
-    while (i < len && is_digit(s[i])) {
-        i++;
-    }
-    return i;
-}
+/* RFC 8259 number grammar as a state machine: states 1 '-', 2 a leading
+ * '0', 3 integer digits, 4 '.', 5 fraction digits, 6 'e', 7 exponent sign,
+ * 8 exponent digits (2, 3, 5 and 8 may end a number); 0 = no transition.
+ * Character classes: '0', '1'-'9', '-', '+', '.', 'e'/'E'. */
+/* One row per state, one nibble per class (class k at bits 4k..4k+3). */
+static const uint32_t num_next[9] = {
+    0x000132u, /* start: 2 3 1 0 0 0 */
+    0x000032u, /* after '-': 2 3 0 0 0 0 */
+    0x640000u, /* after a leading 0: 0 0 0 0 4 6 */
+    0x640033u, /* integer digits: 3 3 0 0 4 6 */
+    0x000055u, /* after '.': 5 5 0 0 0 0 */
+    0x600055u, /* fraction digits: 5 5 0 0 0 6 */
+    0x007788u, /* after 'e': 8 8 7 7 0 0 */
+    0x000088u, /* after the exponent sign: 8 8 0 0 0 0 */
+    0x000088u, /* exponent digits: 8 8 0 0 0 0 */
+};
 
 /* Scans an RFC 8259 number; returns the index after it, 0 when malformed,
- * and sets *too_long when it has more digits than the parsers accept. */
+ * and sets *too_long when it has more digits than the parsers accept
+ * (significant digits: from the first non-zero digit of the mantissa on). */
 static size_t scan_number(const uint8_t *s, size_t len, size_t i, bool *too_long)
 {
     size_t start = i;
-    if (s[i] == '-') {
-        i++;
-    }
-    size_t mant = i;
-    if (i < len && s[i] == '0') {
-        i++;
-    } else {
-        i = scan_digits(s, len, i);
-    }
-    if (i != 0 && i < len && s[i] == '.') {
-        i = scan_digits(s, len, i + 1);
-    }
-    size_t mant_end = i;
-    if (i != 0 && i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-')) {
-            i++;
-        }
-        i = scan_digits(s, len, i);
-    }
-    if (i == 0) {
-        return 0;
-    }
-    /* Significant digits: from the first non-zero digit of the mantissa on. */
+    unsigned st = 0;
     unsigned sig = 0;
-    for (size_t k = mant; k < mant_end; k++) {
-        if (s[k] != '.' && (sig > 0 || s[k] != '0')) {
-            sig++;
+    for (; i < len; i++) {
+        uint8_t c = s[i];
+        unsigned cls = c == '0' ? 0u : is_digit(c) ? 1u : c == '-' ? 2u : c == '+' ? 3u : c == '.' ? 4u
+                                                                                           : (c | 0x20) == 'e' ? 5u : 6u;
+        unsigned nx = cls < 6u ? (num_next[st] >> (4u * cls)) & 15u : 0u;
+        if (nx == 0u) {
+            break;
         }
+        sig += (cls < 2u && nx <= 5u && (sig != 0u || cls != 0u)); /* a mantissa digit */
+        st = nx;
+    }
+    if (((1u << st) & ((1u << 2) | (1u << 3) | (1u << 5) | (1u << 8))) == 0u) {
+        return 0;
     }
     if (sig > JSON_NUM_MAX_SIGDIGITS || i - start > JSON_NUM_MAX_CHARS) {
         *too_long = true;
