@@ -135,10 +135,16 @@ static int sha_start(iotl_delta_t *d)
     return ret;
 }
 
-static int sha_finish(iotl_delta_t *d, uint8_t digest[IOTL_SHA256_LEN])
+/* Finishes the running hash and compares it with want: err on a mismatch. */
+static int sha_check(iotl_delta_t *d, const uint8_t want[IOTL_SHA256_LEN], int err)
 {
+    uint8_t digest[IOTL_SHA256_LEN];
     d->sha_live = 0;
-    return d->cfg.crypto->ops->sha256_finish(d->cfg.crypto->ctx, &d->sha, digest);
+    int ret = d->cfg.crypto->ops->sha256_finish(d->cfg.crypto->ctx, &d->sha, digest);
+    if (ret == IOTL_OK && iotl_memcmp_ct(digest, want, IOTL_SHA256_LEN) != 0) {
+        ret = err;
+    }
+    return ret;
 }
 
 /* Hash [0, len) of an area into d->sha through nbuf. */
@@ -204,37 +210,25 @@ static int on_header(iotl_delta_t *d)
     if (d->hdr.old_size > d->cfg.old_img->geo.size) {
         return IOTL_ERR_DELTA_BASE;
     }
-    uint8_t digest[IOTL_SHA256_LEN];
+    /* A failure leaves the hash live: fail() -> release() finishes it. */
     ret = sha_start(d);
     if (ret == IOTL_OK) {
         ret = sha_area(d, d->cfg.old_img, d->hdr.old_size);
     }
-    int fret = sha_finish(d, digest);
     if (ret == IOTL_OK) {
-        ret = fret;
+        ret = sha_check(d, d->hdr.old_sha256, IOTL_ERR_DELTA_BASE);
     }
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (iotl_memcmp_ct(digest, d->hdr.old_sha256, IOTL_SHA256_LEN) != 0) {
-        return IOTL_ERR_DELTA_BASE;
-    }
-    return sha_start(d); /* the running hash of the new image */
+    return ret == IOTL_OK ? sha_start(d) : ret; /* the running hash of the new image */
 }
 
 /* The last new-image byte is out: compare the hash. */
 static int finalize(iotl_delta_t *d)
 {
-    uint8_t digest[IOTL_SHA256_LEN];
-    int ret = sha_finish(d, digest);
-    if (ret != IOTL_OK) {
-        return ret;
+    int ret = sha_check(d, d->hdr.new_sha256, IOTL_ERR_DELTA_RESULT);
+    if (ret == IOTL_OK) {
+        d->state = S_DONE;
     }
-    if (iotl_memcmp_ct(digest, d->hdr.new_sha256, IOTL_SHA256_LEN) != 0) {
-        return IOTL_ERR_DELTA_RESULT;
-    }
-    d->state = S_DONE;
-    return IOTL_OK;
+    return ret;
 }
 
 /* ---- emitting ---------------------------------------------------------------- */
