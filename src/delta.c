@@ -558,44 +558,34 @@ int iotl_delta_resume(iotl_delta_t *d, const struct iotl_delta_config *cfg,
     }
     memcpy(d->hbuf, header, IOTL_DELTA_HEADER_SIZE);
     ret = iotl_delta_parse_header(d->hbuf, IOTL_DELTA_HEADER_SIZE, &d->hdr);
-    if (ret != IOTL_OK) {
-        return fail(d, ret);
+    if (ret == IOTL_OK) {
+        const struct iotl_delta_header *h = &d->hdr;
+        uint32_t k = h->checkpoint_interval;
+        bool ok = cp->patch_id == h->header_crc && cp->new_offset <= h->new_size &&
+                  (cp->new_offset % k == 0u || cp->new_offset == h->new_size) &&
+                  cp->patch_offset >= IOTL_DELTA_HEADER_SIZE && cp->patch_offset <= h->patch_size &&
+                  (cp->new_offset != 0u || cp->patch_offset == IOTL_DELTA_HEADER_SIZE) &&
+                  (cp->new_offset != h->new_size || cp->patch_offset == h->patch_size) &&
+                  (cp->new_offset == 0u || new_img != NULL) &&
+                  (new_img == NULL || cp->new_offset <= new_img->geo.size);
+        ret = ok ? on_header(d) : IOTL_ERR_STATE;
     }
-    const struct iotl_delta_header *h = &d->hdr;
-    uint32_t k = h->checkpoint_interval;
-    bool ok = cp->patch_id == h->header_crc && cp->new_offset <= h->new_size &&
-              (cp->new_offset % k == 0u || cp->new_offset == h->new_size) &&
-              cp->patch_offset >= IOTL_DELTA_HEADER_SIZE && cp->patch_offset <= h->patch_size &&
-              (cp->new_offset != 0u || cp->patch_offset == IOTL_DELTA_HEADER_SIZE) &&
-              (cp->new_offset != h->new_size || cp->patch_offset == h->patch_size) &&
-              (cp->new_offset == 0u || new_img != NULL) &&
-              (new_img == NULL || cp->new_offset <= new_img->geo.size);
-    if (!ok) {
-        return fail(d, IOTL_ERR_STATE);
-    }
-    ret = on_header(d);
     if (ret == IOTL_OK && cp->new_offset > 0u) {
         ret = sha_area(d, new_img, cp->new_offset);
     }
-    if (ret != IOTL_OK) {
-        return fail(d, ret);
+    if (ret == IOTL_OK) {
+        d->patch_pos = cp->patch_offset;
+        d->new_pos = cp->new_offset;
+        ret = enter_body(d);
     }
-    d->patch_pos = cp->patch_offset;
-    d->new_pos = cp->new_offset;
-    ret = enter_body(d);
     return ret == IOTL_OK ? IOTL_OK : fail(d, ret);
 }
 
 int iotl_delta_finish(iotl_delta_t *d)
 {
     IOTL_ASSERT(d != NULL);
-    if (d->status != IOTL_OK) {
-        return d->status;
-    }
-    if (d->state != S_DONE) {
-        return fail(d, IOTL_ERR_DELTA_TRUNCATED);
-    }
-    return IOTL_OK;
+    /* S_DONE only with a clean status; a failed decoder keeps its first error. */
+    return d->state == S_DONE ? IOTL_OK : fail(d, IOTL_ERR_DELTA_TRUNCATED);
 }
 
 const struct iotl_delta_header *iotl_delta_get_header(const iotl_delta_t *d)
@@ -629,13 +619,8 @@ size_t iotl_delta_peak_mem(const iotl_delta_t *d)
 
 void iotl_delta_deinit(iotl_delta_t *d)
 {
-    if (d == NULL || d->cfg.crypto == NULL) {
-        return;
-    }
-    release(d);
-    d->state = S_DEAD;
-    if (d->status == IOTL_OK) {
-        d->status = IOTL_ERR_STATE;
+    if (d != NULL && d->cfg.crypto != NULL) {
+        (void)fail(d, IOTL_ERR_STATE); /* releases the stream and the hash; a later call is refused */
     }
 }
 
