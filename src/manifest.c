@@ -80,6 +80,18 @@ fail:
     return IOTL_ERR_VERSION_FORMAT;
 }
 
+/* Length of the identifier at p (up to '.' or the end); true when numeric. */
+static bool ident_len(const char *p, size_t *n)
+{
+    bool digits = true;
+    size_t k = 0;
+    for (; p[k] != '\0' && p[k] != '.'; k++) {
+        digits = digits && is_digit(p[k]);
+    }
+    *n = k;
+    return digits;
+}
+
 int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
 {
     const uint32_t *na = &a->major;
@@ -96,17 +108,17 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
         return (*x == '\0') - (*y == '\0');
     }
     for (;;) {
-        size_t nx = strcspn(x, ".");
-        size_t ny = strcspn(y, ".");
-        bool dx = strspn(x, "0123456789") >= nx;
-        bool dy = strspn(y, "0123456789") >= ny;
-        if (dx != dy) {
-            return dx ? -1 : 1; /* numeric identifiers sort first */
+        size_t nx;
+        size_t ny;
+        bool dx = ident_len(x, &nx);
+        bool dy = ident_len(y, &ny);
+        int c = (int)dy - (int)dx; /* numeric identifiers sort first */
+        if (c == 0 && dx) {
+            c = (nx > ny) - (nx < ny); /* no leading zeros: longer is larger */
         }
-        if (dx && nx != ny) {
-            return nx < ny ? -1 : 1; /* no leading zeros: longer is larger */
+        if (c == 0) {
+            c = memcmp(x, y, IOTL_MIN(nx, ny));
         }
-        int c = memcmp(x, y, IOTL_MIN(nx, ny));
         if (c == 0) {
             c = (nx > ny) - (nx < ny);
         }
