@@ -345,14 +345,18 @@ enum iotl_json_type iotl_json_type(const iotl_json_node_t *n)
     return IOTL_JSON_INVALID;
 }
 
+/* First child: only containers have children in a parsed tree. */
+static const cJSON *iotl_json_first_c(const cJSON *c)
+{
+    return c != NULL ? c->child : NULL;
+}
+
 const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char *name)
 {
-    const cJSON *o = cj(obj);
-    if (o == NULL || !cJSON_IsObject(o)) {
-        return NULL;
-    }
-    /* Exact, case-sensitive match (cJSON_GetObjectItem is case-insensitive). */
-    for (const cJSON *c = o->child; c != NULL; c = c->next) {
+    /* Exact, case-sensitive match (cJSON_GetObjectItem is case-insensitive).
+     * Only object members have a name (array elements do not; scalars have
+     * no children), so anything but an object finds nothing. */
+    for (const cJSON *c = iotl_json_first_c(cj(obj)); c != NULL; c = c->next) {
         if (c->string != NULL && strcmp(c->string, name) == 0) {
             return node(c);
         }
@@ -362,11 +366,7 @@ const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char
 
 const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n)
 {
-    const cJSON *c = cj(n);
-    if (c == NULL || !(cJSON_IsObject(c) || cJSON_IsArray(c))) {
-        return NULL;
-    }
-    return node(c->child);
+    return node(iotl_json_first_c(cj(n)));
 }
 
 const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n)
@@ -391,8 +391,8 @@ size_t iotl_json_count(const iotl_json_node_t *n)
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len)
 {
     const cJSON *c = cj(n);
-    if (c == NULL || !cJSON_IsString(c) || c->valuestring == NULL) {
-        return IOTL_ERR_SCHEMA;
+    if (c == NULL || !cJSON_IsString(c)) {
+        return IOTL_ERR_SCHEMA; /* a parsed string always has its valuestring */
     }
     *s = c->valuestring;
     *len = strlen(c->valuestring);
