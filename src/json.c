@@ -306,8 +306,8 @@ int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len)
 
 void iotl_json_free(iotl_json_doc_t *doc)
 {
-    if (doc != NULL && doc->root != NULL) {
-        cJSON_Delete((cJSON *)doc->root);
+    if (doc != NULL) {
+        cJSON_Delete((cJSON *)doc->root); /* NULL is a no-op */
         doc->root = NULL;
     }
 }
@@ -345,28 +345,16 @@ enum iotl_json_type iotl_json_type(const iotl_json_node_t *n)
     return IOTL_JSON_INVALID;
 }
 
-/* First child: only containers have children in a parsed tree. */
-static const cJSON *iotl_json_first_c(const cJSON *c)
-{
-    return c != NULL ? c->child : NULL;
-}
-
 const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char *name)
 {
-    /* Exact, case-sensitive match (cJSON_GetObjectItem is case-insensitive).
-     * Only object members have a name (array elements do not; scalars have
-     * no children), so anything but an object finds nothing. */
-    for (const cJSON *c = iotl_json_first_c(cj(obj)); c != NULL; c = c->next) {
-        if (c->string != NULL && strcmp(c->string, name) == 0) {
-            return node(c);
-        }
-    }
-    return NULL;
+    /* Exact, case-sensitive match (cJSON_GetObjectItem is case-insensitive);
+     * NULL for a NULL node, an array (its elements have no name) or a scalar. */
+    return node(cJSON_GetObjectItemCaseSensitive(cj(obj), name));
 }
 
 const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n)
 {
-    return node(iotl_json_first_c(cj(n)));
+    return n != NULL ? node(cj(n)->child) : NULL; /* only containers have children */
 }
 
 const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n)
@@ -381,21 +369,17 @@ const char *iotl_json_name(const iotl_json_node_t *n)
 
 size_t iotl_json_count(const iotl_json_node_t *n)
 {
-    size_t k = 0;
-    for (const iotl_json_node_t *c = iotl_json_first(n); c != NULL; c = iotl_json_next(c)) {
-        k++;
-    }
-    return k;
+    return (size_t)cJSON_GetArraySize(cj(n)); /* children of any node; 0 for NULL */
 }
 
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len)
 {
-    const cJSON *c = cj(n);
-    if (c == NULL || !cJSON_IsString(c)) {
-        return IOTL_ERR_SCHEMA; /* a parsed string always has its valuestring */
+    const char *v = cJSON_GetStringValue(cj(n)); /* NULL unless a string */
+    if (v == NULL) {
+        return IOTL_ERR_SCHEMA;
     }
-    *s = c->valuestring;
-    *len = strlen(c->valuestring);
+    *s = v;
+    *len = strlen(v);
     return IOTL_OK;
 }
 
