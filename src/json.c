@@ -248,18 +248,17 @@ int iotl_json_check(const char *text, size_t len)
 }
 
 /* Walks the whole tree without recursion (a parent stack bounded by the
- * depth the scan already enforced) and rejects a member whose name a later
- * member of the same object repeats: O(n^2) over at most
+ * depth the scan already enforced) and rejects a member whose name an
+ * earlier member of the same object has: O(n^2) over at most
  * IOTL_JSON_MAX_SIZE / 4 members, bounded, and no allocation. */
 static int check_tree(const cJSON *n)
 {
     const cJSON *parents[IOTL_JSON_MAX_DEPTH + 1];
     size_t depth = 0;
     for (;;) {
-        for (const cJSON *b = n->next; n->string != NULL && b != NULL; b = b->next) {
-            if (strcmp(n->string, b->string) == 0) {
-                return IOTL_ERR_DUPLICATE_KEY;
-            }
+        /* A member that is not the first of its object with its name. */
+        if (n->string != NULL && cJSON_GetObjectItemCaseSensitive(parents[depth - 1], n->string) != n) {
+            return IOTL_ERR_DUPLICATE_KEY;
         }
         if (n->child != NULL) {
             if (depth >= IOTL_ARRAY_LEN(parents)) {
