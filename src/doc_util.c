@@ -97,21 +97,17 @@ static bool ident_char(char c)
 
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
 {
+    /* On failure buf is left as it is: every parser zeroes its output then. */
     int ret = iotl_json_str_copy(n, buf, cap);
-    if (ret != IOTL_OK) {
-        buf[0] = '\0';
-        return ret;
+    if (ret == IOTL_OK && buf[0] == '\0') {
+        ret = IOTL_ERR_RANGE;
     }
-    if (buf[0] == '\0') {
-        return IOTL_ERR_RANGE;
-    }
-    for (const char *p = buf; *p != '\0'; p++) {
+    for (const char *p = buf; ret == IOTL_OK && *p != '\0'; p++) {
         if (!ident_char(*p)) {
-            buf[0] = '\0';
-            return IOTL_ERR_RANGE;
+            ret = IOTL_ERR_RANGE;
         }
     }
-    return IOTL_OK;
+    return ret;
 }
 
 static int hexval(char c)
