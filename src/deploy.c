@@ -61,7 +61,7 @@ static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
     double x = v * 100.0;
     uint32_t r = (uint32_t)(x + 0.5);
     double diff = x - (double)r;
-    if (diff > 1e-6 || diff < -1e-6) {
+    if (!(diff * diff <= 1e-12)) { /* |diff| > 1e-6 */
         return IOTL_ERR_RANGE;
     }
     *bp = (uint16_t)r;

@@ -418,7 +418,9 @@ int iotl_json_i64(const iotl_json_node_t *n, int64_t *out)
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (!(v >= -(double)IOTL_JSON_INT_MAX && v <= (double)IOTL_JSON_INT_MAX)) {
+    /* |v| <= IOTL_JSON_INT_MAX as one compare (false for NaN; the next
+     * representable magnitude squares to a strictly larger double). */
+    if (!(v * v <= (double)IOTL_JSON_INT_MAX * (double)IOTL_JSON_INT_MAX)) {
         return IOTL_ERR_RANGE;
     }
     int64_t i = (int64_t)v;
