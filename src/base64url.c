@@ -2,30 +2,19 @@
 /* Strict canonical unpadded base64url: one accepted encoding per byte string,
  * so signatures and key ids cannot be re-encoded into look-alikes. */
 #include "iotl_encoding.h"
+
+#include <string.h>
+
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
 
 static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* Branchy but table-free. */
+/* The position in the alphabet (its NUL terminator is not searched). */
 int iotl_b64url_value(uint8_t c)
 {
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    if (c == '-') {
-        return 62;
-    }
-    if (c == '_') {
-        return 63;
-    }
-    return -1;
+    const char *p = memchr(b64_alphabet, c, 64);
+    return p != NULL ? (int)(p - b64_alphabet) : -1;
 }
 
 int iotl_b64url_encode(const void *in, size_t in_len, char *out, size_t out_cap, size_t *out_len)
@@ -75,11 +64,9 @@ int iotl_b64url_decode(const char *in, size_t in_len, uint8_t *out, size_t out_c
             return IOTL_ERR_BASE64;
         }
     }
-    /* Canonical: the unused low bits of the last character must be zero. */
-    if (in_len % 4u == 2u && (iotl_b64url_value((uint8_t)in[in_len - 1]) & 0x0f) != 0) {
-        return IOTL_ERR_BASE64;
-    }
-    if (in_len % 4u == 3u && (iotl_b64url_value((uint8_t)in[in_len - 1]) & 0x03) != 0) {
+    /* Canonical: the unused low bits of the last character (4 after 2
+     * characters of a group, 2 after 3) must be zero. */
+    if (in_len % 4u >= 2u && (iotl_b64url_value((uint8_t)in[in_len - 1]) & (in_len % 4u == 2u ? 0x0f : 0x03)) != 0) {
         return IOTL_ERR_BASE64;
     }
     if (need > out_cap) {

@@ -11,6 +11,7 @@
 #include "iotlife/delta.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "iotl_priv.h"
 #include "iotl_zlib.h"
@@ -29,13 +30,18 @@ enum {
     P_CTL0 = 0, /* varint: diff length */
     P_CTL1,     /* varint: extra length */
     P_CTL2,     /* varint: zigzag old-position seek */
-    P_RUNZ,     /* varint: unchanged bytes in this diff run (v2: << 2 | literal code) */
-    P_RUNN,     /* varint: diff literals in this diff run (v2: literals - 3, code 3 only) */
-    P_LIT,      /* diff literals */
+    P_RUNZ,     /* varint: unchanged bytes in this diff run << 2 | literal code */
+    P_RUNN,     /* varint: diff literals in this diff run - 3 (code 3 only) */
+    P_LIT,      /* diff literals (the states from here on carry bytes, not varints) */
     P_EXTRA     /* extra (inserted) bytes */
 };
 
 #define HDR_CRC_SPAN 92u
+#define HDR_OFF(m) offsetof(struct iotl_delta_header, m)
+IOTL_STATIC_ASSERT(HDR_OFF(new_size) == HDR_OFF(old_size) + 4u && HDR_OFF(checkpoint_interval) == HDR_OFF(old_size) + 8u &&
+                       HDR_OFF(patch_size) == HDR_OFF(old_size) + 12u &&
+                       HDR_OFF(new_sha256) == HDR_OFF(old_sha256) + IOTL_SHA256_LEN,
+                   header_fields_follow_the_wire_order);
 
 static void release(iotl_delta_t *d)
 {
@@ -69,44 +75,35 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
     if (buf == NULL || len < IOTL_DELTA_HEADER_SIZE) {
         return IOTL_ERR_DELTA_TRUNCATED;
     }
-    if (buf[4] < IOTL_DELTA_VERSION_MIN || buf[4] > IOTL_DELTA_VERSION) {
-        return IOTL_ERR_DELTA_VERSION;
-    }
-    if (iotl_crc32(0, buf, HDR_CRC_SPAN) != iotl_get_le32(buf + HDR_CRC_SPAN)) {
-        return IOTL_ERR_CORRUPT;
+    if (buf[4] != IOTL_DELTA_VERSION) {
+        return IOTL_ERR_DELTA_VERSION; /* also the pre-release version 1, no longer read */
     }
     struct iotl_delta_header h;
+    h.header_crc = iotl_get_le32(buf + HDR_CRC_SPAN);
+    if (iotl_crc32(0, buf, HDR_CRC_SPAN) != h.header_crc) {
+        return IOTL_ERR_CORRUPT;
+    }
     h.version = buf[4];
     h.window_bits = buf[5];
-    h.old_size = iotl_get_le32(buf + 8);
-    h.new_size = iotl_get_le32(buf + 12);
-    h.checkpoint_interval = iotl_get_le32(buf + 16);
-    h.patch_size = iotl_get_le32(buf + 20);
-    memcpy(h.old_sha256, buf + 24, IOTL_SHA256_LEN);
-    memcpy(h.new_sha256, buf + 56, IOTL_SHA256_LEN);
-    h.header_crc = iotl_get_le32(buf + HDR_CRC_SPAN);
-    /* compression 1 = raw deflate; flags and reserved must be zero. */
-    if (buf[6] != 1u || buf[7] != 0u || iotl_get_le32(buf + 88) != 0u) {
-        return IOTL_ERR_DELTA_HEADER;
+    /* old_size, new_size, checkpoint_interval, patch_size; then both hashes. */
+    uint8_t *hb = (uint8_t *)&h;
+    for (size_t k = 0; k < 4u; k++) {
+        uint32_t v = iotl_get_le32(buf + 8u + 4u * k);
+        memcpy(hb + HDR_OFF(old_size) + 4u * k, &v, 4u);
     }
-    if (h.window_bits < IOTL_DELTA_MIN_WINDOW_BITS || h.window_bits > IOTL_DELTA_MAX_WINDOW_BITS) {
-        return IOTL_ERR_DELTA_HEADER;
-    }
-    if (h.old_size > IOTL_DELTA_MAX_IMAGE_SIZE || h.new_size > IOTL_DELTA_MAX_IMAGE_SIZE) {
-        return IOTL_ERR_DELTA_HEADER;
-    }
-    if (h.checkpoint_interval < IOTL_DELTA_MIN_INTERVAL ||
-        h.checkpoint_interval % IOTL_DELTA_MIN_INTERVAL != 0u) {
-        return IOTL_ERR_DELTA_HEADER;
-    }
-    /* Every segment costs its header plus at least one compressed byte. */
-    /* 32-bit arithmetic only (no 64-bit division helpers on small MCUs):
-     * segs <= 2^31 / 256, so segs * 17 + 96 cannot overflow. */
-    uint32_t segs = h.new_size / h.checkpoint_interval + (h.new_size % h.checkpoint_interval != 0u);
-    if (h.patch_size < IOTL_DELTA_HEADER_SIZE + segs * (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u)) {
-        return IOTL_ERR_DELTA_HEADER;
-    }
-    if (h.new_size == 0u && h.patch_size != IOTL_DELTA_HEADER_SIZE) {
+    memcpy(hb + HDR_OFF(old_sha256), buf + 24, 2u * IOTL_SHA256_LEN);
+    uint32_t iv = h.checkpoint_interval;
+    /* compression 1 = raw deflate; flags and reserved must be zero. Every
+     * segment costs its header plus at least one compressed byte; 32-bit
+     * arithmetic only (no 64-bit division helpers on small MCUs): segs <=
+     * 2^31 / 256, so segs * 17 + 96 cannot overflow. */
+    if (buf[6] != 1u || buf[7] != 0u || iotl_get_le32(buf + 88) != 0u ||
+        h.window_bits < IOTL_DELTA_MIN_WINDOW_BITS || h.window_bits > IOTL_DELTA_MAX_WINDOW_BITS ||
+        h.old_size > IOTL_DELTA_MAX_IMAGE_SIZE || h.new_size > IOTL_DELTA_MAX_IMAGE_SIZE ||
+        iv < IOTL_DELTA_MIN_INTERVAL || iv % IOTL_DELTA_MIN_INTERVAL != 0u ||
+        h.patch_size < IOTL_DELTA_HEADER_SIZE + (h.new_size / iv + (h.new_size % iv != 0u)) *
+                                                    (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u) ||
+        (h.new_size == 0u && h.patch_size != IOTL_DELTA_HEADER_SIZE)) {
         return IOTL_ERR_DELTA_HEADER;
     }
     *out = h;
@@ -138,10 +135,16 @@ static int sha_start(iotl_delta_t *d)
     return ret;
 }
 
-static int sha_finish(iotl_delta_t *d, uint8_t digest[IOTL_SHA256_LEN])
+/* Finishes the running hash and compares it with want: err on a mismatch. */
+static int sha_check(iotl_delta_t *d, const uint8_t want[IOTL_SHA256_LEN], int err)
 {
+    uint8_t digest[IOTL_SHA256_LEN];
     d->sha_live = 0;
-    return d->cfg.crypto->ops->sha256_finish(d->cfg.crypto->ctx, &d->sha, digest);
+    int ret = d->cfg.crypto->ops->sha256_finish(d->cfg.crypto->ctx, &d->sha, digest);
+    if (ret == IOTL_OK && iotl_memcmp_ct(digest, want, IOTL_SHA256_LEN) != 0) {
+        ret = err;
+    }
+    return ret;
 }
 
 /* Hash [0, len) of an area into d->sha through nbuf. */
@@ -207,37 +210,25 @@ static int on_header(iotl_delta_t *d)
     if (d->hdr.old_size > d->cfg.old_img->geo.size) {
         return IOTL_ERR_DELTA_BASE;
     }
-    uint8_t digest[IOTL_SHA256_LEN];
+    /* A failure leaves the hash live: fail() -> release() finishes it. */
     ret = sha_start(d);
     if (ret == IOTL_OK) {
         ret = sha_area(d, d->cfg.old_img, d->hdr.old_size);
     }
-    int fret = sha_finish(d, digest);
     if (ret == IOTL_OK) {
-        ret = fret;
+        ret = sha_check(d, d->hdr.old_sha256, IOTL_ERR_DELTA_BASE);
     }
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (iotl_memcmp_ct(digest, d->hdr.old_sha256, IOTL_SHA256_LEN) != 0) {
-        return IOTL_ERR_DELTA_BASE;
-    }
-    return sha_start(d); /* the running hash of the new image */
+    return ret == IOTL_OK ? sha_start(d) : ret; /* the running hash of the new image */
 }
 
 /* The last new-image byte is out: compare the hash. */
 static int finalize(iotl_delta_t *d)
 {
-    uint8_t digest[IOTL_SHA256_LEN];
-    int ret = sha_finish(d, digest);
-    if (ret != IOTL_OK) {
-        return ret;
+    int ret = sha_check(d, d->hdr.new_sha256, IOTL_ERR_DELTA_RESULT);
+    if (ret == IOTL_OK) {
+        d->state = S_DONE;
     }
-    if (iotl_memcmp_ct(digest, d->hdr.new_sha256, IOTL_SHA256_LEN) != 0) {
-        return IOTL_ERR_DELTA_RESULT;
-    }
-    d->state = S_DONE;
-    return IOTL_OK;
+    return ret;
 }
 
 /* ---- emitting ---------------------------------------------------------------- */
@@ -259,7 +250,7 @@ static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
 {
     while (n > 0) {
         size_t c = IOTL_MIN(n, (size_t)IOTL_DELTA_IO_BUF);
-        int ret = iotl_storage_read(d->cfg.old_img, (uint32_t)d->old_pos, d->nbuf, c);
+        int ret = iotl_storage_read(d->cfg.old_img, d->old_pos, d->nbuf, c);
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -275,7 +266,7 @@ static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
         if (ret != IOTL_OK) {
             return ret;
         }
-        d->old_pos += (int64_t)c;
+        d->old_pos += (uint32_t)c;
         n -= c;
     }
     return IOTL_OK;
@@ -283,34 +274,28 @@ static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
 
 /* ---- instruction parser -------------------------------------------------------- */
 
-/* LEB128, at most 5 bytes, value < 2^32. 1 = complete, 0 = more, <0 error. */
-static int varint_byte(iotl_delta_t *d, uint8_t b, uint32_t *out)
+/* What follows once a run or an instruction part is done: more diff runs,
+ * the extra bytes, or the next instruction (after the old-position seek). */
+static void advance(iotl_delta_t *d)
 {
-    if (d->vshift == 28u && b > 0x0Fu) {
-        return IOTL_ERR_DELTA_INSTR;
+    if (d->diff_left != 0u) {
+        d->pstate = P_RUNZ;
+    } else if (d->extra_left != 0u) {
+        d->pstate = P_EXTRA;
+    } else {
+        /* zigzag seek, checked by start_instruction(): odd = back by z/2 + 1 */
+        uint32_t z = d->ctl[2];
+        d->old_pos = (z & 1u) != 0u ? d->old_pos - (z >> 1) - 1u : d->old_pos + (z >> 1);
+        d->pstate = P_CTL0;
     }
-    d->vacc |= (uint32_t)(b & 0x7Fu) << d->vshift;
-    if ((b & 0x80u) != 0u) {
-        d->vshift += 7u;
-        return 0;
-    }
-    *out = d->vacc;
-    d->vacc = 0;
-    d->vshift = 0;
-    return 1;
-}
-
-static int64_t unzigzag(uint32_t z)
-{
-    return (z & 1u) != 0u ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
 }
 
 /* All three control fields are known: check them before anything is emitted. */
 static int start_instruction(iotl_delta_t *d)
 {
-    uint64_t dl = d->ctl[0], el = d->ctl[1];
+    uint32_t dl = d->ctl[0], el = d->ctl[1], z = d->ctl[2];
     uint64_t end = (uint64_t)d->new_pos + dl + el;
-    if (dl + el == 0u) {
+    if ((dl | el) == 0u) {
         return IOTL_ERR_DELTA_INSTR;
     }
     if (end > d->hdr.new_size) {
@@ -319,28 +304,17 @@ static int start_instruction(iotl_delta_t *d)
     if (end > d->seg_end) {
         return IOTL_ERR_DELTA_INSTR;
     }
-    int64_t after = d->old_pos + (int64_t)dl;
-    if (after > (int64_t)d->hdr.old_size) {
+    /* old_pos <= old_size holds between instructions (segment header and
+     * every seek are checked), so the differences below cannot wrap. */
+    uint32_t after = d->old_pos + dl;
+    if (dl > d->hdr.old_size - d->old_pos ||
+        ((z & 1u) != 0u ? (z >> 1) >= after : (z >> 1) > d->hdr.old_size - after)) {
         return IOTL_ERR_DELTA_OLD_RANGE;
     }
-    after += unzigzag(d->ctl[2]);
-    if (after < 0 || after > (int64_t)d->hdr.old_size) {
-        return IOTL_ERR_DELTA_OLD_RANGE;
-    }
-    d->diff_left = (uint32_t)dl;
-    d->extra_left = (uint32_t)el;
-    d->pstate = dl != 0u ? P_RUNZ : P_EXTRA;
+    d->diff_left = dl;
+    d->extra_left = el;
+    advance(d);
     return IOTL_OK;
-}
-
-static void end_diff(iotl_delta_t *d)
-{
-    if (d->extra_left != 0u) {
-        d->pstate = P_EXTRA;
-    } else {
-        d->old_pos += unzigzag(d->ctl[2]);
-        d->pstate = P_CTL0;
-    }
 }
 
 /* A diff run is known: zero_left unchanged bytes, then n literals. Check it,
@@ -353,130 +327,75 @@ static int start_run(iotl_delta_t *d, uint32_t n)
     d->lit_left = n;
     d->diff_left -= d->zero_left;
     int ret = emit_old(d, NULL, d->zero_left);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
     d->zero_left = 0;
-    if (n != 0u) {
-        d->pstate = P_LIT;
-    } else if (d->diff_left != 0u) {
-        d->pstate = P_RUNZ;
-    } else {
-        end_diff(d);
+    d->pstate = P_LIT;
+    if (n == 0u) {
+        advance(d);
     }
-    return IOTL_OK;
+    return ret;
 }
 
 /* Consume every inflated byte in p[0..n). */
 static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
 {
-    size_t i = 0;
-    int ret;
-    uint32_t v;
-    while (i < n) {
+    int ret = IOTL_OK;
+    while (n > 0 && ret == IOTL_OK) {
+        if (d->pstate >= P_LIT) {
+            /* Literals (added to old bytes) or extra bytes (emitted as they are). */
+            bool lit = d->pstate == P_LIT;
+            uint32_t *left = lit ? &d->lit_left : &d->extra_left;
+            size_t m = IOTL_MIN((size_t)*left, n);
+            ret = lit ? emit_old(d, p, m) : emit(d, p, m);
+            p += m;
+            n -= m;
+            *left -= (uint32_t)m;
+            if (lit) {
+                d->diff_left -= (uint32_t)m;
+            }
+            if (*left == 0u) {
+                advance(d);
+            }
+            continue;
+        }
+        /* LEB128 fields: at most 5 bytes, value < 2^32. */
+        uint8_t b = *p++;
+        n--;
+        if (d->vshift == 28u && b > 0x0Fu) {
+            return IOTL_ERR_DELTA_INSTR;
+        }
+        d->vacc |= (uint32_t)(b & 0x7Fu) << d->vshift;
+        d->vshift += 7u;
+        if ((b & 0x80u) != 0u) {
+            continue;
+        }
+        uint32_t v = d->vacc;
+        d->vacc = 0;
+        d->vshift = 0;
         switch (d->pstate) {
         case P_CTL0:
         case P_CTL1:
         case P_CTL2:
-            ret = varint_byte(d, p[i++], &v);
-            if (ret <= 0) {
-                if (ret < 0) {
-                    return ret;
-                }
-                break;
-            }
             d->ctl[d->pstate - P_CTL0] = v;
-            if (d->pstate != P_CTL2) {
-                d->pstate++;
-                break;
-            }
-            ret = start_instruction(d);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
+            ret = d->pstate++ == P_CTL2 ? start_instruction(d) : IOTL_OK;
             break;
         case P_RUNZ:
-            ret = varint_byte(d, p[i++], &v);
-            if (ret <= 0) {
-                if (ret < 0) {
-                    return ret;
-                }
-                break;
-            }
-            if (d->hdr.version >= 2u) {
-                /* v2: unchanged << 2 | literals (0..2), or 3: "literals - 3 follows". */
-                d->zero_left = v >> 2;
-                if ((v & 3u) != 3u) {
-                    ret = start_run(d, v & 3u);
-                    if (ret != IOTL_OK) {
-                        return ret;
-                    }
-                    break;
-                }
+            /* unchanged << 2 | literals (0..2), or 3: "literals - 3 follows". */
+            d->zero_left = v >> 2;
+            if ((v & 3u) != 3u) {
+                ret = start_run(d, v & 3u);
+            } else if (d->zero_left > d->diff_left) {
+                ret = IOTL_ERR_DELTA_INSTR;
             } else {
-                d->zero_left = v;
-            }
-            if (d->zero_left > d->diff_left) {
-                return IOTL_ERR_DELTA_INSTR;
-            }
-            d->pstate = P_RUNN;
-            break;
-        case P_RUNN:
-            ret = varint_byte(d, p[i++], &v);
-            if (ret <= 0) {
-                if (ret < 0) {
-                    return ret;
-                }
-                break;
-            }
-            if (d->hdr.version >= 2u) {
-                if (v > d->diff_left) { /* v + 3 literals cannot fit either */
-                    return IOTL_ERR_DELTA_INSTR;
-                }
-                v += 3u;
-            }
-            ret = start_run(d, v);
-            if (ret != IOTL_OK) {
-                return ret;
+                d->pstate = P_RUNN;
             }
             break;
-        case P_LIT: {
-            size_t m = IOTL_MIN((size_t)d->lit_left, n - i);
-            ret = emit_old(d, p + i, m);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
-            i += m;
-            d->lit_left -= (uint32_t)m;
-            d->diff_left -= (uint32_t)m;
-            if (d->lit_left == 0u) {
-                if (d->diff_left != 0u) {
-                    d->pstate = P_RUNZ;
-                } else {
-                    end_diff(d);
-                }
-            }
+        default: /* P_RUNN */
+            /* v + 3 literals cannot fit when v alone does not (no overflow). */
+            ret = v > d->diff_left ? IOTL_ERR_DELTA_INSTR : start_run(d, v + 3u);
             break;
-        }
-        case P_EXTRA: {
-            size_t m = IOTL_MIN((size_t)d->extra_left, n - i);
-            ret = emit(d, p + i, m);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
-            i += m;
-            d->extra_left -= (uint32_t)m;
-            if (d->extra_left == 0u) {
-                d->old_pos += unzigzag(d->ctl[2]);
-                d->pstate = P_CTL0;
-            }
-            break;
-        }
-        default:
-            return IOTL_ERR_STATE;
         }
     }
-    return IOTL_OK;
+    return ret;
 }
 
 /* ---- segments ------------------------------------------------------------------- */
@@ -490,21 +409,20 @@ static int on_segment_header(iotl_delta_t *d)
     if (iotl_crc32(d->hdr.header_crc, s, 12) != iotl_get_le32(s + 12)) {
         return IOTL_ERR_DELTA_STREAM;
     }
-    if (new_off != d->new_pos || comp == 0u || d->patch_pos > d->hdr.patch_size ||
-        comp > d->hdr.patch_size - d->patch_pos) {
+    if (new_off != d->new_pos || comp == 0u || (uint64_t)d->patch_pos + comp > d->hdr.patch_size) {
         return IOTL_ERR_DELTA_STREAM;
     }
     if (old_pos > d->hdr.old_size) {
         return IOTL_ERR_DELTA_OLD_RANGE;
     }
     d->seg_comp_left = comp;
-    d->seg_end = (uint32_t)IOTL_MIN((uint64_t)d->new_pos + d->hdr.checkpoint_interval,
-                                    (uint64_t)d->hdr.new_size);
+    /* new_pos < new_size here: the room left cannot wrap. */
+    d->seg_end = d->hdr.new_size - d->new_pos < d->hdr.checkpoint_interval ? d->hdr.new_size
+                                                                              : d->new_pos + d->hdr.checkpoint_interval;
     d->old_pos = old_pos;
     d->seg_ended = 0;
-    d->pstate = P_CTL0;
-    d->vacc = 0;
-    d->vshift = 0;
+    /* The instruction parser is at P_CTL0 with no varint pending: zeroed by
+     * init, and end_segment() refuses a segment that ends elsewhere. */
     int ret = iotl_z_inflate_init(zstream(d), d->zarena, IOTL_DELTA_INFLATE_ARENA(d->hdr.window_bits),
                                   d->hdr.window_bits);
     if (ret == IOTL_OK) {
@@ -547,6 +465,21 @@ static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, 
     }
 }
 
+/* The header is known and the position set (at a segment boundary): the next
+ * segment header, or the end of the patch. */
+static int enter_body(iotl_delta_t *d)
+{
+    if (d->new_pos == d->hdr.new_size) {
+        if (d->patch_pos != d->hdr.patch_size) {
+            return IOTL_ERR_TRAILING_DATA;
+        }
+        return finalize(d);
+    }
+    d->state = S_SEGHDR;
+    d->hfill = 0;
+    return IOTL_OK;
+}
+
 static int end_segment(iotl_delta_t *d)
 {
     if (!d->seg_ended) {
@@ -555,104 +488,58 @@ static int end_segment(iotl_delta_t *d)
     if (d->pstate != P_CTL0 || d->vshift != 0u || d->new_pos != d->seg_end) {
         return IOTL_ERR_DELTA_INSTR;
     }
-    int ret;
-    if (d->new_pos == d->hdr.new_size) {
-        if (d->patch_pos != d->hdr.patch_size) {
-            return IOTL_ERR_TRAILING_DATA;
-        }
-        ret = finalize(d);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-    } else {
-        d->state = S_SEGHDR;
-        d->hfill = 0;
-    }
-    if (d->cfg.checkpoint != NULL) {
-        struct iotl_delta_checkpoint cp;
-        cp.patch_id = d->hdr.header_crc;
-        cp.patch_offset = d->patch_pos;
-        cp.new_offset = d->new_pos;
+    int ret = enter_body(d);
+    if (ret == IOTL_OK && d->cfg.checkpoint != NULL) {
+        struct iotl_delta_checkpoint cp = {d->hdr.header_crc, d->patch_pos, d->new_pos};
         ret = d->cfg.checkpoint(d->cfg.checkpoint_ctx, &cp);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
     }
-    return IOTL_OK;
-}
-
-/* Everything needed once the header is known and the position set. */
-static int enter_body(iotl_delta_t *d)
-{
-    if (d->new_pos == d->hdr.new_size) {
-        return finalize(d);
-    }
-    d->state = S_SEGHDR;
-    d->hfill = 0;
-    return IOTL_OK;
+    return ret;
 }
 
 int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
 {
     IOTL_ASSERT(d != NULL);
     const uint8_t *p = (const uint8_t *)data;
-    int ret = IOTL_OK;
     if (d->status != IOTL_OK) {
         return d->status;
     }
     while (len > 0) {
-        switch (d->state) {
-        case S_HEADER:
-        case S_SEGHDR: {
-            uint32_t want = d->state == S_HEADER ? IOTL_DELTA_HEADER_SIZE : IOTL_DELTA_SEGMENT_HEADER_SIZE;
-            size_t c = IOTL_MIN(len, (size_t)(want - d->hfill));
-            memcpy(d->hbuf + d->hfill, p, c);
-            d->hfill += (uint32_t)c;
-            p += c;
-            len -= c;
-            d->patch_pos += (uint32_t)c;
-            if (d->state == S_HEADER && d->hfill >= 4u && d->hfill - (uint32_t)c < 4u &&
-                memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
-                ret = IOTL_ERR_DELTA_MAGIC; /* reject junk at its fourth byte */
-                break;
-            }
-            if (d->hfill < want) {
-                break;
-            }
-            if (d->state == S_HEADER) {
-                ret = on_header(d);
-                if (ret == IOTL_OK) {
-                    ret = enter_body(d);
-                }
-            } else {
-                ret = on_segment_header(d);
-                if (ret == IOTL_OK) {
-                    d->state = S_SEGDATA;
-                }
-            }
-            break;
-        }
-        case S_SEGDATA: {
-            size_t c = IOTL_MIN(len, (size_t)d->seg_comp_left);
-            ret = inflate_feed(d, zstream(d), p, c);
-            p += c;
-            len -= c;
+        int ret = IOTL_ERR_TRAILING_DATA; /* S_DONE (S_DEAD has a status) */
+        size_t c = 0;
+        if (d->state == S_SEGDATA) {
+            c = IOTL_MIN(len, (size_t)d->seg_comp_left);
             d->patch_pos += (uint32_t)c;
             d->seg_comp_left -= (uint32_t)c;
+            ret = inflate_feed(d, zstream(d), p, c);
             if (ret == IOTL_OK && d->seg_comp_left == 0u) {
                 iotl_z_end(zstream(d));
                 d->z_live = 0;
                 ret = end_segment(d);
             }
-            break;
+        } else if (d->state != S_DONE) {
+            /* S_HEADER or S_SEGHDR: assemble the header in hbuf. */
+            uint32_t want = d->state == S_HEADER ? IOTL_DELTA_HEADER_SIZE : IOTL_DELTA_SEGMENT_HEADER_SIZE;
+            c = IOTL_MIN(len, (size_t)(want - d->hfill));
+            memcpy(d->hbuf + d->hfill, p, c);
+            d->hfill += (uint32_t)c;
+            d->patch_pos += (uint32_t)c;
+            ret = IOTL_OK;
+            if (d->state == S_HEADER && d->hfill >= 4u && memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
+                ret = IOTL_ERR_DELTA_MAGIC; /* reject junk at its fourth byte */
+            } else if (d->hfill == want && d->state == S_HEADER) {
+                ret = on_header(d);
+                if (ret == IOTL_OK) {
+                    ret = enter_body(d);
+                }
+            } else if (d->hfill == want) {
+                ret = on_segment_header(d);
+                if (ret == IOTL_OK) {
+                    d->state = S_SEGDATA;
+                }
+            }
         }
-        case S_DONE:
-            ret = IOTL_ERR_TRAILING_DATA;
-            break;
-        default:
-            ret = IOTL_ERR_STATE;
-            break;
-        }
+        p += c;
+        len -= c;
         if (ret != IOTL_OK) {
             return fail(d, ret);
         }
@@ -671,44 +558,34 @@ int iotl_delta_resume(iotl_delta_t *d, const struct iotl_delta_config *cfg,
     }
     memcpy(d->hbuf, header, IOTL_DELTA_HEADER_SIZE);
     ret = iotl_delta_parse_header(d->hbuf, IOTL_DELTA_HEADER_SIZE, &d->hdr);
-    if (ret != IOTL_OK) {
-        return fail(d, ret);
+    if (ret == IOTL_OK) {
+        const struct iotl_delta_header *h = &d->hdr;
+        uint32_t k = h->checkpoint_interval;
+        bool ok = cp->patch_id == h->header_crc && cp->new_offset <= h->new_size &&
+                  (cp->new_offset % k == 0u || cp->new_offset == h->new_size) &&
+                  cp->patch_offset >= IOTL_DELTA_HEADER_SIZE && cp->patch_offset <= h->patch_size &&
+                  (cp->new_offset != 0u || cp->patch_offset == IOTL_DELTA_HEADER_SIZE) &&
+                  (cp->new_offset != h->new_size || cp->patch_offset == h->patch_size) &&
+                  (cp->new_offset == 0u || new_img != NULL) &&
+                  (new_img == NULL || cp->new_offset <= new_img->geo.size);
+        ret = ok ? on_header(d) : IOTL_ERR_STATE;
     }
-    const struct iotl_delta_header *h = &d->hdr;
-    uint32_t k = h->checkpoint_interval;
-    bool ok = cp->patch_id == h->header_crc && cp->new_offset <= h->new_size &&
-              (cp->new_offset % k == 0u || cp->new_offset == h->new_size) &&
-              cp->patch_offset >= IOTL_DELTA_HEADER_SIZE && cp->patch_offset <= h->patch_size &&
-              (cp->new_offset != 0u || cp->patch_offset == IOTL_DELTA_HEADER_SIZE) &&
-              (cp->new_offset != h->new_size || cp->patch_offset == h->patch_size) &&
-              (cp->new_offset == 0u || new_img != NULL) &&
-              (new_img == NULL || cp->new_offset <= new_img->geo.size);
-    if (!ok) {
-        return fail(d, IOTL_ERR_STATE);
-    }
-    ret = on_header(d);
     if (ret == IOTL_OK && cp->new_offset > 0u) {
         ret = sha_area(d, new_img, cp->new_offset);
     }
-    if (ret != IOTL_OK) {
-        return fail(d, ret);
+    if (ret == IOTL_OK) {
+        d->patch_pos = cp->patch_offset;
+        d->new_pos = cp->new_offset;
+        ret = enter_body(d);
     }
-    d->patch_pos = cp->patch_offset;
-    d->new_pos = cp->new_offset;
-    ret = enter_body(d);
     return ret == IOTL_OK ? IOTL_OK : fail(d, ret);
 }
 
 int iotl_delta_finish(iotl_delta_t *d)
 {
     IOTL_ASSERT(d != NULL);
-    if (d->status != IOTL_OK) {
-        return d->status;
-    }
-    if (d->state != S_DONE) {
-        return fail(d, IOTL_ERR_DELTA_TRUNCATED);
-    }
-    return IOTL_OK;
+    /* S_DONE only with a clean status; a failed decoder keeps its first error. */
+    return d->state == S_DONE ? IOTL_OK : fail(d, IOTL_ERR_DELTA_TRUNCATED);
 }
 
 const struct iotl_delta_header *iotl_delta_get_header(const iotl_delta_t *d)
@@ -742,13 +619,8 @@ size_t iotl_delta_peak_mem(const iotl_delta_t *d)
 
 void iotl_delta_deinit(iotl_delta_t *d)
 {
-    if (d == NULL || d->cfg.crypto == NULL) {
-        return;
-    }
-    release(d);
-    d->state = S_DEAD;
-    if (d->status == IOTL_OK) {
-        d->status = IOTL_ERR_STATE;
+    if (d != NULL && d->cfg.crypto != NULL) {
+        (void)fail(d, IOTL_ERR_STATE); /* releases the stream and the hash; a later call is refused */
     }
 }
 

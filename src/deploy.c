@@ -20,31 +20,31 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_deployment, not_after) < 65536u, deploy_
 
 static const struct iotl_doc_field deploy_fields[] = {
     /* Identifiers of up to IOTL_DEPLOY_ID_MAX characters (ids are longer than names). */
-    DF("id", id, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-    DF("sequence", sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
-    DF("issued_at", issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    DF("expires", expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    DF("manifest_sha256", manifest_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
+    DF(id, id, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    DF(sequence, sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    DF(issued_at, issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    DF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    DF(manifest_sha256, manifest_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
     /* Relative to the deployment's own URL; ".." allowed (repository layout). */
-    DF("manifest_url", manifest_url, IOTL_DOC_URL_UP),
+    DF(manifest_url, manifest_url, IOTL_DOC_URL_UP),
 };
 /* "select": every device when absent. */
 static const struct iotl_doc_field select_fields[] = {
-    DL("hardware", hardware_count, hardware, 0),
-    DL("groups", group_count, groups, IOTL_DOC_SEL),
-    DL("devices", device_count, devices, IOTL_DOC_SEL),
-    DF("installed_min", installed_min, IOTL_DOC_VERSION),
-    DF("installed_max", installed_max, IOTL_DOC_VERSION),
+    DL(hardware, hardware_count, hardware, 0),
+    DL(groups, group_count, groups, IOTL_DOC_SEL),
+    DL(devices, device_count, devices, IOTL_DOC_SEL),
+    DF(installed_min, installed_min, IOTL_DOC_VERSION),
+    DF(installed_max, installed_max, IOTL_DOC_VERSION),
 };
 static const struct iotl_doc_field window_fields[] = {
-    DF("not_before", not_before, IOTL_DOC_TIME),
-    DF("not_after", not_after, IOTL_DOC_TIME),
+    DF(not_before, not_before, IOTL_DOC_TIME),
+    DF(not_after, not_after, IOTL_DOC_TIME),
 };
-static const char *const urgency_names[] = {"normal", "critical"};
+static const char urgency_names[] = "normal\0critical\0";
 
 static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
 {
-    const iotl_json_node_t *m = iotl_json_member(root, "rollout_percent");
+    const iotl_json_node_t *m = iotl_json_member(root, IOTL_DOC_N(rollout_percent));
     *bp = (uint16_t)IOTL_DEPLOY_BUCKETS;
     if (m == NULL) {
         return IOTL_OK;
@@ -61,7 +61,7 @@ static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
     double x = v * 100.0;
     uint32_t r = (uint32_t)(x + 0.5);
     double diff = x - (double)r;
-    if (diff > 1e-6 || diff < -1e-6) {
+    if (!(diff * diff <= 1e-12)) { /* |diff| > 1e-6 */
         return IOTL_ERR_RANGE;
     }
     *bp = (uint16_t)r;
@@ -70,7 +70,7 @@ static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
 
 static int parse_hours(const iotl_json_node_t *root, struct iotl_deployment *d)
 {
-    const iotl_json_node_t *m = iotl_json_member(root, "hours_utc");
+    const iotl_json_node_t *m = iotl_json_member(root, IOTL_DOC_N(hours_utc));
     if (m == NULL) {
         return IOTL_OK; /* start == end == 0: any hour */
     }
@@ -121,7 +121,7 @@ static int parse_deployment(void *out, const iotl_json_node_t *root, const void 
     struct iotl_deployment *d = (struct iotl_deployment *)out;
     int ret = iotl_doc_fields(root, deploy_fields, IOTL_ARRAY_LEN(deploy_fields), d);
     if (ret == IOTL_OK) {
-        ret = parse_select(iotl_json_member(root, "select"), d);
+        ret = parse_select(iotl_json_member(root, IOTL_DOC_N(select)), d);
     }
     if (ret == IOTL_OK) {
         ret = parse_rollout(root, &d->rollout_bp);
@@ -133,7 +133,7 @@ static int parse_deployment(void *out, const iotl_json_node_t *root, const void 
         ret = parse_hours(root, d);
     }
     if (ret == IOTL_OK) {
-        ret = iotl_doc_enum(root, "urgency", urgency_names, IOTL_ARRAY_LEN(urgency_names), &d->urgency);
+        ret = iotl_doc_enum(root, IOTL_DOC_N(urgency), urgency_names, &d->urgency);
     }
     if (ret != IOTL_OK) {
         return ret;

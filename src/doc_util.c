@@ -9,6 +9,10 @@
 #include "iotlife/deploy.h"
 #include "iotlife/manifest.h"
 
+#define IOTL_DOC_NAME_INIT(n) #n,
+const struct iotl_doc_names iotl_doc_names = {IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_INIT)};
+IOTL_STATIC_ASSERT(sizeof(struct iotl_doc_names) <= UINT16_MAX, doc_names_offsets_fit);
+
 int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg)
 {
     iotl_json_doc_t doc;
@@ -19,9 +23,9 @@ int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json,
     }
     const iotl_json_node_t *root = iotl_json_root(&doc);
     uint32_t v = 0;
-    ret = iotl_doc_expect_str(root, "type", t->type);
+    ret = iotl_doc_expect_str(root, IOTL_DOC_N(type), t->type);
     if (ret == IOTL_OK) {
-        ret = iotl_json_u32(iotl_json_member(root, "v"), &v);
+        ret = iotl_json_u32(iotl_json_member(root, IOTL_DOC_N(v)), &v);
         if ((ret != IOTL_OK && !t->v_error) || (ret == IOTL_OK && v != t->schema)) {
             ret = IOTL_ERR_SCHEMA;
         }
@@ -61,15 +65,14 @@ int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const cha
     return IOTL_OK;
 }
 
-int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *const *names, unsigned n,
-                  uint8_t *out)
+int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *names, uint8_t *out)
 {
     if (iotl_json_member(obj, name) == NULL) {
         return IOTL_OK;
     }
-    for (unsigned i = 0; i < n; i++) {
-        if (iotl_doc_expect_str(obj, name, names[i]) == IOTL_OK) {
-            *out = (uint8_t)i;
+    for (uint8_t i = 0; *names != '\0'; i++, names += strlen(names) + 1u) {
+        if (iotl_doc_expect_str(obj, name, names) == IOTL_OK) {
+            *out = i;
             return IOTL_OK;
         }
     }
@@ -94,21 +97,17 @@ static bool ident_char(char c)
 
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
 {
+    /* On failure buf is left as it is: every parser zeroes its output then. */
     int ret = iotl_json_str_copy(n, buf, cap);
-    if (ret != IOTL_OK) {
-        buf[0] = '\0';
-        return ret;
+    if (ret == IOTL_OK && buf[0] == '\0') {
+        ret = IOTL_ERR_RANGE;
     }
-    if (buf[0] == '\0') {
-        return IOTL_ERR_RANGE;
-    }
-    for (const char *p = buf; *p != '\0'; p++) {
+    for (const char *p = buf; ret == IOTL_OK && *p != '\0'; p++) {
         if (!ident_char(*p)) {
-            buf[0] = '\0';
-            return IOTL_ERR_RANGE;
+            ret = IOTL_ERR_RANGE;
         }
     }
-    return IOTL_OK;
+    return ret;
 }
 
 static int hexval(char c)
@@ -143,15 +142,11 @@ static int get_sha256(const iotl_json_node_t *m, uint8_t out[32])
     return IOTL_OK;
 }
 
-/* A URL or relative path: printable ASCII, no spaces, quotes, backslashes or
- * angle brackets; relative paths must not start with '/' or name a scheme;
- * ".." only when allow_parent (IOTL_ERR_RANGE). */
-static int get_location(const iotl_json_node_t *m, char *buf, size_t cap, bool allow_parent)
+/* A URL or relative path (already copied into buf): printable ASCII, no
+ * spaces, quotes, backslashes or angle brackets; relative paths must not
+ * start with '/' or name a scheme; ".." only when allow_parent (IOTL_ERR_RANGE). */
+static int check_location(const char *buf, bool allow_parent)
 {
-    int ret = iotl_json_str_copy(m, buf, cap);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
     bool url = (strncmp(buf, "https://", 8) == 0 || strncmp(buf, "http://", 7) == 0);
     bool bad = (buf[0] == '\0') || (!url && (buf[0] == '/' || strchr(buf, ':') != NULL)) ||
                (!allow_parent && strstr(buf, "..") != NULL);
@@ -165,23 +160,44 @@ static int get_location(const iotl_json_node_t *m, char *buf, size_t cap, bool a
 /* Array of identifiers into rows of `stride` bytes after the count byte, at
  * most max rows (IOTL_ERR_TOO_LARGE); duplicates are IOTL_ERR_SCHEMA, and so
  * is an empty required list. */
-static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stride, size_t max, bool required)
+int iotl_doc_array(const iotl_json_node_t *a, size_t max, bool required)
 {
-    char *rows = (char *)(count + 1);
-    if (iotl_json_type(m) != IOTL_JSON_ARRAY) {
+    if (iotl_json_type(a) != IOTL_JSON_ARRAY) {
         return IOTL_ERR_SCHEMA;
     }
-    size_t n = iotl_json_count(m);
+    size_t n = iotl_json_count(a);
     if (n > max) {
         return IOTL_ERR_TOO_LARGE;
     }
-    if (n == 0 && required) {
-        return IOTL_ERR_SCHEMA;
+    return (n == 0 && required) ? IOTL_ERR_SCHEMA : IOTL_OK;
+}
+
+static const char *field_name(const struct iotl_doc_field *f)
+{
+    return (const char *)&iotl_doc_names + f->name;
+}
+
+bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n)
+{
+    for (; n > 0; n--, f++) {
+        if (iotl_json_member(obj, field_name(f)) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stride, size_t max, bool required)
+{
+    char *rows = (char *)(count + 1);
+    int ret = iotl_doc_array(m, max, required);
+    if (ret != IOTL_OK) {
+        return ret;
     }
     size_t i = 0;
     for (const iotl_json_node_t *e = iotl_json_first(m); e != NULL; e = iotl_json_next(e), i++) {
         char *row = rows + i * stride;
-        int ret = iotl_doc_ident(e, row, stride);
+        ret = iotl_doc_ident(e, row, stride);
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -189,7 +205,7 @@ static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stri
             return IOTL_ERR_SCHEMA;
         }
     }
-    *count = (uint8_t)n;
+    *count = (uint8_t)i;
     return IOTL_OK;
 }
 
@@ -198,7 +214,7 @@ IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
     for (; n > 0; n--, f++) {
-        const iotl_json_node_t *m = iotl_json_member(obj, f->name);
+        const iotl_json_node_t *m = iotl_json_member(obj, field_name(f));
         uint8_t *dst = (uint8_t *)base + f->off;
         size_t cap = (size_t)f->max + 1u;
         bool required = (f->type & IOTL_DOC_REQ) != 0;
@@ -211,45 +227,38 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             }
             continue;
         }
-        switch ((enum iotl_doc_kind)(f->type & 0x0fu)) {
-        case IOTL_DOC_U32:
+        unsigned kind = f->type & 0x0fu;
+        if (kind == IOTL_DOC_U32) {
             ret = iotl_json_u32(m, (uint32_t *)(void *)dst);
-            break;
-        case IOTL_DOC_I64:
-        case IOTL_DOC_TIME:
+        } else if (kind == IOTL_DOC_TIME) {
             ret = iotl_json_i64(m, &t);
-            if (ret == IOTL_OK && t < 0 && (f->type & 0x0fu) == IOTL_DOC_TIME) {
+            if (ret == IOTL_OK && t < 0) {
                 ret = IOTL_ERR_RANGE;
             }
             if (ret == IOTL_OK) {
                 memcpy(dst, &t, sizeof(t));
             }
-            break;
-        case IOTL_DOC_IDENT:
-            ret = iotl_doc_ident(m, (char *)dst, cap);
-            break;
-        case IOTL_DOC_VERSION:
-            ret = iotl_json_str_copy(m, (char *)dst, cap);
-            if (ret == IOTL_ERR_RANGE) {
-                ret = IOTL_ERR_VERSION_FORMAT;
-            }
-            if (ret == IOTL_OK && (required || dst[0] != '\0')) {
-                ret = iotl_semver_parse((const char *)dst, &sv);
-            }
-            break;
-        case IOTL_DOC_SHA256:
+        } else if (kind == IOTL_DOC_SHA256) {
             ret = get_sha256(m, dst);
-            break;
-        case IOTL_DOC_URL:
-        case IOTL_DOC_URL_UP:
-            ret = get_location(m, (char *)dst, cap, (f->type & 0x0fu) == IOTL_DOC_URL_UP);
-            break;
-        case IOTL_DOC_LIST:
-        default:
+        } else if (kind == IOTL_DOC_LIST) {
             ret = get_ident_list(m, dst, cap,
                                  (f->type & IOTL_DOC_SEL) ? IOTL_DEPLOY_MAX_SELECT : IOTL_MANIFEST_MAX_HARDWARE,
                                  required);
-            break;
+        } else if (kind == IOTL_DOC_IDENT) {
+            ret = iotl_doc_ident(m, (char *)dst, cap);
+        } else {
+            /* A string checked once copied: a version or a location. */
+            ret = iotl_json_str_copy(m, (char *)dst, cap);
+            if (kind == IOTL_DOC_VERSION) {
+                if (ret == IOTL_ERR_RANGE) {
+                    ret = IOTL_ERR_VERSION_FORMAT;
+                }
+                if (ret == IOTL_OK && (required || dst[0] != '\0')) {
+                    ret = iotl_semver_parse((const char *)dst, &sv);
+                }
+            } else if (ret == IOTL_OK) {
+                ret = check_location((const char *)dst, kind == IOTL_DOC_URL_UP);
+            }
         }
         if (ret != IOTL_OK) {
             return ret;

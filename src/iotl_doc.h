@@ -16,8 +16,7 @@ enum iotl_doc_kind {
     IOTL_DOC_URL_UP = 0, /* location, ".." allowed (never required: the one kind at 0, so no
                           * descriptor ORs a flag into an empty kind) */
     IOTL_DOC_U32,        /* uint32_t */
-    IOTL_DOC_I64,        /* int64_t, any integer within IOTL_JSON_INT_MAX */
-    IOTL_DOC_TIME,       /* int64_t Unix time, >= 0 (IOTL_ERR_RANGE) */
+    IOTL_DOC_TIME,       /* int64_t Unix time, 0..IOTL_JSON_INT_MAX (IOTL_ERR_RANGE) */
     IOTL_DOC_IDENT,      /* identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE) */
     IOTL_DOC_VERSION,    /* semantic version string; "" only when optional (IOTL_ERR_VERSION_FORMAT) */
     IOTL_DOC_SHA256,     /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE) */
@@ -28,23 +27,44 @@ enum iotl_doc_kind {
 #define IOTL_DOC_REQ 0x80u  /* missing member: IOTL_ERR_SCHEMA */
 #define IOTL_DOC_SEL 0x40u  /* IOTL_DOC_LIST: at most IOTL_DEPLOY_MAX_SELECT rows (else IOTL_MANIFEST_MAX_HARDWARE) */
 
-/* One member of a document: name, where it lands in the destination struct,
- * kind | flags, and capacity - 1 (strings; row stride - 1 for lists). */
+/* Every member name the signed-document parsers read (JWS header, key
+ * ring, manifest, deployment), stored once in src/doc_util.c: a name shared
+ * by several documents costs its bytes once, and a field table refers to a
+ * name by its 16-bit offset instead of a pointer. */
+#define IOTL_DOC_NAME_LIST(X)                                                                                  \
+    X(type) X(v) X(kid) X(issued_at) X(expires) X(sequence) X(version) X(hardware) X(not_before) X(not_after)   \
+    X(product) X(security_version) X(supported_until) X(release_notes) X(payloads) X(name) X(component) X(kind) \
+    X(size) X(sha256) X(location) X(download_size) X(download_sha256) X(restart_points) X(base_version)         \
+    X(base_sha256) X(id) X(manifest_sha256) X(manifest_url) X(select) X(groups) X(devices) X(installed_min)      \
+    X(installed_max) X(rollout_percent) X(hours_utc) X(urgency) X(threshold) X(keys) X(revoked) X(kty) X(crv)   \
+    X(x) X(y) X(role) X(signatures) X(payload) X(protected) X(signature) X(alg) X(crit) X(b64)
+#define IOTL_DOC_NAME_MEMBER(n) char n[sizeof(#n)];
+struct iotl_doc_names {
+    IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_MEMBER)
+};
+extern const struct iotl_doc_names iotl_doc_names;
+/* The member name n (an identifier from the list above) as a C string. */
+#define IOTL_DOC_N(n) (iotl_doc_names.n)
+
+/* One member of a document: its name (offset in iotl_doc_names), where it
+ * lands in the destination struct, kind | flags, and capacity - 1 (strings;
+ * row stride - 1 for lists). */
 struct iotl_doc_field {
-    const char *name;
+    uint16_t name;
     uint16_t off;
     uint8_t type;
     uint8_t max;
 };
 #define IOTL_DOC_FIELD(name, st, member, type)                                                            \
     {                                                                                                    \
-        (name), (uint16_t)offsetof(st, member), (uint8_t)(type), (uint8_t)(sizeof(((st *)0)->member) - 1u) \
+        (uint16_t)offsetof(struct iotl_doc_names, name), (uint16_t)offsetof(st, member), (uint8_t)(type), \
+            (uint8_t)(sizeof(((st *)0)->member) - 1u)                                                     \
     }
 /* A list: count member, then its rows member right after it (checked by the caller). */
-#define IOTL_DOC_LIST_FIELD(name, st, count, rows, flags)                                                    \
-    {                                                                                                       \
-        (name), (uint16_t)offsetof(st, count), (uint8_t)(IOTL_DOC_LIST | (flags)),                          \
-            (uint8_t)(sizeof(((st *)0)->rows[0]) - 1u)                                                      \
+#define IOTL_DOC_LIST_FIELD(name, st, count, rows, flags)                                                   \
+    {                                                                                                      \
+        (uint16_t)offsetof(struct iotl_doc_names, name), (uint16_t)offsetof(st, count),                    \
+            (uint8_t)(IOTL_DOC_LIST | (flags)), (uint8_t)(sizeof(((st *)0)->rows[0]) - 1u)                 \
     }
 
 /* A signed document kind: its "type" and "v" members, the struct it fills
@@ -75,10 +95,15 @@ int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s);
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base);
 /* Member `name` must be a string equal to want (IOTL_ERR_SCHEMA otherwise). */
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want);
-/* Optional string member naming one of names[0..n-1]: *out = its index;
- * absent: *out unchanged; anything else IOTL_ERR_SCHEMA. */
-int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *const *names, unsigned n,
-                  uint8_t *out);
+/* Optional string member naming one of the NUL-separated names in `names`
+ * (ended by an empty one): *out = its index; absent: *out unchanged;
+ * anything else IOTL_ERR_SCHEMA. */
+int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *names, uint8_t *out);
+/* An array of at most max elements (IOTL_ERR_TOO_LARGE); not an array, or
+ * empty when required: IOTL_ERR_SCHEMA. */
+int iotl_doc_array(const iotl_json_node_t *a, size_t max, bool required);
+/* True when obj has a member named by one of the n fields. */
+bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n);
 /* An identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE). */
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap);
 

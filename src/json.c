@@ -23,54 +23,34 @@ static bool is_ws(uint8_t c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int hex_val(uint8_t c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* Reads \uXXXX at p (p points at 'u'); -1 when malformed. */
+/* Reads the four hex digits of \uXXXX at p (p points at 'u'); -1 when malformed. */
 static long read_u4(const uint8_t *p, size_t avail)
 {
-    if (avail < 5) {
-        return -1;
-    }
     long v = 0;
-    for (int i = 1; i <= 4; i++) {
-        int h = hex_val(p[i]);
-        if (h < 0) {
-            return -1;
+    for (size_t i = 1; i <= 4; i++) {
+        unsigned c = i < avail ? p[i] : 0u;
+        unsigned h = c - '0';
+        if (h > 9u) {
+            h = (c | 0x20u) - 'a' + 10u;
+            if (h - 10u > 5u) {
+                return -1;
+            }
         }
-        v = (v << 4) | h;
+        v = (v << 4) | (long)h;
     }
     return v;
 }
 
-/* Length of a valid UTF-8 sequence starting at p (lead byte >= 0x80), 0 if invalid. */
+/* Length of a valid UTF-8 sequence starting at p (lead byte >= 0x80), 0 if
+ * invalid: a lead byte 0xc2..0xf4, continuation bytes, no overlong form
+ * (the smallest code point of an n-byte form is 2^(5n-4)), no surrogate,
+ * nothing above U+10FFFF. */
 static size_t utf8_seq(const uint8_t *p, size_t avail)
 {
     uint8_t c = p[0];
-    size_t n;
-    uint32_t min;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2, min = 0x80, cp = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3, min = 0x800, cp = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4, min = 0x10000, cp = c & 0x07u;
-    } else {
-        return 0;
-    }
-    if (avail < n) {
+    size_t n = c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u;
+    uint32_t cp = c & (0x7fu >> n);
+    if (c < 0xc2 || c > 0xf4 || avail < n) {
         return 0;
     }
     for (size_t i = 1; i < n; i++) {
@@ -79,7 +59,7 @@ static size_t utf8_seq(const uint8_t *p, size_t avail)
         }
         cp = (cp << 6) | (p[i] & 0x3fu);
     }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    if (cp < (1u << (5u * n - 4u)) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
         return 0;
     }
     return n;
@@ -89,53 +69,37 @@ static size_t utf8_seq(const uint8_t *p, size_t avail)
  * closing quote, or 0 when malformed (0 can never be a valid end). */
 static size_t scan_string(const uint8_t *s, size_t len, size_t i)
 {
-    i++; /* opening quote */
+    bool high = false; /* a \u high surrogate waits for its low half */
+    i++;               /* opening quote */
     while (i < len) {
         uint8_t c = s[i];
+        size_t n = 1;
+        long u = -1;
+        if (c == '\\' && i + 1 < len) {
+            n = 2;
+            if (s[i + 1] == 'u') {
+                u = read_u4(s + i + 1, len - i - 1);
+                n = 6;
+                if (u <= 0) {
+                    return 0; /* malformed, or \u0000 (would truncate the C string) */
+                }
+            } else if (memchr("\"\\/bfnrt", s[i + 1], 8) == NULL) {
+                return 0;
+            }
+        } else if (c >= 0x80) {
+            n = utf8_seq(s + i, len - i);
+        } else if (c < 0x20 || c == '\\') {
+            n = 0;
+        }
+        /* Only a low surrogate may follow a high one, and only there. */
+        if (n == 0 || high != (u >= 0xdc00 && u <= 0xdfff)) {
+            return 0;
+        }
+        high = u >= 0xd800 && u <= 0xdbff;
         if (c == '"') {
             return i + 1;
         }
-        if (c < 0x20) {
-            return 0;
-        }
-        if (c == '\\') {
-            if (i + 1 >= len) {
-                return 0;
-            }
-            uint8_t e = s[i + 1];
-            if (memchr("\"\\/bfnrt", e, 8) != NULL) {
-                i += 2;
-                continue;
-            }
-            if (e != 'u') {
-                return 0;
-            }
-            long u = read_u4(s + i + 1, len - i - 1);
-            if (u <= 0 || (u >= 0xdc00 && u <= 0xdfff)) {
-                return 0; /* \u0000 (would truncate the C string), lone low surrogate */
-            }
-            i += 6;
-            if (u >= 0xd800 && u <= 0xdbff) {
-                if (i + 1 >= len || s[i] != '\\' || s[i + 1] != 'u') {
-                    return 0;
-                }
-                long lo = read_u4(s + i + 1, len - i - 1);
-                if (lo < 0xdc00 || lo > 0xdfff) {
-                    return 0;
-                }
-                i += 6;
-            }
-            continue;
-        }
-        if (c >= 0x80) {
-            size_t n = utf8_seq(s + i, len - i);
-            if (n == 0) {
-                return 0;
-            }
-            i += n;
-            continue;
-        }
-        i++;
+        i += n;
     }
     return 0;
 }
@@ -145,52 +109,44 @@ static bool is_digit(uint8_t c)
     return (unsigned)(c - '0') <= 9u;
 }
 
-/* One or more digits at i: the index after them, 0 when there is none. */
-static size_t scan_digits(const uint8_t *s, size_t len, size_t i)
-{
-    if (i >= len || !is_digit(s[i])) {
-        return 0;
-    }
-    while (i < len && is_digit(s[i])) {
-        i++;
-    }
-    return i;
-}
+/* RFC 8259 number grammar as a state machine: states 1 '-', 2 a leading
+ * '0', 3 integer digits, 4 '.', 5 fraction digits, 6 'e', 7 exponent sign,
+ * 8 exponent digits (2, 3, 5 and 8 may end a number); 0 = no transition.
+ * Character classes: '0', '1'-'9', '-', '+', '.', 'e'/'E'. */
+/* One row per state, one nibble per class (class k at bits 4k..4k+3). */
+static const uint32_t num_next[9] = {
+    0x000132u, /* start: 2 3 1 0 0 0 */
+    0x000032u, /* after '-': 2 3 0 0 0 0 */
+    0x640000u, /* after a leading 0: 0 0 0 0 4 6 */
+    0x640033u, /* integer digits: 3 3 0 0 4 6 */
+    0x000055u, /* after '.': 5 5 0 0 0 0 */
+    0x600055u, /* fraction digits: 5 5 0 0 0 6 */
+    0x007788u, /* after 'e': 8 8 7 7 0 0 */
+    0x000088u, /* after the exponent sign: 8 8 0 0 0 0 */
+    0x000088u, /* exponent digits: 8 8 0 0 0 0 */
+};
 
 /* Scans an RFC 8259 number; returns the index after it, 0 when malformed,
- * and sets *too_long when it has more digits than the parsers accept. */
+ * and sets *too_long when it has more digits than the parsers accept
+ * (significant digits: from the first non-zero digit of the mantissa on). */
 static size_t scan_number(const uint8_t *s, size_t len, size_t i, bool *too_long)
 {
     size_t start = i;
-    if (s[i] == '-') {
-        i++;
-    }
-    size_t mant = i;
-    if (i < len && s[i] == '0') {
-        i++;
-    } else {
-        i = scan_digits(s, len, i);
-    }
-    if (i != 0 && i < len && s[i] == '.') {
-        i = scan_digits(s, len, i + 1);
-    }
-    size_t mant_end = i;
-    if (i != 0 && i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-')) {
-            i++;
-        }
-        i = scan_digits(s, len, i);
-    }
-    if (i == 0) {
-        return 0;
-    }
-    /* Significant digits: from the first non-zero digit of the mantissa on. */
+    unsigned st = 0;
     unsigned sig = 0;
-    for (size_t k = mant; k < mant_end; k++) {
-        if (s[k] != '.' && (sig > 0 || s[k] != '0')) {
-            sig++;
+    for (; i < len; i++) {
+        uint8_t c = s[i];
+        unsigned cls = c == '0' ? 0u : is_digit(c) ? 1u : c == '-' ? 2u : c == '+' ? 3u : c == '.' ? 4u
+                                                                                           : (c | 0x20) == 'e' ? 5u : 6u;
+        unsigned nx = cls < 6u ? (num_next[st] >> (4u * cls)) & 15u : 0u;
+        if (nx == 0u) {
+            break;
         }
+        sig += (cls < 2u && nx <= 5u && (sig != 0u || cls != 0u)); /* a mantissa digit */
+        st = nx;
+    }
+    if (((1u << st) & ((1u << 2) | (1u << 3) | (1u << 5) | (1u << 8))) == 0u) {
+        return 0;
     }
     if (sig > JSON_NUM_MAX_SIGDIGITS || i - start > JSON_NUM_MAX_CHARS) {
         *too_long = true;
@@ -198,16 +154,12 @@ static size_t scan_number(const uint8_t *s, size_t len, size_t i, bool *too_long
     return i;
 }
 
-enum scan_state {
-    ST_VALUE,        /* a value must come */
-    ST_VALUE_OR_END, /* just after '[': a value or ']' */
-    ST_KEY,          /* after ',' in an object: a member name */
-    ST_KEY_OR_END,   /* just after '{': a member name or '}' */
-    ST_COLON,        /* after a member name */
-    ST_AFTER         /* after a value: ',' or a closing bracket */
+enum scan_want {
+    W_VALUE, /* a value */
+    W_KEY,   /* a member name */
+    W_COLON, /* the colon after a member name */
+    W_AFTER  /* after a value: ',' or a closing bracket (at depth 0: only whitespace) */
 };
-
-static const char *const json_literals[] = {"true", "false", "null"};
 
 int iotl_json_check(const char *text, size_t len)
 {
@@ -220,117 +172,95 @@ int iotl_json_check(const char *text, size_t len)
     const uint8_t *s = (const uint8_t *)text;
     uint8_t open[IOTL_JSON_MAX_DEPTH]; /* the bracket that opened each container */
     unsigned depth = 0;
-    bool range = false;
     unsigned nodes = 0;
-    enum scan_state st = ST_VALUE;
+    bool range = false;
+    bool can_close = false; /* just after an opening bracket: an empty container may end */
+    enum scan_want want = W_VALUE;
     size_t i = 0;
     for (;;) {
         while (i < len && is_ws(s[i])) {
             i++;
         }
+        bool done = want == W_AFTER && depth == 0;
         if (i >= len) {
-            return IOTL_ERR_MALFORMED; /* input ended inside the document (or was only whitespace) */
+            /* The input ended: inside the document (or it was only whitespace), or after it. */
+            return !done ? IOTL_ERR_MALFORMED : range ? IOTL_ERR_RANGE : IOTL_OK;
+        }
+        if (done) {
+            return IOTL_ERR_TRAILING_DATA;
         }
         uint8_t c = s[i];
-        if (st == ST_AFTER && c == ',') {
+        if (want == W_AFTER && c == ',') {
+            want = open[depth - 1] == '{' ? W_KEY : W_VALUE;
             i++;
-            st = open[depth - 1] == '{' ? ST_KEY : ST_VALUE;
             continue;
         }
-        if (st == ST_AFTER || (st == ST_KEY_OR_END && c == '}') || (st == ST_VALUE_OR_END && c == ']')) {
+        if (want == W_AFTER || (can_close && (c == '}' || c == ']'))) {
             /* A closing bracket ('}' and ']' are their opener + 2) that matches the innermost container. */
-            if ((c != '}' && c != ']') || depth == 0 || open[depth - 1] + 2 != c) {
+            if (open[depth - 1] + 2 != c) {
                 return IOTL_ERR_MALFORMED;
             }
             depth--;
             i++;
-        } else if (st == ST_KEY || st == ST_KEY_OR_END) {
-            i = c == '"' ? scan_string(s, len, i) : 0;
-            if (i == 0) {
-                return IOTL_ERR_MALFORMED;
-            }
-            st = ST_COLON;
+            can_close = false;
+            want = W_AFTER;
             continue;
-        } else if (st == ST_COLON) {
+        }
+        can_close = false;
+        if (want == W_COLON) {
             if (c != ':') {
                 return IOTL_ERR_MALFORMED;
             }
             i++;
-            st = ST_VALUE;
+            want = W_VALUE;
+            continue;
+        }
+        if (want == W_KEY) {
+            i = c == '"' ? scan_string(s, len, i) : 0;
+            want = W_COLON;
+        } else if (++nodes > IOTL_JSON_MAX_NODES) {
+            return IOTL_ERR_TOO_LARGE; /* bounds cJSON's heap: one node per value */
+        } else if (c == '{' || c == '[') {
+            if (depth >= IOTL_JSON_MAX_DEPTH) {
+                return IOTL_ERR_TOO_DEEP;
+            }
+            open[depth++] = c;
+            i++;
+            can_close = true;
+            want = (c == '{') ? W_KEY : W_VALUE;
             continue;
         } else {
-            if (++nodes > IOTL_JSON_MAX_NODES) {
-                return IOTL_ERR_TOO_LARGE; /* bounds cJSON's heap: one node per value */
-            }
-            if (c == '{' || c == '[') {
-                if (depth >= IOTL_JSON_MAX_DEPTH) {
-                    return IOTL_ERR_TOO_DEEP;
-                }
-                open[depth++] = c;
-                i++;
-                st = (c == '{') ? ST_KEY_OR_END : ST_VALUE_OR_END;
-                continue;
-            }
-            size_t start = i;
+            want = W_AFTER;
             if (c == '"') {
                 i = scan_string(s, len, i);
             } else if (c == '-' || is_digit(c)) {
                 i = scan_number(s, len, i, &range);
             } else {
-                for (size_t k = 0; k < IOTL_ARRAY_LEN(json_literals) && i == start; k++) {
-                    size_t n = strlen(json_literals[k]);
-                    if (len - i >= n && memcmp(s + i, json_literals[k], n) == 0) {
-                        i += n;
-                    }
-                }
-                if (i == start) {
-                    i = 0;
-                }
-            }
-            if (i == 0) {
-                return IOTL_ERR_MALFORMED;
+                const char *lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
+                size_t n = strlen(lit);
+                i = (len - i >= n && memcmp(s + i, lit, n) == 0) ? i + n : 0;
             }
         }
-        st = ST_AFTER;
-        if (depth == 0) {
-            break;
+        if (i == 0) {
+            return IOTL_ERR_MALFORMED;
         }
     }
-    while (i < len && is_ws(s[i])) {
-        i++;
-    }
-    if (i != len) {
-        return IOTL_ERR_TRAILING_DATA;
-    }
-    return range ? IOTL_ERR_RANGE : IOTL_OK;
-}
-
-/* True when two members of one object share a name. O(n^2) over at most
- * IOTL_JSON_MAX_SIZE / 4 members: bounded, and no allocation. */
-static bool has_duplicate(const cJSON *obj)
-{
-    for (const cJSON *a = obj->child; a != NULL; a = a->next) {
-        for (const cJSON *b = a->next; b != NULL; b = b->next) {
-            if (a->string != NULL && b->string != NULL && strcmp(a->string, b->string) == 0) {
-                return true;
-            }
-        }
-    }
-    return false;
 }
 
 /* Walks the whole tree without recursion (a parent stack bounded by the
- * depth the scan already enforced) and rejects duplicate member names. */
-static int check_tree(const cJSON *root)
+ * depth the scan already enforced) and rejects a member whose name an
+ * earlier member of the same object has: O(n^2) over at most
+ * IOTL_JSON_MAX_SIZE / 4 members, bounded, and no allocation. */
+static int check_tree(const cJSON *n)
 {
     const cJSON *parents[IOTL_JSON_MAX_DEPTH + 1];
     size_t depth = 0;
-    const cJSON *n = root;
     for (;;) {
-        if (cJSON_IsObject(n) && has_duplicate(n)) {
+        /* A member that is not the first of its object with its name. */
+        if (n->string != NULL && cJSON_GetObjectItemCaseSensitive(parents[depth - 1], n->string) != n) {
             return IOTL_ERR_DUPLICATE_KEY;
         }
-        if ((cJSON_IsObject(n) || cJSON_IsArray(n)) && n->child != NULL) {
+        if (n->child != NULL) {
             if (depth >= IOTL_ARRAY_LEN(parents)) {
                 return IOTL_ERR_TOO_DEEP;
             }
@@ -343,9 +273,6 @@ static int check_tree(const cJSON *root)
                 return IOTL_OK;
             }
             n = parents[--depth];
-        }
-        if (depth == 0) {
-            return IOTL_OK; /* the root has no siblings to visit */
         }
         n = n->next;
     }
@@ -378,8 +305,8 @@ int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len)
 
 void iotl_json_free(iotl_json_doc_t *doc)
 {
-    if (doc != NULL && doc->root != NULL) {
-        cJSON_Delete((cJSON *)doc->root);
+    if (doc != NULL) {
+        cJSON_Delete((cJSON *)doc->root); /* NULL is a no-op */
         doc->root = NULL;
     }
 }
@@ -419,26 +346,14 @@ enum iotl_json_type iotl_json_type(const iotl_json_node_t *n)
 
 const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char *name)
 {
-    const cJSON *o = cj(obj);
-    if (o == NULL || !cJSON_IsObject(o)) {
-        return NULL;
-    }
-    /* Exact, case-sensitive match (cJSON_GetObjectItem is case-insensitive). */
-    for (const cJSON *c = o->child; c != NULL; c = c->next) {
-        if (c->string != NULL && strcmp(c->string, name) == 0) {
-            return node(c);
-        }
-    }
-    return NULL;
+    /* Exact, case-sensitive match (cJSON_GetObjectItem is case-insensitive);
+     * NULL for a NULL node, an array (its elements have no name) or a scalar. */
+    return node(cJSON_GetObjectItemCaseSensitive(cj(obj), name));
 }
 
 const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n)
 {
-    const cJSON *c = cj(n);
-    if (c == NULL || !(cJSON_IsObject(c) || cJSON_IsArray(c))) {
-        return NULL;
-    }
-    return node(c->child);
+    return n != NULL ? node(cj(n)->child) : NULL; /* only containers have children */
 }
 
 const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n)
@@ -453,21 +368,17 @@ const char *iotl_json_name(const iotl_json_node_t *n)
 
 size_t iotl_json_count(const iotl_json_node_t *n)
 {
-    size_t k = 0;
-    for (const iotl_json_node_t *c = iotl_json_first(n); c != NULL; c = iotl_json_next(c)) {
-        k++;
-    }
-    return k;
+    return (size_t)cJSON_GetArraySize(cj(n)); /* children of any node; 0 for NULL */
 }
 
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len)
 {
-    const cJSON *c = cj(n);
-    if (c == NULL || !cJSON_IsString(c) || c->valuestring == NULL) {
+    const char *v = cJSON_GetStringValue(cj(n)); /* NULL unless a string */
+    if (v == NULL) {
         return IOTL_ERR_SCHEMA;
     }
-    *s = c->valuestring;
-    *len = strlen(c->valuestring);
+    *s = v;
+    *len = strlen(v);
     return IOTL_OK;
 }
 
@@ -507,7 +418,9 @@ int iotl_json_i64(const iotl_json_node_t *n, int64_t *out)
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (!(v >= -(double)IOTL_JSON_INT_MAX && v <= (double)IOTL_JSON_INT_MAX)) {
+    /* |v| <= IOTL_JSON_INT_MAX as one compare (false for NaN; the next
+     * representable magnitude squares to a strictly larger double). */
+    if (!(v * v <= (double)IOTL_JSON_INT_MAX * (double)IOTL_JSON_INT_MAX)) {
         return IOTL_ERR_RANGE;
     }
     int64_t i = (int64_t)v;

@@ -26,26 +26,25 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
     const iotl_json_node_t *root = iotl_json_root(&doc);
     const char *s;
     size_t n;
-    if (iotl_doc_expect_str(root, "alg", "ES256") != IOTL_OK) {
+    if (iotl_doc_expect_str(root, IOTL_DOC_N(alg), "ES256") != IOTL_OK) {
         ret = IOTL_ERR_ALG;
         goto exit;
     }
-    if (iotl_json_member(root, "crit") != NULL) {
+    if (iotl_json_member(root, IOTL_DOC_N(crit)) != NULL) {
         ret = IOTL_ERR_CRIT;
         goto exit;
     }
-    const iotl_json_node_t *b64 = iotl_json_member(root, "b64");
+    const iotl_json_node_t *b64 = iotl_json_member(root, IOTL_DOC_N(b64));
     bool b64_val = false;
     if (b64 != NULL && (iotl_json_bool(b64, &b64_val) != IOTL_OK || !b64_val)) {
         ret = IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
         goto exit;
     }
-    if (iotl_json_str_ref(iotl_json_member(root, "kid"), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
+    if (iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(kid)), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
         ret = IOTL_ERR_KID_MISMATCH;
         goto exit;
     }
-    memcpy(jws->kid, s, n);
-    jws->kid[n] = '\0';
+    memcpy(jws->kid, s, n + 1u); /* with its NUL */
     ret = IOTL_OK;
 exit:
     iotl_json_free(&doc);
@@ -67,9 +66,10 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
     uint8_t hdr[IOTL_JWS_HEADER_MAX];
     size_t hdr_len;
     size_t sig_out = 0;
+    /* At most IOTL_B64URL_ENC_LEN(IOTL_JWS_HEADER_MAX) characters always fit. */
     int ret = iotl_b64url_decode(header_b64, header_len, hdr, sizeof(hdr), &hdr_len);
     if (ret != IOTL_OK) {
-        return ret == IOTL_ERR_NO_MEM ? IOTL_ERR_TOO_LARGE : ret;
+        return ret;
     }
     /* The header first: it says what the token claims to be (alg none, HS256
      * are refused as such, whatever the signature part holds). */
@@ -109,24 +109,21 @@ int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len)
 {
     IOTL_ASSERT(jws != NULL);
     memset(jws, 0, sizeof(*jws));
-    if (compact == NULL) {
-        return IOTL_ERR_JWS_FORMAT;
+    size_t dot[2];
+    unsigned dots = 0;
+    for (size_t i = 0; compact != NULL && i < len; i++) {
+        if (compact[i] == '.') {
+            if (dots == 2) {
+                return IOTL_ERR_JWS_FORMAT;
+            }
+            dot[dots++] = i;
+        }
     }
-    const char *dot1 = memchr(compact, '.', len);
-    if (dot1 == NULL) {
-        return IOTL_ERR_JWS_FORMAT;
+    if (dots != 2) {
+        return IOTL_ERR_JWS_FORMAT; /* also a NULL token */
     }
-    size_t rest = len - (size_t)(dot1 - compact) - 1;
-    const char *dot2 = memchr(dot1 + 1, '.', rest);
-    if (dot2 == NULL) {
-        return IOTL_ERR_JWS_FORMAT;
-    }
-    size_t sig_len = len - (size_t)(dot2 - compact) - 1;
-    if (memchr(dot2 + 1, '.', sig_len) != NULL) {
-        return IOTL_ERR_JWS_FORMAT;
-    }
-    return iotl_jws_parse_parts(jws, compact, (size_t)(dot1 - compact), dot1 + 1,
-                                (size_t)(dot2 - dot1 - 1), dot2 + 1, sig_len);
+    return iotl_jws_parse_parts(jws, compact, dot[0], compact + dot[0] + 1, dot[1] - dot[0] - 1, compact + dot[1] + 1,
+                                len - dot[1] - 1);
 }
 
 int iotl_sha256_parts(const struct iotl_crypto *c, const struct iotl_bytes *parts, size_t n,
@@ -190,9 +187,10 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
         goto exit;
     }
     size_t n = 0;
+    /* Fits: the length was bounded by IOTL_B64URL_ENC_LEN(cap) above. */
     int dret = iotl_b64url_decode(jws->payload_b64, jws->payload_b64_len, payload, cap, &n);
     if (dret != IOTL_OK) {
-        ret = (dret == IOTL_ERR_NO_MEM) ? IOTL_ERR_TOO_LARGE : dret;
+        ret = dret;
         goto exit;
     }
     if (vret == IOTL_OK) {

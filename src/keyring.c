@@ -13,7 +13,7 @@
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
 
-static const char *const role_names[] = {"none", "root", "publisher", "operator"};
+static const char role_names[] = "none\0root\0publisher\0operator\0";
 
 int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
                       const uint8_t (*anchors)[IOTL_P256_PUBKEY_LEN], size_t count, uint32_t threshold)
@@ -122,8 +122,8 @@ static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t ou
 }
 
 static const struct iotl_doc_field key_fields[] = {
-    IOTL_DOC_FIELD("not_before", struct iotl_key, not_before, IOTL_DOC_I64),
-    IOTL_DOC_FIELD("not_after", struct iotl_key, not_after, IOTL_DOC_I64),
+    IOTL_DOC_FIELD(not_before, struct iotl_key, not_before, IOTL_DOC_TIME),
+    IOTL_DOC_FIELD(not_after, struct iotl_key, not_after, IOTL_DOC_TIME),
 };
 
 static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto, struct iotl_key *k)
@@ -131,23 +131,23 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
         return IOTL_ERR_SCHEMA;
     }
-    if (iotl_doc_expect_str(o, "kty", "EC") != IOTL_OK || iotl_doc_expect_str(o, "crv", "P-256") != IOTL_OK) {
+    if (iotl_doc_expect_str(o, IOTL_DOC_N(kty), "EC") != IOTL_OK || iotl_doc_expect_str(o, IOTL_DOC_N(crv), "P-256") != IOTL_OK) {
         return IOTL_ERR_KEY_FORMAT;
     }
     k->pub[0] = 0x04;
-    int ret = parse_coord(o, "x", k->pub + 1);
+    int ret = parse_coord(o, IOTL_DOC_N(x), k->pub + 1);
     if (ret == IOTL_OK) {
-        ret = parse_coord(o, "y", k->pub + 33);
+        ret = parse_coord(o, IOTL_DOC_N(y), k->pub + 33);
     }
     if (ret != IOTL_OK) {
         return ret;
     }
-    char kid[IOTL_JWS_KID_LEN + 1];
-    ret = iotl_json_str_copy(iotl_json_member(o, "kid"), k->kid, sizeof(k->kid));
-    if (ret != IOTL_OK) {
-        return ret == IOTL_ERR_RANGE ? IOTL_ERR_KID_MISMATCH : ret;
+    const char *kid;
+    size_t n;
+    ret = iotl_json_str_ref(iotl_json_member(o, IOTL_DOC_N(kid)), &kid, &n);
+    if (ret == IOTL_OK) {
+        ret = iotl_jwk_kid(crypto, k->pub, k->kid); /* the thumbprint the document must state */
     }
-    ret = iotl_jwk_kid(crypto, k->pub, kid);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -155,7 +155,7 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
         return IOTL_ERR_KID_MISMATCH;
     }
     /* "none" (index 0) is no role: refused like a missing one. */
-    if (iotl_doc_enum(o, "role", role_names, IOTL_ARRAY_LEN(role_names), &k->role) != IOTL_OK ||
+    if (iotl_doc_enum(o, IOTL_DOC_N(role), role_names, &k->role) != IOTL_OK ||
         k->role == IOTL_ROLE_NONE) {
         return IOTL_ERR_SCHEMA;
     }
@@ -163,7 +163,7 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (k->not_before < 0 || k->not_after < 0 || (k->not_after != 0 && k->not_after <= k->not_before)) {
+    if (k->not_after != 0 && k->not_after <= k->not_before) {
         return IOTL_ERR_RANGE;
     }
     return IOTL_OK;
@@ -171,10 +171,10 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
 
 #define RF(name, member, type) IOTL_DOC_FIELD(name, iotl_keyring_t, member, (type) | IOTL_DOC_REQ)
 static const struct iotl_doc_field ring_fields[] = {
-    RF("version", version, IOTL_DOC_U32),
-    RF("threshold", threshold, IOTL_DOC_U32),
-    RF("issued_at", issued_at, IOTL_DOC_I64),
-    RF("expires", expires, IOTL_DOC_I64),
+    RF(version, version, IOTL_DOC_U32),
+    RF(threshold, threshold, IOTL_DOC_U32),
+    RF(issued_at, issued_at, IOTL_DOC_TIME),
+    RF(expires, expires, IOTL_DOC_TIME),
 };
 
 /* The key ring payload once type and v matched; crypto (arg) checks key ids. */
@@ -182,23 +182,19 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
 {
     iotl_keyring_t *r = (iotl_keyring_t *)out;
     const struct iotl_crypto *crypto = (const struct iotl_crypto *)arg;
-    const iotl_json_node_t *keys = iotl_json_member(root, "keys");
-    const iotl_json_node_t *rev = iotl_json_member(root, "revoked");
+    const iotl_json_node_t *keys = iotl_json_member(root, IOTL_DOC_N(keys));
+    const iotl_json_node_t *rev = iotl_json_member(root, IOTL_DOC_N(revoked));
     uint32_t roots = 0;
     int ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
     if (ret != IOTL_OK) {
         return ret;
     }
     ret = IOTL_ERR_RANGE;
-    if (r->version == 0 || r->threshold == 0 || r->issued_at < 0 || r->expires <= r->issued_at) {
+    if (r->version == 0 || r->threshold == 0 || r->expires <= r->issued_at) {
         goto exit;
     }
-    ret = IOTL_ERR_SCHEMA;
-    if (iotl_json_type(keys) != IOTL_JSON_ARRAY || iotl_json_count(keys) == 0) {
-        goto exit;
-    }
-    ret = IOTL_ERR_TOO_LARGE;
-    if (iotl_json_count(keys) > IOTL_KEYRING_MAX_KEYS) {
+    ret = iotl_doc_array(keys, IOTL_KEYRING_MAX_KEYS, true);
+    if (ret != IOTL_OK) {
         goto exit;
     }
     for (const iotl_json_node_t *e = iotl_json_first(keys); e != NULL; e = iotl_json_next(e)) {
@@ -218,22 +214,19 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     if (roots < r->threshold) {
         goto exit;
     }
-    ret = IOTL_ERR_SCHEMA;
-    if (rev != NULL && iotl_json_type(rev) != IOTL_JSON_ARRAY) {
-        goto exit;
-    }
-    ret = IOTL_ERR_TOO_LARGE;
-    if (iotl_json_count(rev) > IOTL_KEYRING_MAX_REVOKED) {
+    ret = rev != NULL ? iotl_doc_array(rev, IOTL_KEYRING_MAX_REVOKED, false) : IOTL_OK;
+    if (ret != IOTL_OK) {
         goto exit;
     }
     ret = IOTL_ERR_SCHEMA;
     for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
-        char *dst = r->revoked[r->revoked_count];
-        if (iotl_json_str_copy(e, dst, IOTL_JWS_KID_LEN + 1) != IOTL_OK || strlen(dst) != IOTL_JWS_KID_LEN ||
-            key_index(r, dst) >= 0 || is_revoked(r, dst)) {
+        const char *kid;
+        size_t n;
+        if (iotl_json_str_ref(e, &kid, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN || key_index(r, kid) >= 0 ||
+            is_revoked(r, kid)) {
             goto exit; /* not a key id, or listed and revoked at once, or twice */
         }
-        r->revoked_count++;
+        memcpy(r->revoked[r->revoked_count++], kid, IOTL_JWS_KID_LEN + 1u);
     }
     ret = IOTL_OK;
 exit:
@@ -244,30 +237,40 @@ IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
 static const struct iotl_doc_schema ring_schema = {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t),
                                                    IOTL_ROLE_ROOT, 1, parse_ring};
 
-/* Counts distinct roots of `ring` whose signature over the payload verifies
- * (verified payload bytes land in text): 0 when they reach its threshold,
- * else IOTL_ERR_SIGNATURE (a known root's signature failed), then
- * IOTL_ERR_THRESHOLD (a root of the ring signed), else IOTL_ERR_UNKNOWN_KEY. */
-static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64, size_t payload_len,
-                           const iotl_keyring_t *ring, const struct iotl_crypto *crypto, uint8_t *text,
-                           size_t *text_len, uint32_t *count)
+/* A key ring update's signatures and what checking them yields. */
+struct sig_set {
+    const iotl_json_node_t *sigs; /* the "signatures" array */
+    const char *payload_b64;
+    size_t payload_len;
+    const struct iotl_crypto *crypto;
+    uint8_t *text; /* IOTL_JSON_MAX_SIZE bytes */
+    size_t text_len;
+    uint32_t count;
+};
+
+/* Counts (ss->count) distinct roots of `ring` whose signature over the
+ * payload verifies (verified payload bytes land in ss->text): 0 when they
+ * reach its threshold, else IOTL_ERR_SIGNATURE (a known root's signature
+ * failed), then IOTL_ERR_THRESHOLD (a root of the ring signed), else
+ * IOTL_ERR_UNKNOWN_KEY. */
+static int count_root_sigs(struct sig_set *ss, const iotl_keyring_t *ring)
 {
     bool used[IOTL_KEYRING_MAX_KEYS];
     bool bad = false;   /* a known root's signature failed */
     bool known = false; /* at least one signature named a root of the ring */
     memset(used, 0, sizeof(used));
-    *count = 0;
-    for (const iotl_json_node_t *s = iotl_json_first(sigs); s != NULL; s = iotl_json_next(s)) {
+    ss->count = 0;
+    for (const iotl_json_node_t *s = iotl_json_first(ss->sigs); s != NULL; s = iotl_json_next(s)) {
         const char *h;
         size_t hl;
         const char *g;
         size_t gl;
-        if (iotl_json_str_ref(iotl_json_member(s, "protected"), &h, &hl) != IOTL_OK ||
-            iotl_json_str_ref(iotl_json_member(s, "signature"), &g, &gl) != IOTL_OK) {
+        if (iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(protected)), &h, &hl) != IOTL_OK ||
+            iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(signature)), &g, &gl) != IOTL_OK) {
             return IOTL_ERR_SCHEMA;
         }
         struct iotl_jws jws;
-        int ret = iotl_jws_parse_parts(&jws, h, hl, payload_b64, payload_len, g, gl);
+        int ret = iotl_jws_parse_parts(&jws, h, hl, ss->payload_b64, ss->payload_len, g, gl);
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -283,18 +286,18 @@ static int count_root_sigs(const iotl_json_node_t *sigs, const char *payload_b64
             continue; /* one key counts once */
         }
         size_t n = 0;
-        ret = iotl_jws_verify(&jws, crypto, ring->keys[i].pub, text, IOTL_JSON_MAX_SIZE, &n);
+        ret = iotl_jws_verify(&jws, ss->crypto, ring->keys[i].pub, ss->text, IOTL_JSON_MAX_SIZE, &n);
         if (ret == IOTL_OK) {
             used[i] = true;
-            (*count)++;
-            *text_len = n;
+            ss->count++;
+            ss->text_len = n;
         } else if (ret == IOTL_ERR_TOO_LARGE || ret == IOTL_ERR_BASE64) {
             return ret;
         } else {
             bad = true;
         }
     }
-    if (*count >= ring->threshold) {
+    if (ss->count >= ring->threshold) {
         return IOTL_OK;
     }
     if (bad) {
@@ -310,10 +313,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     IOTL_ASSERT(kr != NULL && crypto != NULL && floors != NULL && work != NULL);
     int ret = IOTL_ERR_INTEGRITY; /* fail closed */
     iotl_json_doc_t outer;
-    const char *payload_b64;
-    size_t payload_len;
-    size_t text_len = 0;
-    uint32_t count = 0;
+    struct sig_set ss = {NULL, NULL, 0, crypto, work->text, 0, 0};
     bool reload = (flags & IOTL_KEYRING_RELOAD) != 0;
     if (floors->latest_time > now) {
         now = floors->latest_time; /* the latest-known time only moves forward */
@@ -324,59 +324,58 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
         return ret;
     }
     const iotl_json_node_t *root = iotl_json_root(&outer);
-    const iotl_json_node_t *sigs = iotl_json_member(root, "signatures");
-    if (iotl_json_str_ref(iotl_json_member(root, "payload"), &payload_b64, &payload_len) != IOTL_OK ||
-        iotl_json_type(sigs) != IOTL_JSON_ARRAY || iotl_json_count(sigs) == 0) {
-        ret = IOTL_ERR_SCHEMA;
+    ss.sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
+    ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &ss.payload_b64, &ss.payload_len);
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_array(ss.sigs, IOTL_KEYRING_MAX_SIGNATURES, true);
+    }
+    if (ret != IOTL_OK) {
         goto exit;
     }
-    if (iotl_json_count(sigs) > IOTL_KEYRING_MAX_SIGNATURES) {
-        ret = IOTL_ERR_TOO_LARGE;
-        goto exit;
-    }
-    if (payload_len > IOTL_B64URL_ENC_LEN(IOTL_JSON_MAX_SIZE)) {
+    if (ss.payload_len > IOTL_B64URL_ENC_LEN(IOTL_JSON_MAX_SIZE)) {
         ret = IOTL_ERR_TOO_LARGE;
         goto exit;
     }
 
     if (!reload) {
         /* 1. The roots in force must sign before any payload byte is parsed. */
-        ret = count_root_sigs(sigs, payload_b64, payload_len, kr, crypto, work->text, &text_len, &count);
+        ret = count_root_sigs(&ss, kr);
         if (ret != IOTL_OK) {
             goto exit;
         }
     } else {
-        /* Re-load of the stored ring: decoded now, verified against its own roots below. */
-        ret = iotl_b64url_decode(payload_b64, payload_len, work->text, sizeof(work->text), &text_len);
+        /* Re-load of the stored ring: decoded now, verified against its own
+         * roots below (it fits: the length was bounded above). */
+        ret = iotl_b64url_decode(ss.payload_b64, ss.payload_len, work->text, sizeof(work->text), &ss.text_len);
         if (ret != IOTL_OK) {
-            ret = (ret == IOTL_ERR_NO_MEM) ? IOTL_ERR_TOO_LARGE : ret;
             goto exit;
         }
     }
 
     /* 2. Parse the candidate ring. */
-    ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, text_len, crypto);
+    ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, ss.text_len, crypto);
     if (ret != IOTL_OK) {
         goto exit;
     }
 
-    /* 3. Monotonic version: an older ring, and the keys it had, never return. */
-    if (reload) {
-        if (work->ring.version < floors->keyring_version) {
-            ret = IOTL_ERR_REPLAYED;
-            goto exit;
-        }
-    } else if (work->ring.version <= floors->keyring_version || work->ring.version <= kr->version) {
-        ret = IOTL_ERR_REPLAYED;
+    /* 3. Monotonic version: an older ring, and the keys it had, never return
+     * (an update must be newer than the floor and the ring in force; the
+     * stored ring may be the floor itself). */
+    uint32_t floor_v = floors->keyring_version;
+    if (!reload && kr->version > floor_v) {
+        floor_v = kr->version;
+    }
+    ret = IOTL_ERR_REPLAYED;
+    if (work->ring.version < floor_v || (!reload && work->ring.version == floor_v)) {
         goto exit;
     }
+    ret = IOTL_ERR_EXPIRED;
     if (!reload && now >= work->ring.expires) {
-        ret = IOTL_ERR_EXPIRED;
         goto exit;
     }
 
     /* 4. The new roots must sign too (proves the new keys are held). */
-    ret = count_root_sigs(sigs, payload_b64, payload_len, &work->ring, crypto, work->text, &text_len, &count);
+    ret = count_root_sigs(&ss, &work->ring);
     if (ret == IOTL_ERR_UNKNOWN_KEY) {
         ret = IOTL_ERR_THRESHOLD;
     }
@@ -385,7 +384,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     }
 
     /* 5. Accept: only this path returns 0. */
-    if (count >= work->ring.threshold) {
+    if (ss.count >= work->ring.threshold) {
         if (floors_out != NULL) {
             *floors_out = *floors;
             if (work->ring.version > floors_out->keyring_version) {

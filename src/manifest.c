@@ -15,142 +15,112 @@
 
 static bool is_digit(char c)
 {
-    return c >= '0' && c <= '9';
+    return (unsigned)(c - '0') <= 9u;
 }
 
 static bool is_ident_char(char c)
 {
-    return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
+    return is_digit(c) || (unsigned)((c | 0x20) - 'a') <= 25u || c == '-';
 }
 
-/* Numeric core part: no leading zero, fits uint32. Advances *p. */
-static int parse_num(const char **p, uint32_t *out)
-{
-    const char *s = *p;
-    if (!is_digit(*s) || (s[0] == '0' && is_digit(s[1]))) {
-        return IOTL_ERR_VERSION_FORMAT;
-    }
-    uint64_t v = 0;
-    while (is_digit(*s)) {
-        v = v * 10u + (uint64_t)(*s - '0');
-        if (v > UINT32_MAX) {
-            return IOTL_ERR_VERSION_FORMAT;
-        }
-        s++;
-    }
-    *out = (uint32_t)v;
-    *p = s;
-    return IOTL_OK;
-}
-
-/* Dot-separated identifiers up to the end or `stop`; numeric identifiers
- * without leading zeros when strict_numeric. */
-static int parse_idents(const char **p, char stop, bool strict_numeric)
-{
-    const char *s = *p;
-    for (;;) {
-        const char *start = s;
-        bool all_digits = true;
-        while (is_ident_char(*s)) {
-            all_digits = all_digits && is_digit(*s);
-            s++;
-        }
-        size_t n = (size_t)(s - start);
-        if (n == 0 || (strict_numeric && all_digits && n > 1 && start[0] == '0')) {
-            return IOTL_ERR_VERSION_FORMAT;
-        }
-        if (*s != '.') {
-            *p = s;
-            return (*s == '\0' || *s == stop) ? IOTL_OK : IOTL_ERR_VERSION_FORMAT;
-        }
-        s++;
-    }
-}
-
+/* One pass over the dot-separated identifiers: part 0..2 the numeric core
+ * (digits only, no leading zero, fits uint32), 3 the pre-release (numeric
+ * identifiers without leading zeros), 4 the build metadata. */
 int iotl_semver_parse(const char *s, struct iotl_semver *out)
 {
     IOTL_ASSERT(s != NULL && out != NULL);
     memset(out, 0, sizeof(*out));
+    uint32_t *num = &out->major; /* major, minor, patch: consecutive */
     size_t len = strlen(s);
     const char *p = s;
-    uint32_t *num[3] = {&out->major, &out->minor, &out->patch};
+    const char *pre = NULL;
+    unsigned part = 0;
     if (len == 0 || len > IOTL_MANIFEST_VERSION_MAX) {
         goto fail;
     }
-    for (int k = 0; k < 3; k++) {
-        if ((k > 0 && *p++ != '.') || parse_num(&p, num[k]) != IOTL_OK) {
+    for (;;) {
+        const char *start = p;
+        bool digits = true;
+        uint64_t v = 0;
+        while (part < 3 ? is_digit(*p) : is_ident_char(*p)) {
+            digits = digits && is_digit(*p);
+            if (v <= UINT32_MAX) {
+                v = v * 10u + (uint64_t)(*p - '0');
+            }
+            p++;
+        }
+        size_t n = (size_t)(p - start);
+        if (n == 0 || (part <= 3 && digits && n > 1 && start[0] == '0') || (part < 3 && v > UINT32_MAX)) {
             goto fail;
         }
-    }
-    if (*p == '-') {
-        const char *pre = ++p;
-        if (parse_idents(&p, '+', true) != IOTL_OK) {
-            goto fail;
+        if (part < 3) {
+            num[part] = (uint32_t)v;
         }
-        memcpy(out->pre, pre, (size_t)(p - pre));
-        out->pre[p - pre] = '\0';
-    }
-    if (*p == '+') {
-        p++;
-        if (parse_idents(&p, '\0', false) != IOTL_OK) {
+        char c = *p++;
+        if (c == '\0' && part >= 2) {
+            break;
+        }
+        if (part == 2 && c == '-') {
+            pre = p;
+            part = 3;
+        } else if (part >= 2 && part < 4 && c == '+') {
+            part = 4;
+        } else if (c != '.' || part == 2) {
             goto fail;
+        } else if (part < 2) {
+            part++;
         }
     }
-    if (*p == '\0') {
-        return IOTL_OK;
+    if (pre != NULL) {
+        memcpy(out->pre, pre, strcspn(pre, "+"));
     }
+    return IOTL_OK;
 fail:
     memset(out, 0, sizeof(*out));
     return IOTL_ERR_VERSION_FORMAT;
 }
 
-static int cmp_u32(uint32_t a, uint32_t b)
+/* Length of the identifier at p (up to '.' or the end); true when numeric. */
+static bool ident_len(const char *p, size_t *n)
 {
-    return (a > b) - (a < b);
+    bool digits = true;
+    size_t k = 0;
+    for (; p[k] != '\0' && p[k] != '.'; k++) {
+        digits = digits && is_digit(p[k]);
+    }
+    *n = k;
+    return digits;
 }
 
 int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
 {
-    int c = cmp_u32(a->major, b->major);
-    if (c == 0) {
-        c = cmp_u32(a->minor, b->minor);
-    }
-    if (c == 0) {
-        c = cmp_u32(a->patch, b->patch);
-    }
-    if (c != 0) {
-        return c;
+    const uint32_t *na = &a->major;
+    const uint32_t *nb = &b->major;
+    for (int k = 0; k < 3; k++) {
+        if (na[k] != nb[k]) {
+            return na[k] < nb[k] ? -1 : 1;
+        }
     }
     /* A version without pre-release has higher precedence. */
-    if (a->pre[0] == '\0' || b->pre[0] == '\0') {
-        return (a->pre[0] == '\0') - (b->pre[0] == '\0');
-    }
     const char *x = a->pre;
     const char *y = b->pre;
+    if (*x == '\0' || *y == '\0') {
+        return (*x == '\0') - (*y == '\0');
+    }
     for (;;) {
-        size_t nx = strcspn(x, ".");
-        size_t ny = strcspn(y, ".");
-        bool dx = true;
-        bool dy = true;
-        for (size_t i = 0; i < nx; i++) {
-            dx = dx && is_digit(x[i]);
+        size_t nx;
+        size_t ny;
+        bool dx = ident_len(x, &nx);
+        bool dy = ident_len(y, &ny);
+        int c = (int)dy - (int)dx; /* numeric identifiers sort first */
+        if (c == 0 && dx) {
+            c = (nx > ny) - (nx < ny); /* no leading zeros: longer is larger */
         }
-        for (size_t i = 0; i < ny; i++) {
-            dy = dy && is_digit(y[i]);
-        }
-        if (dx && dy) {
-            /* No leading zeros: longer is larger, then lexical. */
-            if (nx != ny) {
-                return nx < ny ? -1 : 1;
-            }
-            c = memcmp(x, y, nx);
-        } else if (dx != dy) {
-            return dx ? -1 : 1; /* numeric identifiers sort first */
-        } else {
+        if (c == 0) {
             c = memcmp(x, y, IOTL_MIN(nx, ny));
-            if (c == 0) {
-                c = (nx > ny) - (nx < ny);
-            }
+        }
+        if (c == 0) {
+            c = (nx > ny) - (nx < ny);
         }
         if (c != 0) {
             return c < 0 ? -1 : 1;
@@ -169,71 +139,59 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
 
 #define PF(name, member, type) IOTL_DOC_FIELD(name, struct iotl_payload, member, type)
 static const struct iotl_doc_field payload_fields[] = {
-    PF("name", name, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-    PF("component", component, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-    PF("size", size, IOTL_DOC_U32 | IOTL_DOC_REQ),
-    PF("sha256", sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
-    PF("location", location, IOTL_DOC_URL | IOTL_DOC_REQ),
+    PF(name, name, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    PF(component, component, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    PF(size, size, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    PF(sha256, sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
+    PF(location, location, IOTL_DOC_URL | IOTL_DOC_REQ),
 };
 /* What a full image may state about its download (it must agree), and what
  * a deflate or delta payload must state. */
 static const struct iotl_doc_field download_fields[] = {
-    PF("download_size", download_size, IOTL_DOC_U32 | IOTL_DOC_REQ),
-    PF("download_sha256", download_sha256, IOTL_DOC_SHA256),
+    PF(download_size, download_size, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    PF(download_sha256, download_sha256, IOTL_DOC_SHA256),
 };
 static const struct iotl_doc_field delta_fields[] = {
-    PF("base_version", base_version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
-    PF("base_sha256", base_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
+    PF(base_version, base_version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
+    PF(base_sha256, base_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
 };
-static const char *const kind_names[] = {"full", "deflate", "delta"};
+static const char kind_names[] = "full\0deflate\0delta\0";
 
+/* A payload object (a non-object has no required member: IOTL_ERR_SCHEMA). */
 static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
 {
-    if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
-        return IOTL_ERR_SCHEMA;
-    }
     int ret = iotl_doc_fields(o, payload_fields, IOTL_ARRAY_LEN(payload_fields), p);
-    if (ret != IOTL_OK) {
-        return ret;
+    if (ret == IOTL_OK && p->size == 0) {
+        ret = IOTL_ERR_RANGE;
     }
-    if (p->size == 0) {
-        return IOTL_ERR_RANGE;
+    if (ret == IOTL_OK) {
+        ret = iotl_doc_enum(o, IOTL_DOC_N(kind), kind_names, &p->kind);
     }
-    ret = iotl_doc_enum(o, "kind", kind_names, IOTL_ARRAY_LEN(kind_names), &p->kind);
     if (ret != IOTL_OK) {
         return ret;
     }
     bool full = p->kind == IOTL_PAYLOAD_FULL;
-    if (full) {
-        /* download_* allowed for a full image, but must agree with the image. */
-        p->download_size = p->size;
-        memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
-        if (iotl_json_member(o, "download_size") == NULL && iotl_json_member(o, "download_sha256") == NULL) {
-            goto no_download;
-        }
-        p->download_size = 0;
-    }
-    ret = iotl_doc_fields(o, download_fields, IOTL_ARRAY_LEN(download_fields), p);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (full) {
-        if (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0) {
-            return IOTL_ERR_SCHEMA;
-        }
-    } else if (iotl_json_member(o, "download_sha256") == NULL) {
-        return IOTL_ERR_SCHEMA;
-    } else if (p->download_size == 0) {
-        return IOTL_ERR_RANGE;
-    }
-no_download:;
-    bool restart = false;
-    const iotl_json_node_t *rp = iotl_json_member(o, "restart_points");
-    if (rp != NULL) {
-        ret = iotl_json_bool(rp, &restart);
+    /* A full image is its own download; it may say so, but must agree. A
+     * deflate or delta payload states both. */
+    p->download_size = p->size;
+    memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
+    if (!full || iotl_doc_any(o, download_fields, IOTL_ARRAY_LEN(download_fields))) {
+        ret = iotl_doc_fields(o, download_fields, IOTL_ARRAY_LEN(download_fields), p);
         if (ret != IOTL_OK) {
             return ret;
         }
+        if (full ? (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0)
+                 : iotl_json_member(o, IOTL_DOC_N(download_sha256)) == NULL) {
+            return IOTL_ERR_SCHEMA;
+        }
+        if (p->download_size == 0) {
+            return IOTL_ERR_RANGE;
+        }
+    }
+    bool restart = false;
+    const iotl_json_node_t *rp = iotl_json_member(o, IOTL_DOC_N(restart_points));
+    if (rp != NULL && (ret = iotl_json_bool(rp, &restart)) != IOTL_OK) {
+        return ret;
     }
     if (restart) {
         if (p->kind != IOTL_PAYLOAD_DEFLATE) {
@@ -244,10 +202,8 @@ no_download:;
     if (p->kind == IOTL_PAYLOAD_DELTA) {
         return iotl_doc_fields(o, delta_fields, IOTL_ARRAY_LEN(delta_fields), p);
     }
-    if (iotl_json_member(o, "base_version") != NULL || iotl_json_member(o, "base_sha256") != NULL) {
-        return IOTL_ERR_SCHEMA; /* base image only makes sense for a delta */
-    }
-    return IOTL_OK;
+    /* A base image only makes sense for a delta. */
+    return iotl_doc_any(o, delta_fields, IOTL_ARRAY_LEN(delta_fields)) ? IOTL_ERR_SCHEMA : IOTL_OK;
 }
 
 #define MF(name, member, type) IOTL_DOC_FIELD(name, struct iotl_manifest, member, type)
@@ -255,15 +211,15 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, hardware) == offsetof(struct i
                    hardware_rows_follow_count);
 IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, release_notes) < 65536u, manifest_offsets_fit);
 static const struct iotl_doc_field manifest_fields[] = {
-    MF("product", product, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-    IOTL_DOC_LIST_FIELD("hardware", struct iotl_manifest, hardware_count, hardware, IOTL_DOC_REQ),
-    MF("version", version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
-    MF("security_version", security_version, IOTL_DOC_U32 | IOTL_DOC_REQ),
-    MF("sequence", sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
-    MF("issued_at", issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    MF("expires", expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    MF("supported_until", supported_until, IOTL_DOC_TIME),
-    MF("release_notes", release_notes, IOTL_DOC_URL),
+    MF(product, product, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+    IOTL_DOC_LIST_FIELD(hardware, struct iotl_manifest, hardware_count, hardware, IOTL_DOC_REQ),
+    MF(version, version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
+    MF(security_version, security_version, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    MF(sequence, sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    MF(issued_at, issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    MF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    MF(supported_until, supported_until, IOTL_DOC_TIME),
+    MF(release_notes, release_notes, IOTL_DOC_URL),
 };
 
 static int parse_manifest(void *out, const iotl_json_node_t *root, const void *arg)
@@ -279,12 +235,10 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
     if (m->expires <= m->issued_at) {
         return IOTL_ERR_RANGE;
     }
-    const iotl_json_node_t *pl = iotl_json_member(root, "payloads");
-    if (iotl_json_type(pl) != IOTL_JSON_ARRAY || iotl_json_count(pl) == 0) {
-        return IOTL_ERR_SCHEMA;
-    }
-    if (iotl_json_count(pl) > IOTL_MANIFEST_MAX_PAYLOADS) {
-        return IOTL_ERR_TOO_LARGE;
+    const iotl_json_node_t *pl = iotl_json_member(root, IOTL_DOC_N(payloads));
+    ret = iotl_doc_array(pl, IOTL_MANIFEST_MAX_PAYLOADS, true);
+    if (ret != IOTL_OK) {
+        return ret;
     }
     for (const iotl_json_node_t *e = iotl_json_first(pl); e != NULL; e = iotl_json_next(e)) {
         struct iotl_payload *p = &m->payloads[m->payload_count];

@@ -4,6 +4,7 @@
 #include "iotlife/trust.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "iotl_doc.h"
@@ -11,7 +12,7 @@
 
 /* Checks each phase must pass; the success paths compare against them so a
  * skipped check (glitch, bug) cannot end in acceptance. */
-#define DEPLOY_CHECKS 7u
+#define DEPLOY_CHECKS 6u
 #define MANIFEST_CHECKS 6u
 /* Marker a finished deployment phase leaves in the result. */
 #define PHASE1_DONE (0x7d000000u | DEPLOY_CHECKS)
@@ -19,6 +20,26 @@
 static int64_t max64(int64_t a, int64_t b)
 {
     return a > b ? a : b;
+}
+
+/* Freshness and replay of a verified document: not issued beyond the clock
+ * skew ahead of a known wall time (a future-dated document must not drag
+ * the latest time forward), not expired at the trusted time (raised to its
+ * issue time), a sequence above the floor. */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* shared by both phases: one copy */
+#endif
+static int fresh(const struct iotl_trust_request *req, int64_t issued_at, int64_t expires, uint32_t seq,
+                 uint32_t floor, int64_t *now)
+{
+    if (req->wall_time != 0 && issued_at > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
+        return IOTL_ERR_NOT_YET_VALID;
+    }
+    *now = max64(*now, issued_at);
+    if (*now >= expires) {
+        return IOTL_ERR_EXPIRED;
+    }
+    return seq <= floor ? IOTL_ERR_REPLAYED : IOTL_OK;
 }
 
 static int hardware_ok(const struct iotl_manifest *m, const struct iotl_device_info *dev)
@@ -81,18 +102,8 @@ int iotl_trust_check_deployment(const struct iotl_trust_request *req, const char
     passed++;
 
     /* 3. Freshness and replay. */
-    if (req->wall_time != 0 && d->issued_at > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
-        ret = IOTL_ERR_NOT_YET_VALID; /* future-dated: must not drag the latest time forward */
-        goto exit;
-    }
-    now = max64(now, d->issued_at);
-    if (now >= d->expires) {
-        ret = IOTL_ERR_EXPIRED;
-        goto exit;
-    }
-    passed++;
-    if (d->sequence <= fl->deployment_seq) {
-        ret = IOTL_ERR_REPLAYED;
+    ret = fresh(req, d->issued_at, d->expires, d->sequence, fl->deployment_seq, &now);
+    if (ret != IOTL_OK) {
         goto exit;
     }
     passed++;
@@ -167,17 +178,8 @@ int iotl_trust_check_manifest(const struct iotl_trust_request *req, const char *
     passed++;
 
     /* 7. Freshness, replay and anti-rollback of the release. */
-    if (req->wall_time != 0 && m->issued_at > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
-        ret = IOTL_ERR_NOT_YET_VALID;
-        goto exit;
-    }
-    now = max64(now, m->issued_at);
-    if (now >= m->expires) {
-        ret = IOTL_ERR_EXPIRED;
-        goto exit;
-    }
-    if (m->sequence <= fl->manifest_seq) {
-        ret = IOTL_ERR_REPLAYED;
+    ret = fresh(req, m->issued_at, m->expires, m->sequence, fl->manifest_seq, &now);
+    if (ret != IOTL_OK) {
         goto exit;
     }
     if (m->security_version < fl->security_version) {
@@ -246,21 +248,14 @@ static bool copy_str(char *dst, size_t cap, const char *src)
     return true;
 }
 
-/* Rank of a payload for a component given its installed image: 3 a matching
- * delta, 2 deflate, 1 full, 0 unusable (a delta for another base). */
-static int payload_rank(const struct iotl_payload *p, const uint8_t *installed)
-{
-    switch (p->kind) {
-    case IOTL_PAYLOAD_DELTA:
-        return (installed != NULL && iotl_memcmp_ct(p->base_sha256, installed, IOTL_SHA256_LEN) == 0) ? 3 : 0;
-    case IOTL_PAYLOAD_DEFLATE:
-        return 2;
-    case IOTL_PAYLOAD_FULL:
-        return 1;
-    default:
-        return 0;
-    }
-}
+#define DESC_AT(m) (offsetof(struct iotl_update_desc, m) - offsetof(struct iotl_update_desc, security_version))
+IOTL_STATIC_ASSERT(DESC_AT(manifest_seq) == offsetof(struct iotl_floors, manifest_seq) &&
+                       DESC_AT(deployment_seq) == offsetof(struct iotl_floors, deployment_seq) &&
+                       DESC_AT(keyring_version) == offsetof(struct iotl_floors, keyring_version) &&
+                       DESC_AT(latest_time) == offsetof(struct iotl_floors, latest_time) &&
+                       DESC_AT(component_count) >= sizeof(struct iotl_floors),
+                   desc_holds_the_floors_in_their_layout);
+IOTL_STATIC_ASSERT(IOTL_PAYLOAD_FULL == 0 && IOTL_PAYLOAD_DEFLATE == 1 && IOTL_PAYLOAD_DELTA == 2, payload_kinds);
 
 int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iotl_installed_image *installed,
                            size_t count, struct iotl_update_desc *desc)
@@ -273,11 +268,9 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
         return IOTL_ERR_RANGE;
     }
     memcpy(desc->manifest_sha256, res->manifest_sha256, IOTL_SHA256_LEN);
+    /* The floors to raise, laid out as struct iotl_floors; then the release's own security version. */
+    memcpy(&desc->security_version, &res->floors, sizeof(res->floors));
     desc->security_version = m->security_version;
-    desc->manifest_seq = res->floors.manifest_seq;
-    desc->deployment_seq = res->floors.deployment_seq;
-    desc->keyring_version = res->floors.keyring_version;
-    desc->latest_time = res->floors.latest_time;
     for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
         const char *comp = m->payloads[i].component;
         if (iotl_doc_find(m->payloads[0].component, sizeof(m->payloads[0]), i, comp) >= 0) {
@@ -298,12 +291,19 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
                 cur = installed[k].sha256;
             }
         }
+        /* Rank of each payload of the component given its installed image:
+         * 3 a matching delta, 2 deflate, 1 full, 0 unusable (a delta for
+         * another base). */
         const struct iotl_payload *best = NULL;
-        int best_rank = 0;
+        unsigned best_rank = 0;
         for (size_t j = i; j < m->payload_count; j++) {
             const struct iotl_payload *p = &m->payloads[j];
-            int rank = strcmp(p->component, comp) == 0 ? payload_rank(p, cur) : 0;
-            if (rank > best_rank) {
+            unsigned rank = p->kind + 1u;
+            if (p->kind == IOTL_PAYLOAD_DELTA &&
+                (cur == NULL || iotl_memcmp_ct(p->base_sha256, cur, IOTL_SHA256_LEN) != 0)) {
+                rank = 0;
+            }
+            if (strcmp(p->component, comp) == 0 && rank > best_rank) {
                 best = p;
                 best_rank = rank;
             }
@@ -318,9 +318,7 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
         c->payload_size = best->download_size;
         c->image_size = best->size;
         memcpy(c->image_sha256, best->sha256, IOTL_SHA256_LEN);
-        if (best->kind == IOTL_PAYLOAD_DELTA) {
-            memcpy(c->base_sha256, best->base_sha256, IOTL_SHA256_LEN);
-        }
+        memcpy(c->base_sha256, best->base_sha256, IOTL_SHA256_LEN); /* zero unless a delta (parser) */
     }
     if (ret != IOTL_OK) {
         memset(desc, 0, sizeof(*desc));

@@ -43,14 +43,14 @@ extern "C" {
  *  @brief Apply a delta patch to an old image, in bounded RAM, resumably.
  *  @{ */
 
-/** @brief Bytes in the fixed patch header (format version 1). */
+/** @brief Bytes in the fixed patch header. */
 #define IOTL_DELTA_HEADER_SIZE 96u
 /** @brief Bytes in each segment header inside the patch body. */
 #define IOTL_DELTA_SEGMENT_HEADER_SIZE 16u
-/** @brief Patch format version the encoder writes (the decoder reads 1 and 2). */
+/** @brief Patch format version the encoder writes and the decoder reads. */
 #define IOTL_DELTA_VERSION 2u
-/** @brief Oldest patch format version the decoder still reads. */
-#define IOTL_DELTA_VERSION_MIN 1u
+/** @brief Oldest patch format version the decoder reads (the pre-release version 1 is refused). */
+#define IOTL_DELTA_VERSION_MIN 2u
 /** @brief The four magic bytes that open every patch: "IOTD". */
 #define IOTL_DELTA_MAGIC "IOTD"
 /** @brief Smallest deflate window (log2 bytes) a patch may declare. */
@@ -68,7 +68,7 @@ extern "C" {
  *        (the inflate arena plus two I/O buffers and alignment slack).
  *
  * Worst case for the whole decoder is this plus sizeof(#iotl_delta_t)
- * (464 bytes on Cortex-M4, 520 on x86-64): 4 KiB window (default) 12 608 bytes,
+ * (456 bytes on Cortex-M4, 512 on x86-64): 4 KiB window (default) 12 608 bytes,
  * 1 KiB window 9 536 bytes. Measured peak with 4 KiB: 11 936.
  */
 #define IOTL_DELTA_WORKBUF_SIZE(window_bits) \
@@ -76,7 +76,7 @@ extern "C" {
 
 /** @brief Parsed patch header (host byte order). */
 struct iotl_delta_header {
-    uint8_t version;              /**< Format version (1 or 2). */
+    uint8_t version;              /**< Format version (2). */
     uint8_t window_bits;          /**< Deflate window of every segment, log2 bytes (9..15). */
     uint32_t old_size;            /**< Bytes of the base image. */
     uint32_t new_size;            /**< Bytes of the image the patch produces. */
@@ -144,7 +144,7 @@ typedef struct iotl_delta {
     uint32_t seg_end;                 /**< @private New-image offset where this segment ends. */
     uint32_t seg_comp_left;           /**< @private Compressed bytes left in this segment. */
     int seg_ended;                    /**< @private Inflate reported the segment's end. */
-    int64_t old_pos;                  /**< @private Current old-image position. */
+    uint32_t old_pos;                 /**< @private Current old-image position. */
     uint32_t vacc;                    /**< @private Varint accumulator. */
     uint32_t vshift;                  /**< @private Varint shift. */
     uint32_t diff_left;               /**< @private Diff bytes left in the instruction. */

@@ -3,7 +3,7 @@
  * image in RAM (old[i] = i*7 + i/32), once writing to a sink that checks the
  * output contract and once in validate-only mode. Seeds in corpus/delta/ are
  * valid patches against that image, made with `iotlife delta create` (v1-*:
- * format version 1, the rest version 2). */
+ * the pre-release format version 1, which the decoder refuses). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

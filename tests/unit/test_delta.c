@@ -223,8 +223,10 @@ START_TEST(edge_cases_round_trip)
 END_TEST
 
 /* The committed patches (the fuzz seeds, made against a fixed 2 KiB image)
- * must keep applying: the format is frozen per version, and the decoder still
- * reads version 1 (made before the version-2 diff-run coding). */
+ * must keep applying: the format is frozen per version. Version 1 (made
+ * before the version-2 diff-run coding, never released) is no longer read:
+ * its patches are refused as an unknown version, by the header parser and
+ * by the decoder. */
 START_TEST(committed_patches_apply)
 {
     static const char *seeds[] = {"edit.patch",    "moved.patch",    "empty-new.patch",    "diff.patch",
@@ -240,8 +242,19 @@ START_TEST(committed_patches_apply)
         uint8_t *p = load(path, &plen);
         ck_assert_msg(p != NULL, "missing %s", path);
         struct iotl_delta_header h;
+        if (strncmp(seeds[k], "v1-", 3) == 0) {
+            ck_assert_uint_eq(p[4], 1u);
+            ck_assert_int_eq(iotl_delta_parse_header(p, plen, &h), IOTL_ERR_DELTA_VERSION);
+            struct cap_sink none = {malloc(4096), 4096, 0, 0};
+            int r1 = apply(old, sizeof(old), p, plen, &none, NULL, sizeof(work), (uint32_t)k + 1, 64, 0, NULL);
+            ck_assert_msg(r1 == IOTL_ERR_DELTA_VERSION, "%s: %s", seeds[k], iotl_strerror(r1));
+            ck_assert_uint_eq(none.len, 0);
+            free(none.buf);
+            free(p);
+            continue;
+        }
         ck_assert_int_eq(iotl_delta_parse_header(p, plen, &h), 0);
-        ck_assert_uint_eq(h.version, strncmp(seeds[k], "v1-", 3) == 0 ? 1u : IOTL_DELTA_VERSION);
+        ck_assert_uint_eq(h.version, IOTL_DELTA_VERSION);
         struct cap_sink out = {malloc(h.new_size + 1), h.new_size + 1, 0, 0};
         int ret = apply(old, sizeof(old), p, plen, &out, NULL, sizeof(work), (uint32_t)k + 1, 64, 0, NULL);
         ck_assert_msg(ret == 0, "%s: %s", seeds[k], iotl_strerror(ret));
@@ -468,8 +481,8 @@ START_TEST(bad_inputs_table)
     expect_bad(b_old, p, b_len + 1, 0, IOTL_ERR_TRAILING_DATA, 0, "trailing byte");
 
     /* Hand-written instruction streams, one segment (new_size 100, interval
-     * 256). Version 1 diff runs: varint unchanged, varint literals; version 2:
-     * varint (unchanged << 2 | literals 0..2, or 3 = "literals - 3 follows"). */
+     * 256). Diff runs: varint (unchanged << 2 | literals 0..2, or 3 =
+     * "literals - 3 follows"). Version 1 (pre-release) is refused. */
     static const struct {
         uint8_t ver;
         uint8_t ins[16];
@@ -479,9 +492,9 @@ START_TEST(bad_inputs_table)
         const char *what;
     } hand[] = {
         /* diff 100 from old_pos 2950: reads 50 bytes past the old image */
-        {1, {100, 0, 0, 100, 0}, 5, 2950, IOTL_ERR_DELTA_OLD_RANGE, "diff reads beyond old"},
+        {2, {100, 0, 0, 0x90, 0x03}, 5, 2950, IOTL_ERR_DELTA_OLD_RANGE, "diff reads beyond old"},
         /* extra 10, seek -1 from 0: old position before the image */
-        {1, {0, 10, 1}, 3, 0, IOTL_ERR_DELTA_OLD_RANGE, "seek before old"},
+        {2, {0, 10, 1}, 3, 0, IOTL_ERR_DELTA_OLD_RANGE, "seek before old"},
         /* segment header old_pos beyond the old image */
         {2, {0, 100, 0}, 3, BN + 1, IOTL_ERR_DELTA_OLD_RANGE, "segment old_pos beyond old"},
         /* extra 200 > new_size 100 */
@@ -490,16 +503,17 @@ START_TEST(bad_inputs_table)
         {2, {0, 0, 0}, 3, 0, IOTL_ERR_DELTA_INSTR, "empty instruction"},
         /* varint longer than 5 bytes */
         {2, {0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, 6, 0, IOTL_ERR_DELTA_INSTR, "overlong varint"},
+        /* a well-formed version-1 patch: the pre-release format is no longer read */
+        {1, {0, 100, 0}, 3, 0, IOTL_ERR_DELTA_VERSION, "version 1 (pre-release)"},
         /* diff run of 0 unchanged + 0 literals */
-        {1, {100, 0, 0, 0, 0}, 5, 0, IOTL_ERR_DELTA_INSTR, "v1 empty diff run"},
         {2, {100, 0, 0, 0}, 4, 0, IOTL_ERR_DELTA_INSTR, "v2 empty diff run"},
         /* v2: 5 unchanged + "literals - 3 follows" = 2^31: cannot fit */
         {2, {10, 0, 0, (5 << 2) | 3, 0x80, 0x80, 0x80, 0x80, 0x08}, 9, 0, IOTL_ERR_DELTA_INSTR,
          "v2 literal count overflow"},
         /* v2: 20 unchanged, 1 literal in a 10-byte diff */
         {2, {10, 0, 0, (20 << 2) | 1, 7}, 5, 0, IOTL_ERR_DELTA_INSTR, "v2 diff run beyond diff length"},
-        /* diff run longer than the diff */
-        {1, {10, 0, 0, 20, 0}, 5, 0, IOTL_ERR_DELTA_INSTR, "v1 diff run beyond diff length"},
+        /* v2: 20 unchanged, then "literals - 3 follows", in a 10-byte diff */
+        {2, {10, 0, 0, (20 << 2) | 3, 0}, 5, 0, IOTL_ERR_DELTA_INSTR, "v2 unchanged beyond diff length"},
     };
     for (size_t i = 0; i < IOTL_ARRAY_LEN(hand); i++) {
         size_t n = dt_build(p, sizeof(p), hand[i].ver, b_old, BN, NULL, 100, 256, hand[i].seg_old, hand[i].ins,

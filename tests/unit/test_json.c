@@ -220,7 +220,8 @@ START_TEST(integers_exact_and_ranged)
 END_TEST
 
 /* The descriptor-table reader the document parsers share: order, required
- * and optional members, and each kind's error. */
+ * and optional members, and each kind's error (member names come from the
+ * shared name list, so the test uses real document names). */
 struct doc_fields_dst {
     uint32_t u;
     int64_t t;
@@ -238,30 +239,30 @@ START_TEST(doc_field_table)
         const char *text;
         int want;
     } cases[] = {
-        {"{\"u\":5,\"t\":0,\"id\":\"a.b\"}", 0},
-        {"{\"t\":0,\"id\":\"a\"}", IOTL_ERR_SCHEMA},                  /* required u missing */
-        {"{\"u\":-1,\"id\":7}", IOTL_ERR_RANGE},                        /* first failure wins */
-        {"{\"u\":1,\"t\":-1,\"id\":\"a\"}", IOTL_ERR_RANGE},              /* time below 0 */
-        {"{\"u\":1,\"id\":\"a b\"}", IOTL_ERR_RANGE},                    /* identifier characters */
-        {"{\"u\":1,\"id\":\"abcdefgh\"}", IOTL_ERR_RANGE},               /* identifier too long */
-        {"{\"u\":1,\"id\":\"a\",\"ver\":\"\"}", 0},                       /* optional version may be "" */
-        {"{\"u\":1,\"id\":\"a\",\"ver\":\"1.2\"}", IOTL_ERR_VERSION_FORMAT},
-        {"{\"u\":1,\"id\":\"a\",\"ver\":\"1.2.3-0123456789abc\"}", IOTL_ERR_VERSION_FORMAT},
-        {"{\"u\":1,\"id\":\"a\",\"sha\":\"00\"}", IOTL_ERR_RANGE},
-        {"{\"u\":1,\"id\":\"a\",\"url\":\"/abs\"}", IOTL_ERR_RANGE},
-        {"{\"u\":1,\"id\":\"a\",\"url\":\"../up\"}", IOTL_ERR_RANGE},
-        {"{\"u\":1,\"id\":\"a\",\"url\":\"https://h/x\"}", 0},
-        {"{\"u\":1,\"id\":\"a\",\"list\":[\"x\",\"x\"]}", IOTL_ERR_SCHEMA}, /* duplicate */
-        {"{\"u\":1,\"id\":\"a\",\"list\":{}}", IOTL_ERR_SCHEMA},
+        {"{\"sequence\":5,\"issued_at\":0,\"id\":\"a.b\"}", 0},
+        {"{\"issued_at\":0,\"id\":\"a\"}", IOTL_ERR_SCHEMA}, /* required sequence missing */
+        {"{\"sequence\":-1,\"id\":7}", IOTL_ERR_RANGE},                        /* first failure wins */
+        {"{\"sequence\":1,\"issued_at\":-1,\"id\":\"a\"}", IOTL_ERR_RANGE},              /* time below 0 */
+        {"{\"sequence\":1,\"id\":\"a b\"}", IOTL_ERR_RANGE},                    /* identifier characters */
+        {"{\"sequence\":1,\"id\":\"abcdefgh\"}", IOTL_ERR_RANGE},               /* identifier too long */
+        {"{\"sequence\":1,\"id\":\"a\",\"version\":\"\"}", 0},                       /* optional version may be "" */
+        {"{\"sequence\":1,\"id\":\"a\",\"version\":\"1.2\"}", IOTL_ERR_VERSION_FORMAT},
+        {"{\"sequence\":1,\"id\":\"a\",\"version\":\"1.2.3-0123456789abc\"}", IOTL_ERR_VERSION_FORMAT},
+        {"{\"sequence\":1,\"id\":\"a\",\"sha256\":\"00\"}", IOTL_ERR_RANGE},
+        {"{\"sequence\":1,\"id\":\"a\",\"location\":\"/abs\"}", IOTL_ERR_RANGE},
+        {"{\"sequence\":1,\"id\":\"a\",\"location\":\"../up\"}", IOTL_ERR_RANGE},
+        {"{\"sequence\":1,\"id\":\"a\",\"location\":\"https://h/x\"}", 0},
+        {"{\"sequence\":1,\"id\":\"a\",\"hardware\":[\"x\",\"x\"]}", IOTL_ERR_SCHEMA}, /* duplicate */
+        {"{\"sequence\":1,\"id\":\"a\",\"hardware\":{}}", IOTL_ERR_SCHEMA},
     };
     static const struct iotl_doc_field fields[] = {
-        IOTL_DOC_FIELD("u", struct doc_fields_dst, u, IOTL_DOC_U32 | IOTL_DOC_REQ),
-        IOTL_DOC_FIELD("t", struct doc_fields_dst, t, IOTL_DOC_TIME),
-        IOTL_DOC_FIELD("id", struct doc_fields_dst, id, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-        IOTL_DOC_FIELD("ver", struct doc_fields_dst, ver, IOTL_DOC_VERSION),
-        IOTL_DOC_FIELD("sha", struct doc_fields_dst, sha, IOTL_DOC_SHA256),
-        IOTL_DOC_FIELD("url", struct doc_fields_dst, url, IOTL_DOC_URL),
-        IOTL_DOC_LIST_FIELD("list", struct doc_fields_dst, list_count, list, 0),
+        IOTL_DOC_FIELD(sequence, struct doc_fields_dst, u, IOTL_DOC_U32 | IOTL_DOC_REQ),
+        IOTL_DOC_FIELD(issued_at, struct doc_fields_dst, t, IOTL_DOC_TIME),
+        IOTL_DOC_FIELD(id, struct doc_fields_dst, id, IOTL_DOC_IDENT | IOTL_DOC_REQ),
+        IOTL_DOC_FIELD(version, struct doc_fields_dst, ver, IOTL_DOC_VERSION),
+        IOTL_DOC_FIELD(sha256, struct doc_fields_dst, sha, IOTL_DOC_SHA256),
+        IOTL_DOC_FIELD(location, struct doc_fields_dst, url, IOTL_DOC_URL),
+        IOTL_DOC_LIST_FIELD(hardware, struct doc_fields_dst, list_count, list, 0),
     };
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         iotl_json_doc_t doc;
