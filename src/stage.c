@@ -590,25 +590,8 @@ static int complete_component(iotl_stage_t *s)
     if (!s->at_end || s->img_off != c->image_size) {
         return IOTL_ERR_SIZE_MISMATCH;
     }
-    int ret;
-    if (s->cur == s->main_idx) {
-        const struct iotl_storage *a = target_slot(s);
-        if (s->pend_len > 0) {
-            uint32_t align = a->geo.write_align;
-            memset(pend_buf(s) + s->pend_len, a->geo.erased_value, align - s->pend_len);
-            ret = program(s, pend_buf(s), align);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
-            s->pend_len = 0;
-        }
-        ret = iotl_storage_sync(a);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-    }
     uint8_t digest[IOTL_SHA256_LEN];
-    ret = cr->ops->sha256_finish(cr->ctx, &s->sha, digest);
+    int ret = cr->ops->sha256_finish(cr->ctx, &s->sha, digest);
     s->ready = 0;
     dec_end(s);
     if (ret != IOTL_OK) {
@@ -619,12 +602,28 @@ static int complete_component(iotl_stage_t *s)
     if (!match) {
         return IOTL_ERR_HASH_MISMATCH;
     }
-    if (s->cur != s->main_idx) {
+    /* Only verified bytes are finished: the slot's last write unit and a
+     * sync, or the handler's finish. */
+    if (s->cur == s->main_idx) {
+        const struct iotl_storage *a = target_slot(s);
+        if (s->pend_len > 0) {
+            uint32_t align = a->geo.write_align;
+            memset(pend_buf(s) + s->pend_len, a->geo.erased_value, align - s->pend_len);
+            ret = program(s, pend_buf(s), align);
+            s->pend_len = 0;
+        }
+        if (ret == IOTL_OK) {
+            ret = iotl_storage_sync(a);
+        }
+    } else {
         const struct iotl_stage_handler *h = find_handler(s, c->id);
         ret = h->ops->finish(h->ctx);
         if (ret != IOTL_OK) {
-            return handler_fail(s, s->cur, ret);
+            ret = handler_fail(s, s->cur, ret);
         }
+    }
+    if (ret != IOTL_OK) {
+        return ret;
     }
     st->prog[s->cur].status = IOTL_COMP_COMPLETE;
     uint8_t next = (uint8_t)(s->cur + 1u);

@@ -126,9 +126,6 @@ struct iotl_stage_status {
  *  members are private. */
 typedef struct iotl_stage {
     const struct iotl_stage_config *cfg; /**< @private */
-    iotl_journal_t j;                    /**< @private */
-    iotl_sha256_state_t sha;             /**< @private */
-    uint64_t dec[8];                     /**< @private Decoder state. */
     uint8_t ready;                       /**< @private Streaming state is set up for `cur`. */
     uint8_t cur;                         /**< @private Component being streamed. */
     uint8_t main_idx;                    /**< @private Index of the main component or 0xFF. */
@@ -141,6 +138,9 @@ typedef struct iotl_stage {
     uint32_t last_ck;                    /**< @private Image offset of the last checkpoint. */
     uint32_t pend_len;                   /**< @private Bytes waiting for a full write unit. */
     uint32_t marker;                     /**< @private Flush-marker matcher state. */
+    uint64_t dec[8];                     /**< @private Decoder state. */
+    iotl_sha256_state_t sha;             /**< @private */
+    iotl_journal_t j;                    /**< @private */
 } iotl_stage_t;
 
 /**
