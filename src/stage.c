@@ -11,6 +11,14 @@
 #define OUT_BUF 1024u
 #define MAIN_NONE 0xFFu
 
+/* Small helpers called from many places stay out of line (a call is shorter
+ * than their body at every call site). */
+#if defined(__GNUC__)
+#define SHARED __attribute__((noinline))
+#else
+#define SHARED
+#endif
+
 /* ---- payload decoder seam ----------------------------------------------------
  * A decoder turns payload bytes into image bytes. Full payloads bypass it
  * (zero copy). A decoder reports restart points: payload offsets where a
@@ -89,7 +97,7 @@ static void dec_end(iotl_stage_t *s)
 
 static int sink(iotl_stage_t *s, const uint8_t *d, size_t n);
 static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img);
-static const struct iotl_storage *target_slot(iotl_stage_t *s);
+static SHARED const struct iotl_storage *target_slot(iotl_stage_t *s);
 
 #if IOTL_FEATURE_ZLIB
 /* Before the first new byte: the patch must be the one the descriptor names. */
@@ -169,7 +177,7 @@ static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
 }
 #endif
 
-static int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
+static SHARED int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
 {
     dec_end(s);
     s->marker = 0;
@@ -197,7 +205,7 @@ static int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static const char *main_id(const iotl_stage_t *s)
+static SHARED const char *main_id(const iotl_stage_t *s)
 {
     return s->cfg->main_id != NULL ? s->cfg->main_id : IOTL_STAGE_DEFAULT_MAIN_ID;
 }
@@ -233,7 +241,7 @@ static int handler_fail(iotl_stage_t *s, uint8_t i, int ret)
 }
 
 /* The first component not yet complete (component_count when none). */
-static uint8_t first_pending(const struct iotl_journal_state *st)
+static SHARED uint8_t first_pending(const struct iotl_journal_state *st)
 {
     uint8_t i = 0;
     while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
@@ -250,13 +258,13 @@ static void hash_drop(iotl_stage_t *s)
 }
 
 
-static const struct iotl_storage *target_slot(iotl_stage_t *s)
+static SHARED const struct iotl_storage *target_slot(iotl_stage_t *s)
 {
     return s->cfg->slot[1u - st_of(s)->confirmed_slot];
 }
 
 
-static int commit(iotl_stage_t *s)
+static SHARED int commit(iotl_stage_t *s)
 {
     return iotl_journal_commit(&s->j);
 }
@@ -385,7 +393,7 @@ static int raise_u32(uint32_t *floor, uint32_t v)
     return 0;
 }
 
-static int raise_floors(struct iotl_floors *fl, uint32_t mseq, uint32_t dseq, uint32_t krv, int64_t t)
+static SHARED int raise_floors(struct iotl_floors *fl, uint32_t mseq, uint32_t dseq, uint32_t krv, int64_t t)
 {
     int changed = raise_u32(&fl->manifest_seq, mseq);
     changed |= raise_u32(&fl->deployment_seq, dseq);
