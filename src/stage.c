@@ -104,8 +104,7 @@ static SHARED const struct iotl_storage *target_slot(iotl_stage_t *s);
 static int delta_check_header(iotl_stage_t *s)
 {
     const struct iotl_delta_header *h = iotl_delta_get_header(delta_of(s));
-    const struct iotl_journal_state *st = st_of(s);
-    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     if (h == NULL || h->new_size != c->image_size ||
         memcmp(h->new_sha256, c->image_sha256, IOTL_SHA256_LEN) != 0 ||
         memcmp(h->old_sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
@@ -474,8 +473,7 @@ static int slot_put(iotl_stage_t *s, const uint8_t *d, size_t n)
 /* Image bytes: size check, hash, then slot or handler. */
 static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
 {
-    struct iotl_journal_state *st = st_of(s);
-    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     if (n > (size_t)(c->image_size - s->img_off)) {
         return IOTL_ERR_SIZE_MISMATCH;
     }
@@ -509,7 +507,7 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
 {
     const struct iotl_storage *a = target_slot(s);
     uint32_t every = s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
-    if (s->cur != s->main_idx || s->at_end || img > s->wpos || img >= st_of(s)->desc.component[s->cur].image_size ||
+    if (s->cur != s->main_idx || s->at_end || img > s->wpos || img >= s->comp->image_size ||
         img % a->geo.erase_size != 0 || img <= s->last_ck || img - s->last_ck < every) {
         return IOTL_OK;
     }
@@ -538,6 +536,7 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
     for (;;) {
         stream_reset(s);
         s->cur = idx;
+        s->comp = c;
         s->pay_off = s->img_off = s->wpos = s->erased_to = s->last_ck = 0;
         int ret = cr->ops->sha256_start(cr->ctx, &s->sha);
         if (ret != IOTL_OK) {
@@ -593,7 +592,7 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
 static int complete_component(iotl_stage_t *s)
 {
     struct iotl_journal_state *st = st_of(s);
-    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     const struct iotl_crypto *cr = s->cfg->crypto;
     if (!s->at_end || s->img_off != c->image_size) {
         return IOTL_ERR_SIZE_MISMATCH;
@@ -666,7 +665,7 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
         return ret;
     }
     s->pay_off += (uint32_t)n;
-    const struct iotl_update_component *c = &st_of(s)->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     if (s->pay_off == c->payload_size) {
         s->at_end = 1;
     }
@@ -701,7 +700,7 @@ static size_t scan_marker(iotl_stage_t *s, const uint8_t *p, size_t n, int *hit)
 
 static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
-    const struct iotl_update_component *c = &st_of(s)->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     uint8_t *out = out_buf(s);
     while (n > 0) {
         int hit = 0;
@@ -755,7 +754,7 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 static int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
     struct iotl_journal_state *st = st_of(s);
-    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     if (s->pay_off < IOTL_DELTA_HEADER_SIZE) {
         /* Keep the patch header: a resume needs it (journal format v2). */
         size_t k = IOTL_MIN(n, (size_t)(IOTL_DELTA_HEADER_SIZE - s->pay_off));
@@ -810,7 +809,7 @@ int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *da
     }
     p += skip;
     len -= skip;
-    const struct iotl_update_component *c = &st->desc.component[comp];
+    const struct iotl_update_component *c = s->comp;
     if (len > (size_t)(c->payload_size - s->pay_off)) {
         s->err = IOTL_ERR_SIZE_MISMATCH;
         return s->err;
