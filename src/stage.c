@@ -162,7 +162,7 @@ static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
         cp.patch_id = iotl_get_le32(st->dec + 92);
         cp.patch_offset = s->pay_off;
         cp.new_offset = s->img_off;
-        ret = iotl_delta_resume(delta_of(s), &dc, st->dec, &cp, target_slot(s));
+        ret = iotl_delta_resume(delta_of(s), &dc, st->dec, &cp, s->tgt);
         if (ret == IOTL_OK) {
             ret = delta_check_header(s);
         }
@@ -419,7 +419,7 @@ int iotl_stage_raise_floors(iotl_stage_t *s, const struct iotl_floors *f)
 /* Program whole write units at wpos, erasing blocks just ahead. */
 static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
 {
-    const struct iotl_storage *a = target_slot(s);
+    const struct iotl_storage *a = s->tgt;
     uint32_t es = a->geo.erase_size;
     if (s->erased_to < s->wpos + n) {
         /* One erase call for every block this write needs. */
@@ -440,7 +440,7 @@ static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
 
 static int slot_put(iotl_stage_t *s, const uint8_t *d, size_t n)
 {
-    uint32_t align = target_slot(s)->geo.write_align;
+    uint32_t align = s->tgt->geo.write_align;
     uint8_t *pend = pend_buf(s);
     if (s->pend_len > 0) {
         size_t take = IOTL_MIN(n, (size_t)(align - s->pend_len));
@@ -505,7 +505,7 @@ static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
  * interval past the last. */
 static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
 {
-    const struct iotl_storage *a = target_slot(s);
+    const struct iotl_storage *a = s->tgt;
     uint32_t every = s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
     if (s->cur != s->main_idx || s->at_end || img > s->wpos || img >= s->comp->image_size ||
         img % a->geo.erase_size != 0 || img <= s->last_ck || img - s->last_ck < every) {
@@ -533,6 +533,7 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
     struct iotl_comp_progress *g = &st->prog[idx];
     const struct iotl_crypto *cr = s->cfg->crypto;
     const struct iotl_storage *a = target_slot(s);
+    s->tgt = a;
     for (;;) {
         stream_reset(s);
         s->cur = idx;
@@ -612,7 +613,7 @@ static int complete_component(iotl_stage_t *s)
     /* Only verified bytes are finished: the slot's last write unit and a
      * sync, or the handler's finish. */
     if (s->cur == s->main_idx) {
-        const struct iotl_storage *a = target_slot(s);
+        const struct iotl_storage *a = s->tgt;
         if (s->pend_len > 0) {
             uint32_t align = a->geo.write_align;
             memset(pend_buf(s) + s->pend_len, a->geo.erased_value, align - s->pend_len);
@@ -672,7 +673,7 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
     /* Full payload: payload offset == image offset. Checkpoints sit on
      * erase-block boundaries, so a resume erases the block it continues
      * in; bytes after the checkpoint are simply sent again. */
-    uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, target_slot(s)->geo.erase_size);
+    uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, s->tgt->geo.erase_size);
     return restart_point(s, ck, ck);
 }
 

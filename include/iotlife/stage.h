@@ -127,6 +127,7 @@ struct iotl_stage_status {
 typedef struct iotl_stage {
     const struct iotl_stage_config *cfg; /**< @private */
     const struct iotl_update_component *comp; /**< @private Descriptor of `cur` (set with it). */
+    const struct iotl_storage *tgt;      /**< @private Target slot of the stream. */
     uint8_t ready;                       /**< @private Streaming state is set up for `cur`. */
     uint8_t cur;                         /**< @private Component being streamed. */
     uint8_t main_idx;                    /**< @private Index of the main component or 0xFF. */
