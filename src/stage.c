@@ -352,16 +352,18 @@ void iotl_stage_deinit(iotl_stage_t *s)
     iotl_zeroize(s, sizeof(*s));
 }
 
+IOTL_STATIC_ASSERT(offsetof(struct iotl_stage_status, phase) == offsetof(struct iotl_stage_status, confirmed_slot) + 4u &&
+                       offsetof(struct iotl_journal_state, phase) ==
+                           offsetof(struct iotl_journal_state, confirmed_slot) + 4u,
+                   status_slots_same_order);
+
 int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
 {
     IOTL_ASSERT(s != NULL && out != NULL && s->cfg != NULL);
     const struct iotl_journal_state *st = &s->j.st;
     memset(out, 0, sizeof(*out));
-    out->phase = st->phase;
-    out->confirmed_slot = st->confirmed_slot;
-    out->trial_slot = st->trial_slot;
-    out->attempts_left = st->attempts_left;
-    out->trial_booted = st->trial_booted;
+    /* confirmed_slot, trial_slot, attempts_left, trial_booted, phase: same order in both */
+    memcpy(&out->confirmed_slot, &st->confirmed_slot, 5);
     memcpy(out->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
     if (st->phase == IOTL_PHASE_DOWNLOADING) {
         if (s->ready) {

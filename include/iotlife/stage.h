@@ -112,11 +112,11 @@ struct iotl_stage_config {
 
 /** @brief Where the lifecycle stands (iotl_stage_status()). */
 struct iotl_stage_status {
-    uint8_t phase;          /**< #iotl_stage_phase. */
     uint8_t confirmed_slot; /**< Slot of the last confirmed image. */
     uint8_t trial_slot;     /**< Slot on trial, or IOTL_SLOT_NONE. */
     uint8_t attempts_left;  /**< Boots left for the trial image. */
     uint8_t trial_booted;   /**< 1 once the trial image was booted. */
+    uint8_t phase;          /**< #iotl_stage_phase. */
     uint8_t next_component; /**< While downloading: component to send next. */
     uint32_t next_offset;   /**< While downloading: payload offset to send next (HTTP Range start). */
     uint8_t manifest_sha256[IOTL_SHA256_LEN]; /**< Release in flight or on trial (zero when idle). */
