@@ -357,6 +357,24 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_stage_status, phase) == offsetof(struct 
                            offsetof(struct iotl_journal_state, confirmed_slot) + 4u,
                    status_slots_same_order);
 
+/* Where to send next: the stream's position, else the first pending
+ * component's restart point. With none pending (STAGED) nothing is left: the
+ * component count and the last component's payload size (the end of what was
+ * sent), so a caller that resumes there downloads nothing. */
+static void next_pos(const iotl_stage_t *s, uint8_t *comp, uint32_t *off)
+{
+    const struct iotl_journal_state *st = &s->j.st;
+    uint8_t n = st->desc.component_count;
+    if (s->ready) {
+        *comp = s->cur;
+        *off = s->pay_off;
+        return;
+    }
+    uint8_t i = first_pending(st);
+    *comp = i;
+    *off = i < n ? st->prog[i].ck_payload_off : n > 0 ? st->desc.component[n - 1u].payload_size : 0;
+}
+
 int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
 {
     IOTL_ASSERT(s != NULL && out != NULL && s->cfg != NULL);
@@ -366,14 +384,7 @@ int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
     memcpy(&out->confirmed_slot, &st->confirmed_slot, 5);
     memcpy(out->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
     if (st->phase == IOTL_PHASE_DOWNLOADING) {
-        if (s->ready) {
-            out->next_component = s->cur;
-            out->next_offset = s->pay_off;
-        } else {
-            uint8_t i = first_pending(st);
-            out->next_component = i;
-            out->next_offset = i < st->desc.component_count ? st->prog[i].ck_payload_off : 0;
-        }
+        next_pos(s, &out->next_component, &out->next_offset);
     }
     return IOTL_OK;
 }
@@ -996,15 +1007,14 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
         ret = start_stream(s, 0);
     }
     if (ret == IOTL_OK) {
-        /* Where to send next. Once STAGED nothing is left: the component
-         * count and the last component's payload size (the end of what was
-         * sent), so a caller that resumes at *next_off downloads nothing. */
-        const int dl = st->phase == IOTL_PHASE_DOWNLOADING;
+        uint8_t c;
+        uint32_t o;
+        next_pos(s, &c, &o);
         if (next_comp != NULL) {
-            *next_comp = dl ? s->cur : d->component_count;
+            *next_comp = c;
         }
         if (next_off != NULL) {
-            *next_off = dl ? s->pay_off : d->component[d->component_count - 1u].payload_size;
+            *next_off = o;
         }
     }
     return ret;
