@@ -714,20 +714,18 @@ static size_t scan_marker(iotl_stage_t *s, const uint8_t *p, size_t n, int *hit)
 
 static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
-    const struct iotl_update_component *c = s->comp;
     uint8_t *out = out_buf(s);
     while (n > 0) {
         int hit = 0;
         size_t seg = scan_marker(s, p, n, &hit);
-        size_t done = 0;
         for (;;) {
             size_t used = 0, prod = 0;
-            int zr = 0;
             if (!s->at_end) {
-                zr = iotl_z_inflate(&dec_of(s)->z, p + done, seg - done, &used, out, OUT_BUF, &prod);
+                int zr = iotl_z_inflate(&dec_of(s)->z, p, seg, &used, out, OUT_BUF, &prod);
                 if (zr < 0) {
                     return IOTL_ERR_CORRUPT;
                 }
+                s->at_end = (uint8_t)zr;
             }
             if (prod > 0) {
                 int ret = sink(s, out, prod);
@@ -736,24 +734,21 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
                     return ret;
                 }
             }
-            done += used;
-            if (zr == 1) {
-                s->at_end = 1;
-            }
-            if (s->at_end && done < seg) {
+            p += used;
+            n -= used;
+            seg -= used;
+            s->pay_off += (uint32_t)used;
+            if (s->at_end && seg > 0) {
                 return IOTL_ERR_SIZE_MISMATCH; /* bytes after the end of the stream */
             }
             if (used == 0 && prod == 0) {
                 break;
             }
         }
-        if (done < seg) {
+        if (seg > 0) {
             return IOTL_ERR_CORRUPT;
         }
-        s->pay_off += (uint32_t)seg;
-        p += seg;
-        n -= seg;
-        if (hit && (c->flags & IOTL_COMPONENT_FULL_FLUSH)) {
+        if (hit && (s->comp->flags & IOTL_COMPONENT_FULL_FLUSH)) {
             int ret = restart_point(s, s->pay_off, s->img_off);
             if (ret != IOTL_OK) {
                 return ret;
