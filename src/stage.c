@@ -176,10 +176,10 @@ static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
 }
 #endif
 
+/* Start the decoder of component c (after stream_reset()). */
 static SHARED int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
 {
-    dec_end(s);
-    s->marker = 0;
+    (void)s; /* unused without zlib */
     switch ((enum iotl_payload_kind)c->kind) {
     case IOTL_PAYLOAD_FULL:
         return IOTL_OK;
@@ -268,16 +268,22 @@ static SHARED int commit(iotl_stage_t *s)
     return iotl_journal_commit(&s->j);
 }
 
+/* ready, at_end, err and the stream positions up to the decoder state are cleared together. */
+IOTL_STATIC_ASSERT(offsetof(iotl_stage_t, at_end) > offsetof(iotl_stage_t, ready) &&
+                       offsetof(iotl_stage_t, err) > offsetof(iotl_stage_t, ready) &&
+                       offsetof(iotl_stage_t, pay_off) > offsetof(iotl_stage_t, ready) &&
+                       offsetof(iotl_stage_t, marker) < offsetof(iotl_stage_t, dec) &&
+                       offsetof(iotl_stage_t, cur) < offsetof(iotl_stage_t, ready) &&
+                       offsetof(iotl_stage_t, main_idx) < offsetof(iotl_stage_t, ready),
+                   stream_fields_contiguous);
+
 static void stream_reset(iotl_stage_t *s)
 {
     if (s->ready) {
         hash_drop(s);
     }
     dec_end(s);
-    s->ready = 0;
-    s->err = 0;
-    s->pend_len = 0;
-    s->at_end = 0;
+    memset(&s->ready, 0, offsetof(iotl_stage_t, dec) - offsetof(iotl_stage_t, ready));
 }
 
 /* Abandon the update in flight with a FAILED outcome. */
@@ -551,7 +557,6 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
         stream_reset(s);
         s->cur = idx;
         s->comp = c;
-        s->pay_off = s->img_off = s->wpos = s->erased_to = s->last_ck = 0;
         int ret = cr->ops->sha256_start(cr->ctx, &s->sha);
         if (ret != IOTL_OK) {
             return ret;

@@ -128,9 +128,9 @@ typedef struct iotl_stage {
     const struct iotl_stage_config *cfg; /**< @private */
     const struct iotl_update_component *comp; /**< @private Descriptor of `cur` (set with it). */
     const struct iotl_storage *tgt;      /**< @private Target slot of the stream. */
-    uint8_t ready;                       /**< @private Streaming state is set up for `cur`. */
     uint8_t cur;                         /**< @private Component being streamed. */
     uint8_t main_idx;                    /**< @private Index of the main component or 0xFF. */
+    uint8_t ready;                       /**< @private Streaming state is set up for `cur`. */
     uint8_t at_end;                      /**< @private Decoder reached the end of its stream. */
     int err;                             /**< @private Sticky content error of the download. */
     uint32_t pay_off;                    /**< @private Payload bytes consumed. */
