@@ -28,7 +28,6 @@ struct dec_state {
 #if IOTL_FEATURE_ZLIB
     iotl_zstream_t z;
     int delta_live; /* the delta decoder in the work buffer is initialised */
-    int hdr_ok;     /* the patch header was checked against the descriptor */
 #else
     int unused;
 #endif
@@ -100,7 +99,9 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img);
 static SHARED const struct iotl_storage *target_slot(iotl_stage_t *s);
 
 #if IOTL_FEATURE_ZLIB
-/* Before the first new byte: the patch must be the one the descriptor names. */
+/* Before the first new byte: the patch must be the one the descriptor names.
+ * Then its header, kept in the journal's decoder state by write_delta(),
+ * counts (dec_len): a checkpoint may refer to it. */
 static int delta_check_header(iotl_stage_t *s)
 {
     const struct iotl_delta_header *h = iotl_delta_get_header(delta_of(s));
@@ -110,14 +111,14 @@ static int delta_check_header(iotl_stage_t *s)
         memcmp(h->old_sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
         return IOTL_ERR_DELTA_BASE;
     }
-    dec_of(s)->hdr_ok = 1;
+    st_of(s)->dec_len = (uint8_t)IOTL_DELTA_HEADER_SIZE;
     return IOTL_OK;
 }
 
 static int delta_sink(void *ctx, uint32_t new_off, const uint8_t *data, size_t len)
 {
     iotl_stage_t *s = (iotl_stage_t *)ctx;
-    if (!dec_of(s)->hdr_ok) {
+    if (st_of(s)->dec_len == 0) {
         int ret = delta_check_header(s);
         if (ret != IOTL_OK) {
             return ret;
@@ -145,17 +146,17 @@ static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
     struct iotl_journal_state *st = st_of(s);
     size_t alen;
     uint8_t *a = arena_buf(s, &alen);
-    struct iotl_delta_config dc;
-    memset(&dc, 0, sizeof(dc));
-    dc.old_img = s->cfg->slot[st->confirmed_slot]; /* the running image is the base */
-    dc.crypto = s->cfg->crypto;
-    dc.sink = delta_sink;
-    dc.sink_ctx = s;
-    dc.checkpoint = delta_checkpoint;
-    dc.checkpoint_ctx = s;
-    dc.work_buf = a + DELTA_OBJ_ROOM;
-    dc.work_buf_len = alen - DELTA_OBJ_ROOM;
-    dc.patch_size = c->payload_size;
+    const struct iotl_delta_config dc = {
+        .old_img = s->cfg->slot[st->confirmed_slot], /* the running image is the base */
+        .crypto = s->cfg->crypto,
+        .sink = delta_sink,
+        .sink_ctx = s,
+        .checkpoint = delta_checkpoint,
+        .checkpoint_ctx = s,
+        .work_buf = a + DELTA_OBJ_ROOM,
+        .work_buf_len = alen - DELTA_OBJ_ROOM,
+        .patch_size = c->payload_size,
+    };
     int ret;
     if (s->img_off > 0) {
         struct iotl_delta_checkpoint cp;
@@ -167,6 +168,7 @@ static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
             ret = delta_check_header(s);
         }
     } else {
+        st->dec_len = 0; /* the header is kept again, and checked, as it arrives */
         ret = iotl_delta_init(delta_of(s), &dc);
     }
     if (ret == IOTL_OK) {
@@ -773,9 +775,6 @@ static int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
         /* Keep the patch header: a resume needs it (journal format v2). */
         size_t k = IOTL_MIN(n, (size_t)(IOTL_DELTA_HEADER_SIZE - s->pay_off));
         memcpy(st->dec + s->pay_off, p, k);
-        if (s->pay_off + k == IOTL_DELTA_HEADER_SIZE) {
-            st->dec_len = (uint8_t)IOTL_DELTA_HEADER_SIZE;
-        }
     }
     int ret = iotl_delta_write(delta_of(s), p, n);
     if (ret != IOTL_OK) {
@@ -784,7 +783,7 @@ static int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
     s->pay_off += (uint32_t)n;
     if (s->pay_off == c->payload_size) {
         ret = iotl_delta_finish(delta_of(s));
-        if (ret == IOTL_OK && !dec_of(s)->hdr_ok) {
+        if (ret == IOTL_OK && st->dec_len == 0) {
             ret = delta_check_header(s); /* an empty new image emits nothing */
         }
         if (ret != IOTL_OK) {
