@@ -11,12 +11,13 @@
 #define OUT_BUF 1024u
 #define MAIN_NONE 0xFFu
 
-/* Small helpers called from many places stay out of line (a call is shorter
- * than their body at every call site). */
+/* Functions kept out of line because the code is shorter that way: small
+ * helpers called from many places, and the payload writers and completion,
+ * which would otherwise crowd iotl_stage_write()'s registers. */
 #if defined(__GNUC__)
-#define SHARED __attribute__((noinline))
+#define OUT_OF_LINE __attribute__((noinline))
 #else
-#define SHARED
+#define OUT_OF_LINE
 #endif
 
 /* ---- payload decoder seam ----------------------------------------------------
@@ -96,7 +97,7 @@ static void dec_end(iotl_stage_t *s)
 
 static int sink(iotl_stage_t *s, const uint8_t *d, size_t n);
 static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img);
-static SHARED const struct iotl_storage *target_slot(iotl_stage_t *s);
+static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s);
 
 #if IOTL_FEATURE_ZLIB
 /* Before the first new byte: the patch must be the one the descriptor names.
@@ -141,7 +142,7 @@ static int delta_checkpoint(void *ctx, const struct iotl_delta_checkpoint *cp)
     return IOTL_OK;
 }
 
-static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
+static OUT_OF_LINE int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
 {
     struct iotl_journal_state *st = st_of(s);
     size_t alen;
@@ -179,7 +180,7 @@ static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
 #endif
 
 /* Start the decoder of component c (after stream_reset()). */
-static SHARED int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
+static OUT_OF_LINE int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
 {
     (void)s; /* unused without zlib */
     switch ((enum iotl_payload_kind)c->kind) {
@@ -206,7 +207,7 @@ static SHARED int dec_start(iotl_stage_t *s, const struct iotl_update_component 
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static SHARED const char *main_id(const iotl_stage_t *s)
+static OUT_OF_LINE const char *main_id(const iotl_stage_t *s)
 {
     return s->cfg->main_id != NULL ? s->cfg->main_id : IOTL_STAGE_DEFAULT_MAIN_ID;
 }
@@ -242,7 +243,7 @@ static int handler_fail(iotl_stage_t *s, uint8_t i, int ret)
 }
 
 /* The first component not yet complete (component_count when none). */
-static SHARED uint8_t first_pending(const struct iotl_journal_state *st)
+static OUT_OF_LINE uint8_t first_pending(const struct iotl_journal_state *st)
 {
     uint8_t i = 0;
     while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
@@ -259,13 +260,13 @@ static void hash_drop(iotl_stage_t *s)
 }
 
 
-static SHARED const struct iotl_storage *target_slot(iotl_stage_t *s)
+static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s)
 {
     return s->cfg->slot[1u - st_of(s)->confirmed_slot];
 }
 
 
-static SHARED int commit(iotl_stage_t *s)
+static OUT_OF_LINE int commit(iotl_stage_t *s)
 {
     return iotl_journal_commit(&s->j);
 }
@@ -323,7 +324,6 @@ int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg)
 {
     IOTL_ASSERT(s != NULL && cfg != NULL);
     memset(s, 0, sizeof(*s));
-    s->main_idx = MAIN_NONE;
     if (cfg->crypto == NULL || cfg->crypto->ops == NULL || cfg->slot[0] == NULL || cfg->slot[1] == NULL ||
         cfg->state == NULL) {
         return IOTL_ERR_INVALID_ARG;
@@ -345,7 +345,6 @@ int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg)
     }
     s->cfg = cfg;
     s->main_idx = find_main(s, &st_of(s)->desc);
-    s->cur = 0;
     return IOTL_OK;
 }
 
@@ -413,7 +412,7 @@ static int raise_u32(uint32_t *floor, uint32_t v)
     return 0;
 }
 
-static SHARED int raise_floors(struct iotl_floors *fl, uint32_t mseq, uint32_t dseq, uint32_t krv, int64_t t)
+static OUT_OF_LINE int raise_floors(struct iotl_floors *fl, uint32_t mseq, uint32_t dseq, uint32_t krv, int64_t t)
 {
     int changed = raise_u32(&fl->manifest_seq, mseq);
     changed |= raise_u32(&fl->deployment_seq, dseq);
@@ -610,7 +609,7 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
 }
 
 /* The current component received its whole payload. */
-static int complete_component(iotl_stage_t *s)
+static OUT_OF_LINE int complete_component(iotl_stage_t *s)
 {
     struct iotl_journal_state *st = st_of(s);
     const struct iotl_update_component *c = s->comp;
@@ -719,7 +718,7 @@ static size_t scan_marker(iotl_stage_t *s, const uint8_t *p, size_t n, int *hit)
     return n;
 }
 
-static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
+static OUT_OF_LINE int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
     uint8_t *out = out_buf(s);
     while (n > 0) {
@@ -767,7 +766,7 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 #endif
 
 #if IOTL_FEATURE_ZLIB
-static int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
+static OUT_OF_LINE int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
     struct iotl_journal_state *st = st_of(s);
     const struct iotl_update_component *c = s->comp;
