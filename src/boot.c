@@ -21,6 +21,17 @@ int iotl_stage_hash_area(const struct iotl_crypto *c, iotl_sha256_state_t *sha, 
     return ret;
 }
 
+int iotl_stage_hash_check(const struct iotl_crypto *c, iotl_sha256_state_t *sha, const uint8_t *expected)
+{
+    uint8_t digest[IOTL_SHA256_LEN];
+    int ret = c->ops->sha256_finish(c->ctx, sha, digest);
+    /* Fail closed: only an explicit match is a match. */
+    if (ret == IOTL_OK && expected != NULL && iotl_memcmp_ct(digest, expected, IOTL_SHA256_LEN) != 0) {
+        ret = IOTL_ERR_HASH_MISMATCH;
+    }
+    return ret;
+}
+
 /* 1 when the slot's content matches the journal's digest. */
 static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_meta *m, uint8_t slot)
 {
@@ -30,14 +41,13 @@ static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_m
         return 0;
     }
     iotl_sha256_state_t st;
-    uint8_t digest[IOTL_SHA256_LEN];
     int ret = c->ops->sha256_start(c->ctx, &st);
     if (ret == IOTL_OK) {
         uint8_t buf[128];
         ret = iotl_stage_hash_area(c, &st, a, m->size, buf, (uint32_t)sizeof(buf));
     }
-    int fin = c->ops->sha256_finish(c->ctx, &st, digest);
-    return ret == IOTL_OK && fin == IOTL_OK && iotl_memcmp_ct(digest, m->sha256, IOTL_SHA256_LEN) == 0;
+    int fin = iotl_stage_hash_check(c, &st, m->sha256);
+    return ret == IOTL_OK && fin == IOTL_OK;
 }
 
 int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct iotl_boot_result *res)

@@ -255,8 +255,7 @@ static OUT_OF_LINE uint8_t first_pending(const struct iotl_journal_state *st)
 /* Drop the running hash (its digest is not wanted). */
 static void hash_drop(iotl_stage_t *s)
 {
-    uint8_t scratch[IOTL_SHA256_LEN];
-    (void)s->cfg->crypto->ops->sha256_finish(s->cfg->crypto->ctx, &s->sha, scratch);
+    (void)iotl_stage_hash_check(s->cfg->crypto, &s->sha, NULL);
 }
 
 
@@ -613,21 +612,15 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
 {
     struct iotl_journal_state *st = st_of(s);
     const struct iotl_update_component *c = s->comp;
-    const struct iotl_crypto *cr = s->cfg->crypto;
     if (!s->at_end || s->img_off != c->image_size) {
         return IOTL_ERR_SIZE_MISMATCH;
     }
-    uint8_t digest[IOTL_SHA256_LEN];
-    int ret = cr->ops->sha256_finish(cr->ctx, &s->sha, digest);
+    /* Fail closed: only an explicit match marks the component complete. */
+    int ret = iotl_stage_hash_check(s->cfg->crypto, &s->sha, c->image_sha256);
     s->ready = 0;
     dec_end(s);
     if (ret != IOTL_OK) {
         return ret;
-    }
-    /* Fail closed: only an explicit match marks the component complete. */
-    int match = iotl_memcmp_ct(digest, c->image_sha256, IOTL_SHA256_LEN) == 0;
-    if (!match) {
-        return IOTL_ERR_HASH_MISMATCH;
     }
     /* Only verified bytes are finished: the slot's last write unit and a
      * sync, or the handler's finish. */
