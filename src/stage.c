@@ -457,35 +457,36 @@ static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
     return IOTL_OK;
 }
 
+/* Main image bytes: whole write units are programmed straight from d, the
+ * rest collects in the pending buffer until it holds a whole unit. On a
+ * storage error the stream is reset (iotl_stage_write()), so nothing here
+ * needs undoing. */
 static int slot_put(iotl_stage_t *s, const uint8_t *d, size_t n)
 {
     uint32_t align = s->tgt->geo.write_align;
     uint8_t *pend = pend_buf(s);
-    if (s->pend_len > 0) {
-        size_t take = IOTL_MIN(n, (size_t)(align - s->pend_len));
-        memcpy(pend + s->pend_len, d, take);
-        s->pend_len += (uint32_t)take;
-        d += take;
-        n -= take;
-        if (s->pend_len < align) {
-            return IOTL_OK;
+    while (n > 0) {
+        /* Whole units straight from d, or through the pending buffer once it is full. */
+        const uint8_t *src = d;
+        uint32_t len = (uint32_t)IOTL_ALIGN_DOWN(n, (size_t)align);
+        uint32_t unit = len; /* bytes to program now */
+        if (s->pend_len > 0 || len == 0) {
+            len = IOTL_MIN((uint32_t)n, align - s->pend_len);
+            memcpy(pend + s->pend_len, d, len);
+            s->pend_len += len;
+            src = pend;
+            unit = s->pend_len == align ? align : 0;
         }
-        int ret = program(s, pend, align);
-        if (ret != IOTL_OK) {
-            s->pend_len -= (uint32_t)take; /* the caller will resend these bytes */
-            return ret;
+        d += len;
+        n -= len;
+        if (unit > 0) {
+            int ret = program(s, src, unit);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+            s->pend_len = 0;
         }
-        s->pend_len = 0;
     }
-    size_t whole = IOTL_ALIGN_DOWN(n, (size_t)align);
-    if (whole > 0) {
-        int ret = program(s, d, (uint32_t)whole);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-    }
-    memcpy(pend, d + whole, n - whole);
-    s->pend_len = (uint32_t)(n - whole);
     return IOTL_OK;
 }
 
