@@ -32,11 +32,15 @@ int iotl_stage_hash_check(const struct iotl_crypto *c, iotl_sha256_state_t *sha,
     return ret;
 }
 
-/* 1 when the slot's content matches the journal's digest. */
+/* 1 when the slot's content matches the journal's digest, or when no crypto
+ * is configured (the check is off). */
 static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_meta *m, uint8_t slot)
 {
     const struct iotl_storage *a = cfg->slot[slot];
     const struct iotl_crypto *c = cfg->crypto;
+    if (c == NULL) {
+        return 1;
+    }
     if (a == NULL || m->size > a->geo.size) {
         return 0;
     }
@@ -70,7 +74,7 @@ int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct 
         uint8_t reason = IOTL_ROLLBACK_NONE;
         if (st->attempts_left == 0) {
             reason = IOTL_ROLLBACK_ATTEMPTS_EXHAUSTED;
-        } else if (cfg->crypto != NULL && !image_ok(cfg, &st->slot[st->trial_slot], st->trial_slot)) {
+        } else if (!image_ok(cfg, &st->slot[st->trial_slot], st->trial_slot)) {
             reason = IOTL_ROLLBACK_IMAGE_INVALID;
         }
         if (reason == IOTL_ROLLBACK_NONE) {
@@ -89,8 +93,7 @@ int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct 
         res->rolled_back = reason;
         (void)iotl_journal_commit(&b->j); /* if not durable, the next boot rolls back again */
     }
-    if (cfg->crypto != NULL && st->slot[st->confirmed_slot].valid &&
-        !image_ok(cfg, &st->slot[st->confirmed_slot], st->confirmed_slot)) {
+    if (st->slot[st->confirmed_slot].valid && !image_ok(cfg, &st->slot[st->confirmed_slot], st->confirmed_slot)) {
         return IOTL_ERR_NOT_BOOTABLE;
     }
     return IOTL_OK;

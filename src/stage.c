@@ -518,6 +518,8 @@ static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
     return IOTL_OK;
 }
 
+/* Restart points only move forward within a stream (img >= last_ck), so
+ * img - last_ck is the distance from the last checkpoint. */
 /* The main image reached a restart point: payload offset pay where a fresh
  * decoder produces the image from img on, with [0, img) written. Make it
  * durable (slot data first, then the record) when it is due: inside the image,
@@ -528,7 +530,7 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
     const struct iotl_storage *a = s->tgt;
     uint32_t every = s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
     if (s->cur != s->main_idx || s->at_end || img > s->wpos || img >= s->comp->image_size ||
-        img % a->geo.erase_size != 0 || img <= s->last_ck || img - s->last_ck < every) {
+        img % a->geo.erase_size != 0 || img - s->last_ck < every) {
         return IOTL_OK;
     }
     int ret = iotl_storage_sync(a);
