@@ -903,10 +903,7 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t
             return IOTL_ERR_DELTA_BASE; /* not a patch for the image we run */
         }
         if (is_main) {
-            if (*main != MAIN_NONE) {
-                return IOTL_ERR_INVALID_ARG;
-            }
-            *main = i;
+            *main = i; /* ids are unique: at most one main component */
             if (c->image_size > target_slot(s)->geo.size) {
                 return IOTL_ERR_NO_SPACE;
             }
