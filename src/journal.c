@@ -40,6 +40,16 @@ static int host_le(void)
     return b;
 }
 
+/* Store v little-endian at p (one unaligned store on a little-endian host). */
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    if (host_le()) {
+        memcpy(p, &v, 4);
+    } else {
+        iotl_put_le32(p, v);
+    }
+}
+
 /* Move len bytes between v and the record; integers are little-endian on flash. */
 static void c_bytes(struct codec *c, uint8_t *v, size_t len, unsigned type)
 {
@@ -328,12 +338,10 @@ int iotl_journal_commit(iotl_journal_t *j)
     }
     uint32_t len = (uint32_t)(REC_HDR + c.pos + 4u);
     uint32_t seq = j->seq + 1u;
-    iotl_put_le32(j->buf, IOTL_JOURNAL_MAGIC);
-    j->buf[4] = (uint8_t)IOTL_JOURNAL_VERSION;
-    j->buf[5] = (uint8_t)REC_TYPE_STATE;
-    iotl_put_le16(j->buf + 6, (uint16_t)len);
-    iotl_put_le32(j->buf + 8, seq);
-    iotl_put_le32(j->buf + len - 4u, iotl_crc32(0, j->buf, len - 4u));
+    put_le32(j->buf, IOTL_JOURNAL_MAGIC);
+    put_le32(j->buf + 4, IOTL_JOURNAL_VERSION | REC_TYPE_STATE << 8 | len << 16); /* version, type, len */
+    put_le32(j->buf + 8, seq);
+    put_le32(j->buf + len - 4u, iotl_crc32(0, j->buf, len - 4u));
     uint32_t padded = (uint32_t)IOTL_ALIGN_UP(len, g->write_align);
     memset(j->buf + len, g->erased_value, padded - len);
 
