@@ -800,10 +800,12 @@ static int is_content_error(int ret)
 int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *data, size_t len)
 {
     IOTL_ASSERT(s != NULL && s->cfg != NULL && (data != NULL || len == 0));
-    struct iotl_journal_state *st = st_of(s);
-    if (st->phase != IOTL_PHASE_DOWNLOADING || !s->ready) {
+    /* A stream is set up only while DOWNLOADING: every way out of that phase
+     * (last completion, failure, abort) clears ready first. */
+    if (!s->ready) {
         return IOTL_ERR_NO_UPDATE;
     }
+    IOTL_ASSERT(st_of(s)->phase == IOTL_PHASE_DOWNLOADING);
     if (s->err != IOTL_OK) {
         return s->err;
     }
