@@ -274,11 +274,13 @@ static int decode_state(iotl_journal_t *j, uint32_t len)
     return IOTL_OK;
 }
 
+IOTL_STATIC_ASSERT(IOTL_PHASE_IDLE == 0, idle_phase_is_zero);
+
 int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
 {
     IOTL_ASSERT(j != NULL);
     memset(j, 0, sizeof(*j));
-    iotl_journal_defaults(&j->st);
+    j->st.trial_slot = IOTL_SLOT_NONE; /* iotl_journal_defaults() on the cleared state */
     if (iotl_storage_check(area) != IOTL_OK) {
         return IOTL_ERR_SLOT_GEOMETRY;
     }
