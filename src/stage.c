@@ -302,7 +302,7 @@ static int fail_update(iotl_stage_t *s, int code)
     }
     stream_reset(s);
     iotl_journal_new_outcome(st, IOTL_OUTCOME_FAILED, IOTL_ROLLBACK_NONE, code);
-    if (s->cur < IOTL_STAGE_MAX_COMPONENTS && s->cur < st->desc.component_count &&
+    if (s->cur < st->desc.component_count && /* <= IOTL_STAGE_MAX_COMPONENTS */
         st->outcome.component_code[s->cur] == 0) {
         st->outcome.component_code[s->cur] = code;
     }
