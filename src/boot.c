@@ -21,23 +21,37 @@ int iotl_stage_hash_area(const struct iotl_crypto *c, iotl_sha256_state_t *sha, 
     return ret;
 }
 
-/* 1 when the slot's content matches the journal's digest. */
+int iotl_stage_hash_check(const struct iotl_crypto *c, iotl_sha256_state_t *sha, const uint8_t *expected)
+{
+    uint8_t digest[IOTL_SHA256_LEN];
+    int ret = c->ops->sha256_finish(c->ctx, sha, digest);
+    /* Fail closed: only an explicit match is a match. */
+    if (ret == IOTL_OK && expected != NULL && iotl_memcmp_ct(digest, expected, IOTL_SHA256_LEN) != 0) {
+        ret = IOTL_ERR_HASH_MISMATCH;
+    }
+    return ret;
+}
+
+/* 1 when the slot's content matches the journal's digest, or when no crypto
+ * is configured (the check is off). */
 static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_meta *m, uint8_t slot)
 {
     const struct iotl_storage *a = cfg->slot[slot];
     const struct iotl_crypto *c = cfg->crypto;
+    if (c == NULL) {
+        return 1;
+    }
     if (a == NULL || m->size > a->geo.size) {
         return 0;
     }
     iotl_sha256_state_t st;
-    uint8_t digest[IOTL_SHA256_LEN];
     int ret = c->ops->sha256_start(c->ctx, &st);
     if (ret == IOTL_OK) {
         uint8_t buf[128];
         ret = iotl_stage_hash_area(c, &st, a, m->size, buf, (uint32_t)sizeof(buf));
     }
-    int fin = c->ops->sha256_finish(c->ctx, &st, digest);
-    return ret == IOTL_OK && fin == IOTL_OK && iotl_memcmp_ct(digest, m->sha256, IOTL_SHA256_LEN) == 0;
+    int fin = iotl_stage_hash_check(c, &st, m->sha256);
+    return ret == IOTL_OK && fin == IOTL_OK;
 }
 
 int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct iotl_boot_result *res)
@@ -60,7 +74,7 @@ int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct 
         uint8_t reason = IOTL_ROLLBACK_NONE;
         if (st->attempts_left == 0) {
             reason = IOTL_ROLLBACK_ATTEMPTS_EXHAUSTED;
-        } else if (cfg->crypto != NULL && !image_ok(cfg, &st->slot[st->trial_slot], st->trial_slot)) {
+        } else if (!image_ok(cfg, &st->slot[st->trial_slot], st->trial_slot)) {
             reason = IOTL_ROLLBACK_IMAGE_INVALID;
         }
         if (reason == IOTL_ROLLBACK_NONE) {
@@ -79,8 +93,7 @@ int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct 
         res->rolled_back = reason;
         (void)iotl_journal_commit(&b->j); /* if not durable, the next boot rolls back again */
     }
-    if (cfg->crypto != NULL && st->slot[st->confirmed_slot].valid &&
-        !image_ok(cfg, &st->slot[st->confirmed_slot], st->confirmed_slot)) {
+    if (st->slot[st->confirmed_slot].valid && !image_ok(cfg, &st->slot[st->confirmed_slot], st->confirmed_slot)) {
         return IOTL_ERR_NOT_BOOTABLE;
     }
     return IOTL_OK;

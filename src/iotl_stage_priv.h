@@ -22,4 +22,9 @@ void iotl_journal_clear_update(struct iotl_journal_state *st);
 int iotl_stage_hash_area(const struct iotl_crypto *c, iotl_sha256_state_t *sha, const struct iotl_storage *area,
                          uint32_t len, uint8_t *buf, uint32_t buf_len);
 
+/* Finish the running SHA-256 sha and compare it with expected (NULL: the
+ * digest is dropped). Returns 0 on a match (or drop), IOTL_ERR_HASH_MISMATCH,
+ * or the crypto port's error. (boot.c) */
+int iotl_stage_hash_check(const struct iotl_crypto *c, iotl_sha256_state_t *sha, const uint8_t *expected);
+
 #endif

@@ -40,6 +40,16 @@ static int host_le(void)
     return b;
 }
 
+/* Store v little-endian at p (one unaligned store on a little-endian host). */
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    if (host_le()) {
+        memcpy(p, &v, 4);
+    } else {
+        iotl_put_le32(p, v);
+    }
+}
+
 /* Move len bytes between v and the record; integers are little-endian on flash. */
 static void c_bytes(struct codec *c, uint8_t *v, size_t len, unsigned type)
 {
@@ -68,61 +78,104 @@ static void c_bytes(struct codec *c, uint8_t *v, size_t len, unsigned type)
     }
 }
 
-/* One fixed-size field at off of a base struct. */
-struct field {
-    uint16_t off;
-    uint8_t len;
-    uint8_t type;
-};
-IOTL_STATIC_ASSERT(sizeof(struct iotl_journal_state) <= 0xffffu, state_offsets_fit_u16);
+/* A field table entry: {gap << 4 | type, len}: skip gap padding bytes of the
+ * struct, then move len bytes of the type. Entries follow the struct order. */
 IOTL_STATIC_ASSERT(IOTL_SHA256_LEN <= 0xffu && IOTL_STAGE_ID_MAX <= 0xffu && IOTL_STAGE_VERSION_MAX <= 0xffu &&
                        4u * IOTL_STAGE_MAX_COMPONENTS <= 0xffu,
                    field_lengths_fit_u8);
 
-#define FLD(type_, member, t) {(uint16_t)offsetof(type_, member), (uint8_t)sizeof(((type_ *)0)->member), t}
-#define S_FLD(m, t) FLD(struct iotl_journal_state, m, t)
-/* An integer member: its own size tells the type (one byte: raw). */
-#define S_INT(m) S_FLD(m, sizeof(((struct iotl_journal_state *)0)->m) == 1u ? F_RAW : sizeof(((struct iotl_journal_state *)0)->m))
+#define ENT(gap, len, t) {(uint8_t)((gap) << 4 | (t)), (uint8_t)(len)}
+#define M_OFF(type_, m) offsetof(type_, m)
+#define M_END(type_, m) (offsetof(type_, m) + sizeof(((type_ *)0)->m))
+/* A run of adjacent members first..last of one type (no padding between them,
+ * asserted below) that starts pad bytes after the previous run's end prev. */
+#define RUN(type_, prev, first, last, t) \
+    ENT(M_OFF(type_, first) - (prev), M_END(type_, last) - M_OFF(type_, first), t)
+#define S_END(m) (offsetof(struct iotl_journal_state, m) + sizeof(((struct iotl_journal_state *)0)->m))
+#define S_OFF(m) offsetof(struct iotl_journal_state, m)
+
+/* The runs below are the on-flash fields in order; they cover adjacent members only. */
+IOTL_STATIC_ASSERT(S_OFF(floors.latest_time) == S_END(floors.keyring_version) &&
+                       S_END(floors.keyring_version) - S_OFF(floors.security_version) == 16u &&
+                       S_END(phase) - S_OFF(confirmed_slot) == 5u &&
+                       S_OFF(slot[1].valid) == S_END(slot[0].sha256) && S_OFF(desc) == S_END(slot[1].sha256) &&
+                       S_OFF(slot[0].size) + 4u == S_OFF(slot[0].security_version) &&
+                       S_OFF(slot[1].size) + 4u == S_OFF(slot[1].security_version) &&
+                       S_END(desc.keyring_version) - S_OFF(desc.security_version) == 16u &&
+                       S_OFF(outcome.code) == 4u + S_OFF(outcome) &&
+                       S_END(outcome.security_version) - S_OFF(outcome.code) == 12u &&
+                       S_OFF(outcome.version) == S_END(outcome.manifest_sha256) &&
+                       S_OFF(outcome.component_code) == S_END(outcome.version) &&
+                       S_OFF(rolled_back_count) == S_END(outcome) && S_OFF(rolled_back_next) == S_END(rolled_back_count),
+                   state_runs_adjacent);
+IOTL_STATIC_ASSERT(offsetof(struct iotl_update_component, payload_size) + 8u ==
+                           offsetof(struct iotl_update_component, image_sha256) &&
+                       offsetof(struct iotl_update_component, base_sha256) ==
+                           offsetof(struct iotl_update_component, image_sha256) + IOTL_SHA256_LEN &&
+                       offsetof(struct iotl_update_component, flags) == offsetof(struct iotl_update_component, kind) + 1u &&
+                       offsetof(struct iotl_comp_progress, ck_image_off) ==
+                           offsetof(struct iotl_comp_progress, ck_payload_off) + 4u,
+                   component_runs_adjacent);
+
+#define S_RUN(prev, first, last, t) RUN(struct iotl_journal_state, prev, first, last, t)
+#define C_RUN(prev, first, last, t) RUN(struct iotl_update_component, prev, first, last, t)
+#define P_RUN(prev, first, last, t) RUN(struct iotl_comp_progress, prev, first, last, t)
+#define O_RUN(prev, first, last, t) \
+    ENT(S_OFF(first) - S_OFF(outcome) - (prev), S_END(last) - S_OFF(first), t)
+#define O_END(m) (S_END(m) - S_OFF(outcome))
 
 /* The state up to the components (on-flash order). */
-static const struct field k_head[] = {
-    S_INT(floors.security_version), S_INT(floors.manifest_seq), S_INT(floors.deployment_seq),
-    S_INT(floors.keyring_version), S_INT(floors.latest_time), S_FLD(confirmed_slot, F_RAW),
-    S_FLD(trial_slot, F_RAW), S_FLD(attempts_left, F_RAW), S_FLD(trial_booted, F_RAW), S_FLD(phase, F_RAW),
-    S_FLD(slot[0].valid, F_RAW), S_INT(slot[0].size), S_INT(slot[0].security_version), S_FLD(slot[0].sha256, F_RAW),
-    S_FLD(slot[1].valid, F_RAW), S_INT(slot[1].size), S_INT(slot[1].security_version), S_FLD(slot[1].sha256, F_RAW),
-    S_FLD(desc.manifest_sha256, F_RAW), S_FLD(desc.version, F_STR), S_INT(desc.security_version),
-    S_INT(desc.manifest_seq), S_INT(desc.deployment_seq), S_INT(desc.keyring_version), S_INT(desc.latest_time),
-    S_FLD(desc.component_count, F_RAW),
+static const uint8_t k_head[][2] = {
+    S_RUN(0u, floors.security_version, floors.keyring_version, F_I32),
+    S_RUN(S_END(floors.keyring_version), floors.latest_time, floors.latest_time, F_I64),
+    S_RUN(S_END(floors.latest_time), confirmed_slot, phase, F_RAW),
+    S_RUN(S_END(phase), slot[0].valid, slot[0].valid, F_RAW),
+    S_RUN(S_END(slot[0].valid), slot[0].size, slot[0].security_version, F_I32),
+    S_RUN(S_END(slot[0].security_version), slot[0].sha256, slot[1].valid, F_RAW),
+    S_RUN(S_END(slot[1].valid), slot[1].size, slot[1].security_version, F_I32),
+    S_RUN(S_END(slot[1].security_version), slot[1].sha256, desc.manifest_sha256, F_RAW),
+    S_RUN(S_END(desc.manifest_sha256), desc.version, desc.version, F_STR),
+    S_RUN(S_END(desc.version), desc.security_version, desc.keyring_version, F_I32),
+    S_RUN(S_END(desc.keyring_version), desc.latest_time, desc.latest_time, F_I64),
+    S_RUN(S_END(desc.latest_time), desc.component_count, desc.component_count, F_RAW),
 };
 
 /* One component: its descriptor, then its progress and 4 reserved bytes. */
-#define C_FLD(m, t) FLD(struct iotl_update_component, m, t)
-#define P_FLD(m, t) FLD(struct iotl_comp_progress, m, t)
-static const struct field k_comp[] = {
-    C_FLD(id, F_STR),         C_FLD(kind, F_RAW),           C_FLD(flags, F_RAW),         C_FLD(payload_size, F_I32),
-    C_FLD(image_size, F_I32), C_FLD(image_sha256, F_RAW),   C_FLD(base_sha256, F_RAW),
+#define C_END(m) M_END(struct iotl_update_component, m)
+static const uint8_t k_comp[][2] = {
+    C_RUN(0u, id, id, F_STR),
+    C_RUN(C_END(id), kind, flags, F_RAW),
+    C_RUN(C_END(flags), payload_size, image_size, F_I32),
+    C_RUN(C_END(image_size), image_sha256, base_sha256, F_RAW),
 };
-static const struct field k_prog[] = {
-    P_FLD(status, F_RAW), P_FLD(ck_payload_off, F_I32), P_FLD(ck_image_off, F_I32), {0, 4, F_PAD},
-};
-
-/* The outcome with its per-component codes, then the rollback counters. */
-static const struct field k_tail[] = {
-    S_FLD(outcome.kind, F_RAW),           S_FLD(outcome.reason, F_RAW),          S_FLD(outcome.acked, F_RAW),
-    S_FLD(outcome.component_count, F_RAW), S_INT(outcome.code),                  S_INT(outcome.seq),
-    S_INT(outcome.security_version),      S_FLD(outcome.manifest_sha256, F_RAW), S_FLD(outcome.version, F_STR),
-    S_FLD(outcome.component_code, F_I32), S_FLD(rolled_back_count, F_RAW),       S_FLD(rolled_back_next, F_RAW),
-};
-static const struct field k_rb[] = {
-    FLD(struct iotl_rolled_back, manifest_sha256, F_RAW),
-    FLD(struct iotl_rolled_back, deployment_seq, F_I32),
+static const uint8_t k_prog[][2] = {
+    P_RUN(0u, status, status, F_RAW),
+    P_RUN(M_END(struct iotl_comp_progress, status), ck_payload_off, ck_image_off, F_I32),
+    ENT(0u, 4u, F_PAD),
 };
 
-static void c_fields(struct codec *c, void *base, const struct field *f, size_t n)
+/* The outcome with its per-component codes, then the rollback counters (base: the outcome). */
+static const uint8_t k_tail[][2] = {
+    O_RUN(0u, outcome.kind, outcome.component_count, F_RAW),
+    O_RUN(O_END(outcome.component_count), outcome.code, outcome.security_version, F_I32),
+    O_RUN(O_END(outcome.security_version), outcome.manifest_sha256, outcome.manifest_sha256, F_RAW),
+    O_RUN(O_END(outcome.manifest_sha256), outcome.version, outcome.version, F_STR),
+    O_RUN(O_END(outcome.version), outcome.component_code, outcome.component_code, F_I32),
+    O_RUN(O_END(outcome.component_code), rolled_back_count, rolled_back_next, F_RAW),
+};
+static const uint8_t k_rb[][2] = {
+    RUN(struct iotl_rolled_back, 0u, manifest_sha256, manifest_sha256, F_RAW),
+    RUN(struct iotl_rolled_back, M_END(struct iotl_rolled_back, manifest_sha256), deployment_seq, deployment_seq,
+        F_I32),
+};
+
+static void c_fields(struct codec *c, void *base, const uint8_t (*f)[2], size_t n)
 {
+    uint8_t *v = (uint8_t *)base;
     for (; n > 0; n--, f++) {
-        c_bytes(c, (uint8_t *)base + f->off, f->len, f->type);
+        v += (*f)[0] >> 4;
+        c_bytes(c, v, (*f)[1], (*f)[0] & 15u);
+        v += (*f)[1];
     }
 }
 
@@ -147,7 +200,7 @@ static void codec_state(struct codec *c, struct iotl_journal_state *st)
         return;
     }
     c_bytes(c, st->dec, st->dec_len, F_RAW);
-    C_TABLE(c, st, k_tail);
+    C_TABLE(c, &st->outcome, k_tail);
     for (int i = 0; i < IOTL_STAGE_ROLLED_BACK_MAX; i++) {
         C_TABLE(c, &st->rolled_back[i], k_rb);
     }
@@ -221,11 +274,13 @@ static int decode_state(iotl_journal_t *j, uint32_t len)
     return IOTL_OK;
 }
 
+IOTL_STATIC_ASSERT(IOTL_PHASE_IDLE == 0, idle_phase_is_zero);
+
 int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
 {
     IOTL_ASSERT(j != NULL);
     memset(j, 0, sizeof(*j));
-    iotl_journal_defaults(&j->st);
+    j->st.trial_slot = IOTL_SLOT_NONE; /* iotl_journal_defaults() on the cleared state */
     if (iotl_storage_check(area) != IOTL_OK) {
         return IOTL_ERR_SLOT_GEOMETRY;
     }
@@ -285,12 +340,10 @@ int iotl_journal_commit(iotl_journal_t *j)
     }
     uint32_t len = (uint32_t)(REC_HDR + c.pos + 4u);
     uint32_t seq = j->seq + 1u;
-    iotl_put_le32(j->buf, IOTL_JOURNAL_MAGIC);
-    j->buf[4] = (uint8_t)IOTL_JOURNAL_VERSION;
-    j->buf[5] = (uint8_t)REC_TYPE_STATE;
-    iotl_put_le16(j->buf + 6, (uint16_t)len);
-    iotl_put_le32(j->buf + 8, seq);
-    iotl_put_le32(j->buf + len - 4u, iotl_crc32(0, j->buf, len - 4u));
+    put_le32(j->buf, IOTL_JOURNAL_MAGIC);
+    put_le32(j->buf + 4, IOTL_JOURNAL_VERSION | REC_TYPE_STATE << 8 | len << 16); /* version, type, len */
+    put_le32(j->buf + 8, seq);
+    put_le32(j->buf + len - 4u, iotl_crc32(0, j->buf, len - 4u));
     uint32_t padded = (uint32_t)IOTL_ALIGN_UP(len, g->write_align);
     memset(j->buf + len, g->erased_value, padded - len);
 

@@ -11,6 +11,15 @@
 #define OUT_BUF 1024u
 #define MAIN_NONE 0xFFu
 
+/* Functions kept out of line because the code is shorter that way: small
+ * helpers called from many places, and the payload writers and completion,
+ * which would otherwise crowd iotl_stage_write()'s registers. */
+#if defined(__GNUC__)
+#define OUT_OF_LINE __attribute__((noinline))
+#else
+#define OUT_OF_LINE
+#endif
+
 /* ---- payload decoder seam ----------------------------------------------------
  * A decoder turns payload bytes into image bytes. Full payloads bypass it
  * (zero copy). A decoder reports restart points: payload offsets where a
@@ -20,7 +29,6 @@ struct dec_state {
 #if IOTL_FEATURE_ZLIB
     iotl_zstream_t z;
     int delta_live; /* the delta decoder in the work buffer is initialised */
-    int hdr_ok;     /* the patch header was checked against the descriptor */
 #else
     int unused;
 #endif
@@ -89,28 +97,29 @@ static void dec_end(iotl_stage_t *s)
 
 static int sink(iotl_stage_t *s, const uint8_t *d, size_t n);
 static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img);
-static const struct iotl_storage *target_slot(iotl_stage_t *s);
+static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s);
 
 #if IOTL_FEATURE_ZLIB
-/* Before the first new byte: the patch must be the one the descriptor names. */
+/* Before the first new byte: the patch must be the one the descriptor names.
+ * Then its header, kept in the journal's decoder state by write_delta(),
+ * counts (dec_len): a checkpoint may refer to it. */
 static int delta_check_header(iotl_stage_t *s)
 {
     const struct iotl_delta_header *h = iotl_delta_get_header(delta_of(s));
-    const struct iotl_journal_state *st = st_of(s);
-    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     if (h == NULL || h->new_size != c->image_size ||
         memcmp(h->new_sha256, c->image_sha256, IOTL_SHA256_LEN) != 0 ||
         memcmp(h->old_sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
         return IOTL_ERR_DELTA_BASE;
     }
-    dec_of(s)->hdr_ok = 1;
+    st_of(s)->dec_len = (uint8_t)IOTL_DELTA_HEADER_SIZE;
     return IOTL_OK;
 }
 
 static int delta_sink(void *ctx, uint32_t new_off, const uint8_t *data, size_t len)
 {
     iotl_stage_t *s = (iotl_stage_t *)ctx;
-    if (!dec_of(s)->hdr_ok) {
+    if (st_of(s)->dec_len == 0) {
         int ret = delta_check_header(s);
         if (ret != IOTL_OK) {
             return ret;
@@ -133,33 +142,34 @@ static int delta_checkpoint(void *ctx, const struct iotl_delta_checkpoint *cp)
     return IOTL_OK;
 }
 
-static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
+static OUT_OF_LINE int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
 {
     struct iotl_journal_state *st = st_of(s);
     size_t alen;
     uint8_t *a = arena_buf(s, &alen);
-    struct iotl_delta_config dc;
-    memset(&dc, 0, sizeof(dc));
-    dc.old_img = s->cfg->slot[st->confirmed_slot]; /* the running image is the base */
-    dc.crypto = s->cfg->crypto;
-    dc.sink = delta_sink;
-    dc.sink_ctx = s;
-    dc.checkpoint = delta_checkpoint;
-    dc.checkpoint_ctx = s;
-    dc.work_buf = a + DELTA_OBJ_ROOM;
-    dc.work_buf_len = alen - DELTA_OBJ_ROOM;
-    dc.patch_size = c->payload_size;
+    const struct iotl_delta_config dc = {
+        .old_img = s->cfg->slot[st->confirmed_slot], /* the running image is the base */
+        .crypto = s->cfg->crypto,
+        .sink = delta_sink,
+        .sink_ctx = s,
+        .checkpoint = delta_checkpoint,
+        .checkpoint_ctx = s,
+        .work_buf = a + DELTA_OBJ_ROOM,
+        .work_buf_len = alen - DELTA_OBJ_ROOM,
+        .patch_size = c->payload_size,
+    };
     int ret;
     if (s->img_off > 0) {
         struct iotl_delta_checkpoint cp;
         cp.patch_id = iotl_get_le32(st->dec + 92);
         cp.patch_offset = s->pay_off;
         cp.new_offset = s->img_off;
-        ret = iotl_delta_resume(delta_of(s), &dc, st->dec, &cp, target_slot(s));
+        ret = iotl_delta_resume(delta_of(s), &dc, st->dec, &cp, s->tgt);
         if (ret == IOTL_OK) {
             ret = delta_check_header(s);
         }
     } else {
+        st->dec_len = 0; /* the header is kept again, and checked, as it arrives */
         ret = iotl_delta_init(delta_of(s), &dc);
     }
     if (ret == IOTL_OK) {
@@ -169,10 +179,10 @@ static int delta_start(iotl_stage_t *s, const struct iotl_update_component *c)
 }
 #endif
 
-static int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
+/* Start the decoder of component c (after stream_reset()). */
+static OUT_OF_LINE int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
 {
-    dec_end(s);
-    s->marker = 0;
+    (void)s; /* unused without zlib */
     switch ((enum iotl_payload_kind)c->kind) {
     case IOTL_PAYLOAD_FULL:
         return IOTL_OK;
@@ -197,7 +207,7 @@ static int dec_start(iotl_stage_t *s, const struct iotl_update_component *c)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static const char *main_id(const iotl_stage_t *s)
+static OUT_OF_LINE const char *main_id(const iotl_stage_t *s)
 {
     return s->cfg->main_id != NULL ? s->cfg->main_id : IOTL_STAGE_DEFAULT_MAIN_ID;
 }
@@ -233,7 +243,7 @@ static int handler_fail(iotl_stage_t *s, uint8_t i, int ret)
 }
 
 /* The first component not yet complete (component_count when none). */
-static uint8_t first_pending(const struct iotl_journal_state *st)
+static OUT_OF_LINE uint8_t first_pending(const struct iotl_journal_state *st)
 {
     uint8_t i = 0;
     while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
@@ -245,21 +255,29 @@ static uint8_t first_pending(const struct iotl_journal_state *st)
 /* Drop the running hash (its digest is not wanted). */
 static void hash_drop(iotl_stage_t *s)
 {
-    uint8_t scratch[IOTL_SHA256_LEN];
-    (void)s->cfg->crypto->ops->sha256_finish(s->cfg->crypto->ctx, &s->sha, scratch);
+    (void)iotl_stage_hash_check(s->cfg->crypto, &s->sha, NULL);
 }
 
 
-static const struct iotl_storage *target_slot(iotl_stage_t *s)
+static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s)
 {
     return s->cfg->slot[1u - st_of(s)->confirmed_slot];
 }
 
 
-static int commit(iotl_stage_t *s)
+static OUT_OF_LINE int commit(iotl_stage_t *s)
 {
     return iotl_journal_commit(&s->j);
 }
+
+/* ready, at_end, err and the stream positions up to the decoder state are cleared together. */
+IOTL_STATIC_ASSERT(offsetof(iotl_stage_t, at_end) > offsetof(iotl_stage_t, ready) &&
+                       offsetof(iotl_stage_t, err) > offsetof(iotl_stage_t, ready) &&
+                       offsetof(iotl_stage_t, pay_off) > offsetof(iotl_stage_t, ready) &&
+                       offsetof(iotl_stage_t, marker) < offsetof(iotl_stage_t, dec) &&
+                       offsetof(iotl_stage_t, cur) < offsetof(iotl_stage_t, ready) &&
+                       offsetof(iotl_stage_t, main_idx) < offsetof(iotl_stage_t, ready),
+                   stream_fields_contiguous);
 
 static void stream_reset(iotl_stage_t *s)
 {
@@ -267,10 +285,7 @@ static void stream_reset(iotl_stage_t *s)
         hash_drop(s);
     }
     dec_end(s);
-    s->ready = 0;
-    s->err = 0;
-    s->pend_len = 0;
-    s->at_end = 0;
+    memset(&s->ready, 0, offsetof(iotl_stage_t, dec) - offsetof(iotl_stage_t, ready));
 }
 
 /* Abandon the update in flight with a FAILED outcome. */
@@ -287,7 +302,7 @@ static int fail_update(iotl_stage_t *s, int code)
     }
     stream_reset(s);
     iotl_journal_new_outcome(st, IOTL_OUTCOME_FAILED, IOTL_ROLLBACK_NONE, code);
-    if (s->cur < IOTL_STAGE_MAX_COMPONENTS && s->cur < st->desc.component_count &&
+    if (s->cur < st->desc.component_count && /* <= IOTL_STAGE_MAX_COMPONENTS */
         st->outcome.component_code[s->cur] == 0) {
         st->outcome.component_code[s->cur] = code;
     }
@@ -308,7 +323,6 @@ int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg)
 {
     IOTL_ASSERT(s != NULL && cfg != NULL);
     memset(s, 0, sizeof(*s));
-    s->main_idx = MAIN_NONE;
     if (cfg->crypto == NULL || cfg->crypto->ops == NULL || cfg->slot[0] == NULL || cfg->slot[1] == NULL ||
         cfg->state == NULL) {
         return IOTL_ERR_INVALID_ARG;
@@ -330,7 +344,6 @@ int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg)
     }
     s->cfg = cfg;
     s->main_idx = find_main(s, &st_of(s)->desc);
-    s->cur = 0;
     return IOTL_OK;
 }
 
@@ -345,26 +358,39 @@ void iotl_stage_deinit(iotl_stage_t *s)
     iotl_zeroize(s, sizeof(*s));
 }
 
+IOTL_STATIC_ASSERT(offsetof(struct iotl_stage_status, phase) == offsetof(struct iotl_stage_status, confirmed_slot) + 4u &&
+                       offsetof(struct iotl_journal_state, phase) ==
+                           offsetof(struct iotl_journal_state, confirmed_slot) + 4u,
+                   status_slots_same_order);
+
+/* Where to send next: the stream's position, else the first pending
+ * component's restart point. With none pending (STAGED) nothing is left: the
+ * component count and the last component's payload size (the end of what was
+ * sent), so a caller that resumes there downloads nothing. */
+static void next_pos(const iotl_stage_t *s, uint8_t *comp, uint32_t *off)
+{
+    const struct iotl_journal_state *st = &s->j.st;
+    uint8_t n = st->desc.component_count;
+    if (s->ready) {
+        *comp = s->cur;
+        *off = s->pay_off;
+        return;
+    }
+    uint8_t i = first_pending(st);
+    *comp = i;
+    *off = i < n ? st->prog[i].ck_payload_off : n > 0 ? st->desc.component[n - 1u].payload_size : 0;
+}
+
 int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
 {
     IOTL_ASSERT(s != NULL && out != NULL && s->cfg != NULL);
     const struct iotl_journal_state *st = &s->j.st;
     memset(out, 0, sizeof(*out));
-    out->phase = st->phase;
-    out->confirmed_slot = st->confirmed_slot;
-    out->trial_slot = st->trial_slot;
-    out->attempts_left = st->attempts_left;
-    out->trial_booted = st->trial_booted;
+    /* confirmed_slot, trial_slot, attempts_left, trial_booted, phase: same order in both */
+    memcpy(&out->confirmed_slot, &st->confirmed_slot, 5);
     memcpy(out->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
     if (st->phase == IOTL_PHASE_DOWNLOADING) {
-        if (s->ready) {
-            out->next_component = s->cur;
-            out->next_offset = s->pay_off;
-        } else {
-            uint8_t i = first_pending(st);
-            out->next_component = i;
-            out->next_offset = i < st->desc.component_count ? st->prog[i].ck_payload_off : 0;
-        }
+        next_pos(s, &out->next_component, &out->next_offset);
     }
     return IOTL_OK;
 }
@@ -385,7 +411,7 @@ static int raise_u32(uint32_t *floor, uint32_t v)
     return 0;
 }
 
-static int raise_floors(struct iotl_floors *fl, uint32_t mseq, uint32_t dseq, uint32_t krv, int64_t t)
+static OUT_OF_LINE int raise_floors(struct iotl_floors *fl, uint32_t mseq, uint32_t dseq, uint32_t krv, int64_t t)
 {
     int changed = raise_u32(&fl->manifest_seq, mseq);
     changed |= raise_u32(&fl->deployment_seq, dseq);
@@ -412,7 +438,7 @@ int iotl_stage_raise_floors(iotl_stage_t *s, const struct iotl_floors *f)
 /* Program whole write units at wpos, erasing blocks just ahead. */
 static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
 {
-    const struct iotl_storage *a = target_slot(s);
+    const struct iotl_storage *a = s->tgt;
     uint32_t es = a->geo.erase_size;
     if (s->erased_to < s->wpos + n) {
         /* One erase call for every block this write needs. */
@@ -431,43 +457,43 @@ static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
     return IOTL_OK;
 }
 
+/* Main image bytes: whole write units are programmed straight from d, the
+ * rest collects in the pending buffer until it holds a whole unit. On a
+ * storage error the stream is reset (iotl_stage_write()), so nothing here
+ * needs undoing. */
 static int slot_put(iotl_stage_t *s, const uint8_t *d, size_t n)
 {
-    uint32_t align = target_slot(s)->geo.write_align;
+    uint32_t align = s->tgt->geo.write_align;
     uint8_t *pend = pend_buf(s);
-    if (s->pend_len > 0) {
-        size_t take = IOTL_MIN(n, (size_t)(align - s->pend_len));
-        memcpy(pend + s->pend_len, d, take);
-        s->pend_len += (uint32_t)take;
-        d += take;
-        n -= take;
-        if (s->pend_len < align) {
-            return IOTL_OK;
+    while (n > 0) {
+        /* Whole units straight from d, or through the pending buffer once it is full. */
+        const uint8_t *src = d;
+        uint32_t len = (uint32_t)IOTL_ALIGN_DOWN(n, (size_t)align);
+        uint32_t unit = len; /* bytes to program now */
+        if (s->pend_len > 0 || len == 0) {
+            len = IOTL_MIN((uint32_t)n, align - s->pend_len);
+            memcpy(pend + s->pend_len, d, len);
+            s->pend_len += len;
+            src = pend;
+            unit = s->pend_len == align ? align : 0;
         }
-        int ret = program(s, pend, align);
-        if (ret != IOTL_OK) {
-            s->pend_len -= (uint32_t)take; /* the caller will resend these bytes */
-            return ret;
+        d += len;
+        n -= len;
+        if (unit > 0) {
+            int ret = program(s, src, unit);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+            s->pend_len = 0;
         }
-        s->pend_len = 0;
     }
-    size_t whole = IOTL_ALIGN_DOWN(n, (size_t)align);
-    if (whole > 0) {
-        int ret = program(s, d, (uint32_t)whole);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-    }
-    memcpy(pend, d + whole, n - whole);
-    s->pend_len = (uint32_t)(n - whole);
     return IOTL_OK;
 }
 
 /* Image bytes: size check, hash, then slot or handler. */
 static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
 {
-    struct iotl_journal_state *st = st_of(s);
-    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     if (n > (size_t)(c->image_size - s->img_off)) {
         return IOTL_ERR_SIZE_MISMATCH;
     }
@@ -492,6 +518,8 @@ static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
     return IOTL_OK;
 }
 
+/* Restart points only move forward within a stream (img >= last_ck), so
+ * img - last_ck is the distance from the last checkpoint. */
 /* The main image reached a restart point: payload offset pay where a fresh
  * decoder produces the image from img on, with [0, img) written. Make it
  * durable (slot data first, then the record) when it is due: inside the image,
@@ -499,10 +527,10 @@ static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
  * interval past the last. */
 static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
 {
-    const struct iotl_storage *a = target_slot(s);
+    const struct iotl_storage *a = s->tgt;
     uint32_t every = s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
-    if (s->cur != s->main_idx || s->at_end || img > s->wpos || img >= st_of(s)->desc.component[s->cur].image_size ||
-        img % a->geo.erase_size != 0 || img <= s->last_ck || img - s->last_ck < every) {
+    if (s->cur != s->main_idx || s->at_end || img > s->wpos || img >= s->comp->image_size ||
+        img % a->geo.erase_size != 0 || img - s->last_ck < every) {
         return IOTL_OK;
     }
     int ret = iotl_storage_sync(a);
@@ -527,10 +555,11 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
     struct iotl_comp_progress *g = &st->prog[idx];
     const struct iotl_crypto *cr = s->cfg->crypto;
     const struct iotl_storage *a = target_slot(s);
+    s->tgt = a;
     for (;;) {
         stream_reset(s);
         s->cur = idx;
-        s->pay_off = s->img_off = s->wpos = s->erased_to = s->last_ck = 0;
+        s->comp = c;
         int ret = cr->ops->sha256_start(cr->ctx, &s->sha);
         if (ret != IOTL_OK) {
             return ret;
@@ -582,49 +611,42 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
 }
 
 /* The current component received its whole payload. */
-static int complete_component(iotl_stage_t *s)
+static OUT_OF_LINE int complete_component(iotl_stage_t *s)
 {
     struct iotl_journal_state *st = st_of(s);
-    const struct iotl_update_component *c = &st->desc.component[s->cur];
-    const struct iotl_crypto *cr = s->cfg->crypto;
+    const struct iotl_update_component *c = s->comp;
     if (!s->at_end || s->img_off != c->image_size) {
         return IOTL_ERR_SIZE_MISMATCH;
     }
-    int ret;
-    if (s->cur == s->main_idx) {
-        const struct iotl_storage *a = target_slot(s);
-        if (s->pend_len > 0) {
-            uint32_t align = a->geo.write_align;
-            memset(pend_buf(s) + s->pend_len, a->geo.erased_value, align - s->pend_len);
-            ret = program(s, pend_buf(s), align);
-            if (ret != IOTL_OK) {
-                return ret;
-            }
-            s->pend_len = 0;
-        }
-        ret = iotl_storage_sync(a);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-    }
-    uint8_t digest[IOTL_SHA256_LEN];
-    ret = cr->ops->sha256_finish(cr->ctx, &s->sha, digest);
+    /* Fail closed: only an explicit match marks the component complete. */
+    int ret = iotl_stage_hash_check(s->cfg->crypto, &s->sha, c->image_sha256);
     s->ready = 0;
     dec_end(s);
     if (ret != IOTL_OK) {
         return ret;
     }
-    /* Fail closed: only an explicit match marks the component complete. */
-    int match = iotl_memcmp_ct(digest, c->image_sha256, IOTL_SHA256_LEN) == 0;
-    if (!match) {
-        return IOTL_ERR_HASH_MISMATCH;
-    }
-    if (s->cur != s->main_idx) {
+    /* Only verified bytes are finished: the slot's last write unit and a
+     * sync, or the handler's finish. */
+    if (s->cur == s->main_idx) {
+        const struct iotl_storage *a = s->tgt;
+        if (s->pend_len > 0) {
+            uint32_t align = a->geo.write_align;
+            memset(pend_buf(s) + s->pend_len, a->geo.erased_value, align - s->pend_len);
+            ret = program(s, pend_buf(s), align);
+            s->pend_len = 0;
+        }
+        if (ret == IOTL_OK) {
+            ret = iotl_storage_sync(a);
+        }
+    } else {
         const struct iotl_stage_handler *h = find_handler(s, c->id);
         ret = h->ops->finish(h->ctx);
         if (ret != IOTL_OK) {
-            return handler_fail(s, s->cur, ret);
+            ret = handler_fail(s, s->cur, ret);
         }
+    }
+    if (ret != IOTL_OK) {
+        return ret;
     }
     st->prog[s->cur].status = IOTL_COMP_COMPLETE;
     uint8_t next = (uint8_t)(s->cur + 1u);
@@ -659,14 +681,14 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
         return ret;
     }
     s->pay_off += (uint32_t)n;
-    const struct iotl_update_component *c = &st_of(s)->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     if (s->pay_off == c->payload_size) {
         s->at_end = 1;
     }
     /* Full payload: payload offset == image offset. Checkpoints sit on
      * erase-block boundaries, so a resume erases the block it continues
      * in; bytes after the checkpoint are simply sent again. */
-    uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, target_slot(s)->geo.erase_size);
+    uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, s->tgt->geo.erase_size);
     return restart_point(s, ck, ck);
 }
 
@@ -692,22 +714,20 @@ static size_t scan_marker(iotl_stage_t *s, const uint8_t *p, size_t n, int *hit)
     return n;
 }
 
-static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
+static OUT_OF_LINE int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
-    const struct iotl_update_component *c = &st_of(s)->desc.component[s->cur];
     uint8_t *out = out_buf(s);
     while (n > 0) {
         int hit = 0;
         size_t seg = scan_marker(s, p, n, &hit);
-        size_t done = 0;
         for (;;) {
             size_t used = 0, prod = 0;
-            int zr = 0;
             if (!s->at_end) {
-                zr = iotl_z_inflate(&dec_of(s)->z, p + done, seg - done, &used, out, OUT_BUF, &prod);
+                int zr = iotl_z_inflate(&dec_of(s)->z, p, seg, &used, out, OUT_BUF, &prod);
                 if (zr < 0) {
                     return IOTL_ERR_CORRUPT;
                 }
+                s->at_end = (uint8_t)zr;
             }
             if (prod > 0) {
                 int ret = sink(s, out, prod);
@@ -716,24 +736,21 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
                     return ret;
                 }
             }
-            done += used;
-            if (zr == 1) {
-                s->at_end = 1;
-            }
-            if (s->at_end && done < seg) {
+            p += used;
+            n -= used;
+            seg -= used;
+            s->pay_off += (uint32_t)used;
+            if (s->at_end && seg > 0) {
                 return IOTL_ERR_SIZE_MISMATCH; /* bytes after the end of the stream */
             }
             if (used == 0 && prod == 0) {
                 break;
             }
         }
-        if (done < seg) {
+        if (seg > 0) {
             return IOTL_ERR_CORRUPT;
         }
-        s->pay_off += (uint32_t)seg;
-        p += seg;
-        n -= seg;
-        if (hit && (c->flags & IOTL_COMPONENT_FULL_FLUSH)) {
+        if (hit && (s->comp->flags & IOTL_COMPONENT_FULL_FLUSH)) {
             int ret = restart_point(s, s->pay_off, s->img_off);
             if (ret != IOTL_OK) {
                 return ret;
@@ -745,17 +762,14 @@ static int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 #endif
 
 #if IOTL_FEATURE_ZLIB
-static int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
+static OUT_OF_LINE int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
     struct iotl_journal_state *st = st_of(s);
-    const struct iotl_update_component *c = &st->desc.component[s->cur];
+    const struct iotl_update_component *c = s->comp;
     if (s->pay_off < IOTL_DELTA_HEADER_SIZE) {
         /* Keep the patch header: a resume needs it (journal format v2). */
         size_t k = IOTL_MIN(n, (size_t)(IOTL_DELTA_HEADER_SIZE - s->pay_off));
         memcpy(st->dec + s->pay_off, p, k);
-        if (s->pay_off + k == IOTL_DELTA_HEADER_SIZE) {
-            st->dec_len = (uint8_t)IOTL_DELTA_HEADER_SIZE;
-        }
     }
     int ret = iotl_delta_write(delta_of(s), p, n);
     if (ret != IOTL_OK) {
@@ -764,7 +778,7 @@ static int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
     s->pay_off += (uint32_t)n;
     if (s->pay_off == c->payload_size) {
         ret = iotl_delta_finish(delta_of(s));
-        if (ret == IOTL_OK && !dec_of(s)->hdr_ok) {
+        if (ret == IOTL_OK && st->dec_len == 0) {
             ret = delta_check_header(s); /* an empty new image emits nothing */
         }
         if (ret != IOTL_OK) {
@@ -786,10 +800,12 @@ static int is_content_error(int ret)
 int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *data, size_t len)
 {
     IOTL_ASSERT(s != NULL && s->cfg != NULL && (data != NULL || len == 0));
-    struct iotl_journal_state *st = st_of(s);
-    if (st->phase != IOTL_PHASE_DOWNLOADING || !s->ready) {
+    /* A stream is set up only while DOWNLOADING: every way out of that phase
+     * (last completion, failure, abort) clears ready first. */
+    if (!s->ready) {
         return IOTL_ERR_NO_UPDATE;
     }
+    IOTL_ASSERT(st_of(s)->phase == IOTL_PHASE_DOWNLOADING);
     if (s->err != IOTL_OK) {
         return s->err;
     }
@@ -803,7 +819,7 @@ int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *da
     }
     p += skip;
     len -= skip;
-    const struct iotl_update_component *c = &st->desc.component[comp];
+    const struct iotl_update_component *c = s->comp;
     if (len > (size_t)(c->payload_size - s->pay_off)) {
         s->err = IOTL_ERR_SIZE_MISMATCH;
         return s->err;
@@ -889,10 +905,7 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t
             return IOTL_ERR_DELTA_BASE; /* not a patch for the image we run */
         }
         if (is_main) {
-            if (*main != MAIN_NONE) {
-                return IOTL_ERR_INVALID_ARG;
-            }
-            *main = i;
+            *main = i; /* ids are unique: at most one main component */
             if (c->image_size > target_slot(s)->geo.size) {
                 return IOTL_ERR_NO_SPACE;
             }
@@ -987,15 +1000,14 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
         ret = start_stream(s, 0);
     }
     if (ret == IOTL_OK) {
-        /* Where to send next. Once STAGED nothing is left: the component
-         * count and the last component's payload size (the end of what was
-         * sent), so a caller that resumes at *next_off downloads nothing. */
-        const int dl = st->phase == IOTL_PHASE_DOWNLOADING;
+        uint8_t c;
+        uint32_t o;
+        next_pos(s, &c, &o);
         if (next_comp != NULL) {
-            *next_comp = dl ? s->cur : d->component_count;
+            *next_comp = c;
         }
         if (next_off != NULL) {
-            *next_off = dl ? s->pay_off : d->component[d->component_count - 1u].payload_size;
+            *next_off = o;
         }
     }
     return ret;

@@ -112,11 +112,11 @@ struct iotl_stage_config {
 
 /** @brief Where the lifecycle stands (iotl_stage_status()). */
 struct iotl_stage_status {
-    uint8_t phase;          /**< #iotl_stage_phase. */
     uint8_t confirmed_slot; /**< Slot of the last confirmed image. */
     uint8_t trial_slot;     /**< Slot on trial, or IOTL_SLOT_NONE. */
     uint8_t attempts_left;  /**< Boots left for the trial image. */
     uint8_t trial_booted;   /**< 1 once the trial image was booted. */
+    uint8_t phase;          /**< #iotl_stage_phase. */
     uint8_t next_component; /**< While downloading: component to send next. */
     uint32_t next_offset;   /**< While downloading: payload offset to send next (HTTP Range start). */
     uint8_t manifest_sha256[IOTL_SHA256_LEN]; /**< Release in flight or on trial (zero when idle). */
@@ -126,12 +126,11 @@ struct iotl_stage_status {
  *  members are private. */
 typedef struct iotl_stage {
     const struct iotl_stage_config *cfg; /**< @private */
-    iotl_journal_t j;                    /**< @private */
-    iotl_sha256_state_t sha;             /**< @private */
-    uint64_t dec[8];                     /**< @private Decoder state. */
-    uint8_t ready;                       /**< @private Streaming state is set up for `cur`. */
+    const struct iotl_update_component *comp; /**< @private Descriptor of `cur` (set with it). */
+    const struct iotl_storage *tgt;      /**< @private Target slot of the stream. */
     uint8_t cur;                         /**< @private Component being streamed. */
     uint8_t main_idx;                    /**< @private Index of the main component or 0xFF. */
+    uint8_t ready;                       /**< @private Streaming state is set up for `cur`. */
     uint8_t at_end;                      /**< @private Decoder reached the end of its stream. */
     int err;                             /**< @private Sticky content error of the download. */
     uint32_t pay_off;                    /**< @private Payload bytes consumed. */
@@ -141,6 +140,9 @@ typedef struct iotl_stage {
     uint32_t last_ck;                    /**< @private Image offset of the last checkpoint. */
     uint32_t pend_len;                   /**< @private Bytes waiting for a full write unit. */
     uint32_t marker;                     /**< @private Flush-marker matcher state. */
+    uint64_t dec[8];                     /**< @private Decoder state. */
+    iotl_sha256_state_t sha;             /**< @private */
+    iotl_journal_t j;                    /**< @private */
 } iotl_stage_t;
 
 /**
