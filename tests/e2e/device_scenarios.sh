@@ -187,10 +187,21 @@ t_dl=$(phase_ms kcal.out download); t_in=$(phase_ms kcal.out install); t_end=$(p
   { cat kcal.out; die "calibration: download $t_dl, install $t_in, end $t_end ms"; }
 v2size=$(stat -c %s v2.img)
 k_dl=0; k_in=0; k_other=0; resumed=0; kt0=$SECONDS
-for i in $(seq 1 "$KILLS"); do
+# A kill that lands outside both windows (a loaded machine shifts the phases)
+# does not count: attempts continue, up to twice KILLS, until KILLS landed
+# with at least 5 on each side.
+i=0
+while [ $((k_dl + k_in)) -lt "$KILLS" ] || [ "$k_dl" -lt 5 ] || [ "$k_in" -lt 5 ]; do
+  i=$((i + 1))
+  [ "$i" -le $((2 * KILLS)) ] || break
   d="k$i"
   "$DEV" --dir "$d" init --product thermo --image v1.img --anchor root.pub --id "dev-k$i" >/dev/null
-  if [ $((i % 2)) -eq 1 ]; then at=$((t_dl + RANDOM % (t_in - t_dl))); else at=$((t_in + RANDOM % (t_end - t_in))); fi
+  # alternate windows; once one side has its 5 and KILLS are near, aim at the short side
+  if { [ $((i % 2)) -eq 1 ] || [ "$k_in" -ge $((KILLS / 2)) ]; } && [ "$k_dl" -lt $((KILLS / 2)) ]; then
+    at=$((t_dl + RANDOM % (t_in - t_dl)))
+  else
+    at=$((t_in + RANDOM % (t_end - t_in)))
+  fi
   IOTL_SIM_TRACE=1 IOTL_SIM_FLASH_KBPS=$FLASH "$DEV" --dir "$d" run --url "$HTTP_REPO/deployments/stable.jws" \
     --throttle $PACE >"$d.out" 2>&1 &
   BG=$!
