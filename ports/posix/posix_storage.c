@@ -77,7 +77,15 @@ static int is_erased(iotl_posix_storage_t *ps, uint32_t off, size_t len, uint8_t
                      size_t tmp_len, int *erased)
 {
     if (ps->map != NULL) {
-        *erased = all_equal(ps->map + off, len, ps->erased_value);
+        /* The first bytes by pread: a block holding data (an older image)
+         * is told without faulting the mapping's pages in. */
+        uint8_t head[64];
+        size_t hn = len < sizeof(head) ? len : sizeof(head);
+        int ret = full_pread(ps->fd, head, hn, (off_t)off);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        *erased = all_equal(head, hn, ps->erased_value) && all_equal(ps->map + off, len, ps->erased_value);
         return IOTL_OK;
     }
     *erased = 1;
