@@ -255,6 +255,13 @@ IOTL_STATIC_ASSERT(DESC_AT(manifest_seq) == offsetof(struct iotl_floors, manifes
                        DESC_AT(latest_time) == offsetof(struct iotl_floors, latest_time) &&
                        DESC_AT(component_count) >= sizeof(struct iotl_floors),
                    desc_holds_the_floors_in_their_layout);
+#define COMP_AT(m) (offsetof(struct iotl_update_component, m) - offsetof(struct iotl_update_component, payload_size))
+#define PAYLOAD_AT(m) (offsetof(struct iotl_payload, m) - offsetof(struct iotl_payload, download_size))
+IOTL_STATIC_ASSERT(COMP_AT(image_size) == PAYLOAD_AT(size) && COMP_AT(image_sha256) == PAYLOAD_AT(sha256) &&
+                       COMP_AT(base_sha256) == PAYLOAD_AT(base_sha256) &&
+                       sizeof(struct iotl_update_component) - offsetof(struct iotl_update_component, payload_size) ==
+                           PAYLOAD_AT(base_sha256) + IOTL_SHA256_LEN,
+                   payload_holds_the_component_in_its_layout);
 IOTL_STATIC_ASSERT(IOTL_PAYLOAD_FULL == 0 && IOTL_PAYLOAD_DEFLATE == 1 && IOTL_PAYLOAD_DELTA == 2, payload_kinds);
 
 int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iotl_installed_image *installed,
@@ -315,10 +322,8 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
         desc->component_count++;
         c->kind = best->kind;
         c->flags = best->flags;
-        c->payload_size = best->download_size;
-        c->image_size = best->size;
-        memcpy(c->image_sha256, best->sha256, IOTL_SHA256_LEN);
-        memcpy(c->base_sha256, best->base_sha256, IOTL_SHA256_LEN); /* zero unless a delta (parser) */
+        /* Sizes, image and base hash (zero unless a delta: parser) in one copy. */
+        memcpy(&c->payload_size, &best->download_size, sizeof(*c) - offsetof(struct iotl_update_component, payload_size));
     }
     if (ret != IOTL_OK) {
         memset(desc, 0, sizeof(*desc));
