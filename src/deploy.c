@@ -23,7 +23,7 @@ static const struct iotl_doc_field deploy_fields[] = {
     DF(id, id, IOTL_DOC_IDENT | IOTL_DOC_REQ),
     DF(sequence, sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
     DF(issued_at, issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    DF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    DF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_END | IOTL_DOC_REQ),
     DF(manifest_sha256, manifest_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
     /* Relative to the deployment's own URL; ".." allowed (repository layout). */
     DF(manifest_url, manifest_url, IOTL_DOC_URL_UP),
@@ -38,7 +38,7 @@ static const struct iotl_doc_field select_fields[] = {
 };
 static const struct iotl_doc_field window_fields[] = {
     DF(not_before, not_before, IOTL_DOC_TIME),
-    DF(not_after, not_after, IOTL_DOC_TIME),
+    DF(not_after, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
 };
 static const char urgency_names[] = "normal\0critical\0";
 
@@ -139,9 +139,6 @@ static int parse_deployment(void *out, const iotl_json_node_t *root, const void 
         return ret;
     }
     d->schema = IOTL_DEPLOY_SCHEMA;
-    if (d->expires <= d->issued_at || (d->not_after != 0 && d->not_after <= d->not_before)) {
-        return IOTL_ERR_RANGE;
-    }
     return IOTL_OK;
 }
 

@@ -231,8 +231,12 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
         if (kind == IOTL_DOC_U32) {
             ret = iotl_json_u32(m, (uint32_t *)(void *)dst);
         } else if (kind == IOTL_DOC_TIME) {
+            int64_t start = -1; /* no start: any time >= 0 is later */
+            if (f->type & IOTL_DOC_END) {
+                memcpy(&start, dst - sizeof(start), sizeof(start));
+            }
             ret = iotl_json_i64(m, &t);
-            if (ret == IOTL_OK && t < 0) {
+            if (ret == IOTL_OK && (t < 0 || (t <= start && (required || t != 0)))) {
                 ret = IOTL_ERR_RANGE;
             }
             if (ret == IOTL_OK) {

@@ -26,6 +26,10 @@ enum iotl_doc_kind {
 /* Flags in iotl_doc_field.type. */
 #define IOTL_DOC_REQ 0x80u  /* missing member: IOTL_ERR_SCHEMA */
 #define IOTL_DOC_SEL 0x40u  /* IOTL_DOC_LIST: at most IOTL_DEPLOY_MAX_SELECT rows (else IOTL_MANIFEST_MAX_HARDWARE) */
+/* IOTL_DOC_TIME: an end, later than the int64_t right before it in the struct
+ * (read before it: expires after issued_at, not_after after not_before);
+ * optional ends only when not 0 (IOTL_ERR_RANGE). */
+#define IOTL_DOC_END 0x20u
 
 /* Every member name the signed-document parsers read (JWS header, key
  * ring, manifest, deployment), stored once in src/doc_util.c: a name shared

@@ -123,7 +123,7 @@ static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t ou
 
 static const struct iotl_doc_field key_fields[] = {
     IOTL_DOC_FIELD(not_before, struct iotl_key, not_before, IOTL_DOC_TIME),
-    IOTL_DOC_FIELD(not_after, struct iotl_key, not_after, IOTL_DOC_TIME),
+    IOTL_DOC_FIELD(not_after, struct iotl_key, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
 };
 
 static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto, struct iotl_key *k)
@@ -159,14 +159,7 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
         k->role == IOTL_ROLE_NONE) {
         return IOTL_ERR_SCHEMA;
     }
-    ret = iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (k->not_after != 0 && k->not_after <= k->not_before) {
-        return IOTL_ERR_RANGE;
-    }
-    return IOTL_OK;
+    return iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
 }
 
 #define RF(name, member, type) IOTL_DOC_FIELD(name, iotl_keyring_t, member, (type) | IOTL_DOC_REQ)
@@ -174,7 +167,7 @@ static const struct iotl_doc_field ring_fields[] = {
     RF(version, version, IOTL_DOC_U32),
     RF(threshold, threshold, IOTL_DOC_U32),
     RF(issued_at, issued_at, IOTL_DOC_TIME),
-    RF(expires, expires, IOTL_DOC_TIME),
+    RF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_END),
 };
 
 /* The key ring payload once type and v matched; crypto (arg) checks key ids. */
@@ -190,7 +183,7 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
         return ret;
     }
     ret = IOTL_ERR_RANGE;
-    if (r->version == 0 || r->threshold == 0 || r->expires <= r->issued_at) {
+    if (r->version == 0 || r->threshold == 0) {
         goto exit;
     }
     ret = iotl_doc_array(keys, IOTL_KEYRING_MAX_KEYS, true);

@@ -217,7 +217,7 @@ static const struct iotl_doc_field manifest_fields[] = {
     MF(security_version, security_version, IOTL_DOC_U32 | IOTL_DOC_REQ),
     MF(sequence, sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
     MF(issued_at, issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    MF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    MF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_END | IOTL_DOC_REQ),
     MF(supported_until, supported_until, IOTL_DOC_TIME),
     MF(release_notes, release_notes, IOTL_DOC_URL),
 };
@@ -232,9 +232,6 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
     }
     m->schema = IOTL_MANIFEST_SCHEMA;
     (void)iotl_semver_parse(m->version, &m->semver); /* valid: checked as the field was read */
-    if (m->expires <= m->issued_at) {
-        return IOTL_ERR_RANGE;
-    }
     const iotl_json_node_t *pl = iotl_json_member(root, IOTL_DOC_N(payloads));
     ret = iotl_doc_array(pl, IOTL_MANIFEST_MAX_PAYLOADS, true);
     if (ret != IOTL_OK) {
