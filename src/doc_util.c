@@ -213,8 +213,9 @@ IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <
 
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
+    const iotl_json_node_t *sub = NULL; /* the object of the last IOTL_DOC_OBJ field */
     for (; n > 0; n--, f++) {
-        const iotl_json_node_t *m = iotl_json_member(obj, field_name(f));
+        const iotl_json_node_t *m = iotl_json_member((f->type & IOTL_DOC_IN) ? sub : obj, field_name(f));
         uint8_t *dst = (uint8_t *)base + f->off;
         size_t cap = (size_t)f->max + 1u;
         bool required = (f->type & IOTL_DOC_REQ) != 0;
@@ -228,7 +229,10 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             continue;
         }
         unsigned kind = f->type & 0x0fu;
-        if (kind == IOTL_DOC_U32) {
+        if (kind == IOTL_DOC_OBJ) {
+            ret = iotl_json_type(m) == IOTL_JSON_OBJECT ? IOTL_OK : IOTL_ERR_SCHEMA;
+            sub = m;
+        } else if (kind == IOTL_DOC_U32) {
             ret = iotl_json_u32(m, (uint32_t *)(void *)dst);
         } else if (kind == IOTL_DOC_TIME) {
             int64_t start = -1; /* no start: any time >= 0 is later */

@@ -21,7 +21,9 @@ enum iotl_doc_kind {
     IOTL_DOC_VERSION,    /* semantic version string; "" only when optional (IOTL_ERR_VERSION_FORMAT) */
     IOTL_DOC_SHA256,     /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE) */
     IOTL_DOC_URL,        /* location: printable ASCII URL or relative path, no ".." (IOTL_ERR_RANGE) */
-    IOTL_DOC_LIST        /* identifier list: off = its uint8_t count, rows follow the count */
+    IOTL_DOC_LIST,       /* identifier list: off = its uint8_t count, rows follow the count */
+    IOTL_DOC_OBJ         /* an object (IOTL_ERR_SCHEMA otherwise) whose members the IOTL_DOC_IN
+                          * fields after it name; absent: they are all absent (off, max unused) */
 };
 /* Flags in iotl_doc_field.type. */
 #define IOTL_DOC_REQ 0x80u  /* missing member: IOTL_ERR_SCHEMA */
@@ -30,6 +32,7 @@ enum iotl_doc_kind {
  * (read before it: expires after issued_at, not_after after not_before);
  * optional ends only when not 0 (IOTL_ERR_RANGE). */
 #define IOTL_DOC_END 0x20u
+#define IOTL_DOC_IN 0x10u /* a member of the object of the last IOTL_DOC_OBJ field before it */
 
 /* Every member name the signed-document parsers read (JWS header, key
  * ring, manifest, deployment), stored once in src/doc_util.c: a name shared
