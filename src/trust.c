@@ -278,52 +278,51 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
     /* The floors to raise, laid out as struct iotl_floors; then the release's own security version. */
     memcpy(&desc->security_version, &res->floors, sizeof(res->floors));
     desc->security_version = m->security_version;
+    /* One pass over the payloads: each lands in its component's slot (made
+     * at its first payload) when it ranks above what the slot holds: 3 a
+     * delta for the installed image, 2 deflate, 1 full, 0 unusable (a delta
+     * for another base). */
+    uint8_t rank[IOTL_STAGE_MAX_COMPONENTS];
+    memset(rank, 0, sizeof(rank));
     for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
-        const char *comp = m->payloads[i].component;
-        if (iotl_doc_find(m->payloads[0].component, sizeof(m->payloads[0]), i, comp) >= 0) {
-            continue; /* handled with its first payload */
-        }
-        if (desc->component_count >= IOTL_STAGE_MAX_COMPONENTS) {
-            ret = IOTL_ERR_TOO_LARGE;
-            break;
-        }
-        struct iotl_update_component *c = &desc->component[desc->component_count];
-        if (!copy_str(c->id, IOTL_STAGE_ID_MAX, comp)) {
-            ret = IOTL_ERR_RANGE;
-            break;
+        const struct iotl_payload *p = &m->payloads[i];
+        int k = iotl_doc_find(desc->component[0].id, sizeof(desc->component[0]), desc->component_count,
+                              p->component);
+        if (k < 0) {
+            if (desc->component_count >= IOTL_STAGE_MAX_COMPONENTS) {
+                ret = IOTL_ERR_TOO_LARGE;
+                break;
+            }
+            k = desc->component_count++;
+            if (!copy_str(desc->component[k].id, IOTL_STAGE_ID_MAX, p->component)) {
+                ret = IOTL_ERR_RANGE;
+                break;
+            }
         }
         const uint8_t *cur = NULL;
-        for (size_t k = 0; k < count; k++) {
-            if (installed[k].component != NULL && strcmp(installed[k].component, comp) == 0) {
-                cur = installed[k].sha256;
+        for (size_t j = 0; j < count; j++) {
+            if (installed[j].component != NULL && strcmp(installed[j].component, p->component) == 0) {
+                cur = installed[j].sha256;
             }
         }
-        /* Rank of each payload of the component given its installed image:
-         * 3 a matching delta, 2 deflate, 1 full, 0 unusable (a delta for
-         * another base). */
-        const struct iotl_payload *best = NULL;
-        unsigned best_rank = 0;
-        for (size_t j = i; j < m->payload_count; j++) {
-            const struct iotl_payload *p = &m->payloads[j];
-            unsigned rank = p->kind + 1u;
-            if (p->kind == IOTL_PAYLOAD_DELTA &&
-                (cur == NULL || iotl_memcmp_ct(p->base_sha256, cur, IOTL_SHA256_LEN) != 0)) {
-                rank = 0;
-            }
-            if (strcmp(p->component, comp) == 0 && rank > best_rank) {
-                best = p;
-                best_rank = rank;
-            }
+        unsigned r = p->kind + 1u;
+        if (p->kind == IOTL_PAYLOAD_DELTA && (cur == NULL || iotl_memcmp_ct(p->base_sha256, cur, IOTL_SHA256_LEN) != 0)) {
+            r = 0;
         }
-        if (best == NULL) {
-            ret = IOTL_ERR_DELTA_BASE;
-            break;
+        if (r > rank[k]) {
+            struct iotl_update_component *c = &desc->component[k];
+            rank[k] = (uint8_t)r;
+            c->kind = p->kind;
+            c->flags = p->flags;
+            /* Sizes, image and base hash (zero unless a delta: parser) in one copy. */
+            memcpy(&c->payload_size, &p->download_size,
+                   sizeof(*c) - offsetof(struct iotl_update_component, payload_size));
         }
-        desc->component_count++;
-        c->kind = best->kind;
-        c->flags = best->flags;
-        /* Sizes, image and base hash (zero unless a delta: parser) in one copy. */
-        memcpy(&c->payload_size, &best->download_size, sizeof(*c) - offsetof(struct iotl_update_component, payload_size));
+    }
+    for (size_t k = 0; k < desc->component_count && ret == IOTL_OK; k++) {
+        if (rank[k] == 0) {
+            ret = IOTL_ERR_DELTA_BASE; /* only deltas for another base */
+        }
     }
     if (ret != IOTL_OK) {
         memset(desc, 0, sizeof(*desc));
