@@ -36,8 +36,8 @@ static const struct iotl_doc_field deploy_fields[] = {
     DF(installed_max, installed_max, IOTL_DOC_IN | IOTL_DOC_VERSION),
     DF(not_before, not_before, IOTL_DOC_TIME),
     DF(not_after, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
+    IOTL_DOC_ENUM_FIELD(urgency, struct iotl_deployment, urgency, IOTL_DOC_ENUM_URGENCIES, 0),
 };
-static const char urgency_names[] = "normal\0critical\0";
 
 static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
 {
@@ -110,9 +110,6 @@ static int parse_deployment(void *out, const iotl_json_node_t *root, const void 
     }
     if (ret == IOTL_OK) {
         ret = parse_hours(root, d);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_enum(root, IOTL_DOC_N(urgency), urgency_names, &d->urgency);
     }
     if (ret != IOTL_OK) {
         return ret;

@@ -22,6 +22,9 @@ enum iotl_doc_kind {
     IOTL_DOC_SHA256,     /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE) */
     IOTL_DOC_URL,        /* location: printable ASCII URL or relative path, no ".." (IOTL_ERR_RANGE) */
     IOTL_DOC_LIST,       /* identifier list: off = its uint8_t count, rows follow the count */
+    IOTL_DOC_ENUM,       /* uint8_t: index of the string among the NUL-separated names of
+                          * iotl_doc_enums from offset max on (ended by an empty one), else
+                          * IOTL_ERR_SCHEMA; absent: unchanged */
     IOTL_DOC_OBJ         /* an object (IOTL_ERR_SCHEMA otherwise) whose members the IOTL_DOC_IN
                           * fields after it name; absent: they are all absent (off, max unused) */
 };
@@ -32,6 +35,7 @@ enum iotl_doc_kind {
  * (read before it: expires after issued_at, not_after after not_before);
  * optional ends only when not 0 (IOTL_ERR_RANGE). */
 #define IOTL_DOC_END 0x20u
+#define IOTL_DOC_POS IOTL_DOC_END /* IOTL_DOC_U32: above 0 (IOTL_ERR_RANGE) */
 #define IOTL_DOC_IN 0x10u /* a member of the object of the last IOTL_DOC_OBJ field before it */
 
 /* Every member name the signed-document parsers read (JWS header, key
@@ -74,6 +78,20 @@ struct iotl_doc_field {
             (uint8_t)(IOTL_DOC_LIST | (flags)), (uint8_t)(sizeof(((st *)0)->rows[0]) - 1u)                 \
     }
 
+/* The names of the enumerated members, one list after the other. */
+#define IOTL_DOC_KINDS "full\0deflate\0delta\0"          /* payload kind (enum iotl_payload_kind) */
+#define IOTL_DOC_URGENCIES "normal\0critical\0"           /* deployment urgency */
+#define IOTL_DOC_ROLES "none\0root\0publisher\0operator\0" /* key role (enum iotl_key_role) */
+extern const char iotl_doc_enums[];
+#define IOTL_DOC_ENUM_KINDS 0u
+#define IOTL_DOC_ENUM_URGENCIES (sizeof(IOTL_DOC_KINDS))
+#define IOTL_DOC_ENUM_ROLES (sizeof(IOTL_DOC_KINDS) + sizeof(IOTL_DOC_URGENCIES))
+#define IOTL_DOC_ENUM_FIELD(name, st, member, names, flags)                                                \
+    {                                                                                                    \
+        (uint16_t)offsetof(struct iotl_doc_names, name), (uint16_t)offsetof(st, member),                 \
+            (uint8_t)(IOTL_DOC_ENUM | (flags)), (uint8_t)(names)                                          \
+    }
+
 /* A signed document kind: its "type" and "v" members, the struct it fills
  * and the signer's role; parse() reads the rest once type and v matched. */
 struct iotl_doc_schema {
@@ -102,10 +120,6 @@ int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s);
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base);
 /* Member `name` must be a string equal to want (IOTL_ERR_SCHEMA otherwise). */
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want);
-/* Optional string member naming one of the NUL-separated names in `names`
- * (ended by an empty one): *out = its index; absent: *out unchanged;
- * anything else IOTL_ERR_SCHEMA. */
-int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *names, uint8_t *out);
 /* An array of at most max elements (IOTL_ERR_TOO_LARGE); not an array, or
  * empty when required: IOTL_ERR_SCHEMA. */
 int iotl_doc_array(const iotl_json_node_t *a, size_t max, bool required);

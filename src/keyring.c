@@ -13,7 +13,6 @@
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
 
-static const char role_names[] = "none\0root\0publisher\0operator\0";
 
 int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
                       const uint8_t (*anchors)[IOTL_P256_PUBKEY_LEN], size_t count, uint32_t threshold)
@@ -122,6 +121,7 @@ static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t ou
 }
 
 static const struct iotl_doc_field key_fields[] = {
+    IOTL_DOC_ENUM_FIELD(role, struct iotl_key, role, IOTL_DOC_ENUM_ROLES, IOTL_DOC_REQ),
     IOTL_DOC_FIELD(not_before, struct iotl_key, not_before, IOTL_DOC_TIME),
     IOTL_DOC_FIELD(not_after, struct iotl_key, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
 };
@@ -154,18 +154,15 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (strcmp(kid, k->kid) != 0) {
         return IOTL_ERR_KID_MISMATCH;
     }
+    ret = iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
     /* "none" (index 0) is no role: refused like a missing one. */
-    if (iotl_doc_enum(o, IOTL_DOC_N(role), role_names, &k->role) != IOTL_OK ||
-        k->role == IOTL_ROLE_NONE) {
-        return IOTL_ERR_SCHEMA;
-    }
-    return iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
+    return ret == IOTL_OK && k->role == IOTL_ROLE_NONE ? IOTL_ERR_SCHEMA : ret;
 }
 
 #define RF(name, member, type) IOTL_DOC_FIELD(name, iotl_keyring_t, member, (type) | IOTL_DOC_REQ)
 static const struct iotl_doc_field ring_fields[] = {
-    RF(version, version, IOTL_DOC_U32),
-    RF(threshold, threshold, IOTL_DOC_U32),
+    RF(version, version, IOTL_DOC_U32 | IOTL_DOC_POS),
+    RF(threshold, threshold, IOTL_DOC_U32 | IOTL_DOC_POS),
     RF(issued_at, issued_at, IOTL_DOC_TIME),
     RF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_END),
 };
@@ -181,10 +178,6 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     int ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
     if (ret != IOTL_OK) {
         return ret;
-    }
-    ret = IOTL_ERR_RANGE;
-    if (r->version == 0 || r->threshold == 0) {
-        goto exit;
     }
     ret = iotl_doc_array(keys, IOTL_KEYRING_MAX_KEYS, true);
     if (ret != IOTL_OK) {

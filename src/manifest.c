@@ -141,9 +141,10 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
 static const struct iotl_doc_field payload_fields[] = {
     PF(name, name, IOTL_DOC_IDENT | IOTL_DOC_REQ),
     PF(component, component, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-    PF(size, size, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    PF(size, size, IOTL_DOC_U32 | IOTL_DOC_POS | IOTL_DOC_REQ),
     PF(sha256, sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
     PF(location, location, IOTL_DOC_URL | IOTL_DOC_REQ),
+    IOTL_DOC_ENUM_FIELD(kind, struct iotl_payload, kind, IOTL_DOC_ENUM_KINDS, 0),
 };
 /* What a full image may state about its download (it must agree), and what
  * a deflate or delta payload must state. */
@@ -155,18 +156,11 @@ static const struct iotl_doc_field delta_fields[] = {
     PF(base_version, base_version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
     PF(base_sha256, base_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
 };
-static const char kind_names[] = "full\0deflate\0delta\0";
 
 /* A payload object (a non-object has no required member: IOTL_ERR_SCHEMA). */
 static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
 {
     int ret = iotl_doc_fields(o, payload_fields, IOTL_ARRAY_LEN(payload_fields), p);
-    if (ret == IOTL_OK && p->size == 0) {
-        ret = IOTL_ERR_RANGE;
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_enum(o, IOTL_DOC_N(kind), kind_names, &p->kind);
-    }
     if (ret != IOTL_OK) {
         return ret;
     }
