@@ -112,6 +112,10 @@ int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, c
                     const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
                     const struct iotl_key **signer);
 
+/* *out = *in with the key-ring version and the latest time raised to at
+ * least version and t (out may be in). */
+void iotl_floors_raise(struct iotl_floors *out, const struct iotl_floors *in, uint32_t version, int64_t t);
+
 /* Index of the first of n NUL-terminated strings `stride` bytes apart that
  * equals s, -1 when none does. */
 int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s);

@@ -40,6 +40,17 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
     return IOTL_OK;
 }
 
+void iotl_floors_raise(struct iotl_floors *out, const struct iotl_floors *in, uint32_t version, int64_t t)
+{
+    *out = *in;
+    if (version > out->keyring_version) {
+        out->keyring_version = version;
+    }
+    if (t > out->latest_time) {
+        out->latest_time = t;
+    }
+}
+
 static bool is_revoked(const iotl_keyring_t *kr, const char *kid)
 {
     return iotl_doc_find(kr->revoked, sizeof(kr->revoked[0]), kr->revoked_count, kid) >= 0;
@@ -372,13 +383,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     /* 5. Accept: only this path returns 0. */
     if (ss.count >= work->ring.threshold) {
         if (floors_out != NULL) {
-            *floors_out = *floors;
-            if (work->ring.version > floors_out->keyring_version) {
-                floors_out->keyring_version = work->ring.version;
-            }
-            if (work->ring.issued_at > floors_out->latest_time) {
-                floors_out->latest_time = work->ring.issued_at;
-            }
+            iotl_floors_raise(floors_out, floors, work->ring.version, work->ring.issued_at);
         }
         memcpy(kr, &work->ring, sizeof(*kr));
         ret = IOTL_OK;

@@ -202,13 +202,10 @@ int iotl_trust_check_manifest(const struct iotl_trust_request *req, const char *
 
     ret = IOTL_ERR_INTEGRITY;
     if (passed == MANIFEST_CHECKS && res->phase == PHASE1_DONE) {
-        res->floors = *fl;
+        /* The ring that vouched, the latest issue time seen. */
+        iotl_floors_raise(&res->floors, fl, req->keyring->version, max64(d->issued_at, m->issued_at));
         res->floors.deployment_seq = d->sequence;
         res->floors.manifest_seq = m->sequence;
-        res->floors.latest_time = max64(fl->latest_time, max64(d->issued_at, m->issued_at));
-        if (req->keyring->version > res->floors.keyring_version) {
-            res->floors.keyring_version = req->keyring->version; /* the ring that vouched */
-        }
         /* security_version stays: staging raises it on confirm. */
         res->trusted_time = now;
         res->phase = PHASE1_DONE + MANIFEST_CHECKS;
