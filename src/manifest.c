@@ -146,11 +146,13 @@ static const struct iotl_doc_field payload_fields[] = {
     PF(location, location, IOTL_DOC_URL | IOTL_DOC_REQ),
     IOTL_DOC_ENUM_FIELD(kind, struct iotl_payload, kind, IOTL_DOC_ENUM_KINDS, 0),
 };
-/* What a full image may state about its download (it must agree), and what
- * a deflate or delta payload must state. */
+/* What a full image may state about its download (rows 0-1: it must
+ * agree), and what a deflate or delta payload must state (rows 2-3). */
 static const struct iotl_doc_field download_fields[] = {
     PF(download_size, download_size, IOTL_DOC_U32 | IOTL_DOC_REQ),
     PF(download_sha256, download_sha256, IOTL_DOC_SHA256),
+    PF(download_size, download_size, IOTL_DOC_U32 | IOTL_DOC_POS | IOTL_DOC_REQ),
+    PF(download_sha256, download_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
 };
 static const struct iotl_doc_field delta_fields[] = {
     PF(base_version, base_version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
@@ -169,17 +171,15 @@ static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
      * deflate or delta payload states both. */
     p->download_size = p->size;
     memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
-    if (!full || iotl_doc_any(o, download_fields, IOTL_ARRAY_LEN(download_fields))) {
-        ret = iotl_doc_fields(o, download_fields, IOTL_ARRAY_LEN(download_fields), p);
+    if (!full || iotl_doc_any(o, download_fields, 2)) {
+        ret = iotl_doc_fields(o, download_fields + (full ? 0 : 2), 2, p);
         if (ret != IOTL_OK) {
             return ret;
         }
-        if (full ? (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0)
-                 : iotl_json_member(o, IOTL_DOC_N(download_sha256)) == NULL) {
-            return IOTL_ERR_SCHEMA;
-        }
-        if (p->download_size == 0) {
-            return IOTL_ERR_RANGE;
+        if (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0) {
+            if (full) {
+                return IOTL_ERR_SCHEMA; /* a full image's download is the image */
+            }
         }
     }
     bool restart = false;
