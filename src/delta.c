@@ -147,22 +147,55 @@ static int sha_check(iotl_delta_t *d, const uint8_t want[IOTL_SHA256_LEN], int e
     return ret;
 }
 
-/* Hash [0, len) of an area into d->sha through nbuf. */
-static int sha_area(iotl_delta_t *d, const struct iotl_storage *s, uint32_t len)
+/* ---- emitting ---------------------------------------------------------------- */
+
+/* Hashes n bytes at p; out: also writes them to the sink at new_pos, which moves on. */
+static int emit(iotl_delta_t *d, const uint8_t *p, size_t n, bool out)
 {
-    uint32_t off = 0;
-    while (off < len) {
-        size_t n = IOTL_MIN((size_t)(len - off), (size_t)IOTL_DELTA_IO_BUF);
-        int ret = iotl_storage_read(s, off, d->nbuf, n);
-        if (ret == IOTL_OK) {
-            ret = d->cfg.crypto->ops->sha256_update(d->cfg.crypto->ctx, &d->sha, d->nbuf, n);
-        }
+    int ret = d->cfg.crypto->ops->sha256_update(d->cfg.crypto->ctx, &d->sha, p, n);
+    if (ret == IOTL_OK && out && d->cfg.sink != NULL) {
+        ret = d->cfg.sink(d->cfg.sink_ctx, d->new_pos, p, n);
+    }
+    if (ret == IOTL_OK && out) {
+        d->new_pos += (uint32_t)n;
+    }
+    return ret;
+}
+
+/* n bytes of area s from *pos on (which moves on), through nbuf, plus diff
+ * bytes (NULL: none): emitted (out: old-image bytes of the new image), or
+ * only hashed (the base, or the new image written before a resume). */
+static int read_area(iotl_delta_t *d, const struct iotl_storage *s, uint32_t *pos, const uint8_t *diff, size_t n,
+                     bool out)
+{
+    while (n > 0) {
+        size_t c = IOTL_MIN(n, (size_t)IOTL_DELTA_IO_BUF);
+        int ret = iotl_storage_read(s, *pos, d->nbuf, c);
         if (ret != IOTL_OK) {
             return ret;
         }
-        off += (uint32_t)n;
+        if (diff != NULL) {
+            uint8_t *p = d->nbuf;
+            const uint8_t *end = d->nbuf + c;
+            while (p < end) {
+                *p = (uint8_t)(*p + *diff++);
+                p++;
+            }
+        }
+        ret = emit(d, d->nbuf, c, out);
+        if (ret != IOTL_OK) {
+            return ret;
+        }
+        *pos += (uint32_t)c;
+        n -= c;
     }
     return IOTL_OK;
+}
+
+/* n bytes of the old image at old_pos, plus diff bytes (NULL: all zero). */
+static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
+{
+    return read_area(d, d->cfg.old_img, &d->old_pos, diff, n, true);
 }
 
 /* ---- header ------------------------------------------------------------------ */
@@ -213,7 +246,8 @@ static int on_header(iotl_delta_t *d)
     /* A failure leaves the hash live: fail() -> release() finishes it. */
     ret = sha_start(d);
     if (ret == IOTL_OK) {
-        ret = sha_area(d, d->cfg.old_img, d->hdr.old_size);
+        uint32_t at = 0;
+        ret = read_area(d, d->cfg.old_img, &at, NULL, d->hdr.old_size, false);
     }
     if (ret == IOTL_OK) {
         ret = sha_check(d, d->hdr.old_sha256, IOTL_ERR_DELTA_BASE);
@@ -229,47 +263,6 @@ static int finalize(iotl_delta_t *d)
         d->state = S_DONE;
     }
     return ret;
-}
-
-/* ---- emitting ---------------------------------------------------------------- */
-
-static int emit(iotl_delta_t *d, const uint8_t *p, size_t n)
-{
-    int ret = d->cfg.crypto->ops->sha256_update(d->cfg.crypto->ctx, &d->sha, p, n);
-    if (ret == IOTL_OK && d->cfg.sink != NULL) {
-        ret = d->cfg.sink(d->cfg.sink_ctx, d->new_pos, p, n);
-    }
-    if (ret == IOTL_OK) {
-        d->new_pos += (uint32_t)n;
-    }
-    return ret;
-}
-
-/* n bytes of the old image at old_pos, plus diff bytes (NULL: all zero). */
-static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
-{
-    while (n > 0) {
-        size_t c = IOTL_MIN(n, (size_t)IOTL_DELTA_IO_BUF);
-        int ret = iotl_storage_read(d->cfg.old_img, d->old_pos, d->nbuf, c);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-        if (diff != NULL) {
-            uint8_t *p = d->nbuf;
-            const uint8_t *end = d->nbuf + c;
-            while (p < end) {
-                *p = (uint8_t)(*p + *diff++);
-                p++;
-            }
-        }
-        ret = emit(d, d->nbuf, c);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-        d->old_pos += (uint32_t)c;
-        n -= c;
-    }
-    return IOTL_OK;
 }
 
 /* ---- instruction parser -------------------------------------------------------- */
@@ -345,7 +338,7 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
             bool lit = d->pstate == P_LIT;
             uint32_t *left = lit ? &d->lit_left : &d->extra_left;
             size_t m = IOTL_MIN((size_t)*left, n);
-            ret = lit ? emit_old(d, p, m) : emit(d, p, m);
+            ret = lit ? emit_old(d, p, m) : emit(d, p, m, true);
             p += m;
             n -= m;
             *left -= (uint32_t)m;
@@ -571,11 +564,10 @@ int iotl_delta_resume(iotl_delta_t *d, const struct iotl_delta_config *cfg,
         ret = ok ? on_header(d) : IOTL_ERR_STATE;
     }
     if (ret == IOTL_OK && cp->new_offset > 0u) {
-        ret = sha_area(d, new_img, cp->new_offset);
+        ret = read_area(d, new_img, &d->new_pos, NULL, cp->new_offset, false); /* to cp->new_offset */
     }
     if (ret == IOTL_OK) {
         d->patch_pos = cp->patch_offset;
-        d->new_pos = cp->new_offset;
         ret = enter_body(d);
     }
     return ret == IOTL_OK ? IOTL_OK : fail(d, ret);

@@ -23,24 +23,21 @@ static const struct iotl_doc_field deploy_fields[] = {
     DF(id, id, IOTL_DOC_IDENT | IOTL_DOC_REQ),
     DF(sequence, sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
     DF(issued_at, issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    DF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    DF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_END | IOTL_DOC_REQ),
     DF(manifest_sha256, manifest_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
     /* Relative to the deployment's own URL; ".." allowed (repository layout). */
     DF(manifest_url, manifest_url, IOTL_DOC_URL_UP),
-};
-/* "select": every device when absent. */
-static const struct iotl_doc_field select_fields[] = {
-    DL(hardware, hardware_count, hardware, 0),
-    DL(groups, group_count, groups, IOTL_DOC_SEL),
-    DL(devices, device_count, devices, IOTL_DOC_SEL),
-    DF(installed_min, installed_min, IOTL_DOC_VERSION),
-    DF(installed_max, installed_max, IOTL_DOC_VERSION),
-};
-static const struct iotl_doc_field window_fields[] = {
+    /* "select": every device when absent. */
+    {(uint16_t)offsetof(struct iotl_doc_names, select), 0u, IOTL_DOC_OBJ, 0u},
+    DL(hardware, hardware_count, hardware, IOTL_DOC_IN),
+    DL(groups, group_count, groups, IOTL_DOC_IN | IOTL_DOC_SEL),
+    DL(devices, device_count, devices, IOTL_DOC_IN | IOTL_DOC_SEL),
+    DF(installed_min, installed_min, IOTL_DOC_IN | IOTL_DOC_VERSION),
+    DF(installed_max, installed_max, IOTL_DOC_IN | IOTL_DOC_VERSION),
     DF(not_before, not_before, IOTL_DOC_TIME),
-    DF(not_after, not_after, IOTL_DOC_TIME),
+    DF(not_after, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
+    IOTL_DOC_ENUM_FIELD(urgency, struct iotl_deployment, urgency, IOTL_DOC_ENUM_URGENCIES, 0),
 };
-static const char urgency_names[] = "normal\0critical\0";
 
 static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
 {
@@ -94,15 +91,11 @@ static int parse_hours(const iotl_json_node_t *root, struct iotl_deployment *d)
     return IOTL_OK;
 }
 
-static int parse_select(const iotl_json_node_t *sel, struct iotl_deployment *d)
+static int parse_deployment(void *out, const iotl_json_node_t *root, const void *arg)
 {
-    if (sel == NULL) {
-        return IOTL_OK; /* every device */
-    }
-    if (iotl_json_type(sel) != IOTL_JSON_OBJECT) {
-        return IOTL_ERR_SCHEMA;
-    }
-    int ret = iotl_doc_fields(sel, select_fields, IOTL_ARRAY_LEN(select_fields), d);
+    (void)arg;
+    struct iotl_deployment *d = (struct iotl_deployment *)out;
+    int ret = iotl_doc_fields(root, deploy_fields, IOTL_ARRAY_LEN(deploy_fields), d);
     if (ret == IOTL_OK && d->installed_min[0] != '\0' && d->installed_max[0] != '\0') {
         struct iotl_semver lo;
         struct iotl_semver hi;
@@ -112,36 +105,16 @@ static int parse_select(const iotl_json_node_t *sel, struct iotl_deployment *d)
             ret = IOTL_ERR_RANGE;
         }
     }
-    return ret;
-}
-
-static int parse_deployment(void *out, const iotl_json_node_t *root, const void *arg)
-{
-    (void)arg;
-    struct iotl_deployment *d = (struct iotl_deployment *)out;
-    int ret = iotl_doc_fields(root, deploy_fields, IOTL_ARRAY_LEN(deploy_fields), d);
-    if (ret == IOTL_OK) {
-        ret = parse_select(iotl_json_member(root, IOTL_DOC_N(select)), d);
-    }
     if (ret == IOTL_OK) {
         ret = parse_rollout(root, &d->rollout_bp);
     }
     if (ret == IOTL_OK) {
-        ret = iotl_doc_fields(root, window_fields, IOTL_ARRAY_LEN(window_fields), d);
-    }
-    if (ret == IOTL_OK) {
         ret = parse_hours(root, d);
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_enum(root, IOTL_DOC_N(urgency), urgency_names, &d->urgency);
     }
     if (ret != IOTL_OK) {
         return ret;
     }
     d->schema = IOTL_DEPLOY_SCHEMA;
-    if (d->expires <= d->issued_at || (d->not_after != 0 && d->not_after <= d->not_before)) {
-        return IOTL_ERR_RANGE;
-    }
     return IOTL_OK;
 }
 

@@ -12,6 +12,8 @@
 #define IOTL_DOC_NAME_INIT(n) #n,
 const struct iotl_doc_names iotl_doc_names = {IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_INIT)};
 IOTL_STATIC_ASSERT(sizeof(struct iotl_doc_names) <= UINT16_MAX, doc_names_offsets_fit);
+const char iotl_doc_enums[] = IOTL_DOC_KINDS "\0" IOTL_DOC_URGENCIES "\0" IOTL_DOC_ROLES;
+IOTL_STATIC_ASSERT(IOTL_DOC_ENUM_ROLES <= UINT8_MAX, doc_enum_offsets_fit);
 
 int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg)
 {
@@ -63,20 +65,6 @@ int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const cha
         return IOTL_ERR_SCHEMA;
     }
     return IOTL_OK;
-}
-
-int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *names, uint8_t *out)
-{
-    if (iotl_json_member(obj, name) == NULL) {
-        return IOTL_OK;
-    }
-    for (uint8_t i = 0; *names != '\0'; i++, names += strlen(names) + 1u) {
-        if (iotl_doc_expect_str(obj, name, names) == IOTL_OK) {
-            *out = i;
-            return IOTL_OK;
-        }
-    }
-    return IOTL_ERR_SCHEMA;
 }
 
 int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s)
@@ -213,8 +201,9 @@ IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <
 
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
+    const iotl_json_node_t *sub = NULL; /* the object of the last IOTL_DOC_OBJ field */
     for (; n > 0; n--, f++) {
-        const iotl_json_node_t *m = iotl_json_member(obj, field_name(f));
+        const iotl_json_node_t *m = iotl_json_member((f->type & IOTL_DOC_IN) ? sub : obj, field_name(f));
         uint8_t *dst = (uint8_t *)base + f->off;
         size_t cap = (size_t)f->max + 1u;
         bool required = (f->type & IOTL_DOC_REQ) != 0;
@@ -228,11 +217,34 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             continue;
         }
         unsigned kind = f->type & 0x0fu;
-        if (kind == IOTL_DOC_U32) {
+        if (kind == IOTL_DOC_OBJ) {
+            ret = iotl_json_type(m) == IOTL_JSON_OBJECT ? IOTL_OK : IOTL_ERR_SCHEMA;
+            sub = m;
+        } else if (kind == IOTL_DOC_ENUM) {
+            const char *s;
+            size_t len;
+            ret = iotl_json_str_ref(m, &s, &len);
+            const char *names = iotl_doc_enums + f->max;
+            for (uint8_t i = 0; ret == IOTL_OK; i++, names += strlen(names) + 1u) {
+                if (*names == '\0') {
+                    ret = IOTL_ERR_SCHEMA;
+                } else if (strcmp(s, names) == 0) {
+                    *dst = i;
+                    break;
+                }
+            }
+        } else if (kind == IOTL_DOC_U32) {
             ret = iotl_json_u32(m, (uint32_t *)(void *)dst);
+            if (ret == IOTL_OK && (f->type & IOTL_DOC_POS) && *(uint32_t *)(void *)dst == 0u) {
+                ret = IOTL_ERR_RANGE;
+            }
         } else if (kind == IOTL_DOC_TIME) {
+            int64_t start = -1; /* no start: any time >= 0 is later */
+            if (f->type & IOTL_DOC_END) {
+                memcpy(&start, dst - sizeof(start), sizeof(start));
+            }
             ret = iotl_json_i64(m, &t);
-            if (ret == IOTL_OK && t < 0) {
+            if (ret == IOTL_OK && (t < 0 || (t <= start && (required || t != 0)))) {
                 ret = IOTL_ERR_RANGE;
             }
             if (ret == IOTL_OK) {

@@ -21,11 +21,22 @@ enum iotl_doc_kind {
     IOTL_DOC_VERSION,    /* semantic version string; "" only when optional (IOTL_ERR_VERSION_FORMAT) */
     IOTL_DOC_SHA256,     /* 64 lowercase hex characters -> 32 bytes (IOTL_ERR_RANGE) */
     IOTL_DOC_URL,        /* location: printable ASCII URL or relative path, no ".." (IOTL_ERR_RANGE) */
-    IOTL_DOC_LIST        /* identifier list: off = its uint8_t count, rows follow the count */
+    IOTL_DOC_LIST,       /* identifier list: off = its uint8_t count, rows follow the count */
+    IOTL_DOC_ENUM,       /* uint8_t: index of the string among the NUL-separated names of
+                          * iotl_doc_enums from offset max on (ended by an empty one), else
+                          * IOTL_ERR_SCHEMA; absent: unchanged */
+    IOTL_DOC_OBJ         /* an object (IOTL_ERR_SCHEMA otherwise) whose members the IOTL_DOC_IN
+                          * fields after it name; absent: they are all absent (off, max unused) */
 };
 /* Flags in iotl_doc_field.type. */
 #define IOTL_DOC_REQ 0x80u  /* missing member: IOTL_ERR_SCHEMA */
 #define IOTL_DOC_SEL 0x40u  /* IOTL_DOC_LIST: at most IOTL_DEPLOY_MAX_SELECT rows (else IOTL_MANIFEST_MAX_HARDWARE) */
+/* IOTL_DOC_TIME: an end, later than the int64_t right before it in the struct
+ * (read before it: expires after issued_at, not_after after not_before);
+ * optional ends only when not 0 (IOTL_ERR_RANGE). */
+#define IOTL_DOC_END 0x20u
+#define IOTL_DOC_POS IOTL_DOC_END /* IOTL_DOC_U32: above 0 (IOTL_ERR_RANGE) */
+#define IOTL_DOC_IN 0x10u /* a member of the object of the last IOTL_DOC_OBJ field before it */
 
 /* Every member name the signed-document parsers read (JWS header, key
  * ring, manifest, deployment), stored once in src/doc_util.c: a name shared
@@ -67,6 +78,20 @@ struct iotl_doc_field {
             (uint8_t)(IOTL_DOC_LIST | (flags)), (uint8_t)(sizeof(((st *)0)->rows[0]) - 1u)                 \
     }
 
+/* The names of the enumerated members, one list after the other. */
+#define IOTL_DOC_KINDS "full\0deflate\0delta\0"          /* payload kind (enum iotl_payload_kind) */
+#define IOTL_DOC_URGENCIES "normal\0critical\0"           /* deployment urgency */
+#define IOTL_DOC_ROLES "none\0root\0publisher\0operator\0" /* key role (enum iotl_key_role) */
+extern const char iotl_doc_enums[];
+#define IOTL_DOC_ENUM_KINDS 0u
+#define IOTL_DOC_ENUM_URGENCIES (sizeof(IOTL_DOC_KINDS))
+#define IOTL_DOC_ENUM_ROLES (sizeof(IOTL_DOC_KINDS) + sizeof(IOTL_DOC_URGENCIES))
+#define IOTL_DOC_ENUM_FIELD(name, st, member, names, flags)                                                \
+    {                                                                                                    \
+        (uint16_t)offsetof(struct iotl_doc_names, name), (uint16_t)offsetof(st, member),                 \
+            (uint8_t)(IOTL_DOC_ENUM | (flags)), (uint8_t)(names)                                          \
+    }
+
 /* A signed document kind: its "type" and "v" members, the struct it fills
  * and the signer's role; parse() reads the rest once type and v matched. */
 struct iotl_doc_schema {
@@ -87,6 +112,10 @@ int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, c
                     const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
                     const struct iotl_key **signer);
 
+/* *out = *in with the key-ring version and the latest time raised to at
+ * least version and t (out may be in). */
+void iotl_floors_raise(struct iotl_floors *out, const struct iotl_floors *in, uint32_t version, int64_t t);
+
 /* Index of the first of n NUL-terminated strings `stride` bytes apart that
  * equals s, -1 when none does. */
 int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s);
@@ -95,10 +124,6 @@ int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s);
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base);
 /* Member `name` must be a string equal to want (IOTL_ERR_SCHEMA otherwise). */
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want);
-/* Optional string member naming one of the NUL-separated names in `names`
- * (ended by an empty one): *out = its index; absent: *out unchanged;
- * anything else IOTL_ERR_SCHEMA. */
-int iotl_doc_enum(const iotl_json_node_t *obj, const char *name, const char *names, uint8_t *out);
 /* An array of at most max elements (IOTL_ERR_TOO_LARGE); not an array, or
  * empty when required: IOTL_ERR_SCHEMA. */
 int iotl_doc_array(const iotl_json_node_t *a, size_t max, bool required);

@@ -13,7 +13,6 @@
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
 
-static const char role_names[] = "none\0root\0publisher\0operator\0";
 
 int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
                       const uint8_t (*anchors)[IOTL_P256_PUBKEY_LEN], size_t count, uint32_t threshold)
@@ -39,6 +38,17 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
     kr->key_count = (uint16_t)count;
     kr->threshold = threshold;
     return IOTL_OK;
+}
+
+void iotl_floors_raise(struct iotl_floors *out, const struct iotl_floors *in, uint32_t version, int64_t t)
+{
+    *out = *in;
+    if (version > out->keyring_version) {
+        out->keyring_version = version;
+    }
+    if (t > out->latest_time) {
+        out->latest_time = t;
+    }
 }
 
 static bool is_revoked(const iotl_keyring_t *kr, const char *kid)
@@ -122,8 +132,9 @@ static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t ou
 }
 
 static const struct iotl_doc_field key_fields[] = {
+    IOTL_DOC_ENUM_FIELD(role, struct iotl_key, role, IOTL_DOC_ENUM_ROLES, IOTL_DOC_REQ),
     IOTL_DOC_FIELD(not_before, struct iotl_key, not_before, IOTL_DOC_TIME),
-    IOTL_DOC_FIELD(not_after, struct iotl_key, not_after, IOTL_DOC_TIME),
+    IOTL_DOC_FIELD(not_after, struct iotl_key, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
 };
 
 static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto, struct iotl_key *k)
@@ -154,27 +165,17 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (strcmp(kid, k->kid) != 0) {
         return IOTL_ERR_KID_MISMATCH;
     }
-    /* "none" (index 0) is no role: refused like a missing one. */
-    if (iotl_doc_enum(o, IOTL_DOC_N(role), role_names, &k->role) != IOTL_OK ||
-        k->role == IOTL_ROLE_NONE) {
-        return IOTL_ERR_SCHEMA;
-    }
     ret = iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (k->not_after != 0 && k->not_after <= k->not_before) {
-        return IOTL_ERR_RANGE;
-    }
-    return IOTL_OK;
+    /* "none" (index 0) is no role: refused like a missing one. */
+    return ret == IOTL_OK && k->role == IOTL_ROLE_NONE ? IOTL_ERR_SCHEMA : ret;
 }
 
 #define RF(name, member, type) IOTL_DOC_FIELD(name, iotl_keyring_t, member, (type) | IOTL_DOC_REQ)
 static const struct iotl_doc_field ring_fields[] = {
-    RF(version, version, IOTL_DOC_U32),
-    RF(threshold, threshold, IOTL_DOC_U32),
+    RF(version, version, IOTL_DOC_U32 | IOTL_DOC_POS),
+    RF(threshold, threshold, IOTL_DOC_U32 | IOTL_DOC_POS),
     RF(issued_at, issued_at, IOTL_DOC_TIME),
-    RF(expires, expires, IOTL_DOC_TIME),
+    RF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_END),
 };
 
 /* The key ring payload once type and v matched; crypto (arg) checks key ids. */
@@ -188,10 +189,6 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     int ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
     if (ret != IOTL_OK) {
         return ret;
-    }
-    ret = IOTL_ERR_RANGE;
-    if (r->version == 0 || r->threshold == 0 || r->expires <= r->issued_at) {
-        goto exit;
     }
     ret = iotl_doc_array(keys, IOTL_KEYRING_MAX_KEYS, true);
     if (ret != IOTL_OK) {
@@ -386,13 +383,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     /* 5. Accept: only this path returns 0. */
     if (ss.count >= work->ring.threshold) {
         if (floors_out != NULL) {
-            *floors_out = *floors;
-            if (work->ring.version > floors_out->keyring_version) {
-                floors_out->keyring_version = work->ring.version;
-            }
-            if (work->ring.issued_at > floors_out->latest_time) {
-                floors_out->latest_time = work->ring.issued_at;
-            }
+            iotl_floors_raise(floors_out, floors, work->ring.version, work->ring.issued_at);
         }
         memcpy(kr, &work->ring, sizeof(*kr));
         ret = IOTL_OK;

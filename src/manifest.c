@@ -141,32 +141,28 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
 static const struct iotl_doc_field payload_fields[] = {
     PF(name, name, IOTL_DOC_IDENT | IOTL_DOC_REQ),
     PF(component, component, IOTL_DOC_IDENT | IOTL_DOC_REQ),
-    PF(size, size, IOTL_DOC_U32 | IOTL_DOC_REQ),
+    PF(size, size, IOTL_DOC_U32 | IOTL_DOC_POS | IOTL_DOC_REQ),
     PF(sha256, sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
     PF(location, location, IOTL_DOC_URL | IOTL_DOC_REQ),
+    IOTL_DOC_ENUM_FIELD(kind, struct iotl_payload, kind, IOTL_DOC_ENUM_KINDS, 0),
 };
-/* What a full image may state about its download (it must agree), and what
- * a deflate or delta payload must state. */
+/* What a full image may state about its download (rows 0-1: it must
+ * agree), and what a deflate or delta payload must state (rows 2-3). */
 static const struct iotl_doc_field download_fields[] = {
     PF(download_size, download_size, IOTL_DOC_U32 | IOTL_DOC_REQ),
     PF(download_sha256, download_sha256, IOTL_DOC_SHA256),
+    PF(download_size, download_size, IOTL_DOC_U32 | IOTL_DOC_POS | IOTL_DOC_REQ),
+    PF(download_sha256, download_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
 };
 static const struct iotl_doc_field delta_fields[] = {
     PF(base_version, base_version, IOTL_DOC_VERSION | IOTL_DOC_REQ),
     PF(base_sha256, base_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
 };
-static const char kind_names[] = "full\0deflate\0delta\0";
 
 /* A payload object (a non-object has no required member: IOTL_ERR_SCHEMA). */
 static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
 {
     int ret = iotl_doc_fields(o, payload_fields, IOTL_ARRAY_LEN(payload_fields), p);
-    if (ret == IOTL_OK && p->size == 0) {
-        ret = IOTL_ERR_RANGE;
-    }
-    if (ret == IOTL_OK) {
-        ret = iotl_doc_enum(o, IOTL_DOC_N(kind), kind_names, &p->kind);
-    }
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -175,17 +171,15 @@ static int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
      * deflate or delta payload states both. */
     p->download_size = p->size;
     memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
-    if (!full || iotl_doc_any(o, download_fields, IOTL_ARRAY_LEN(download_fields))) {
-        ret = iotl_doc_fields(o, download_fields, IOTL_ARRAY_LEN(download_fields), p);
+    if (!full || iotl_doc_any(o, download_fields, 2)) {
+        ret = iotl_doc_fields(o, download_fields + (full ? 0 : 2), 2, p);
         if (ret != IOTL_OK) {
             return ret;
         }
-        if (full ? (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0)
-                 : iotl_json_member(o, IOTL_DOC_N(download_sha256)) == NULL) {
-            return IOTL_ERR_SCHEMA;
-        }
-        if (p->download_size == 0) {
-            return IOTL_ERR_RANGE;
+        if (p->download_size != p->size || memcmp(p->download_sha256, p->sha256, IOTL_SHA256_LEN) != 0) {
+            if (full) {
+                return IOTL_ERR_SCHEMA; /* a full image's download is the image */
+            }
         }
     }
     bool restart = false;
@@ -217,7 +211,7 @@ static const struct iotl_doc_field manifest_fields[] = {
     MF(security_version, security_version, IOTL_DOC_U32 | IOTL_DOC_REQ),
     MF(sequence, sequence, IOTL_DOC_U32 | IOTL_DOC_REQ),
     MF(issued_at, issued_at, IOTL_DOC_TIME | IOTL_DOC_REQ),
-    MF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_REQ),
+    MF(expires, expires, IOTL_DOC_TIME | IOTL_DOC_END | IOTL_DOC_REQ),
     MF(supported_until, supported_until, IOTL_DOC_TIME),
     MF(release_notes, release_notes, IOTL_DOC_URL),
 };
@@ -232,9 +226,6 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
     }
     m->schema = IOTL_MANIFEST_SCHEMA;
     (void)iotl_semver_parse(m->version, &m->semver); /* valid: checked as the field was read */
-    if (m->expires <= m->issued_at) {
-        return IOTL_ERR_RANGE;
-    }
     const iotl_json_node_t *pl = iotl_json_member(root, IOTL_DOC_N(payloads));
     ret = iotl_doc_array(pl, IOTL_MANIFEST_MAX_PAYLOADS, true);
     if (ret != IOTL_OK) {

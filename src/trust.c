@@ -202,13 +202,10 @@ int iotl_trust_check_manifest(const struct iotl_trust_request *req, const char *
 
     ret = IOTL_ERR_INTEGRITY;
     if (passed == MANIFEST_CHECKS && res->phase == PHASE1_DONE) {
-        res->floors = *fl;
+        /* The ring that vouched, the latest issue time seen. */
+        iotl_floors_raise(&res->floors, fl, req->keyring->version, max64(d->issued_at, m->issued_at));
         res->floors.deployment_seq = d->sequence;
         res->floors.manifest_seq = m->sequence;
-        res->floors.latest_time = max64(fl->latest_time, max64(d->issued_at, m->issued_at));
-        if (req->keyring->version > res->floors.keyring_version) {
-            res->floors.keyring_version = req->keyring->version; /* the ring that vouched */
-        }
         /* security_version stays: staging raises it on confirm. */
         res->trusted_time = now;
         res->phase = PHASE1_DONE + MANIFEST_CHECKS;
@@ -255,6 +252,13 @@ IOTL_STATIC_ASSERT(DESC_AT(manifest_seq) == offsetof(struct iotl_floors, manifes
                        DESC_AT(latest_time) == offsetof(struct iotl_floors, latest_time) &&
                        DESC_AT(component_count) >= sizeof(struct iotl_floors),
                    desc_holds_the_floors_in_their_layout);
+#define COMP_AT(m) (offsetof(struct iotl_update_component, m) - offsetof(struct iotl_update_component, payload_size))
+#define PAYLOAD_AT(m) (offsetof(struct iotl_payload, m) - offsetof(struct iotl_payload, download_size))
+IOTL_STATIC_ASSERT(COMP_AT(image_size) == PAYLOAD_AT(size) && COMP_AT(image_sha256) == PAYLOAD_AT(sha256) &&
+                       COMP_AT(base_sha256) == PAYLOAD_AT(base_sha256) &&
+                       sizeof(struct iotl_update_component) - offsetof(struct iotl_update_component, payload_size) ==
+                           PAYLOAD_AT(base_sha256) + IOTL_SHA256_LEN,
+                   payload_holds_the_component_in_its_layout);
 IOTL_STATIC_ASSERT(IOTL_PAYLOAD_FULL == 0 && IOTL_PAYLOAD_DEFLATE == 1 && IOTL_PAYLOAD_DELTA == 2, payload_kinds);
 
 int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iotl_installed_image *installed,
@@ -271,54 +275,51 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
     /* The floors to raise, laid out as struct iotl_floors; then the release's own security version. */
     memcpy(&desc->security_version, &res->floors, sizeof(res->floors));
     desc->security_version = m->security_version;
+    /* One pass over the payloads: each lands in its component's slot (made
+     * at its first payload) when it ranks above what the slot holds: 3 a
+     * delta for the installed image, 2 deflate, 1 full, 0 unusable (a delta
+     * for another base). */
+    uint8_t rank[IOTL_STAGE_MAX_COMPONENTS];
+    memset(rank, 0, sizeof(rank));
     for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
-        const char *comp = m->payloads[i].component;
-        if (iotl_doc_find(m->payloads[0].component, sizeof(m->payloads[0]), i, comp) >= 0) {
-            continue; /* handled with its first payload */
-        }
-        if (desc->component_count >= IOTL_STAGE_MAX_COMPONENTS) {
-            ret = IOTL_ERR_TOO_LARGE;
-            break;
-        }
-        struct iotl_update_component *c = &desc->component[desc->component_count];
-        if (!copy_str(c->id, IOTL_STAGE_ID_MAX, comp)) {
-            ret = IOTL_ERR_RANGE;
-            break;
+        const struct iotl_payload *p = &m->payloads[i];
+        int k = iotl_doc_find(desc->component[0].id, sizeof(desc->component[0]), desc->component_count,
+                              p->component);
+        if (k < 0) {
+            if (desc->component_count >= IOTL_STAGE_MAX_COMPONENTS) {
+                ret = IOTL_ERR_TOO_LARGE;
+                break;
+            }
+            k = desc->component_count++;
+            if (!copy_str(desc->component[k].id, IOTL_STAGE_ID_MAX, p->component)) {
+                ret = IOTL_ERR_RANGE;
+                break;
+            }
         }
         const uint8_t *cur = NULL;
-        for (size_t k = 0; k < count; k++) {
-            if (installed[k].component != NULL && strcmp(installed[k].component, comp) == 0) {
-                cur = installed[k].sha256;
+        for (size_t j = 0; j < count; j++) {
+            if (installed[j].component != NULL && strcmp(installed[j].component, p->component) == 0) {
+                cur = installed[j].sha256;
             }
         }
-        /* Rank of each payload of the component given its installed image:
-         * 3 a matching delta, 2 deflate, 1 full, 0 unusable (a delta for
-         * another base). */
-        const struct iotl_payload *best = NULL;
-        unsigned best_rank = 0;
-        for (size_t j = i; j < m->payload_count; j++) {
-            const struct iotl_payload *p = &m->payloads[j];
-            unsigned rank = p->kind + 1u;
-            if (p->kind == IOTL_PAYLOAD_DELTA &&
-                (cur == NULL || iotl_memcmp_ct(p->base_sha256, cur, IOTL_SHA256_LEN) != 0)) {
-                rank = 0;
-            }
-            if (strcmp(p->component, comp) == 0 && rank > best_rank) {
-                best = p;
-                best_rank = rank;
-            }
+        unsigned r = p->kind + 1u;
+        if (p->kind == IOTL_PAYLOAD_DELTA && (cur == NULL || iotl_memcmp_ct(p->base_sha256, cur, IOTL_SHA256_LEN) != 0)) {
+            r = 0;
         }
-        if (best == NULL) {
-            ret = IOTL_ERR_DELTA_BASE;
-            break;
+        if (r > rank[k]) {
+            struct iotl_update_component *c = &desc->component[k];
+            rank[k] = (uint8_t)r;
+            c->kind = p->kind;
+            c->flags = p->flags;
+            /* Sizes, image and base hash (zero unless a delta: parser) in one copy. */
+            memcpy(&c->payload_size, &p->download_size,
+                   sizeof(*c) - offsetof(struct iotl_update_component, payload_size));
         }
-        desc->component_count++;
-        c->kind = best->kind;
-        c->flags = best->flags;
-        c->payload_size = best->download_size;
-        c->image_size = best->size;
-        memcpy(c->image_sha256, best->sha256, IOTL_SHA256_LEN);
-        memcpy(c->base_sha256, best->base_sha256, IOTL_SHA256_LEN); /* zero unless a delta (parser) */
+    }
+    for (size_t k = 0; k < desc->component_count && ret == IOTL_OK; k++) {
+        if (rank[k] == 0) {
+            ret = IOTL_ERR_DELTA_BASE; /* only deltas for another base */
+        }
     }
     if (ret != IOTL_OK) {
         memset(desc, 0, sizeof(*desc));

@@ -52,17 +52,19 @@ struct iotl_semver {
 struct iotl_payload {
     char name[IOTL_MANIFEST_NAME_MAX + 1];      /**< Unique name within the manifest. */
     char component[IOTL_MANIFEST_NAME_MAX + 1]; /**< Target component (e.g. "app", "bootloader"). */
+    /* download_size .. base_sha256: laid out as struct iotl_update_component from payload_size on
+     * (static-asserted in src/trust.c), so the update descriptor takes them in one copy. */
     uint8_t kind;                               /**< An #iotl_payload_kind value. */
-    uint32_t size;                              /**< Installed image size in bytes (> 0). */
-    uint8_t sha256[IOTL_SHA256_LEN];            /**< SHA-256 of the installed image. */
-    uint32_t download_size;                     /**< Bytes at location (== size for full). */
-    uint8_t download_sha256[IOTL_SHA256_LEN];   /**< SHA-256 of the bytes at location. */
-    char location[IOTL_MANIFEST_URL_MAX + 1];   /**< http(s) URL, or path relative to the manifest. */
-    char base_version[IOTL_MANIFEST_VERSION_MAX + 1]; /**< Delta only: version of the base image. */
-    uint8_t base_sha256[IOTL_SHA256_LEN];       /**< Delta only: SHA-256 of the base image. */
     uint8_t flags;                              /**< IOTL_COMPONENT_* flags (update_desc.h):
                                                      IOTL_COMPONENT_FULL_FLUSH when a deflate
                                                      payload declares `"restart_points": true`. */
+    uint32_t download_size;                     /**< Bytes at location (== size for full). */
+    uint32_t size;                              /**< Installed image size in bytes (> 0). */
+    uint8_t sha256[IOTL_SHA256_LEN];            /**< SHA-256 of the installed image. */
+    uint8_t base_sha256[IOTL_SHA256_LEN];       /**< Delta only: SHA-256 of the base image. */
+    uint8_t download_sha256[IOTL_SHA256_LEN];   /**< SHA-256 of the bytes at location. */
+    char location[IOTL_MANIFEST_URL_MAX + 1];   /**< http(s) URL, or path relative to the manifest. */
+    char base_version[IOTL_MANIFEST_VERSION_MAX + 1]; /**< Delta only: version of the base image. */
 };
 
 /** @brief A parsed, validated manifest. About 2.6 KiB with the default limits. */

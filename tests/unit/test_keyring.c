@@ -224,6 +224,17 @@ START_TEST(bad_documents)
     struct fx_ring_key role[] = {{&r1, "root", 0, 0}, {&pub1, "admin", 0, 0}};
     n = fx_keyring_doc(doc, sizeof(doc), 1, 1, T0, T0 + DAY, role, 2, NULL, 0, signers, 1);
     ck_assert_int_eq(update(n, &fl, T0, NULL), IOTL_ERR_SCHEMA);
+    /* "none" is no role. */
+    struct fx_ring_key none[] = {{&r1, "root", 0, 0}, {&pub1, "none", 0, 0}};
+    n = fx_keyring_doc(doc, sizeof(doc), 1, 1, T0, T0 + DAY, none, 2, NULL, 0, signers, 1);
+    ck_assert_int_eq(update(n, &fl, T0, NULL), IOTL_ERR_SCHEMA);
+    /* Version 0, threshold 0, expiry not after the issue time. */
+    n = fx_keyring_doc(doc, sizeof(doc), 0, 1, T0, T0 + DAY, keys, 2, NULL, 0, signers, 1);
+    ck_assert_int_eq(update(n, &fl, T0, NULL), IOTL_ERR_RANGE);
+    n = fx_keyring_doc(doc, sizeof(doc), 1, 0, T0, T0 + DAY, keys, 2, NULL, 0, signers, 1);
+    ck_assert_int_eq(update(n, &fl, T0, NULL), IOTL_ERR_RANGE);
+    n = fx_keyring_doc(doc, sizeof(doc), 1, 1, T0, T0, keys, 2, NULL, 0, signers, 1);
+    ck_assert_int_eq(update(n, &fl, T0, NULL), IOTL_ERR_RANGE);
     /* Threshold above the number of roots. */
     n = fx_keyring_doc(doc, sizeof(doc), 1, 2, T0, T0 + DAY, keys, 2, NULL, 0, signers, 1);
     ck_assert_int_eq(update(n, &fl, T0, NULL), IOTL_ERR_RANGE);
