@@ -38,6 +38,15 @@
 
 #define IOTL_STATIC_ASSERT(cond, name) typedef char iotl_static_assert_##name[(cond) ? 1 : -1]
 #define IOTL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* Keep a function out of line where that makes the code shorter (a helper
+ * called from many sites, or a large once-called function that would crowd
+ * its caller's registers); a hint for GCC and Clang, nothing elsewhere. */
+#if defined(__GNUC__)
+#define IOTL_NOINLINE __attribute__((noinline))
+#else
+#define IOTL_NOINLINE
+#endif
+
 #define IOTL_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define IOTL_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define IOTL_ALIGN_UP(x, a) ((((x) + (a)-1u) / (a)) * (a))

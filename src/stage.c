@@ -11,14 +11,10 @@
 #define OUT_BUF 1024u
 #define MAIN_NONE 0xFFu
 
-/* Functions kept out of line because the code is shorter that way: small
- * helpers called from many places, and the payload writers and completion,
- * which would otherwise crowd iotl_stage_write()'s registers. */
-#if defined(__GNUC__)
-#define OUT_OF_LINE __attribute__((noinline))
-#else
-#define OUT_OF_LINE
-#endif
+/* OUT_OF_LINE (IOTL_NOINLINE): small helpers called from many places, and
+ * the payload writers and completion, which would otherwise crowd
+ * iotl_stage_write()'s registers. */
+#define OUT_OF_LINE IOTL_NOINLINE
 
 /* ---- payload decoder seam ----------------------------------------------------
  * A decoder turns payload bytes into image bytes. Full payloads bypass it

@@ -26,9 +26,7 @@ static int64_t max64(int64_t a, int64_t b)
  * skew ahead of a known wall time (a future-dated document must not drag
  * the latest time forward), not expired at the trusted time (raised to its
  * issue time), a sequence above the floor. */
-#if defined(__GNUC__)
-__attribute__((noinline)) /* shared by both phases: one copy */
-#endif
+IOTL_NOINLINE /* shared by both phases: one copy */
 static int fresh(const struct iotl_trust_request *req, int64_t issued_at, int64_t expires, uint32_t seq,
                  uint32_t floor, int64_t *now)
 {
