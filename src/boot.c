@@ -93,7 +93,7 @@ int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct 
         res->rolled_back = reason;
         (void)iotl_journal_commit(&b->j); /* if not durable, the next boot rolls back again */
     }
-    if (st->slot[st->confirmed_slot].valid && !image_ok(cfg, &st->slot[st->confirmed_slot], st->confirmed_slot)) {
+    if (st->slot[st->confirmed_slot].valid == IOTL_SLOT_IMAGE && !image_ok(cfg, &st->slot[st->confirmed_slot], st->confirmed_slot)) {
         return IOTL_ERR_NOT_BOOTABLE;
     }
     return IOTL_OK;

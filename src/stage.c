@@ -572,6 +572,11 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
             }
         }
         uint32_t ck = g->ck_image_off;
+        if (idx == s->main_idx) {
+            /* From 0: the prefix prepare() erased needs no erase (used once). */
+            s->erased_to = ck == 0 ? s->pre_erased : 0;
+            s->pre_erased = 0;
+        }
         if (ck > 0) {
             /* Resume in place only if the rest of the checkpoint's erase block
              * is still erased (nothing after the checkpoint landed there). */
@@ -652,7 +657,7 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
         if (s->main_idx != MAIN_NONE) {
             const struct iotl_update_component *m = &st->desc.component[s->main_idx];
             struct iotl_slot_meta *meta = &st->slot[1u - st->confirmed_slot];
-            meta->valid = 1;
+            meta->valid = IOTL_SLOT_IMAGE;
             meta->size = m->image_size;
             meta->security_version = st->desc.security_version;
             memcpy(meta->sha256, m->image_sha256, IOTL_SHA256_LEN);
@@ -897,7 +902,7 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t
         if (s->cfg->work_buf_len < need[c->kind]) {
             return IOTL_ERR_NO_MEM;
         }
-        if (delta && m->valid && memcmp(m->sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
+        if (delta && m->valid == IOTL_SLOT_IMAGE && memcmp(m->sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
             return IOTL_ERR_DELTA_BASE; /* not a patch for the image we run */
         }
         if (is_main) {
@@ -987,7 +992,12 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
         st->phase = IOTL_PHASE_DOWNLOADING;
         s->main_idx = main;
         if (main != MAIN_NONE) {
-            st->slot[1u - st->confirmed_slot].valid = 0;
+            /* A prefix erased by prepare() is used once, by this stream: the
+             * record is spent in the same commit, before the first write. */
+            struct iotl_slot_meta *m = &st->slot[1u - st->confirmed_slot];
+            s->pre_erased = m->valid == IOTL_SLOT_ERASED ? m->size : 0;
+            m->valid = 0;
+            m->size = 0;
         }
         ret = commit(s); /* no stream is set up while idle */
         if (ret != IOTL_OK) {
@@ -1087,6 +1097,48 @@ int iotl_stage_reject(iotl_stage_t *s, int32_t code)
     }
     iotl_journal_rollback(st, IOTL_ROLLBACK_REJECTED, code);
     return commit(s);
+}
+
+int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out)
+{
+    IOTL_ASSERT(s != NULL && s->cfg != NULL);
+    struct iotl_journal_state *st = st_of(s);
+    if (st->phase != IOTL_PHASE_IDLE) {
+        return st->phase == IOTL_PHASE_TRIAL ? IOTL_ERR_TRIAL_PENDING : IOTL_ERR_STATE;
+    }
+    const struct iotl_storage *a = s->cfg->slot[1u - st->confirmed_slot];
+    struct iotl_slot_meta *m = &st->slot[1u - st->confirmed_slot];
+    int ret = IOTL_OK;
+    if (m->valid != IOTL_SLOT_ERASED || m->size > a->geo.size || m->size % a->geo.erase_size != 0) {
+        /* Forget the old image before erasing any of it. */
+        struct iotl_slot_meta old = *m;
+        m->valid = IOTL_SLOT_ERASED;
+        m->size = 0;
+        ret = commit(s);
+        if (ret != IOTL_OK) {
+            *m = old;
+        }
+    }
+    uint32_t done = m->size;
+    if (ret == IOTL_OK && max_bytes > 0 && done < a->geo.size) {
+        uint32_t end = done + IOTL_MIN(max_bytes, a->geo.size - done);
+        end = IOTL_MIN((uint32_t)IOTL_ALIGN_UP(end, a->geo.erase_size), a->geo.size);
+        ret = iotl_storage_erase(a, done, end - done);
+        if (ret == IOTL_OK) {
+            ret = iotl_storage_sync(a); /* erased before the record says so */
+        }
+        if (ret == IOTL_OK) {
+            m->size = end;
+            ret = commit(s);
+            if (ret != IOTL_OK) {
+                m->size = done;
+            }
+        }
+    }
+    if (erased_out != NULL) {
+        *erased_out = m->valid == IOTL_SLOT_ERASED ? m->size : 0;
+    }
+    return ret;
 }
 
 int iotl_stage_abort(iotl_stage_t *s, int32_t code)

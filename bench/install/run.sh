@@ -96,6 +96,14 @@ for v in "${variants[@]}"; do
       done
     done
     if [ "$v" = sw ]; then
+      # The inactive slot erased while idle (iotl_stage_prepare): the install
+      # programs without erasing.
+      for old in "" 1; do
+        row=$(BENCH_PREPARED=1 BENCH_OLD_IMAGE="$old" best_of 5 "$WORK/bench_$v" "$WORK/payload.bin" "$dir" 262144)
+        row="${row/| install/| install, slots on $label,}"
+        echo "$row"
+        ratios+=("$(sed -E 's/^\| ([^|]*) \|.*/\1/' <<<"$row")|$(secs <<<"$row")|$hash_t")
+      done
       # The same install with a SHA-256 that does no work: what staging and
       # the storage port cost on top of reading the file.
       row=$(BENCH_NO_HASH=1 best_of 5 "$WORK/bench_$v" "$WORK/payload.bin" "$dir" 262144)

@@ -66,10 +66,18 @@ enum iotl_comp_status {
     IOTL_COMP_ACTIVATED = 2  /**< Its handler activated it. */
 };
 
+/** @brief iotl_slot_meta::valid: the slot holds the image described. */
+#define IOTL_SLOT_IMAGE 1
+/** @brief iotl_slot_meta::valid: no image; the first `size` bytes are erased
+ *  (iotl_stage_prepare()), so the next install need not erase them. */
+#define IOTL_SLOT_ERASED 2
+
 /** @brief What the journal knows about the image in one slot. */
 struct iotl_slot_meta {
-    uint8_t valid;                   /**< 1 when size and digest below describe the slot. */
-    uint32_t size;                   /**< Image bytes. */
+    uint8_t valid;                   /**< #IOTL_SLOT_IMAGE when size and digest below describe the
+                                          slot's image, #IOTL_SLOT_ERASED when it holds none and
+                                          its first size bytes are erased, 0 unknown. */
+    uint32_t size;                   /**< Image bytes, or erased bytes (#IOTL_SLOT_ERASED). */
     uint32_t security_version;       /**< Security version of the image. */
     uint8_t sha256[IOTL_SHA256_LEN]; /**< SHA-256 of the image bytes. */
 };

@@ -141,6 +141,7 @@ typedef struct iotl_stage {
     uint32_t pend_len;                   /**< @private Bytes waiting for a full write unit. */
     uint32_t marker;                     /**< @private Flush-marker matcher state. */
     uint64_t dec[8];                     /**< @private Decoder state. */
+    uint32_t pre_erased;                 /**< @private Main slot prefix known erased at begin (prepare). */
     iotl_sha256_state_t sha;             /**< @private */
     iotl_journal_t j;                    /**< @private */
 } iotl_stage_t;
@@ -309,6 +310,32 @@ int iotl_stage_confirm(iotl_stage_t *s);
  * @return Otherwise the storage port's error code.
  */
 int iotl_stage_reject(iotl_stage_t *s, int32_t code);
+
+/**
+ * @brief Erase the inactive slot ahead of the next update, a piece at a time.
+ *
+ * Erasing is the slowest flash operation (milliseconds per block on NOR
+ * flash); done while the device is idle, it shortens the next install and
+ * the time that install is exposed to a power cut. Each call erases up to
+ * @p max_bytes more of the inactive slot (whole erase blocks, from where the
+ * last call stopped) and then records in the journal how far the slot is
+ * erased; the next iotl_stage_begin() programs that part without erasing or
+ * blank-checking it again, and spends the record before its first write. The
+ * image the inactive slot held (the one before the running, confirmed
+ * image) is discarded: nothing boots or rolls back to it.
+ * @param[in,out] s Object after iotl_stage_init().
+ * @param max_bytes Upper bound of bytes to erase in this call (rounded up to
+ *        the slot's erase size); 0 only reports.
+ * @param[out] erased_out Bytes from the slot's start now known erased; may be NULL.
+ * @retval 0 Done (the slot may be fully prepared already).
+ * @retval IOTL_ERR_TRIAL_PENDING A trial image awaits confirm or reject.
+ * @retval IOTL_ERR_STATE An update is in progress (downloading or staged).
+ * @return Otherwise the storage port's error: the journal still describes
+ *         only what was erased before, so calling again continues.
+ * @note Two journal records the first time (the old image is forgotten
+ *       before its blocks are erased), one per call after that.
+ */
+int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out);
 
 /**
  * @brief Abandon a download or staged update before activation. Outcome FAILED with @p code.

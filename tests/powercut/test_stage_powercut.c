@@ -76,6 +76,8 @@ START_TEST(powercut_reject) { scenario_test(FX_REJECT); }
 END_TEST
 START_TEST(powercut_compaction) { scenario_test(FX_COMPACTION); }
 END_TEST
+START_TEST(powercut_prepare_then_install) { scenario_test(FX_INSTALL_PREPARED); }
+END_TEST
 
 /* Random sequences of 1..4 cuts: power fails again during recovery. */
 #define SEQ_PER_COMBO 60
@@ -112,8 +114,8 @@ START_TEST(powercut_random_multi)
             }
         }
     }
-    printf("random multi-cut sequences: %u (%u cuts, up to 4 per sequence, 7 scenarios x 3 geometries)\n",
-           sequences, cuts);
+    printf("random multi-cut sequences: %u (%u cuts, up to 4 per sequence, %d scenarios x 3 geometries)\n",
+           sequences, cuts, (int)FX_SCENARIOS);
     printf("cut points: %u\n", cuts);
     fflush(stdout);
     ck_assert_uint_ge(sequences, 1000);
@@ -132,6 +134,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, powercut_rollback_attempts);
     tcase_add_test(tc, powercut_reject);
     tcase_add_test(tc, powercut_compaction);
+    tcase_add_test(tc, powercut_prepare_then_install);
     tcase_add_test(tc, powercut_random_multi);
     suite_add_tcase(s, tc);
     return s;

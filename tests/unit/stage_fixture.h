@@ -206,12 +206,13 @@ enum fx_scenario {
     FX_ROLLBACK_ATTEMPTS,
     FX_REJECT,
     FX_COMPACTION,
+    FX_INSTALL_PREPARED,
     FX_SCENARIOS
 };
 
 static const char *const fx_scenario_names[FX_SCENARIOS] = {
     "full install", "deflate install", "delta install", "confirm", "rollback (attempts exhausted)", "explicit reject",
-    "journal compaction",
+    "journal compaction", "prepare + full install",
 };
 
 /* What the test knows must hold whatever happened. */
@@ -302,11 +303,20 @@ static inline int fx_agent(enum fx_scenario sc)
     case FX_INSTALL_FULL:
     case FX_INSTALL_DEFLATE:
     case FX_INSTALL_DELTA:
+    case FX_INSTALL_PREPARED:
         if (st.phase == IOTL_PHASE_IDLE) {
             struct iotl_update_outcome o;
             if (iotl_stage_outcome(&fx.stage, &o) == 0 && o.kind == IOTL_OUTCOME_ROLLED_BACK) {
                 return 0; /* boots kept failing: the trial was rolled back cleanly */
             }
+        }
+        if (sc == FX_INSTALL_PREPARED && st.phase == IOTL_PHASE_IDLE) {
+            /* Idle: erase slot B (holding junk) three blocks per call; a cut
+             * anywhere must never leave a block recorded as erased that is not. */
+            uint32_t e = 0;
+            do {
+                FX_TRY(iotl_stage_prepare(&fx.stage, 3u * fx.area[1].geo.erase_size, &e));
+            } while (e < fx.area[1].geo.size);
         }
         if (st.phase != IOTL_PHASE_TRIAL) {
             fx_desc(&d, sc == FX_INSTALL_DELTA ? 2 : sc == FX_INSTALL_DEFLATE);
@@ -384,6 +394,7 @@ static inline void fx_check_end(enum fx_scenario sc)
     case FX_INSTALL_FULL:
     case FX_INSTALL_DEFLATE:
     case FX_INSTALL_DELTA:
+    case FX_INSTALL_PREPARED:
         /* Installed and on trial, or (many cuts at boot) rolled back cleanly. */
         if (st->phase == IOTL_PHASE_TRIAL) {
             ck_assert_uint_eq(o.kind, IOTL_OUTCOME_INSTALLED);

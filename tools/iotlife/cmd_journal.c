@@ -66,7 +66,9 @@ static void show(const struct iotl_journal_state *st)
     }
     for (int i = 0; i < 2; i++) {
         const struct iotl_slot_meta *m = &st->slot[i];
-        if (m->valid) {
+        if (m->valid == IOTL_SLOT_ERASED) {
+            printf("slot %c: no image, first %" PRIu32 " bytes erased\n", i == 0 ? 'A' : 'B', m->size);
+        } else if (m->valid) {
             printf("slot %c: %" PRIu32 " bytes, security_version %" PRIu32 ", ", i == 0 ? 'A' : 'B', m->size,
                    m->security_version);
             hex("sha256 ", m->sha256, sizeof(m->sha256));
