@@ -128,6 +128,7 @@ static void go_idle(iotl_agent_t *a, bool due_now)
     a->failures = 0;
     a->last_error = IOTL_OK;
     a->due_ms = now_ms(a) + (due_now ? 0u : poll_ms(a));
+    a->prepared = false;
     set_phase(a, IOTL_AGENT_IDLE);
 }
 
@@ -833,6 +834,16 @@ int iotl_agent_step(iotl_agent_t *a, uint32_t *wait_ms)
                 a->check_now = false;
                 set_phase(a, next);
             }
+        } else if (a->phase == IOTL_AGENT_IDLE && !a->prepared && a->cfg->prepare_step_bytes != 0 &&
+                   a->cfg->backend->prepare != NULL) {
+            /* Idle until the next check: a bounded piece of work for the next
+             * update, then come back at once until it is done. A failure
+             * waits for the next idle period (it is only an optimisation). */
+            bool done = true;
+            if (a->cfg->backend->prepare(a->cfg->backend_ctx, a->cfg->prepare_step_bytes, &done) != IOTL_OK) {
+                done = true;
+            }
+            a->prepared = done;
         } else {
             uint64_t d = a->due_ms - now;
             w = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;

@@ -427,6 +427,22 @@ static int up_outcome_ack(void *ctx, uint32_t seq)
     return iotl_stage_outcome_ack(u->cfg->stage, seq);
 }
 
+static int up_prepare(void *ctx, uint32_t max_bytes, bool *done)
+{
+    iotl_updater_t *u = (iotl_updater_t *)ctx;
+    uint32_t erased = 0;
+    struct iotl_stage_status st;
+    *done = true;
+    int ret = iotl_stage_prepare(u->cfg->stage, max_bytes, &erased);
+    if (ret == IOTL_OK) {
+        ret = iotl_stage_status(u->cfg->stage, &st);
+    }
+    if (ret == IOTL_OK) {
+        *done = erased >= u->cfg->stage->cfg->slot[1u - st.confirmed_slot]->geo.size;
+    }
+    return ret;
+}
+
 const struct iotl_agent_backend_ops iotl_updater_ops = {
     .keyring = up_keyring,
     .deployment = up_deployment,
@@ -439,6 +455,7 @@ const struct iotl_agent_backend_ops iotl_updater_ops = {
     .reject = up_reject,
     .outcome = up_outcome,
     .outcome_ack = up_outcome_ack,
+    .prepare = up_prepare,
 };
 
 int iotl_updater_init(iotl_updater_t *u, const struct iotl_updater_config *cfg)

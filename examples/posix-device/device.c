@@ -1287,6 +1287,38 @@ static int cmd_decide(int argc, char **argv, bool confirm)
     return 0;
 }
 
+/* Idle-time work an agent does between checks (iotl_agent_config
+ * prepare_step_bytes): erase the inactive slot ahead of the next update, a
+ * few blocks per step, through the updater's prepare op. */
+static int cmd_prepare(int argc, char **argv)
+{
+    uint32_t step = argc > 3 && strcmp(argv[2], "--step") == 0 ? (uint32_t)strtoul(argv[3], NULL, 0) : 65536u;
+    if (step == 0) {
+        return usage_err("prepare --step needs a positive byte count");
+    }
+    if (open_device() != 0) {
+        return 1;
+    }
+    bool done = false;
+    unsigned steps = 0;
+    int ret = IOTL_OK;
+    while (!done && ret == IOTL_OK) {
+        ret = iotl_updater_ops.prepare(&g_sim.upd, step, &done);
+        steps++;
+    }
+    uint32_t erased = 0;
+    if (ret == IOTL_OK) {
+        ret = iotl_stage_prepare(&g_sim.stage, 0, &erased);
+    }
+    sim_close(&g_sim);
+    if (ret != IOTL_OK) {
+        return fail("prepare", ret);
+    }
+    printf("prepared: inactive slot erased, %u bytes in %u steps; the next install only programs\n", erased,
+           steps);
+    return 0;
+}
+
 static void hexs(char *out, const uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -1462,6 +1494,9 @@ static const char usage[] =
     "  run --url DEPLOYMENT_URL [--ca CA.pem] [--report PREFIX] [--throttle KB/s] [-q]\n"
     "                    power on and live: update, reboot, health check, confirm or roll\n"
     "                    back, report; returns when nothing is left to do\n"
+    "  prepare [--step BYTES]\n"
+    "                    erase the inactive slot ahead of the next update, BYTES per step\n"
+    "                    (default 65536), as the agent does while idle\n"
     "  confirm           confirm the running trial image\n"
     "  reject [CODE]     reject it: the next boot runs the previous image\n"
     "  status [--json]   slots, staging, last outcome, floors, support end, diagnostics\n"
@@ -1521,6 +1556,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(c, "run") == 0) {
         return cmd_run(argc, argv);
+    }
+    if (strcmp(c, "prepare") == 0) {
+        return cmd_prepare(argc, argv);
     }
     if (strcmp(c, "confirm") == 0) {
         return cmd_decide(argc, argv, true);

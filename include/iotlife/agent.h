@@ -156,6 +156,11 @@ struct iotl_agent_backend_ops {
     int (*outcome)(void *ctx, struct iotl_agent_outcome *out);
     /** Optional (with outcome). The outcome @p seq was reported: do not report it again. */
     int (*outcome_ack)(void *ctx, uint32_t seq);
+    /** Optional. Idle-time work for the next update: erase up to @p max_bytes
+     *  more of the inactive slot (e.g. iotl_stage_prepare()); set @p done when
+     *  nothing is left. Called only while idle and only when
+     *  iotl_agent_config::prepare_step_bytes is set. */
+    int (*prepare)(void *ctx, uint32_t max_bytes, bool *done);
 };
 
 /** @brief Application callbacks. Every member is optional unless stated. */
@@ -201,6 +206,8 @@ struct iotl_agent_config {
     uint16_t window_end_min;    /**< Window end (exclusive); equal to start: no window. May wrap midnight. */
     int16_t utc_offset_min;     /**< Local time offset from UTC for the window, minutes. */
     uint32_t chunk_size;        /**< Bytes per download read; 0: the whole work buffer. */
+    uint32_t prepare_step_bytes; /**< Bytes of inactive slot the backend's prepare op erases per
+                                      step while idle (between checks), until done; 0: never. */
     const char *etag;           /**< Entity tag of the deployment already handled, as the app's
                                      etag callback saved it before a reset; NULL or "": none.
                                      Copied at init; at most #IOTL_TRANSPORT_ETAG_MAX chars. */
@@ -218,6 +225,7 @@ typedef struct iotl_agent {
     bool check_now;                      /**< @private Poll requested. */
     bool begun;                          /**< @private Backend begin() done for the offer. */
     bool not_modified;                   /**< @private The last check was answered 304. */
+    bool prepared;                       /**< @private Idle-time prepare done (or failed) since idle began. */
     uint32_t failures;                   /**< @private Consecutive failures. */
     uint32_t report_tries;               /**< @private */
     int last_error;                      /**< @private */

@@ -135,10 +135,21 @@ static int fb_ack(void *ctx, uint32_t seq)
     b->have_outcome = false;
     return 0;
 }
+static int fb_prepare(void *ctx, uint32_t max_bytes, bool *done)
+{
+    struct fake_backend *b = ctx;
+    b->prepares++;
+    if (b->prepare_ret != 0) {
+        return b->prepare_ret;
+    }
+    b->prepared += max_bytes < PAYLOAD_SIZE - b->prepared ? max_bytes : PAYLOAD_SIZE - b->prepared;
+    *done = b->prepared == PAYLOAD_SIZE;
+    return 0;
+}
 const struct iotl_agent_backend_ops fb_ops = {
     .keyring = fb_keyring, .deployment = fb_deployment, .manifest = fb_manifest, .begin = fb_begin,
     .write = fb_write, .install = fb_install, .trial_pending = fb_trial, .confirm = fb_confirm,
-    .reject = fb_reject, .outcome = fb_outcome, .outcome_ack = fb_ack};
+    .reject = fb_reject, .outcome = fb_outcome, .outcome_ack = fb_ack, .prepare = fb_prepare};
 
 /* ---- scripted application ---- */
 

@@ -27,6 +27,9 @@ struct fake_backend {
     bool need_keyring;  /* deployment() says UNKNOWN_KEY until keyring() ran */
     bool keyring_useless; /* keyring() does not help */
     unsigned deployments, manifests, keyrings, installs, confirms, rejects, acks;
+    unsigned prepares;      /* prepare() calls */
+    uint32_t prepared;      /* bytes "erased" so far, out of PAYLOAD_SIZE */
+    int prepare_ret;        /* forced result of prepare() when non-zero */
     int32_t reject_code;
     bool trial;
     bool have_outcome;

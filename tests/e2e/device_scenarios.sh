@@ -312,4 +312,19 @@ deploy 4.0.0 7
 grep -q "not modified" p3.out && die "a changed deployment was taken for not modified"
 ok "second poll with nothing new: 304 ($(grep -o 'ETag [^)]*' p2.out)); a new deployment is fetched again"
 
+# --- 9: idle-time prepare: the inactive slot erased ahead, the next install only programs ----
+# d3 runs 2.0.0 (confirmed, slot B); slot A still holds v1. The simulator's
+# flash refuses to program a byte that is not erased, so an install into a
+# slot wrongly recorded as erased fails.
+"$DEV" --dir d3 prepare --step 16384 >prep.out 2>&1 || { cat prep.out; die "prepare"; }
+grep -q "^prepared: inactive slot erased" prep.out || { cat prep.out; die "prepare output"; }
+[ "$(od -An -v -tx1 d3/slot-a.img | tr -s ' \n' '\n' | grep -v '^$' | sort -u)" = ff ] || die "slot A not erased by prepare"
+"$CLI" journal show d3/state.img --erase-size 4096 >js.out 2>&1 || { cat js.out; die "journal show after prepare"; }
+grep -q "slot A: no image, first [0-9]* bytes erased" js.out || { cat js.out; die "journal does not record the erased slot"; }
+"$DEV" --dir d3 run --url "$HTTP_REPO/deployments/stable.jws" -q >run9.out 2>&1 || { cat run9.out; die "run into the prepared slot"; }
+[ "$(json d3 "['running']['version']") $(json d3 "['outcome']['kind']") $(json d3 "['running']['slot']")" = "4.0.0 confirmed A" ] ||
+  die "v4 not installed into the prepared slot A"
+cmp -s -n "$(stat -c %s v4.img)" v4.img d3/slot-a.img || die "slot A differs from v4 after the prepared install"
+ok "prepare erased the inactive slot while idle ($(grep -o '[0-9]* bytes in [0-9]* steps' prep.out)); v4 then installed into it and confirmed"
+
 echo "device scenarios: $passed passed"

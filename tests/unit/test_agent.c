@@ -374,6 +374,52 @@ START_TEST(handled_etag_survives_a_reset)
 }
 END_TEST
 
+/* Between checks the agent spends idle steps preparing the next update, a
+ * bounded piece per step and back at once until done; never before the first
+ * check, never when not configured, and a failing prepare waits for the next
+ * idle period. */
+START_TEST(idle_steps_prepare_the_next_update)
+{
+    g_be.deployment_ret = IOTL_ERR_NO_UPDATE;
+    ck_assert_int_eq(iotl_agent_init(&g_agent, &g_cfg), 0); /* prepare_step_bytes 0 */
+    run_until(IOTL_AGENT_CHECK, 10);
+    run_until(IOTL_AGENT_IDLE, 10);
+    uint32_t w = 0;
+    ck_assert_int_eq(iotl_agent_step(&g_agent, &w), IOTL_AGENT_IDLE);
+    ck_assert_uint_gt(w, 0);
+    ck_assert_uint_eq(g_be.prepares, 0);
+    iotl_agent_deinit(&g_agent);
+
+    struct iotl_agent_config c = g_cfg;
+    c.prepare_step_bytes = PAYLOAD_SIZE / 4 + 1;
+    ck_assert_int_eq(iotl_agent_init(&g_agent, &c), 0);
+    run_until(IOTL_AGENT_CHECK, 10);
+    ck_assert_uint_eq(g_be.prepares, 0); /* the check comes first */
+    run_until(IOTL_AGENT_IDLE, 10);
+    unsigned steps = 0;
+    do {
+        ck_assert_int_eq(iotl_agent_step(&g_agent, &w), IOTL_AGENT_IDLE);
+        steps++;
+    } while (w == 0 && steps < 20);
+    ck_assert_uint_eq(g_be.prepared, PAYLOAD_SIZE);
+    ck_assert_uint_eq(g_be.prepares, 4); /* 4 pieces, each step returning at once */
+    ck_assert_uint_gt(w, 500000);        /* then the poll interval */
+    ck_assert_int_eq(iotl_agent_step(&g_agent, &w), IOTL_AGENT_IDLE);
+    ck_assert_uint_eq(g_be.prepares, 4); /* done until the next idle period */
+    /* A failure does not loop: it waits for the next idle period. */
+    g_be.prepared = 0;
+    g_be.prepare_ret = IOTL_ERR_IO;
+    iotl_agent_check_now(&g_agent);
+    run_until(IOTL_AGENT_CHECK, 10);
+    run_until(IOTL_AGENT_IDLE, 10);
+    ck_assert_int_eq(iotl_agent_step(&g_agent, &w), IOTL_AGENT_IDLE);
+    ck_assert_int_eq(iotl_agent_step(&g_agent, &w), IOTL_AGENT_IDLE);
+    ck_assert_uint_eq(g_be.prepares, 5);
+    ck_assert_uint_gt(w, 500000);
+    ck_assert_int_eq(iotl_agent_last_error(&g_agent), 0); /* not a failure of the agent */
+}
+END_TEST
+
 START_TEST(release_refused_at_begin_goes_idle)
 {
     g_be.begin_ret = IOTL_ERR_NO_UPDATE; /* e.g. rolled back before */
@@ -661,6 +707,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, server_ignoring_range_is_handled);
     tcase_add_test(tc, not_modified_deployment_is_not_reprocessed);
     tcase_add_test(tc, handled_etag_survives_a_reset);
+    tcase_add_test(tc, idle_steps_prepare_the_next_update);
     tcase_add_test(tc, release_refused_at_begin_goes_idle);
     tcase_add_test(tc, failures_back_off_exponentially_then_recover);
     tcase_add_test(tc, unknown_key_refreshes_keyring_once);

@@ -355,6 +355,37 @@ START_TEST(stage_install_trial_confirm_outcome)
 }
 END_TEST
 
+/* The agent's idle-time prepare op erases the inactive slot in pieces; the
+ * install that follows programs it (the strict RAM flash refuses writes over
+ * bytes that are not erased) and the image verifies. */
+START_TEST(prepare_erases_inactive_slot_before_install)
+{
+    memset(g_mem_slot[1], 0x5A, sizeof(g_mem_slot[1])); /* an older image */
+    bool done = true;
+    unsigned calls = 0;
+    do {
+        ck_assert_int_eq(iotl_updater_ops.prepare(&g_u, 3 * 4096, &done), 0);
+        calls++;
+    } while (!done && calls < 100);
+    ck_assert(done);
+    ck_assert_uint_eq(calls, (SLOT_SIZE / 4096 + 2) / 3);
+    for (size_t i = 0; i < SLOT_SIZE; i++) {
+        ck_assert_uint_eq(g_mem_slot[1][i], 0xFF);
+    }
+    struct iotl_agent_offer o;
+    uint64_t resume = 99;
+    accept_ring();
+    decide(&o);
+    ck_assert_int_eq(iotl_updater_ops.begin(&g_u, &o, &resume), 0);
+    stage_all(&o, g_img, 0);
+    ck_assert_int_eq(iotl_updater_ops.install(&g_u), 0);
+    ck_assert_int_eq(memcmp(g_mem_slot[1], g_img, IMG_SIZE), 0);
+    /* a trial is pending: nothing to prepare now */
+    ck_assert_int_eq(iotl_updater_ops.prepare(&g_u, 4096, &done), IOTL_ERR_TRIAL_PENDING);
+    ck_assert(done);
+}
+END_TEST
+
 START_TEST(reject_rolls_back_and_is_reported)
 {
     struct iotl_agent_offer o;
@@ -457,6 +488,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, refusals_become_no_update);
     tcase_add_test(tc, delta_from_running_version_is_preferred);
     tcase_add_test(tc, stage_install_trial_confirm_outcome);
+    tcase_add_test(tc, prepare_erases_inactive_slot_before_install);
     tcase_add_test(tc, reject_rolls_back_and_is_reported);
     tcase_add_test(tc, resume_after_reset_despite_raised_floors);
     tcase_add_test(tc, failed_download_is_retried);
