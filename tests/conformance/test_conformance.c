@@ -32,13 +32,20 @@ START_TEST(ram_port_conforms)
 }
 END_TEST
 
-START_TEST(posix_port_conforms)
+/* A fresh path for an area file the port creates itself. */
+static void fresh_path(char path[22])
 {
-    char path[] = "/tmp/iotl_conf_XXXXXX";
+    memcpy(path, "/tmp/iotl_conf_XXXXXX", 22);
     int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     close(fd);
-    unlink(path); /* let the port create it */
+    unlink(path);
+}
+
+START_TEST(posix_port_conforms)
+{
+    char path[22];
+    fresh_path(path);
     iotl_posix_storage_t ps;
     struct iotl_storage s;
     ck_assert_int_eq(iotl_posix_storage_open(&ps, &s, path, &geos[_i], true), 0);
@@ -59,11 +66,8 @@ END_TEST
  * reads and blank-checks with pread; the same contract holds. */
 START_TEST(posix_port_conforms_unmapped)
 {
-    char path[] = "/tmp/iotl_conf_XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    unlink(path);
+    char path[22];
+    fresh_path(path);
     iotl_posix_storage_t ps;
     struct iotl_storage s;
     for (int strict = 0; strict < 2; strict++) {
@@ -83,11 +87,8 @@ END_TEST
  * (not skipped by erase), through the other's mapping. */
 START_TEST(posix_port_sees_other_writers)
 {
-    char path[] = "/tmp/iotl_conf_XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    unlink(path);
+    char path[22];
+    fresh_path(path);
     const struct iotl_storage_geometry *g = &geos[_i];
     iotl_posix_storage_t pa, pb;
     struct iotl_storage a, b;

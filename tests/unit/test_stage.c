@@ -872,17 +872,26 @@ START_TEST(err_delta_base)
 }
 END_TEST
 
+/* Put a state-area dump from tests/data/stage into the emulated state area
+ * (the rest erased); returns its length. */
+static size_t load_state_fixture(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/tests/data/stage/%s", IOTL_SOURCE_DIR, name);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    memset(fx.mem[2], 0xFF, fx.geo.state);
+    size_t n = fread(fx.mem[2], 1, fx.geo.state, f);
+    fclose(f);
+    return n;
+}
+
 /* A version 2 record written by an earlier build (golden file) still decodes:
  * the on-flash layout did not move. */
 START_TEST(journal_reads_fixture_v2)
 {
     dev(0);
-    FILE *f = fopen(IOTL_SOURCE_DIR "/tests/data/stage/journal_v2_trial.bin", "rb");
-    ck_assert_ptr_nonnull(f);
-    memset(fx.mem[2], 0xFF, fx.geo.state);
-    size_t n = fread(fx.mem[2], 1, fx.geo.state, f);
-    fclose(f);
-    ck_assert_uint_eq(n, 562);
+    ck_assert_uint_eq(load_state_fixture("journal_v2_trial.bin"), 562);
     ck_assert_uint_eq(fx.mem[2][4], 2);
     ck_assert_int_eq(iotl_stage_init(&fx.stage, &fx.cfg), 0);
     const struct iotl_journal_state *st = iotl_journal_state(&fx.stage.j);
@@ -912,12 +921,7 @@ END_TEST
 START_TEST(journal_refuses_format_v1)
 {
     dev(0);
-    FILE *f = fopen(IOTL_SOURCE_DIR "/tests/data/stage/journal_v1_trial.bin", "rb");
-    ck_assert_ptr_nonnull(f);
-    memset(fx.mem[2], 0xFF, fx.geo.state);
-    size_t n = fread(fx.mem[2], 1, fx.geo.state, f);
-    fclose(f);
-    ck_assert_uint_eq(n, 561);
+    ck_assert_uint_eq(load_state_fixture("journal_v1_trial.bin"), 561);
     ck_assert_uint_eq(fx.mem[2][4], 1);
     ck_assert_int_eq(iotl_stage_init(&fx.stage, &fx.cfg), IOTL_ERR_JOURNAL);
     struct iotl_boot_result res;
