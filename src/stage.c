@@ -866,6 +866,16 @@ int iotl_stage_finish(iotl_stage_t *s)
 
 /* ---- begin ---------------------------------------------------------------- */
 
+#define NO_RECORD UINT32_MAX
+
+/* Bytes of slot a that iotl_stage_prepare() recorded as erased, or NO_RECORD
+ * (an image, unknown, or a value no prepare() writes). */
+static OUT_OF_LINE uint32_t erased_prefix(const struct iotl_slot_meta *m, const struct iotl_storage *a)
+{
+    return m->valid == IOTL_SLOT_ERASED && m->size <= a->geo.size && m->size % a->geo.erase_size == 0 ? m->size
+                                                                                                       : NO_RECORD;
+}
+
 /* Descriptor sanity; *main is the index of the main component (MAIN_NONE). */
 static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t *main)
 {
@@ -995,7 +1005,8 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
             /* A prefix erased by prepare() is used once, by this stream: the
              * record is spent in the same commit, before the first write. */
             struct iotl_slot_meta *m = &st->slot[1u - st->confirmed_slot];
-            s->pre_erased = m->valid == IOTL_SLOT_ERASED ? m->size : 0;
+            uint32_t pre = erased_prefix(m, target_slot(s));
+            s->pre_erased = pre == NO_RECORD ? 0 : pre;
             m->valid = 0;
             m->size = 0;
         }
@@ -1109,7 +1120,7 @@ int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out
     const struct iotl_storage *a = s->cfg->slot[1u - st->confirmed_slot];
     struct iotl_slot_meta *m = &st->slot[1u - st->confirmed_slot];
     int ret = IOTL_OK;
-    if (m->valid != IOTL_SLOT_ERASED || m->size > a->geo.size || m->size % a->geo.erase_size != 0) {
+    if (erased_prefix(m, a) == NO_RECORD) {
         /* Forget the old image before erasing any of it. */
         struct iotl_slot_meta old = *m;
         m->valid = IOTL_SLOT_ERASED;
