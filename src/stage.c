@@ -1121,14 +1121,11 @@ int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out
     struct iotl_slot_meta *m = &st->slot[1u - st->confirmed_slot];
     int ret = IOTL_OK;
     if (erased_prefix(m, a) == NO_RECORD) {
-        /* Forget the old image before erasing any of it. */
-        struct iotl_slot_meta old = *m;
+        /* Forget the old image before erasing any of it. (Should this record
+         * not become durable, RAM still only claims what is true.) */
         m->valid = IOTL_SLOT_ERASED;
         m->size = 0;
         ret = commit(s);
-        if (ret != IOTL_OK) {
-            *m = old;
-        }
     }
     uint32_t done = m->size;
     if (ret == IOTL_OK && max_bytes > 0 && done < a->geo.size) {
@@ -1141,13 +1138,10 @@ int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out
         if (ret == IOTL_OK) {
             m->size = end;
             ret = commit(s);
-            if (ret != IOTL_OK) {
-                m->size = done;
-            }
         }
     }
     if (erased_out != NULL) {
-        *erased_out = m->valid == IOTL_SLOT_ERASED ? m->size : 0;
+        *erased_out = m->size;
     }
     return ret;
 }
