@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "iotl_priv.h"
+#include "iotl_stage_priv.h"
 #include "iotl_zlib.h"
 
 #if IOTL_FEATURE_ZLIB
@@ -40,8 +41,17 @@ enum {
 #define HDR_OFF(m) offsetof(struct iotl_delta_header, m)
 IOTL_STATIC_ASSERT(HDR_OFF(new_size) == HDR_OFF(old_size) + 4u && HDR_OFF(checkpoint_interval) == HDR_OFF(old_size) + 8u &&
                        HDR_OFF(patch_size) == HDR_OFF(old_size) + 12u &&
+                       HDR_OFF(old_sha256) == HDR_OFF(old_size) + 16u &&
                        HDR_OFF(new_sha256) == HDR_OFF(old_sha256) + IOTL_SHA256_LEN,
                    header_fields_follow_the_wire_order);
+
+/* Finishes the running hash and compares it with want (NULL: drops it): err on a mismatch. */
+static int sha_check(iotl_delta_t *d, const uint8_t *want, int err)
+{
+    d->sha_live = 0;
+    int ret = iotl_stage_hash_check(d->cfg.crypto, &d->sha, want);
+    return ret == IOTL_ERR_HASH_MISMATCH ? err : ret;
+}
 
 static void release(iotl_delta_t *d)
 {
@@ -50,9 +60,7 @@ static void release(iotl_delta_t *d)
         d->z_live = 0;
     }
     if (d->sha_live) {
-        uint8_t scratch[IOTL_SHA256_LEN];
-        d->sha_live = 0;
-        (void)d->cfg.crypto->ops->sha256_finish(d->cfg.crypto->ctx, &d->sha, scratch);
+        (void)sha_check(d, NULL, 0);
     }
 }
 
@@ -85,13 +93,16 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
     }
     h.version = buf[4];
     h.window_bits = buf[5];
-    /* old_size, new_size, checkpoint_interval, patch_size; then both hashes. */
-    uint8_t *hb = (uint8_t *)&h;
-    for (size_t k = 0; k < 4u; k++) {
-        uint32_t v = iotl_get_le32(buf + 8u + 4u * k);
-        memcpy(hb + HDR_OFF(old_size) + 4u * k, &v, 4u);
+    /* old_size, new_size, checkpoint_interval, patch_size, then both hashes:
+     * one copy on a little-endian host (folded by the compiler). */
+    memcpy(&h.old_size, buf + 8, 16u + 2u * IOTL_SHA256_LEN);
+    const uint16_t one = 1;
+    if (*(const uint8_t *)&one == 0u) {
+        uint32_t *w = &h.old_size;
+        for (size_t k = 0; k < 4u; k++) {
+            w[k] = iotl_get_le32(buf + 8u + 4u * k);
+        }
     }
-    memcpy(hb + HDR_OFF(old_sha256), buf + 24, 2u * IOTL_SHA256_LEN);
     uint32_t iv = h.checkpoint_interval;
     /* compression 1 = raw deflate; flags and reserved must be zero. Every
      * segment costs its header plus at least one compressed byte; 32-bit
@@ -123,6 +134,7 @@ int iotl_delta_init(iotl_delta_t *d, const struct iotl_delta_config *cfg)
     }
     d->cfg = *cfg;
     d->state = S_HEADER;
+    d->left = IOTL_DELTA_HEADER_SIZE;
     return IOTL_OK;
 }
 
@@ -135,42 +147,35 @@ static int sha_start(iotl_delta_t *d)
     return ret;
 }
 
-/* Finishes the running hash and compares it with want: err on a mismatch. */
-static int sha_check(iotl_delta_t *d, const uint8_t want[IOTL_SHA256_LEN], int err)
+/* Hashes the first n bytes of area (through nbuf): the base, or the new
+ * image written before a resume. */
+static int sha_area(iotl_delta_t *d, const struct iotl_storage *a, uint32_t n)
 {
-    uint8_t digest[IOTL_SHA256_LEN];
-    d->sha_live = 0;
-    int ret = d->cfg.crypto->ops->sha256_finish(d->cfg.crypto->ctx, &d->sha, digest);
-    if (ret == IOTL_OK && iotl_memcmp_ct(digest, want, IOTL_SHA256_LEN) != 0) {
-        ret = err;
-    }
-    return ret;
+    return iotl_stage_hash_area(d->cfg.crypto, &d->sha, a, n, d->nbuf, IOTL_DELTA_IO_BUF);
 }
 
 /* ---- emitting ---------------------------------------------------------------- */
 
-/* Hashes n bytes at p; out: also writes them to the sink at new_pos, which moves on. */
-static int emit(iotl_delta_t *d, const uint8_t *p, size_t n, bool out)
+/* Hashes n bytes at p and writes them to the sink at new_pos, which moves on. */
+static int emit(iotl_delta_t *d, const uint8_t *p, size_t n)
 {
     int ret = d->cfg.crypto->ops->sha256_update(d->cfg.crypto->ctx, &d->sha, p, n);
-    if (ret == IOTL_OK && out && d->cfg.sink != NULL) {
+    if (ret == IOTL_OK && d->cfg.sink != NULL) {
         ret = d->cfg.sink(d->cfg.sink_ctx, d->new_pos, p, n);
     }
-    if (ret == IOTL_OK && out) {
+    if (ret == IOTL_OK) {
         d->new_pos += (uint32_t)n;
     }
     return ret;
 }
 
-/* n bytes of area s from *pos on (which moves on), through nbuf, plus diff
- * bytes (NULL: none): emitted (out: old-image bytes of the new image), or
- * only hashed (the base, or the new image written before a resume). */
-static int read_area(iotl_delta_t *d, const struct iotl_storage *s, uint32_t *pos, const uint8_t *diff, size_t n,
-                     bool out)
+/* n bytes of the old image at old_pos (which moves on), through nbuf, plus
+ * diff bytes (NULL: all zero), emitted. */
+static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
 {
     while (n > 0) {
         size_t c = IOTL_MIN(n, (size_t)IOTL_DELTA_IO_BUF);
-        int ret = iotl_storage_read(s, *pos, d->nbuf, c);
+        int ret = iotl_storage_read(d->cfg.old_img, d->old_pos, d->nbuf, c);
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -182,20 +187,14 @@ static int read_area(iotl_delta_t *d, const struct iotl_storage *s, uint32_t *po
                 p++;
             }
         }
-        ret = emit(d, d->nbuf, c, out);
+        ret = emit(d, d->nbuf, c);
         if (ret != IOTL_OK) {
             return ret;
         }
-        *pos += (uint32_t)c;
+        d->old_pos += (uint32_t)c;
         n -= c;
     }
     return IOTL_OK;
-}
-
-/* n bytes of the old image at old_pos, plus diff bytes (NULL: all zero). */
-static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
-{
-    return read_area(d, d->cfg.old_img, &d->old_pos, diff, n, true);
 }
 
 /* ---- header ------------------------------------------------------------------ */
@@ -246,8 +245,7 @@ static int on_header(iotl_delta_t *d)
     /* A failure leaves the hash live: fail() -> release() finishes it. */
     ret = sha_start(d);
     if (ret == IOTL_OK) {
-        uint32_t at = 0;
-        ret = read_area(d, d->cfg.old_img, &at, NULL, d->hdr.old_size, false);
+        ret = sha_area(d, d->cfg.old_img, d->hdr.old_size);
     }
     if (ret == IOTL_OK) {
         ret = sha_check(d, d->hdr.old_sha256, IOTL_ERR_DELTA_BASE);
@@ -338,7 +336,7 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
             bool lit = d->pstate == P_LIT;
             uint32_t *left = lit ? &d->lit_left : &d->extra_left;
             size_t m = IOTL_MIN((size_t)*left, n);
-            ret = lit ? emit_old(d, p, m) : emit(d, p, m, true);
+            ret = lit ? emit_old(d, p, m) : emit(d, p, m);
             p += m;
             n -= m;
             *left -= (uint32_t)m;
@@ -395,7 +393,7 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
 
 static int on_segment_header(iotl_delta_t *d)
 {
-    const uint8_t *s = d->hbuf;
+    const uint8_t *s = d->hbuf + IOTL_DELTA_HEADER_SIZE - IOTL_DELTA_SEGMENT_HEADER_SIZE;
     uint32_t comp = iotl_get_le32(s);
     uint32_t new_off = iotl_get_le32(s + 4);
     uint32_t old_pos = iotl_get_le32(s + 8);
@@ -408,7 +406,8 @@ static int on_segment_header(iotl_delta_t *d)
     if (old_pos > d->hdr.old_size) {
         return IOTL_ERR_DELTA_OLD_RANGE;
     }
-    d->seg_comp_left = comp;
+    d->left = comp;
+    d->state = S_SEGDATA;
     /* new_pos < new_size here: the room left cannot wrap. */
     d->seg_end = d->hdr.new_size - d->new_pos < d->hdr.checkpoint_interval ? d->hdr.new_size
                                                                               : d->new_pos + d->hdr.checkpoint_interval;
@@ -469,7 +468,7 @@ static int enter_body(iotl_delta_t *d)
         return finalize(d);
     }
     d->state = S_SEGHDR;
-    d->hfill = 0;
+    d->left = IOTL_DELTA_SEGMENT_HEADER_SIZE;
     return IOTL_OK;
 }
 
@@ -498,37 +497,33 @@ int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
     }
     while (len > 0) {
         int ret = IOTL_ERR_TRAILING_DATA; /* S_DONE (S_DEAD has a status) */
-        size_t c = 0;
+        /* Every framing state takes d->left more patch bytes. */
+        size_t c = IOTL_MIN(len, (size_t)d->left);
+        /* A header ends at the end of hbuf (a segment header in its last 16 bytes). */
+        uint8_t *h = d->hbuf + IOTL_DELTA_HEADER_SIZE - d->left;
+        d->left -= (uint32_t)c;
+        d->patch_pos += (uint32_t)c;
         if (d->state == S_SEGDATA) {
-            c = IOTL_MIN(len, (size_t)d->seg_comp_left);
-            d->patch_pos += (uint32_t)c;
-            d->seg_comp_left -= (uint32_t)c;
             ret = inflate_feed(d, zstream(d), p, c);
-            if (ret == IOTL_OK && d->seg_comp_left == 0u) {
+            if (ret == IOTL_OK && d->left == 0u) {
                 iotl_z_end(zstream(d));
                 d->z_live = 0;
                 ret = end_segment(d);
             }
         } else if (d->state != S_DONE) {
             /* S_HEADER or S_SEGHDR: assemble the header in hbuf. */
-            uint32_t want = d->state == S_HEADER ? IOTL_DELTA_HEADER_SIZE : IOTL_DELTA_SEGMENT_HEADER_SIZE;
-            c = IOTL_MIN(len, (size_t)(want - d->hfill));
-            memcpy(d->hbuf + d->hfill, p, c);
-            d->hfill += (uint32_t)c;
-            d->patch_pos += (uint32_t)c;
+            memcpy(h, p, c);
             ret = IOTL_OK;
-            if (d->state == S_HEADER && d->hfill >= 4u && memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
+            if (d->state == S_HEADER && d->left <= IOTL_DELTA_HEADER_SIZE - 4u &&
+                memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
                 ret = IOTL_ERR_DELTA_MAGIC; /* reject junk at its fourth byte */
-            } else if (d->hfill == want && d->state == S_HEADER) {
+            } else if (d->left == 0u && d->state == S_HEADER) {
                 ret = on_header(d);
                 if (ret == IOTL_OK) {
                     ret = enter_body(d);
                 }
-            } else if (d->hfill == want) {
+            } else if (d->left == 0u) {
                 ret = on_segment_header(d);
-                if (ret == IOTL_OK) {
-                    d->state = S_SEGDATA;
-                }
             }
         }
         p += c;
@@ -563,8 +558,9 @@ int iotl_delta_resume(iotl_delta_t *d, const struct iotl_delta_config *cfg,
                   (new_img == NULL || cp->new_offset <= new_img->geo.size);
         ret = ok ? on_header(d) : IOTL_ERR_STATE;
     }
-    if (ret == IOTL_OK && cp->new_offset > 0u) {
-        ret = read_area(d, new_img, &d->new_pos, NULL, cp->new_offset, false); /* to cp->new_offset */
+    if (ret == IOTL_OK) {
+        ret = sha_area(d, new_img, cp->new_offset); /* none when new_offset is 0 (new_img may be NULL) */
+        d->new_pos = cp->new_offset;
     }
     if (ret == IOTL_OK) {
         d->patch_pos = cp->patch_offset;

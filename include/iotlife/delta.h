@@ -132,8 +132,7 @@ typedef struct iotl_delta {
     struct iotl_delta_config cfg;     /**< @private Copy of the configuration. */
     struct iotl_delta_header hdr;     /**< @private Parsed header. */
     iotl_sha256_state_t sha;          /**< @private Running hash of the new image. */
-    uint8_t hbuf[IOTL_DELTA_HEADER_SIZE]; /**< @private Header / segment header assembly. */
-    uint32_t hfill;                   /**< @private Bytes in hbuf. */
+    uint8_t hbuf[IOTL_DELTA_HEADER_SIZE]; /**< @private Header / segment header (last 16 bytes) assembly. */
     int state;                        /**< @private Decoder state. */
     int pstate;                       /**< @private Instruction parser state. */
     int sha_live;                     /**< @private sha holds a started hash. */
@@ -142,7 +141,7 @@ typedef struct iotl_delta {
     uint32_t patch_pos;               /**< @private Offset in the patch of the next byte fed. */
     uint32_t new_pos;                 /**< @private New-image bytes emitted. */
     uint32_t seg_end;                 /**< @private New-image offset where this segment ends. */
-    uint32_t seg_comp_left;           /**< @private Compressed bytes left in this segment. */
+    uint32_t left;                    /**< @private Patch bytes left in this header or segment. */
     int seg_ended;                    /**< @private Inflate reported the segment's end. */
     uint32_t old_pos;                 /**< @private Current old-image position. */
     uint32_t vacc;                    /**< @private Varint accumulator. */
