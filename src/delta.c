@@ -156,42 +156,36 @@ static int sha_area(iotl_delta_t *d, const struct iotl_storage *a, uint32_t n)
 
 /* ---- emitting ---------------------------------------------------------------- */
 
-/* Hashes n bytes at p and writes them to the sink at new_pos, which moves on. */
-static int emit(iotl_delta_t *d, const uint8_t *p, size_t n)
-{
-    int ret = d->cfg.crypto->ops->sha256_update(d->cfg.crypto->ctx, &d->sha, p, n);
-    if (ret == IOTL_OK && d->cfg.sink != NULL) {
-        ret = d->cfg.sink(d->cfg.sink_ctx, d->new_pos, p, n);
-    }
-    if (ret == IOTL_OK) {
-        d->new_pos += (uint32_t)n;
-    }
-    return ret;
-}
-
-/* n bytes of the old image at old_pos (which moves on), through nbuf, plus
- * diff bytes (NULL: all zero), emitted. */
-static int emit_old(iotl_delta_t *d, const uint8_t *diff, size_t n)
+/* n new-image bytes made in nbuf: old-image bytes at old_pos (old; it moves
+ * on) or zeros, plus diff bytes (NULL: none); hashed and written to the sink
+ * at new_pos, which moves on. */
+static int put(iotl_delta_t *d, const uint8_t *diff, size_t n, bool old)
 {
     while (n > 0) {
         size_t c = IOTL_MIN(n, (size_t)IOTL_DELTA_IO_BUF);
-        int ret = iotl_storage_read(d->cfg.old_img, d->old_pos, d->nbuf, c);
-        if (ret != IOTL_OK) {
-            return ret;
+        int ret = IOTL_OK;
+        if (old) {
+            ret = iotl_storage_read(d->cfg.old_img, d->old_pos, d->nbuf, c);
+            d->old_pos += (uint32_t)c;
+        } else {
+            memset(d->nbuf, 0, c);
+        }
+        for (size_t i = 0; diff != NULL && i < c; i++) {
+            d->nbuf[i] = (uint8_t)(d->nbuf[i] + diff[i]);
         }
         if (diff != NULL) {
-            uint8_t *p = d->nbuf;
-            const uint8_t *end = d->nbuf + c;
-            while (p < end) {
-                *p = (uint8_t)(*p + *diff++);
-                p++;
-            }
+            diff += c;
         }
-        ret = emit(d, d->nbuf, c);
+        if (ret == IOTL_OK) {
+            ret = d->cfg.crypto->ops->sha256_update(d->cfg.crypto->ctx, &d->sha, d->nbuf, c);
+        }
+        if (ret == IOTL_OK && d->cfg.sink != NULL) {
+            ret = d->cfg.sink(d->cfg.sink_ctx, d->new_pos, d->nbuf, c);
+        }
         if (ret != IOTL_OK) {
             return ret;
         }
-        d->old_pos += (uint32_t)c;
+        d->new_pos += (uint32_t)c;
         n -= c;
     }
     return IOTL_OK;
@@ -265,17 +259,22 @@ static int finalize(iotl_delta_t *d)
 
 /* ---- instruction parser -------------------------------------------------------- */
 
+/* ctl[]: the instruction's diff bytes left, extra bytes left, zigzag seek. */
+enum { C_DIFF = 0, C_EXTRA, C_SEEK };
+
 /* What follows once a run or an instruction part is done: more diff runs,
  * the extra bytes, or the next instruction (after the old-position seek). */
 static void advance(iotl_delta_t *d)
 {
-    if (d->diff_left != 0u) {
+    if (d->ctl[C_DIFF] != 0u) {
         d->pstate = P_RUNZ;
-    } else if (d->extra_left != 0u) {
+    } else if (d->ctl[C_EXTRA] != 0u) {
+        d->lit_left = d->ctl[C_EXTRA];
+        d->ctl[C_EXTRA] = 0;
         d->pstate = P_EXTRA;
     } else {
         /* zigzag seek, checked by start_instruction(): odd = back by z/2 + 1 */
-        uint32_t z = d->ctl[2];
+        uint32_t z = d->ctl[C_SEEK];
         d->old_pos = (z & 1u) != 0u ? d->old_pos - (z >> 1) - 1u : d->old_pos + (z >> 1);
         d->pstate = P_CTL0;
     }
@@ -284,7 +283,7 @@ static void advance(iotl_delta_t *d)
 /* All three control fields are known: check them before anything is emitted. */
 static int start_instruction(iotl_delta_t *d)
 {
-    uint32_t dl = d->ctl[0], el = d->ctl[1], z = d->ctl[2];
+    uint32_t dl = d->ctl[C_DIFF], el = d->ctl[C_EXTRA], z = d->ctl[C_SEEK];
     uint64_t end = (uint64_t)d->new_pos + dl + el;
     if ((dl | el) == 0u) {
         return IOTL_ERR_DELTA_INSTR;
@@ -302,23 +301,20 @@ static int start_instruction(iotl_delta_t *d)
         ((z & 1u) != 0u ? (z >> 1) >= after : (z >> 1) > d->hdr.old_size - after)) {
         return IOTL_ERR_DELTA_OLD_RANGE;
     }
-    d->diff_left = dl;
-    d->extra_left = el;
     advance(d);
     return IOTL_OK;
 }
 
-/* A diff run is known: zero_left unchanged bytes, then n literals. Check it,
- * copy the unchanged bytes, and go on to the literals or what follows. */
-static int start_run(iotl_delta_t *d, uint32_t n)
+/* A diff run is known: z unchanged bytes, then n literals. Check it, copy
+ * the unchanged bytes, and go on to the literals or what follows. */
+static int start_run(iotl_delta_t *d, uint32_t z, uint32_t n)
 {
-    if ((uint64_t)d->zero_left + n > d->diff_left || (d->zero_left == 0u && n == 0u)) {
+    if ((uint64_t)z + n > d->ctl[C_DIFF] || (z | n) == 0u) {
         return IOTL_ERR_DELTA_INSTR;
     }
+    d->ctl[C_DIFF] -= z + n;
+    int ret = put(d, NULL, z, true);
     d->lit_left = n;
-    d->diff_left -= d->zero_left;
-    int ret = emit_old(d, NULL, d->zero_left);
-    d->zero_left = 0;
     d->pstate = P_LIT;
     if (n == 0u) {
         advance(d);
@@ -333,17 +329,12 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
     while (n > 0 && ret == IOTL_OK) {
         if (d->pstate >= P_LIT) {
             /* Literals (added to old bytes) or extra bytes (emitted as they are). */
-            bool lit = d->pstate == P_LIT;
-            uint32_t *left = lit ? &d->lit_left : &d->extra_left;
-            size_t m = IOTL_MIN((size_t)*left, n);
-            ret = lit ? emit_old(d, p, m) : emit(d, p, m);
+            size_t m = IOTL_MIN((size_t)d->lit_left, n);
+            ret = put(d, p, m, d->pstate == P_LIT);
             p += m;
             n -= m;
-            *left -= (uint32_t)m;
-            if (lit) {
-                d->diff_left -= (uint32_t)m;
-            }
-            if (*left == 0u) {
+            d->lit_left -= (uint32_t)m;
+            if (d->lit_left == 0u) {
                 advance(d);
             }
             continue;
@@ -370,19 +361,20 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
             ret = d->pstate++ == P_CTL2 ? start_instruction(d) : IOTL_OK;
             break;
         case P_RUNZ:
-            /* unchanged << 2 | literals (0..2), or 3: "literals - 3 follows". */
-            d->zero_left = v >> 2;
+            /* unchanged << 2 | literals (0..2), or 3: "literals - 3 follows"
+             * (the unchanged count waits in lit_left). */
             if ((v & 3u) != 3u) {
-                ret = start_run(d, v & 3u);
-            } else if (d->zero_left > d->diff_left) {
+                ret = start_run(d, v >> 2, v & 3u);
+            } else if ((v >> 2) > d->ctl[C_DIFF]) {
                 ret = IOTL_ERR_DELTA_INSTR;
             } else {
+                d->lit_left = v >> 2;
                 d->pstate = P_RUNN;
             }
             break;
         default: /* P_RUNN */
             /* v + 3 literals cannot fit when v alone does not (no overflow). */
-            ret = v > d->diff_left ? IOTL_ERR_DELTA_INSTR : start_run(d, v + 3u);
+            ret = v > d->ctl[C_DIFF] ? IOTL_ERR_DELTA_INSTR : start_run(d, d->lit_left, v + 3u);
             break;
         }
     }

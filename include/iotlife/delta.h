@@ -146,11 +146,8 @@ typedef struct iotl_delta {
     uint32_t old_pos;                 /**< @private Current old-image position. */
     uint32_t vacc;                    /**< @private Varint accumulator. */
     uint32_t vshift;                  /**< @private Varint shift. */
-    uint32_t diff_left;               /**< @private Diff bytes left in the instruction. */
-    uint32_t extra_left;              /**< @private Extra bytes left in the instruction. */
-    uint32_t zero_left;               /**< @private Unchanged bytes left in the diff run. */
-    uint32_t lit_left;                /**< @private Diff literals left in the run. */
-    uint32_t ctl[3];                  /**< @private Control fields being parsed. */
+    uint32_t lit_left;                /**< @private Literal or extra bytes left (or a run's unchanged count). */
+    uint32_t ctl[3];                  /**< @private Diff bytes left, extra bytes left, seek of the instruction. */
     void *z;                          /**< @private Inflate stream (inside the work buffer). */
     uint8_t *zarena;                  /**< @private Inflate arena. */
     uint8_t *obuf;                    /**< @private Inflated-bytes buffer. */
