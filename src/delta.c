@@ -147,13 +147,6 @@ static int sha_start(iotl_delta_t *d)
     return ret;
 }
 
-/* Hashes the first n bytes of area (through nbuf): the base, or the new
- * image written before a resume. */
-static int sha_area(iotl_delta_t *d, const struct iotl_storage *a, uint32_t n)
-{
-    return iotl_stage_hash_area(d->cfg.crypto, &d->sha, a, n, d->nbuf, IOTL_DELTA_IO_BUF);
-}
-
 /* ---- emitting ---------------------------------------------------------------- */
 
 /* n new-image bytes made in nbuf: old-image bytes at old_pos (old; it moves
@@ -218,35 +211,6 @@ static int layout_workbuf(iotl_delta_t *d)
     return IOTL_OK;
 }
 
-/* Accept the header in d->hbuf: check it, size the work buffer, verify the base. */
-static int on_header(iotl_delta_t *d)
-{
-    int ret = iotl_delta_parse_header(d->hbuf, IOTL_DELTA_HEADER_SIZE, &d->hdr);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (d->cfg.patch_size != 0u && d->cfg.patch_size != d->hdr.patch_size) {
-        return d->cfg.patch_size < d->hdr.patch_size ? IOTL_ERR_DELTA_TRUNCATED
-                                                     : IOTL_ERR_TRAILING_DATA;
-    }
-    ret = layout_workbuf(d);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (d->hdr.old_size > d->cfg.old_img->geo.size) {
-        return IOTL_ERR_DELTA_BASE;
-    }
-    /* A failure leaves the hash live: fail() -> release() finishes it. */
-    ret = sha_start(d);
-    if (ret == IOTL_OK) {
-        ret = sha_area(d, d->cfg.old_img, d->hdr.old_size);
-    }
-    if (ret == IOTL_OK) {
-        ret = sha_check(d, d->hdr.old_sha256, IOTL_ERR_DELTA_BASE);
-    }
-    return ret == IOTL_OK ? sha_start(d) : ret; /* the running hash of the new image */
-}
-
 /* The last new-image byte is out: compare the hash. */
 static int finalize(iotl_delta_t *d)
 {
@@ -255,6 +219,70 @@ static int finalize(iotl_delta_t *d)
         d->state = S_DONE;
     }
     return ret;
+}
+
+/* The header is known and the position set (at a segment boundary): the next
+ * segment header, or the end of the patch. */
+static int enter_body(iotl_delta_t *d)
+{
+    if (d->new_pos == d->hdr.new_size) {
+        if (d->patch_pos != d->hdr.patch_size) {
+            return IOTL_ERR_TRAILING_DATA;
+        }
+        return finalize(d);
+    }
+    d->state = S_SEGHDR;
+    d->left = IOTL_DELTA_SEGMENT_HEADER_SIZE;
+    return IOTL_OK;
+}
+
+/* Accept the header in d->hbuf: check it (and the checkpoint cp to resume
+ * from, NULL: start), size the work buffer, verify the base, hash the new
+ * image written before the checkpoint (from new_img), go on to the body. */
+static int on_header(iotl_delta_t *d, const struct iotl_delta_checkpoint *cp, const struct iotl_storage *new_img)
+{
+    const struct iotl_delta_header *h = &d->hdr;
+    int ret = iotl_delta_parse_header(d->hbuf, IOTL_DELTA_HEADER_SIZE, &d->hdr);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    uint32_t no = 0, po = IOTL_DELTA_HEADER_SIZE;
+    if (cp != NULL) {
+        no = cp->new_offset;
+        po = cp->patch_offset;
+        if (cp->patch_id != h->header_crc || no > h->new_size || (no % h->checkpoint_interval != 0u && no != h->new_size) ||
+            po < IOTL_DELTA_HEADER_SIZE || po > h->patch_size || (no == 0u && po != IOTL_DELTA_HEADER_SIZE) ||
+            (no == h->new_size && po != h->patch_size) || no > (new_img != NULL ? new_img->geo.size : 0u)) {
+            return IOTL_ERR_STATE;
+        }
+    }
+    if (d->cfg.patch_size != 0u && d->cfg.patch_size != h->patch_size) {
+        return d->cfg.patch_size < h->patch_size ? IOTL_ERR_DELTA_TRUNCATED : IOTL_ERR_TRAILING_DATA;
+    }
+    ret = layout_workbuf(d);
+    if (ret != IOTL_OK) {
+        return ret;
+    }
+    if (h->old_size > d->cfg.old_img->geo.size) {
+        return IOTL_ERR_DELTA_BASE;
+    }
+    /* The base, compared with its hash; then the running hash of the new
+     * image, over what was written before the checkpoint (none when no is 0:
+     * new_img may be NULL). A failure leaves the hash live: fail() ->
+     * release() finishes it. */
+    for (int pass = 0; ret == IOTL_OK && pass < 2; pass++) {
+        ret = sha_start(d);
+        if (ret == IOTL_OK) {
+            ret = iotl_stage_hash_area(d->cfg.crypto, &d->sha, pass ? new_img : d->cfg.old_img, pass ? no : h->old_size, d->nbuf,
+                                       IOTL_DELTA_IO_BUF);
+        }
+        if (ret == IOTL_OK && pass == 0) {
+            ret = sha_check(d, h->old_sha256, IOTL_ERR_DELTA_BASE);
+        }
+    }
+    d->new_pos = no;
+    d->patch_pos = po;
+    return ret == IOTL_OK ? enter_body(d) : ret;
 }
 
 /* ---- instruction parser -------------------------------------------------------- */
@@ -449,21 +477,6 @@ static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, 
     }
 }
 
-/* The header is known and the position set (at a segment boundary): the next
- * segment header, or the end of the patch. */
-static int enter_body(iotl_delta_t *d)
-{
-    if (d->new_pos == d->hdr.new_size) {
-        if (d->patch_pos != d->hdr.patch_size) {
-            return IOTL_ERR_TRAILING_DATA;
-        }
-        return finalize(d);
-    }
-    d->state = S_SEGHDR;
-    d->left = IOTL_DELTA_SEGMENT_HEADER_SIZE;
-    return IOTL_OK;
-}
-
 static int end_segment(iotl_delta_t *d)
 {
     if (!d->seg_ended) {
@@ -510,10 +523,7 @@ int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
                 memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
                 ret = IOTL_ERR_DELTA_MAGIC; /* reject junk at its fourth byte */
             } else if (d->left == 0u && d->state == S_HEADER) {
-                ret = on_header(d);
-                if (ret == IOTL_OK) {
-                    ret = enter_body(d);
-                }
+                ret = on_header(d, NULL, NULL);
             } else if (d->left == 0u) {
                 ret = on_segment_header(d);
             }
@@ -537,27 +547,7 @@ int iotl_delta_resume(iotl_delta_t *d, const struct iotl_delta_config *cfg,
         return ret;
     }
     memcpy(d->hbuf, header, IOTL_DELTA_HEADER_SIZE);
-    ret = iotl_delta_parse_header(d->hbuf, IOTL_DELTA_HEADER_SIZE, &d->hdr);
-    if (ret == IOTL_OK) {
-        const struct iotl_delta_header *h = &d->hdr;
-        uint32_t k = h->checkpoint_interval;
-        bool ok = cp->patch_id == h->header_crc && cp->new_offset <= h->new_size &&
-                  (cp->new_offset % k == 0u || cp->new_offset == h->new_size) &&
-                  cp->patch_offset >= IOTL_DELTA_HEADER_SIZE && cp->patch_offset <= h->patch_size &&
-                  (cp->new_offset != 0u || cp->patch_offset == IOTL_DELTA_HEADER_SIZE) &&
-                  (cp->new_offset != h->new_size || cp->patch_offset == h->patch_size) &&
-                  (cp->new_offset == 0u || new_img != NULL) &&
-                  (new_img == NULL || cp->new_offset <= new_img->geo.size);
-        ret = ok ? on_header(d) : IOTL_ERR_STATE;
-    }
-    if (ret == IOTL_OK) {
-        ret = sha_area(d, new_img, cp->new_offset); /* none when new_offset is 0 (new_img may be NULL) */
-        d->new_pos = cp->new_offset;
-    }
-    if (ret == IOTL_OK) {
-        d->patch_pos = cp->patch_offset;
-        ret = enter_body(d);
-    }
+    ret = on_header(d, cp, new_img);
     return ret == IOTL_OK ? IOTL_OK : fail(d, ret);
 }
 
