@@ -53,12 +53,18 @@ static int sha_check(iotl_delta_t *d, const uint8_t *want, int err)
     return ret == IOTL_ERR_HASH_MISMATCH ? err : ret;
 }
 
-static void release(iotl_delta_t *d)
+/* Ends the inflate stream, if one is open. */
+static void z_close(iotl_delta_t *d)
 {
     if (d->z_live) {
         iotl_z_end((iotl_zstream_t *)d->z);
         d->z_live = 0;
     }
+}
+
+static void release(iotl_delta_t *d)
+{
+    z_close(d);
     if (d->sha_live) {
         (void)sha_check(d, NULL, 0);
     }
@@ -393,8 +399,6 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
              * (the unchanged count waits in lit_left). */
             if ((v & 3u) != 3u) {
                 ret = start_run(d, v >> 2, v & 3u);
-            } else if ((v >> 2) > d->ctl[C_DIFF]) {
-                ret = IOTL_ERR_DELTA_INSTR;
             } else {
                 d->lit_left = v >> 2;
                 d->pstate = P_RUNN;
@@ -432,7 +436,6 @@ static int on_segment_header(iotl_delta_t *d)
     d->seg_end = d->hdr.new_size - d->new_pos < d->hdr.checkpoint_interval ? d->hdr.new_size
                                                                               : d->new_pos + d->hdr.checkpoint_interval;
     d->old_pos = old_pos;
-    d->seg_ended = 0;
     /* The instruction parser is at P_CTL0 with no varint pending: zeroed by
      * init, and end_segment() refuses a segment that ends elsewhere. */
     int ret = iotl_z_inflate_init(zstream(d), d->zarena, IOTL_DELTA_INFLATE_ARENA(d->hdr.window_bits),
@@ -447,7 +450,7 @@ static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, 
 {
     for (;;) {
         size_t c = 0, pr = 0;
-        if (d->seg_ended) {
+        if (!d->z_live) { /* the segment's deflate stream ended */
             return n > 0 ? IOTL_ERR_DELTA_STREAM : IOTL_OK;
         }
         int r = iotl_z_inflate(zs, in, n, &c, d->obuf, IOTL_DELTA_IO_BUF, &pr);
@@ -468,7 +471,7 @@ static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, 
             return r == IOTL_ERR_NO_MEM ? r : IOTL_ERR_DELTA_STREAM;
         }
         if (r == 1) {
-            d->seg_ended = 1;
+            z_close(d);
             continue;
         }
         if ((c == 0 && pr == 0) || (n == 0 && pr < IOTL_DELTA_IO_BUF)) {
@@ -479,7 +482,7 @@ static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, 
 
 static int end_segment(iotl_delta_t *d)
 {
-    if (!d->seg_ended) {
+    if (d->z_live) { /* the segment's deflate stream did not end */
         return IOTL_ERR_DELTA_STREAM;
     }
     if (d->pstate != P_CTL0 || d->vshift != 0u || d->new_pos != d->seg_end) {
@@ -511,8 +514,6 @@ int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
         if (d->state == S_SEGDATA) {
             ret = inflate_feed(d, zstream(d), p, c);
             if (ret == IOTL_OK && d->left == 0u) {
-                iotl_z_end(zstream(d));
-                d->z_live = 0;
                 ret = end_segment(d);
             }
         } else if (d->state != S_DONE) {

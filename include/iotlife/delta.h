@@ -142,7 +142,6 @@ typedef struct iotl_delta {
     uint32_t new_pos;                 /**< @private New-image bytes emitted. */
     uint32_t seg_end;                 /**< @private New-image offset where this segment ends. */
     uint32_t left;                    /**< @private Patch bytes left in this header or segment. */
-    int seg_ended;                    /**< @private Inflate reported the segment's end. */
     uint32_t old_pos;                 /**< @private Current old-image position. */
     uint32_t vacc;                    /**< @private Varint accumulator. */
     uint32_t vshift;                  /**< @private Varint shift. */
