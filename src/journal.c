@@ -213,6 +213,15 @@ static void codec_state(struct codec *c, struct iotl_journal_state *st)
     }
 }
 
+/* Encode st into (enc) or decode it from the cap bytes at p: the bytes
+ * used, or -1 when they do not fit or the values are impossible. */
+static int32_t codec_run(struct iotl_journal_state *st, uint8_t *p, size_t cap, int enc)
+{
+    struct codec c = {p, 0, cap, enc, 0, {0}};
+    codec_state(&c, st);
+    return c.err ? -1 : (int32_t)c.pos;
+}
+
 void iotl_journal_defaults(struct iotl_journal_state *st)
 {
     IOTL_ASSERT(st != NULL);
@@ -265,9 +274,7 @@ static int decode_state(iotl_journal_t *j, uint32_t len)
     }
     struct iotl_journal_state tmp;
     iotl_journal_defaults(&tmp);
-    struct codec c = {j->buf + REC_HDR, 0, len - REC_HDR - 4u, 0, 0, {0}};
-    codec_state(&c, &tmp);
-    if (c.err || c.pos != c.cap) {
+    if (codec_run(&tmp, j->buf + REC_HDR, len - REC_HDR - 4u, 0) != (int32_t)(len - REC_HDR - 4u)) {
         return IOTL_ERR_NOT_FOUND;
     }
     j->st = tmp;
@@ -332,13 +339,12 @@ int iotl_journal_commit(iotl_journal_t *j)
     IOTL_ASSERT(j != NULL && j->area != NULL);
     const struct iotl_storage_geometry *g = &j->area->geo;
     uint32_t es = g->erase_size;
-    struct codec c = {j->buf + REC_HDR, 0, IOTL_JOURNAL_RECORD_MAX - REC_HDR - 4u, 1, 0, {0}};
-    codec_state(&c, &j->st);
-    IOTL_ASSERT(!c.err);
-    if (c.err) {
+    int32_t used = codec_run(&j->st, j->buf + REC_HDR, IOTL_JOURNAL_RECORD_MAX - REC_HDR - 4u, 1);
+    IOTL_ASSERT(used >= 0);
+    if (used < 0) {
         return IOTL_ERR_OVERFLOW;
     }
-    uint32_t len = (uint32_t)(REC_HDR + c.pos + 4u);
+    uint32_t len = (uint32_t)(REC_HDR + (uint32_t)used + 4u);
     uint32_t seq = j->seq + 1u;
     put_le32(j->buf, IOTL_JOURNAL_MAGIC);
     put_le32(j->buf + 4, IOTL_JOURNAL_VERSION | REC_TYPE_STATE << 8 | len << 16); /* version, type, len */
