@@ -57,10 +57,7 @@ static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_m
 int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct iotl_boot_result *res)
 {
     IOTL_ASSERT(b != NULL && cfg != NULL && res != NULL);
-    res->slot = 0;
-    res->trial = 0;
-    res->attempts_left = 0;
-    res->rolled_back = 0;
+    memset(res, 0, sizeof(*res));
     int ret = iotl_journal_mount(&b->j, cfg->state);
     if (ret == IOTL_ERR_NOT_FOUND) {
         return IOTL_OK; /* new device: the factory image in slot 0 */
