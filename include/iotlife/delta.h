@@ -129,28 +129,28 @@ struct iotl_delta_config {
 
 /** @brief Decoder object. Caller-owned; treat every field as private. */
 typedef struct iotl_delta {
-    struct iotl_delta_config cfg;     /**< @private Copy of the configuration. */
-    struct iotl_delta_header hdr;     /**< @private Parsed header. */
-    iotl_sha256_state_t sha;          /**< @private Running hash of the new image. */
-    uint8_t hbuf[IOTL_DELTA_HEADER_SIZE]; /**< @private Header / segment header (last 16 bytes) assembly. */
     int state;                        /**< @private Decoder state. */
     int pstate;                       /**< @private Instruction parser state. */
+    int status;                       /**< @private Sticky error once failed. */
     int sha_live;                     /**< @private sha holds a started hash. */
     int z_live;                       /**< @private An inflate stream is open in the work buffer. */
-    int status;                       /**< @private Sticky error once failed. */
+    uint32_t left;                    /**< @private Patch bytes left in this header or segment. */
     uint32_t patch_pos;               /**< @private Offset in the patch of the next byte fed. */
     uint32_t new_pos;                 /**< @private New-image bytes emitted. */
     uint32_t seg_end;                 /**< @private New-image offset where this segment ends. */
-    uint32_t left;                    /**< @private Patch bytes left in this header or segment. */
     uint32_t old_pos;                 /**< @private Current old-image position. */
     uint32_t vacc;                    /**< @private Varint accumulator. */
     uint32_t vshift;                  /**< @private Varint shift. */
     uint32_t lit_left;                /**< @private Literal or extra bytes left (or a run's unchanged count). */
     uint32_t ctl[3];                  /**< @private Diff bytes left, extra bytes left, seek of the instruction. */
+    uint8_t *nbuf;                    /**< @private Old-read / new-emit buffer. */
+    uint8_t *obuf;                    /**< @private Inflated-bytes buffer. */
     void *z;                          /**< @private Inflate stream (inside the work buffer). */
     uint8_t *zarena;                  /**< @private Inflate arena. */
-    uint8_t *obuf;                    /**< @private Inflated-bytes buffer. */
-    uint8_t *nbuf;                    /**< @private Old-read / new-emit buffer. */
+    struct iotl_delta_config cfg;     /**< @private Copy of the configuration. */
+    struct iotl_delta_header hdr;     /**< @private Parsed header. */
+    uint8_t hbuf[IOTL_DELTA_HEADER_SIZE]; /**< @private Header / segment header (last 16 bytes) assembly. */
+    iotl_sha256_state_t sha;          /**< @private Running hash of the new image. */
     size_t arena_peak;                /**< @private Peak inflate arena use. */
 } iotl_delta_t;
 
