@@ -80,6 +80,17 @@ static int fail(iotl_delta_t *d, int err)
     return d->status;
 }
 
+/* len bytes from src to dst, the first four of them 32-bit little-endian
+ * words (one copy on a little-endian host: the test folds at compile time). */
+static void load_le(uint32_t *dst, const uint8_t *src, size_t len)
+{
+    const uint16_t one = 1;
+    memcpy(dst, src, len);
+    for (size_t k = 0; *(const uint8_t *)&one == 0u && k < 4u; k++) {
+        dst[k] = iotl_get_le32(src + 4u * k);
+    }
+}
+
 int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_header *out)
 {
     IOTL_ASSERT(out != NULL);
@@ -99,16 +110,8 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
     }
     h.version = buf[4];
     h.window_bits = buf[5];
-    /* old_size, new_size, checkpoint_interval, patch_size, then both hashes:
-     * one copy on a little-endian host (folded by the compiler). */
-    memcpy(&h.old_size, buf + 8, 16u + 2u * IOTL_SHA256_LEN);
-    const uint16_t one = 1;
-    if (*(const uint8_t *)&one == 0u) {
-        uint32_t *w = &h.old_size;
-        for (size_t k = 0; k < 4u; k++) {
-            w[k] = iotl_get_le32(buf + 8u + 4u * k);
-        }
-    }
+    /* old_size, new_size, checkpoint_interval, patch_size, then both hashes. */
+    load_le(&h.old_size, buf + 8, 16u + 2u * IOTL_SHA256_LEN);
     uint32_t iv = h.checkpoint_interval;
     /* compression 1 = raw deflate; flags and reserved must be zero. Every
      * segment costs its header plus at least one compressed byte; 32-bit
@@ -418,10 +421,10 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
 static int on_segment_header(iotl_delta_t *d)
 {
     const uint8_t *s = d->hbuf + IOTL_DELTA_HEADER_SIZE - IOTL_DELTA_SEGMENT_HEADER_SIZE;
-    uint32_t comp = iotl_get_le32(s);
-    uint32_t new_off = iotl_get_le32(s + 4);
-    uint32_t old_pos = iotl_get_le32(s + 8);
-    if (iotl_crc32(d->hdr.header_crc, s, 12) != iotl_get_le32(s + 12)) {
+    uint32_t f[4]; /* comp_len, new_offset, old_pos, seg_crc */
+    load_le(f, s, sizeof(f));
+    uint32_t comp = f[0], new_off = f[1], old_pos = f[2];
+    if (iotl_crc32(d->hdr.header_crc, s, 12) != f[3]) {
         return IOTL_ERR_DELTA_STREAM;
     }
     if (new_off != d->new_pos || comp == 0u || (uint64_t)d->patch_pos + comp > d->hdr.patch_size) {
