@@ -117,7 +117,7 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
      * segment costs its header plus at least one compressed byte; 32-bit
      * arithmetic only (no 64-bit division helpers on small MCUs): segs <=
      * 2^31 / 256, so segs * 17 + 96 cannot overflow. */
-    if (buf[6] != 1u || buf[7] != 0u || iotl_get_le32(buf + 88) != 0u ||
+    if (iotl_get_le16(buf + 6) != 1u || iotl_get_le32(buf + 88) != 0u ||
         h.window_bits < IOTL_DELTA_MIN_WINDOW_BITS || h.window_bits > IOTL_DELTA_MAX_WINDOW_BITS ||
         h.old_size > IOTL_DELTA_MAX_IMAGE_SIZE || h.new_size > IOTL_DELTA_MAX_IMAGE_SIZE ||
         iv < IOTL_DELTA_MIN_INTERVAL || iv % IOTL_DELTA_MIN_INTERVAL != 0u ||
@@ -173,10 +173,7 @@ static int put(iotl_delta_t *d, const uint8_t *diff, size_t n, bool old)
             memset(d->nbuf, 0, c);
         }
         for (size_t i = 0; diff != NULL && i < c; i++) {
-            d->nbuf[i] = (uint8_t)(d->nbuf[i] + diff[i]);
-        }
-        if (diff != NULL) {
-            diff += c;
+            d->nbuf[i] = (uint8_t)(d->nbuf[i] + *diff++);
         }
         if (ret == IOTL_OK) {
             ret = d->cfg.crypto->ops->sha256_update(d->cfg.crypto->ctx, &d->sha, d->nbuf, c);
