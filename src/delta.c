@@ -375,12 +375,13 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
         }
         /* LEB128 fields: at most 5 bytes, value < 2^32. */
         uint8_t b = *p++;
+        uint32_t sh = d->vshift;
         n--;
-        if (d->vshift == 28u && b > 0x0Fu) {
+        d->vacc |= (uint32_t)(b & 0x7Fu) << sh;
+        d->vshift = sh + 7u;
+        if (sh == 28u && b > 0x0Fu) {
             return IOTL_ERR_DELTA_INSTR;
         }
-        d->vacc |= (uint32_t)(b & 0x7Fu) << d->vshift;
-        d->vshift += 7u;
         if ((b & 0x80u) != 0u) {
             continue;
         }
