@@ -26,10 +26,11 @@ struct codec {
 };
 
 /* Field types of the codec tables: raw bytes, a NUL-terminated fixed-size
- * string, reserved zero bytes, or unsigned integers of 4 or 8 bytes
+ * string, reserved zero bytes, raw bytes of which only as many as the byte
+ * before says are used (at most the field's size), or unsigned integers of 4 or 8 bytes
  * (little-endian on flash; int32/int64 fields share the bits of their
  * unsigned type; a field may be an array of them). One-byte integers are raw. */
-enum { F_RAW = 0, F_STR = 1, F_PAD = 2, F_I32 = 4, F_I64 = 8 };
+enum { F_RAW = 0, F_STR = 1, F_PAD = 2, F_VAR = 3, F_I32 = 4, F_I64 = 8 };
 
 /* 1 on a little-endian host (folded by the compiler). */
 static int host_le(void)
@@ -120,9 +121,6 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_update_component, payload_size) + 8u ==
 #define S_RUN(prev, first, last, t) RUN(struct iotl_journal_state, prev, first, last, t)
 #define C_RUN(prev, first, last, t) RUN(struct iotl_update_component, prev, first, last, t)
 #define P_RUN(prev, first, last, t) RUN(struct iotl_comp_progress, prev, first, last, t)
-#define O_RUN(prev, first, last, t) \
-    ENT(S_OFF(first) - S_OFF(outcome) - (prev), S_END(last) - S_OFF(first), t)
-#define O_END(m) (S_END(m) - S_OFF(outcome))
 
 /* The state up to the components (on-flash order). */
 static const uint8_t k_head[][2] = {
@@ -154,14 +152,24 @@ static const uint8_t k_prog[][2] = {
     ENT(0u, 4u, F_PAD),
 };
 
-/* The outcome with its per-component codes, then the rollback counters (base: the outcome). */
+/* The decoder state of the component in flight (its used length, then as
+ * many bytes), the outcome with its per-component codes, then the rollback
+ * counters (base: dec_len). */
+#define T_RUN(prev, first, last, t) \
+    ENT(S_OFF(first) - S_OFF(dec_len) - (prev), S_END(last) - S_OFF(first), t)
+#define T_END(m) (S_END(m) - S_OFF(dec_len))
+IOTL_STATIC_ASSERT(S_OFF(dec) == S_END(dec_len) && S_OFF(outcome) - S_END(dec) < 16u &&
+                       IOTL_JOURNAL_DEC_STATE_MAX <= 0xffu,
+                   dec_state_entries_fit);
 static const uint8_t k_tail[][2] = {
-    O_RUN(0u, outcome.kind, outcome.component_count, F_RAW),
-    O_RUN(O_END(outcome.component_count), outcome.code, outcome.security_version, F_I32),
-    O_RUN(O_END(outcome.security_version), outcome.manifest_sha256, outcome.manifest_sha256, F_RAW),
-    O_RUN(O_END(outcome.manifest_sha256), outcome.version, outcome.version, F_STR),
-    O_RUN(O_END(outcome.version), outcome.component_code, outcome.component_code, F_I32),
-    O_RUN(O_END(outcome.component_code), rolled_back_count, rolled_back_next, F_RAW),
+    T_RUN(0u, dec_len, dec_len, F_RAW),
+    T_RUN(T_END(dec_len), dec, dec, F_VAR),
+    T_RUN(T_END(dec), outcome.kind, outcome.component_count, F_RAW),
+    T_RUN(T_END(outcome.component_count), outcome.code, outcome.security_version, F_I32),
+    T_RUN(T_END(outcome.security_version), outcome.manifest_sha256, outcome.manifest_sha256, F_RAW),
+    T_RUN(T_END(outcome.manifest_sha256), outcome.version, outcome.version, F_STR),
+    T_RUN(T_END(outcome.version), outcome.component_code, outcome.component_code, F_I32),
+    T_RUN(T_END(outcome.component_code), rolled_back_count, rolled_back_next, F_RAW),
 };
 static const uint8_t k_rb[][2] = {
     RUN(struct iotl_rolled_back, 0u, manifest_sha256, manifest_sha256, F_RAW),
@@ -173,8 +181,17 @@ static void c_fields(struct codec *c, void *base, const uint8_t (*f)[2], size_t 
 {
     uint8_t *v = (uint8_t *)base;
     for (; n > 0; n--, f++) {
+        unsigned type = (*f)[0] & 15u;
+        size_t len = (*f)[1];
         v += (*f)[0] >> 4;
-        c_bytes(c, v, (*f)[1], (*f)[0] & 15u);
+        if (type == F_VAR) { /* its length byte came just before (decoded first) */
+            if (v[-1] > len) {
+                c->err = 1;
+            } else {
+                len = v[-1];
+            }
+        }
+        c_bytes(c, v, len, type);
         v += (*f)[1];
     }
 }
@@ -193,14 +210,7 @@ static void codec_state(struct codec *c, struct iotl_journal_state *st)
         C_TABLE(c, &d->component[i], k_comp);
         C_TABLE(c, &st->prog[i], k_prog);
     }
-    /* Decoder state of the component in flight. */
-    c_bytes(c, &st->dec_len, 1, F_RAW);
-    if (st->dec_len > IOTL_JOURNAL_DEC_STATE_MAX) {
-        c->err = 1;
-        return;
-    }
-    c_bytes(c, st->dec, st->dec_len, F_RAW);
-    C_TABLE(c, &st->outcome, k_tail);
+    C_TABLE(c, &st->dec_len, k_tail);
     for (int i = 0; i < IOTL_STAGE_ROLLED_BACK_MAX; i++) {
         C_TABLE(c, &st->rolled_back[i], k_rb);
     }
