@@ -211,8 +211,7 @@ static int layout_workbuf(iotl_delta_t *d)
     uintptr_t base = (uintptr_t)d->cfg.work_buf;
     size_t pad = (size_t)(IOTL_ALIGN_UP(base, (uintptr_t)16u) - base);
     d->z = (uint8_t *)d->cfg.work_buf + pad;
-    d->zarena = (uint8_t *)d->z + ZS_SLOT;
-    d->obuf = d->zarena + IOTL_DELTA_INFLATE_ARENA(d->hdr.window_bits);
+    d->obuf = (uint8_t *)d->z + ZS_SLOT + IOTL_DELTA_INFLATE_ARENA(d->hdr.window_bits);
     d->nbuf = d->obuf + IOTL_DELTA_IO_BUF;
     return IOTL_OK;
 }
@@ -439,7 +438,7 @@ static int on_segment_header(iotl_delta_t *d)
     d->old_pos = old_pos;
     /* The instruction parser is at P_CTL0 with no varint pending: zeroed by
      * init, and end_segment() refuses a segment that ends elsewhere. */
-    int ret = iotl_z_inflate_init(zstream(d), d->zarena, IOTL_DELTA_INFLATE_ARENA(d->hdr.window_bits),
+    int ret = iotl_z_inflate_init(zstream(d), (uint8_t *)d->z + ZS_SLOT, IOTL_DELTA_INFLATE_ARENA(d->hdr.window_bits),
                                   d->hdr.window_bits);
     if (ret == IOTL_OK) {
         d->z_live = 1;

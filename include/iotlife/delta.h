@@ -146,7 +146,6 @@ typedef struct iotl_delta {
     uint8_t *nbuf;                    /**< @private Old-read / new-emit buffer. */
     uint8_t *obuf;                    /**< @private Inflated-bytes buffer. */
     void *z;                          /**< @private Inflate stream (inside the work buffer). */
-    uint8_t *zarena;                  /**< @private Inflate arena. */
     struct iotl_delta_config cfg;     /**< @private Copy of the configuration. */
     struct iotl_delta_header hdr;     /**< @private Parsed header. */
     uint8_t hbuf[IOTL_DELTA_HEADER_SIZE]; /**< @private Header / segment header (last 16 bytes) assembly. */
