@@ -51,7 +51,7 @@ static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_m
         ret = iotl_stage_hash_area(c, &st, a, m->size, buf, (uint32_t)sizeof(buf));
     }
     int fin = iotl_stage_hash_check(c, &st, m->sha256);
-    return ret == IOTL_OK && fin == IOTL_OK;
+    return (ret | fin) == IOTL_OK; /* both succeeded */
 }
 
 int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct iotl_boot_result *res)
