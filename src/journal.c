@@ -304,8 +304,10 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
     const struct iotl_storage_geometry *g = &area->geo;
     uint32_t es = g->erase_size;
     uint32_t nblk = g->size / es;
-    if (nblk < 2 || g->write_align > IOTL_STAGE_MAX_WRITE_ALIGN ||
-        es < IOTL_ALIGN_UP(IOTL_JOURNAL_RECORD_MAX, g->write_align)) {
+    /* iotl_storage_check(): erase_size and write_align are powers of two,
+     * write_align <= erase_size, so a block that holds the largest record
+     * also holds it padded, and the masks below are the remainders. */
+    if (nblk < 2 || g->write_align > IOTL_STAGE_MAX_WRITE_ALIGN || es < IOTL_JOURNAL_RECORD_MAX) {
         return IOTL_ERR_SLOT_GEOMETRY;
     }
     j->area = area;
@@ -315,24 +317,24 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
     /* Each block is scanned from its start up to its first invalid record. */
     int found = 0, crc_valid = 0;
     for (uint32_t off = 0; off < nblk * es;) {
-        int32_t len = read_record(j, off, es - off % es);
+        int32_t len = read_record(j, off, es - (off & (es - 1u)));
         if (len < 0) {
             return len;
         }
         if (len == 0) {
-            off = (off / es + 1u) * es;
+            off = (off | (es - 1u)) + 1u; /* the next block */
             continue;
         }
         crc_valid = 1;
         uint32_t seq = iotl_get_le32(j->buf + 8);
-        uint32_t padded = (uint32_t)IOTL_ALIGN_UP((uint32_t)len, g->write_align);
+        uint32_t padded = ((uint32_t)len + g->write_align - 1u) & ~(g->write_align - 1u);
         /* Records of another format version are stepped over (their header
          * layout is frozen) but only decodable ones are candidates. */
         if ((!found || is_newer(seq, j->seq)) && decode_state(j, (uint32_t)len) == IOTL_OK) {
             found = 1;
             j->seq = seq;
             j->block = off / es;
-            j->pos = off % es + padded;
+            j->pos = (off & (es - 1u)) + padded;
         }
         off += padded;
     }
@@ -360,7 +362,7 @@ int iotl_journal_commit(iotl_journal_t *j)
     put_le32(j->buf + 4, IOTL_JOURNAL_VERSION | REC_TYPE_STATE << 8 | len << 16); /* version, type, len */
     put_le32(j->buf + 8, seq);
     put_le32(j->buf + len - 4u, iotl_crc32(0, j->buf, len - 4u));
-    uint32_t padded = (uint32_t)IOTL_ALIGN_UP(len, g->write_align);
+    uint32_t padded = (len + g->write_align - 1u) & ~(g->write_align - 1u); /* a power of two */
     memset(j->buf + len, g->erased_value, padded - len);
 
     uint32_t blk = j->block;
