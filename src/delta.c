@@ -28,7 +28,7 @@ enum {
 };
 
 enum {
-    P_CTL0 = 0, /* varint: diff length */
+    P_CTL0 = 0, /* varint: diff length (0: end_segment() relies on it) */
     P_CTL1,     /* varint: extra length */
     P_CTL2,     /* varint: zigzag old-position seek */
     P_RUNZ,     /* varint: unchanged bytes in this diff run << 2 | literal code */
@@ -241,13 +241,14 @@ static int enter_body(iotl_delta_t *d)
     return IOTL_OK;
 }
 
-/* Accept the header in d->hbuf: check it (and the checkpoint cp to resume
+/* Accept the header at hb (hbuf, or the caller's copy on resume): check it (and the checkpoint cp to resume
  * from, NULL: start), size the work buffer, verify the base, hash the new
  * image written before the checkpoint (from new_img), go on to the body. */
-static int on_header(iotl_delta_t *d, const struct iotl_delta_checkpoint *cp, const struct iotl_storage *new_img)
+static int on_header(iotl_delta_t *d, const uint8_t *hb, const struct iotl_delta_checkpoint *cp,
+                     const struct iotl_storage *new_img)
 {
     const struct iotl_delta_header *h = &d->hdr;
-    int ret = iotl_delta_parse_header(d->hbuf, IOTL_DELTA_HEADER_SIZE, &d->hdr);
+    int ret = iotl_delta_parse_header(hb, IOTL_DELTA_HEADER_SIZE, &d->hdr);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -485,7 +486,8 @@ static int end_segment(iotl_delta_t *d)
     if (d->z_live) { /* the segment's deflate stream did not end */
         return IOTL_ERR_DELTA_STREAM;
     }
-    if (d->pstate != P_CTL0 || d->vshift != 0u || d->new_pos != d->seg_end) {
+    /* At an instruction boundary: P_CTL0 (0) with no varint begun. */
+    if (((uint32_t)d->pstate | d->vshift) != 0u || d->new_pos != d->seg_end) {
         return IOTL_ERR_DELTA_INSTR;
     }
     int ret = enter_body(d);
@@ -524,7 +526,7 @@ int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
                 memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
                 ret = IOTL_ERR_DELTA_MAGIC; /* reject junk at its fourth byte */
             } else if (d->left == 0u && d->state == S_HEADER) {
-                ret = on_header(d, NULL, NULL);
+                ret = on_header(d, d->hbuf, NULL, NULL);
             } else if (d->left == 0u) {
                 ret = on_segment_header(d);
             }
@@ -547,8 +549,7 @@ int iotl_delta_resume(iotl_delta_t *d, const struct iotl_delta_config *cfg,
     if (ret != IOTL_OK) {
         return ret;
     }
-    memcpy(d->hbuf, header, IOTL_DELTA_HEADER_SIZE);
-    ret = on_header(d, cp, new_img);
+    ret = on_header(d, header, cp, new_img);
     return ret == IOTL_OK ? IOTL_OK : fail(d, ret);
 }
 
