@@ -241,9 +241,10 @@ static int enter_body(iotl_delta_t *d)
     return IOTL_OK;
 }
 
-/* Accept the header at hb (hbuf, or the caller's copy on resume): check it (and the checkpoint cp to resume
- * from, NULL: start), size the work buffer, verify the base, hash the new
- * image written before the checkpoint (from new_img), go on to the body. */
+/* Accept the header at hb (hbuf, or the caller's copy on resume): check it
+ * (and the checkpoint cp to resume from, NULL: start), size the work buffer,
+ * verify the base, hash the new image written before the checkpoint (from
+ * new_img), go on to the body. */
 static int on_header(iotl_delta_t *d, const uint8_t *hb, const struct iotl_delta_checkpoint *cp,
                      const struct iotl_storage *new_img)
 {
