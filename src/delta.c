@@ -82,12 +82,13 @@ static int fail(iotl_delta_t *d, int err)
 
 /* len bytes from src to dst, the first four of them 32-bit little-endian
  * words (one copy on a little-endian host: the test folds at compile time). */
-static void load_le(uint32_t *dst, const uint8_t *src, size_t len)
+static void load_le(void *dst, const uint8_t *src, size_t len)
 {
     const uint16_t one = 1;
     memcpy(dst, src, len);
     for (size_t k = 0; *(const uint8_t *)&one == 0u && k < 4u; k++) {
-        dst[k] = iotl_get_le32(src + 4u * k);
+        uint32_t w = iotl_get_le32(src + 4u * k);
+        memcpy((uint8_t *)dst + 4u * k, &w, 4u);
     }
 }
 
@@ -111,7 +112,7 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
     h.version = buf[4];
     h.window_bits = buf[5];
     /* old_size, new_size, checkpoint_interval, patch_size, then both hashes. */
-    load_le(&h.old_size, buf + 8, 16u + 2u * IOTL_SHA256_LEN);
+    load_le((uint8_t *)&h + HDR_OFF(old_size), buf + 8, 16u + 2u * IOTL_SHA256_LEN);
     uint32_t iv = h.checkpoint_interval;
     /* compression 1 = raw deflate; flags and reserved must be zero. Every
      * segment costs its header plus at least one compressed byte; 32-bit
@@ -172,7 +173,7 @@ static int put(iotl_delta_t *d, const uint8_t *diff, size_t n, bool old)
         } else {
             memset(d->nbuf, 0, c);
         }
-        for (size_t i = 0; diff != NULL && i < c; i++) {
+        for (size_t i = 0; diff != NULL && i != c; i++) {
             d->nbuf[i] = (uint8_t)(d->nbuf[i] + *diff++);
         }
         if (ret == IOTL_OK) {
