@@ -51,21 +51,20 @@ void iotl_floors_raise(struct iotl_floors *out, const struct iotl_floors *in, ui
     }
 }
 
-static bool is_revoked(const iotl_keyring_t *kr, const char *kid)
+IOTL_NOINLINE static bool is_revoked(const iotl_keyring_t *kr, const char *kid)
 {
     return iotl_doc_find(kr->revoked, sizeof(kr->revoked[0]), kr->revoked_count, kid) >= 0;
 }
 
-static int key_index(const iotl_keyring_t *kr, const char *kid)
+IOTL_NOINLINE static int key_index(const iotl_keyring_t *kr, const char *kid)
 {
     return iotl_doc_find(kr->keys[0].kid, sizeof(kr->keys[0]), kr->key_count, kid);
 }
 
-int iotl_keyring_find(const iotl_keyring_t *kr, const char *kid, enum iotl_key_role role, int64_t now,
-                      const struct iotl_key **key)
+/* Index of the key kid in kr when it holds role and is not revoked, else
+ * IOTL_ERR_REVOKED, IOTL_ERR_UNKNOWN_KEY or IOTL_ERR_WRONG_ROLE (< 0). */
+static int key_for(const iotl_keyring_t *kr, const char *kid, unsigned role)
 {
-    IOTL_ASSERT(kr != NULL && kid != NULL && key != NULL);
-    *key = NULL;
     if (is_revoked(kr, kid)) {
         return IOTL_ERR_REVOKED;
     }
@@ -73,10 +72,19 @@ int iotl_keyring_find(const iotl_keyring_t *kr, const char *kid, enum iotl_key_r
     if (i < 0) {
         return IOTL_ERR_UNKNOWN_KEY;
     }
-    const struct iotl_key *k = &kr->keys[i];
-    if (k->role != (uint8_t)role) {
-        return IOTL_ERR_WRONG_ROLE;
+    return kr->keys[i].role == role ? i : IOTL_ERR_WRONG_ROLE;
+}
+
+int iotl_keyring_find(const iotl_keyring_t *kr, const char *kid, enum iotl_key_role role, int64_t now,
+                      const struct iotl_key **key)
+{
+    IOTL_ASSERT(kr != NULL && kid != NULL && key != NULL);
+    *key = NULL;
+    int i = key_for(kr, kid, (unsigned)role);
+    if (i < 0) {
+        return i;
     }
+    const struct iotl_key *k = &kr->keys[i];
     if (kr->expires != 0 && now >= kr->expires) {
         return IOTL_ERR_EXPIRED; /* the ring itself is stale (freeze attack) */
     }
@@ -271,12 +279,9 @@ static int count_root_sigs(struct sig_set *ss, const iotl_keyring_t *ring)
         if (ret != IOTL_OK) {
             return ret;
         }
-        if (is_revoked(ring, jws.kid)) {
-            continue;
-        }
-        int i = key_index(ring, jws.kid);
-        if (i < 0 || ring->keys[i].role != IOTL_ROLE_ROOT) {
-            continue;
+        int i = key_for(ring, jws.kid, IOTL_ROLE_ROOT);
+        if (i < 0) {
+            continue; /* revoked, unknown or not a root */
         }
         known = true;
         if (used[i]) {

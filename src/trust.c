@@ -10,34 +10,20 @@
 #include "iotl_doc.h"
 #include "iotl_priv.h"
 
-/* Checks each phase must pass; the success paths compare against them so a
+/* Checks each phase must pass; the success path compares against them so a
  * skipped check (glitch, bug) cannot end in acceptance. */
-#define DEPLOY_CHECKS 6u
-#define MANIFEST_CHECKS 6u
+#define CHECKS 7u
 /* Marker a finished deployment phase leaves in the result. */
-#define PHASE1_DONE (0x7d000000u | DEPLOY_CHECKS)
+#define PHASE1_DONE (0x7d000000u | CHECKS)
+
+/* A document's expiry lies right after its issue time, in both documents. */
+IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, expires) == offsetof(struct iotl_manifest, issued_at) + 8u &&
+                       offsetof(struct iotl_deployment, expires) == offsetof(struct iotl_deployment, issued_at) + 8u,
+                   expires_follows_issued_at);
 
 static int64_t max64(int64_t a, int64_t b)
 {
     return a > b ? a : b;
-}
-
-/* Freshness and replay of a verified document: not issued beyond the clock
- * skew ahead of a known wall time (a future-dated document must not drag
- * the latest time forward), not expired at the trusted time (raised to its
- * issue time), a sequence above the floor. */
-IOTL_NOINLINE /* shared by both phases: one copy */
-static int fresh(const struct iotl_trust_request *req, int64_t issued_at, int64_t expires, uint32_t seq,
-                 uint32_t floor, int64_t *now)
-{
-    if (req->wall_time != 0 && issued_at > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
-        return IOTL_ERR_NOT_YET_VALID;
-    }
-    *now = max64(*now, issued_at);
-    if (*now >= expires) {
-        return IOTL_ERR_EXPIRED;
-    }
-    return seq <= floor ? IOTL_ERR_REPLAYED : IOTL_OK;
 }
 
 static int hardware_ok(const struct iotl_manifest *m, const struct iotl_device_info *dev)
@@ -74,59 +60,81 @@ static void check_request(const struct iotl_trust_request *req, const iotl_trust
     (void)res;
 }
 
-int iotl_trust_check_deployment(const struct iotl_trust_request *req, const char *deployment_jws,
-                                size_t deployment_len, iotl_trust_work_t *work, struct iotl_trust_result *res)
+/* One run for both phases (mf: the manifest's), each step counted:
+ * 1. size; 2. (manifest) the deployment names these bytes; 3. signature and
+ * content; 4. freshness and replay: not issued beyond the clock skew ahead
+ * of a known wall time (a future-dated document must not drag the latest
+ * time forward), not expired at the trusted time (raised to its issue time),
+ * a sequence above the floor; 5-7. the phase's own checks. */
+IOTL_NOINLINE /* one copy for both phases */
+static int check_doc(const struct iotl_trust_request *req, const char *jws, size_t len, iotl_trust_work_t *work,
+                     struct iotl_trust_result *res, bool mf)
 {
-    check_request(req, work, res);
     int ret = IOTL_ERR_INTEGRITY; /* fail closed: only the end of the success path sets 0 */
     unsigned passed = 0;
     const struct iotl_floors *fl = req->floors;
     struct iotl_deployment *d = &res->deployment;
-    memset(res, 0, sizeof(*res));
+    struct iotl_manifest *m = &res->manifest;
+    const uint32_t phase = mf ? PHASE1_DONE : 0;
+    if (!mf) {
+        memset(res, 0, sizeof(*res));
+        res->trusted_time = max64(req->wall_time, fl->latest_time);
+    }
+    int64_t now = res->trusted_time;
 
-    /* 1. Bounded before anything is decoded. */
-    if (deployment_jws == NULL || deployment_len > IOTL_TRUST_JWS_MAX) {
-        ret = IOTL_ERR_TOO_LARGE;
-        goto exit;
+#define STEP(expr)            \
+    ret = (expr);             \
+    if (ret != IOTL_OK) {     \
+        goto exit;            \
+    }                         \
+    passed++
+    STEP(res->phase != phase ? IOTL_ERR_STATE /* the deployment was not accepted first */
+         : jws == NULL || len > IOTL_TRUST_JWS_MAX ? IOTL_ERR_TOO_LARGE /* bounded before any decoding */
+                                                   : IOTL_OK);
+    if (mf) {
+        STEP(iotl_sha256(req->crypto, jws, len, res->manifest_sha256));
+        ret = IOTL_ERR_MISMATCH;
+        if (iotl_memcmp_ct(res->manifest_sha256, d->manifest_sha256, IOTL_SHA256_LEN) != 0) {
+            goto exit;
+        }
+    } else {
+        passed++;
     }
-    passed++;
-    int64_t now = max64(req->wall_time, fl->latest_time);
+    STEP(mf ? iotl_manifest_verify(req->keyring, req->crypto, jws, len, now, work, m, NULL)
+            : iotl_deployment_verify(req->keyring, req->crypto, jws, len, now, work, d, NULL));
 
-    /* 2. Operator's signature, then content. */
-    ret = iotl_deployment_verify(req->keyring, req->crypto, deployment_jws, deployment_len, now, work, d, NULL);
-    if (ret != IOTL_OK) {
+    const int64_t *t = mf ? &m->issued_at : &d->issued_at; /* then expires */
+    ret = IOTL_ERR_NOT_YET_VALID;
+    if (req->wall_time != 0 && t[0] > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
         goto exit;
     }
-    passed++;
-
-    /* 3. Freshness and replay. */
-    ret = fresh(req, d->issued_at, d->expires, d->sequence, fl->deployment_seq, &now);
-    if (ret != IOTL_OK) {
-        goto exit;
+    now = max64(now, t[0]);
+    STEP(now >= t[1] ? IOTL_ERR_EXPIRED : (mf ? m->sequence <= fl->manifest_seq : d->sequence <= fl->deployment_seq) ? IOTL_ERR_REPLAYED
+                                                                                                 : IOTL_OK);
+    if (mf) {
+        /* Anti-rollback of the release, and it fits this device. */
+        STEP(m->security_version < fl->security_version ? IOTL_ERR_ROLLBACK : IOTL_OK);
+        STEP(hardware_ok(m, req->device));
+        STEP(sizes_ok(m, req->max_payload_size));
+    } else {
+        /* The operator chose this device, now (before any manifest byte is fetched). */
+        STEP(iotl_deployment_targets(d, req->device));
+        STEP(iotl_deployment_in_cohort(req->crypto, d, req->device->id));
+        STEP(iotl_deployment_in_window(d, now));
     }
-    passed++;
-
-    /* 4. The operator chose this device, now (before any manifest byte is fetched). */
-    ret = iotl_deployment_targets(d, req->device);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-    ret = iotl_deployment_in_cohort(req->crypto, d, req->device->id);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-    ret = iotl_deployment_in_window(d, now);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
+#undef STEP
 
     ret = IOTL_ERR_INTEGRITY;
-    if (passed == DEPLOY_CHECKS) {
+    if (passed == CHECKS && res->phase == phase) {
+        if (mf) {
+            /* The ring that vouched, the latest issue time seen. */
+            iotl_floors_raise(&res->floors, fl, req->keyring->version, max64(d->issued_at, m->issued_at));
+            res->floors.deployment_seq = d->sequence;
+            res->floors.manifest_seq = m->sequence;
+            /* security_version stays: staging raises it on confirm. */
+        }
         res->trusted_time = now;
-        res->phase = PHASE1_DONE;
+        res->phase = PHASE1_DONE + (mf ? CHECKS : 0u);
         ret = IOTL_OK;
     }
 exit:
@@ -134,98 +142,30 @@ exit:
         memset(res, 0, sizeof(*res));
     }
     return ret;
+}
+
+int iotl_trust_check_deployment(const struct iotl_trust_request *req, const char *deployment_jws,
+                                size_t deployment_len, iotl_trust_work_t *work, struct iotl_trust_result *res)
+{
+    check_request(req, work, res);
+    return check_doc(req, deployment_jws, deployment_len, work, res, false);
 }
 
 int iotl_trust_check_manifest(const struct iotl_trust_request *req, const char *manifest_jws, size_t manifest_len,
                               iotl_trust_work_t *work, struct iotl_trust_result *res)
 {
     check_request(req, work, res);
-    int ret = IOTL_ERR_INTEGRITY; /* fail closed */
-    unsigned passed = 0;
-    const struct iotl_floors *fl = req->floors;
-    const struct iotl_deployment *d = &res->deployment;
-    struct iotl_manifest *m = &res->manifest;
-    int64_t now = res->trusted_time;
-
-    if (res->phase != PHASE1_DONE) {
-        ret = IOTL_ERR_STATE; /* the deployment was not accepted first */
-        goto exit;
-    }
-    if (manifest_jws == NULL || manifest_len > IOTL_TRUST_JWS_MAX) {
-        ret = IOTL_ERR_TOO_LARGE;
-        goto exit;
-    }
-    passed++;
-
-    /* 5. The deployment names exactly these manifest bytes. */
-    ret = iotl_sha256(req->crypto, manifest_jws, manifest_len, res->manifest_sha256);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    if (iotl_memcmp_ct(res->manifest_sha256, d->manifest_sha256, IOTL_SHA256_LEN) != 0) {
-        ret = IOTL_ERR_MISMATCH;
-        goto exit;
-    }
-    passed++;
-
-    /* 6. Publisher's signature, then content. */
-    ret = iotl_manifest_verify(req->keyring, req->crypto, manifest_jws, manifest_len, now, work, m, NULL);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-
-    /* 7. Freshness, replay and anti-rollback of the release. */
-    ret = fresh(req, m->issued_at, m->expires, m->sequence, fl->manifest_seq, &now);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    if (m->security_version < fl->security_version) {
-        ret = IOTL_ERR_ROLLBACK;
-        goto exit;
-    }
-    passed++;
-
-    /* 8. The release fits this device. */
-    ret = hardware_ok(m, req->device);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-    ret = sizes_ok(m, req->max_payload_size);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-
-    ret = IOTL_ERR_INTEGRITY;
-    if (passed == MANIFEST_CHECKS && res->phase == PHASE1_DONE) {
-        /* The ring that vouched, the latest issue time seen. */
-        iotl_floors_raise(&res->floors, fl, req->keyring->version, max64(d->issued_at, m->issued_at));
-        res->floors.deployment_seq = d->sequence;
-        res->floors.manifest_seq = m->sequence;
-        /* security_version stays: staging raises it on confirm. */
-        res->trusted_time = now;
-        res->phase = PHASE1_DONE + MANIFEST_CHECKS;
-        ret = IOTL_OK;
-    }
-exit:
-    if (ret != IOTL_OK) {
-        memset(res, 0, sizeof(*res));
-    }
-    return ret;
+    return check_doc(req, manifest_jws, manifest_len, work, res, true);
 }
 
 int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployment_jws, size_t deployment_len,
                       const char *manifest_jws, size_t manifest_len, iotl_trust_work_t *work,
                       struct iotl_trust_result *res)
 {
-    check_request(req, work, res);
-    if (manifest_jws == NULL || manifest_len > IOTL_TRUST_JWS_MAX) {
-        memset(res, 0, sizeof(*res));
-        return IOTL_ERR_TOO_LARGE; /* both sizes are bounded before anything is decoded */
-    }
-    int ret = iotl_trust_check_deployment(req, deployment_jws, deployment_len, work, res);
+    /* Both sizes are bounded before anything is decoded: a manifest too
+     * large ends the first phase at its size check (IOTL_ERR_TOO_LARGE). */
+    bool fits = manifest_jws != NULL && manifest_len <= IOTL_TRUST_JWS_MAX;
+    int ret = iotl_trust_check_deployment(req, fits ? deployment_jws : NULL, deployment_len, work, res);
     if (ret == IOTL_OK) {
         ret = iotl_trust_check_manifest(req, manifest_jws, manifest_len, work, res);
     }
