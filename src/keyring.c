@@ -287,14 +287,12 @@ static int count_root_sigs(struct sig_set *ss, const iotl_keyring_t *ring)
         if (used[i]) {
             continue; /* one key counts once */
         }
+        /* The payload was decoded (so bounded and canonical) before: only
+         * the signature can fail here. */
         size_t n = 0;
-        ret = iotl_jws_verify(&jws, ss->crypto, ring->keys[i].pub, ss->text, IOTL_JSON_MAX_SIZE, &n);
-        if (ret == IOTL_OK) {
+        if (iotl_jws_verify(&jws, ss->crypto, ring->keys[i].pub, ss->text, IOTL_JSON_MAX_SIZE, &n) == IOTL_OK) {
             used[i] = true;
             ss->count++;
-            ss->text_len = n;
-        } else if (ret == IOTL_ERR_TOO_LARGE || ret == IOTL_ERR_BASE64) {
-            return ret;
         } else {
             bad = true;
         }
@@ -334,24 +332,19 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     if (ret != IOTL_OK) {
         goto exit;
     }
-    if (ss.payload_len > IOTL_B64URL_ENC_LEN(IOTL_JSON_MAX_SIZE)) {
+    /* Decoded (not parsed) before any signature is checked: bounded and
+     * canonical from here on; each verified signature decodes the same bytes. */
+    ret = iotl_b64url_decode(ss.payload_b64, ss.payload_len, work->text, sizeof(work->text), &ss.text_len);
+    if (ret == IOTL_ERR_NO_MEM) {
         ret = IOTL_ERR_TOO_LARGE;
-        goto exit;
     }
-
-    if (!reload) {
-        /* 1. The roots in force must sign before any payload byte is parsed. */
+    /* 1. The roots in force must sign before any payload byte is parsed
+     * (a re-load of the stored ring is verified against its own roots below). */
+    if (ret == IOTL_OK && !reload) {
         ret = count_root_sigs(&ss, kr);
-        if (ret != IOTL_OK) {
-            goto exit;
-        }
-    } else {
-        /* Re-load of the stored ring: decoded now, verified against its own
-         * roots below (it fits: the length was bounded above). */
-        ret = iotl_b64url_decode(ss.payload_b64, ss.payload_len, work->text, sizeof(work->text), &ss.text_len);
-        if (ret != IOTL_OK) {
-            goto exit;
-        }
+    }
+    if (ret != IOTL_OK) {
+        goto exit;
     }
 
     /* 2. Parse the candidate ring. */

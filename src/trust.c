@@ -190,11 +190,12 @@ IOTL_STATIC_ASSERT(DESC_AT(manifest_seq) == offsetof(struct iotl_floors, manifes
                        DESC_AT(latest_time) == offsetof(struct iotl_floors, latest_time) &&
                        DESC_AT(component_count) >= sizeof(struct iotl_floors),
                    desc_holds_the_floors_in_their_layout);
-#define COMP_AT(m) (offsetof(struct iotl_update_component, m) - offsetof(struct iotl_update_component, payload_size))
-#define PAYLOAD_AT(m) (offsetof(struct iotl_payload, m) - offsetof(struct iotl_payload, download_size))
-IOTL_STATIC_ASSERT(COMP_AT(image_size) == PAYLOAD_AT(size) && COMP_AT(image_sha256) == PAYLOAD_AT(sha256) &&
+#define COMP_AT(m) (offsetof(struct iotl_update_component, m) - offsetof(struct iotl_update_component, kind))
+#define PAYLOAD_AT(m) (offsetof(struct iotl_payload, m) - offsetof(struct iotl_payload, kind))
+IOTL_STATIC_ASSERT(COMP_AT(flags) == PAYLOAD_AT(flags) && COMP_AT(payload_size) == PAYLOAD_AT(download_size) &&
+                       COMP_AT(image_size) == PAYLOAD_AT(size) && COMP_AT(image_sha256) == PAYLOAD_AT(sha256) &&
                        COMP_AT(base_sha256) == PAYLOAD_AT(base_sha256) &&
-                       sizeof(struct iotl_update_component) - offsetof(struct iotl_update_component, payload_size) ==
+                       sizeof(struct iotl_update_component) - offsetof(struct iotl_update_component, kind) ==
                            PAYLOAD_AT(base_sha256) + IOTL_SHA256_LEN,
                    payload_holds_the_component_in_its_layout);
 IOTL_STATIC_ASSERT(IOTL_PAYLOAD_FULL == 0 && IOTL_PAYLOAD_DEFLATE == 1 && IOTL_PAYLOAD_DELTA == 2, payload_kinds);
@@ -218,6 +219,7 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
      * delta for the installed image, 2 deflate, 1 full, 0 unusable (a delta
      * for another base). */
     uint8_t rank[IOTL_STAGE_MAX_COMPONENTS];
+    unsigned unusable = 0; /* slots still at rank 0 */
     memset(rank, 0, sizeof(rank));
     for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
         const struct iotl_payload *p = &m->payloads[i];
@@ -229,35 +231,32 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
                 break;
             }
             k = desc->component_count++;
+            unusable++;
             if (!copy_str(desc->component[k].id, IOTL_STAGE_ID_MAX, p->component)) {
                 ret = IOTL_ERR_RANGE;
                 break;
             }
         }
-        const uint8_t *cur = NULL;
-        for (size_t j = 0; j < count; j++) {
-            if (installed[j].component != NULL && strcmp(installed[j].component, p->component) == 0) {
-                cur = installed[j].sha256;
+        unsigned r = p->kind + 1u;
+        if (p->kind == IOTL_PAYLOAD_DELTA) {
+            r = 0; /* unless its base is the image the component runs */
+            for (size_t j = 0; j < count; j++) {
+                if (installed[j].component != NULL && strcmp(installed[j].component, p->component) == 0) {
+                    r = iotl_memcmp_ct(p->base_sha256, installed[j].sha256, IOTL_SHA256_LEN) == 0 ? 3u : 0u;
+                }
             }
         }
-        unsigned r = p->kind + 1u;
-        if (p->kind == IOTL_PAYLOAD_DELTA && (cur == NULL || iotl_memcmp_ct(p->base_sha256, cur, IOTL_SHA256_LEN) != 0)) {
-            r = 0;
-        }
         if (r > rank[k]) {
-            struct iotl_update_component *c = &desc->component[k];
+            unusable -= (rank[k] == 0);
             rank[k] = (uint8_t)r;
-            c->kind = p->kind;
-            c->flags = p->flags;
-            /* Sizes, image and base hash (zero unless a delta: parser) in one copy. */
-            memcpy(&c->payload_size, &p->download_size,
-                   sizeof(*c) - offsetof(struct iotl_update_component, payload_size));
+            /* Kind, flags, sizes, image and base hash (zero unless a delta:
+             * parser) in one copy. */
+            memcpy(&desc->component[k].kind, &p->kind,
+                   sizeof(desc->component[k]) - offsetof(struct iotl_update_component, kind));
         }
     }
-    for (size_t k = 0; k < desc->component_count && ret == IOTL_OK; k++) {
-        if (rank[k] == 0) {
-            ret = IOTL_ERR_DELTA_BASE; /* only deltas for another base */
-        }
+    if (ret == IOTL_OK && unusable != 0) {
+        ret = IOTL_ERR_DELTA_BASE; /* a component with only deltas for another base */
     }
     if (ret != IOTL_OK) {
         memset(desc, 0, sizeof(*desc));
