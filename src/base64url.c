@@ -21,26 +21,36 @@ int iotl_b64url_encode(const void *in, size_t in_len, char *out, size_t out_cap,
 {
     IOTL_ASSERT(out != NULL || out_cap == 0);
     IOTL_ASSERT(in != NULL || in_len == 0);
-    if (in_len > (SIZE_MAX / 4u) - 4u || out_cap < IOTL_B64URL_ENC_LEN(in_len) + 1u) {
-        if (out_cap > 0) {
-            out[0] = '\0';
-        }
-        return IOTL_ERR_NO_MEM;
-    }
+    /* One pass: characters are stored while they and the NUL fit, counted
+     * always (the count is the length the input needs). The unused low bits
+     * of the last character are zero. */
     const uint8_t *p = (const uint8_t *)in;
     size_t o = 0;
     uint32_t acc = 0;
     unsigned bits = 0;
-    for (size_t i = 0; i < in_len; i++) {
-        acc = (acc << 8) | p[i];
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out[o++] = b64_alphabet[(acc >> bits) & 63u];
+    for (size_t i = 0;;) {
+        if (bits < 6) {
+            if (i < in_len) {
+                acc = (acc << 8) | p[i++];
+                bits += 8;
+            } else if (bits == 0) {
+                break;
+            } else {
+                acc <<= 6u - bits; /* the last character, zero-filled */
+                bits = 6;
+            }
         }
+        bits -= 6;
+        if (o + 1u < out_cap) {
+            out[o] = b64_alphabet[(acc >> bits) & 63u];
+        }
+        o++;
     }
-    if (bits > 0) {
-        out[o++] = b64_alphabet[(acc << (6u - bits)) & 63u]; /* unused low bits are zero */
+    if (o >= out_cap) {
+        if (out_cap > 0) {
+            out[0] = '\0';
+        }
+        return IOTL_ERR_NO_MEM;
     }
     out[o] = '\0';
     if (out_len != NULL) {
