@@ -56,7 +56,8 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
                          size_t sig_len)
 {
     IOTL_ASSERT(jws != NULL);
-    memset(jws, 0, sizeof(*jws));
+    /* Every member is written on success (kid and sig in full), the whole
+     * struct zeroed on failure. */
     uint8_t hdr[IOTL_JWS_HEADER_MAX];
     size_t n = 0;
     int ret = header_b64 == NULL || header_len == 0                     ? IOTL_ERR_JWS_FORMAT
