@@ -205,36 +205,36 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
 {
     IOTL_ASSERT(res != NULL && desc != NULL && (installed != NULL || count == 0));
     const struct iotl_manifest *m = &res->manifest;
-    int ret = IOTL_OK;
-    memset(desc, 0, sizeof(*desc));
-    if (!copy_str(desc->version, sizeof(desc->version), m->version)) {
-        return IOTL_ERR_RANGE;
-    }
-    memcpy(desc->manifest_sha256, res->manifest_sha256, IOTL_SHA256_LEN);
-    /* The floors to raise, laid out as struct iotl_floors; then the release's own security version. */
-    memcpy(&desc->security_version, &res->floors, sizeof(res->floors));
-    desc->security_version = m->security_version;
     /* One pass over the payloads: each lands in its component's slot (made
      * at its first payload) when it ranks above what the slot holds: 3 a
      * delta for the installed image, 2 deflate, 1 full, 0 unusable (a delta
      * for another base). */
     uint8_t rank[IOTL_STAGE_MAX_COMPONENTS];
     unsigned unusable = 0; /* slots still at rank 0 */
+    int ret = IOTL_ERR_RANGE;
     memset(rank, 0, sizeof(rank));
-    for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
+    memset(desc, 0, sizeof(*desc));
+    memcpy(desc->manifest_sha256, res->manifest_sha256, IOTL_SHA256_LEN);
+    /* The floors to raise, laid out as struct iotl_floors; then the release's own security version. */
+    memcpy(&desc->security_version, &res->floors, sizeof(res->floors));
+    desc->security_version = m->security_version;
+    if (!copy_str(desc->version, sizeof(desc->version), m->version)) {
+        goto fail;
+    }
+    for (size_t i = 0; i < m->payload_count; i++) {
         const struct iotl_payload *p = &m->payloads[i];
         int k = iotl_doc_find(desc->component[0].id, sizeof(desc->component[0]), desc->component_count,
                               p->component);
         if (k < 0) {
+            ret = IOTL_ERR_TOO_LARGE;
             if (desc->component_count >= IOTL_STAGE_MAX_COMPONENTS) {
-                ret = IOTL_ERR_TOO_LARGE;
-                break;
+                goto fail;
             }
+            ret = IOTL_ERR_RANGE;
             k = desc->component_count++;
             unusable++;
             if (!copy_str(desc->component[k].id, IOTL_STAGE_ID_MAX, p->component)) {
-                ret = IOTL_ERR_RANGE;
-                break;
+                goto fail;
             }
         }
         unsigned r = p->kind + 1u;
@@ -255,11 +255,11 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
                    sizeof(desc->component[k]) - offsetof(struct iotl_update_component, kind));
         }
     }
-    if (ret == IOTL_OK && unusable != 0) {
-        ret = IOTL_ERR_DELTA_BASE; /* a component with only deltas for another base */
+    ret = IOTL_ERR_DELTA_BASE; /* a component with only deltas for another base */
+    if (unusable == 0) {
+        return IOTL_OK;
     }
-    if (ret != IOTL_OK) {
-        memset(desc, 0, sizeof(*desc));
-    }
+fail:
+    memset(desc, 0, sizeof(*desc));
     return ret;
 }
