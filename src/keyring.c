@@ -242,70 +242,6 @@ IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
 static const struct iotl_doc_schema ring_schema = {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t),
                                                    IOTL_ROLE_ROOT, 1, parse_ring};
 
-/* A key ring update's signatures and what checking them yields. */
-struct sig_set {
-    const iotl_json_node_t *sigs; /* the "signatures" array */
-    const char *payload_b64;
-    size_t payload_len;
-    const struct iotl_crypto *crypto;
-    uint8_t *text; /* IOTL_JSON_MAX_SIZE bytes */
-    size_t text_len;
-    uint32_t count;
-};
-
-/* Counts (ss->count) distinct roots of `ring` whose signature over the
- * payload verifies (verified payload bytes land in ss->text): 0 when they
- * reach its threshold, else IOTL_ERR_SIGNATURE (a known root's signature
- * failed), then IOTL_ERR_THRESHOLD (a root of the ring signed), else
- * IOTL_ERR_UNKNOWN_KEY. */
-static int count_root_sigs(struct sig_set *ss, const iotl_keyring_t *ring)
-{
-    bool used[IOTL_KEYRING_MAX_KEYS];
-    bool bad = false;   /* a known root's signature failed */
-    bool known = false; /* at least one signature named a root of the ring */
-    memset(used, 0, sizeof(used));
-    ss->count = 0;
-    for (const iotl_json_node_t *s = iotl_json_first(ss->sigs); s != NULL; s = iotl_json_next(s)) {
-        const char *h;
-        size_t hl;
-        const char *g;
-        size_t gl;
-        if (iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(protected)), &h, &hl) != IOTL_OK ||
-            iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(signature)), &g, &gl) != IOTL_OK) {
-            return IOTL_ERR_SCHEMA;
-        }
-        struct iotl_jws jws;
-        int ret = iotl_jws_parse_parts(&jws, h, hl, ss->payload_b64, ss->payload_len, g, gl);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-        int i = key_for(ring, jws.kid, IOTL_ROLE_ROOT);
-        if (i < 0) {
-            continue; /* revoked, unknown or not a root */
-        }
-        known = true;
-        if (used[i]) {
-            continue; /* one key counts once */
-        }
-        /* The payload was decoded (so bounded and canonical) before: only
-         * the signature can fail here. */
-        size_t n = 0;
-        if (iotl_jws_verify(&jws, ss->crypto, ring->keys[i].pub, ss->text, IOTL_JSON_MAX_SIZE, &n) == IOTL_OK) {
-            used[i] = true;
-            ss->count++;
-        } else {
-            bad = true;
-        }
-    }
-    if (ss->count >= ring->threshold) {
-        return IOTL_OK;
-    }
-    if (bad) {
-        return IOTL_ERR_SIGNATURE;
-    }
-    return known ? IOTL_ERR_THRESHOLD : IOTL_ERR_UNKNOWN_KEY;
-}
-
 int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *doc, size_t len,
                         const struct iotl_floors *floors, int64_t now, unsigned flags,
                         iotl_trust_work_t *work, struct iotl_floors *floors_out)
@@ -313,8 +249,12 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     IOTL_ASSERT(kr != NULL && crypto != NULL && floors != NULL && work != NULL);
     int ret = IOTL_ERR_INTEGRITY; /* fail closed */
     iotl_json_doc_t outer;
-    struct sig_set ss = {NULL, NULL, 0, crypto, work->text, 0, 0};
-    bool reload = (flags & IOTL_KEYRING_RELOAD) != 0;
+    const char *pay = NULL;
+    size_t pay_len = 0;
+    size_t text_len = 0;
+    uint32_t count = 0;
+    const unsigned reload = (flags & IOTL_KEYRING_RELOAD) != 0;
+    const iotl_keyring_t *ring = kr;
     if (floors->latest_time > now) {
         now = floors->latest_time; /* the latest-known time only moves forward */
     }
@@ -324,69 +264,102 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
         return ret;
     }
     const iotl_json_node_t *root = iotl_json_root(&outer);
-    ss.sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
-    ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &ss.payload_b64, &ss.payload_len);
+    const iotl_json_node_t *sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
+    ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &pay, &pay_len);
     if (ret == IOTL_OK) {
-        ret = iotl_doc_array(ss.sigs, IOTL_KEYRING_MAX_SIGNATURES, true);
-    }
-    if (ret != IOTL_OK) {
-        goto exit;
+        ret = iotl_doc_array(sigs, IOTL_KEYRING_MAX_SIGNATURES, true);
     }
     /* Decoded (not parsed) before any signature is checked: bounded and
      * canonical from here on; each verified signature decodes the same bytes. */
-    ret = iotl_b64url_decode(ss.payload_b64, ss.payload_len, work->text, sizeof(work->text), &ss.text_len);
-    if (ret == IOTL_ERR_NO_MEM) {
-        ret = IOTL_ERR_TOO_LARGE;
-    }
-    /* 1. The roots in force must sign before any payload byte is parsed
-     * (a re-load of the stored ring is verified against its own roots below). */
-    if (ret == IOTL_OK && !reload) {
-        ret = count_root_sigs(&ss, kr);
-    }
-    if (ret != IOTL_OK) {
-        goto exit;
+    if (ret == IOTL_OK) {
+        ret = iotl_b64url_decode(pay, pay_len, work->text, sizeof(work->text), &text_len);
+        ret = ret == IOTL_ERR_NO_MEM ? IOTL_ERR_TOO_LARGE : ret;
     }
 
-    /* 2. Parse the candidate ring. */
-    ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, ss.text_len, crypto);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-
-    /* 3. Monotonic version: an older ring, and the keys it had, never return
-     * (an update must be newer than the floor and the ring in force; the
-     * stored ring may be the floor itself). */
-    uint32_t floor_v = floors->keyring_version;
-    if (!reload && kr->version > floor_v) {
-        floor_v = kr->version;
-    }
-    ret = IOTL_ERR_REPLAYED;
-    if (work->ring.version < floor_v || (!reload && work->ring.version == floor_v)) {
-        goto exit;
-    }
-    ret = IOTL_ERR_EXPIRED;
-    if (!reload && now >= work->ring.expires) {
-        goto exit;
-    }
-
-    /* 4. The new roots must sign too (proves the new keys are held). */
-    ret = count_root_sigs(&ss, &work->ring);
-    if (ret == IOTL_ERR_UNKNOWN_KEY) {
-        ret = IOTL_ERR_THRESHOLD;
-    }
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-
-    /* 5. Accept: only this path returns 0. */
-    if (ss.count >= work->ring.threshold) {
-        if (floors_out != NULL) {
-            iotl_floors_raise(floors_out, floors, work->ring.version, work->ring.issued_at);
+    /* Pass 0: the roots in force must sign before any payload byte is
+     * parsed (skipped when re-loading the stored ring). Pass 1: the
+     * candidate ring, parsed and checked, must be signed by its own roots
+     * too (proves the new keys are held). A pass counts the distinct roots
+     * of its ring whose signature verifies. */
+    for (unsigned pass = reload; ret == IOTL_OK && pass < 2; pass++) {
+        if (pass == 1) {
+            ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, text_len, crypto);
+            if (ret != IOTL_OK) {
+                goto exit;
+            }
+            /* Monotonic version: an older ring, and the keys it had, never
+             * return (an update must be newer than the floor and the ring in
+             * force; the stored ring may be the floor itself). */
+            uint32_t floor_v = floors->keyring_version;
+            if (!reload && kr->version > floor_v) {
+                floor_v = kr->version;
+            }
+            ret = IOTL_ERR_REPLAYED;
+            if (work->ring.version < floor_v || (!reload && work->ring.version == floor_v)) {
+                goto exit;
+            }
+            ret = IOTL_ERR_EXPIRED;
+            if (!reload && now >= work->ring.expires) {
+                goto exit;
+            }
+            ring = &work->ring;
         }
-        memcpy(kr, &work->ring, sizeof(*kr));
-        ret = IOTL_OK;
-    } else {
+        bool used[IOTL_KEYRING_MAX_KEYS];
+        bool bad = false;   /* a known root's signature failed */
+        bool known = false; /* at least one signature named a root of the ring */
+        memset(used, 0, sizeof(used));
+        count = 0;
+        for (const iotl_json_node_t *s = iotl_json_first(sigs); s != NULL; s = iotl_json_next(s)) {
+            const char *h;
+            size_t hl;
+            const char *g;
+            size_t gl;
+            struct iotl_jws jws;
+            ret = IOTL_ERR_SCHEMA;
+            if (iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(protected)), &h, &hl) != IOTL_OK ||
+                iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(signature)), &g, &gl) != IOTL_OK) {
+                goto exit;
+            }
+            ret = iotl_jws_parse_parts(&jws, h, hl, pay, pay_len, g, gl);
+            if (ret != IOTL_OK) {
+                goto exit;
+            }
+            int i = key_for(ring, jws.kid, IOTL_ROLE_ROOT);
+            if (i < 0) {
+                continue; /* revoked, unknown or not a root */
+            }
+            known = true;
+            if (used[i]) {
+                continue; /* one key counts once */
+            }
+            /* The payload was decoded (so bounded and canonical) before:
+             * only the signature can fail here. */
+            size_t n = 0;
+            if (iotl_jws_verify(&jws, crypto, ring->keys[i].pub, work->text, sizeof(work->text), &n) == IOTL_OK) {
+                used[i] = true;
+                count++;
+            } else {
+                bad = true;
+            }
+        }
+        /* Too few: a known root's signature failed, else a root of the ring
+         * signed (or it is the new ring's pass), else no root signed. */
+        ret = count >= ring->threshold ? IOTL_OK
+              : bad                    ? IOTL_ERR_SIGNATURE
+              : known || pass == 1     ? IOTL_ERR_THRESHOLD
+                                       : IOTL_ERR_UNKNOWN_KEY;
+    }
+
+    /* Accept: only this path returns 0. */
+    if (ret == IOTL_OK) {
         ret = IOTL_ERR_INTEGRITY;
+        if (ring == &work->ring && count >= work->ring.threshold) {
+            if (floors_out != NULL) {
+                iotl_floors_raise(floors_out, floors, work->ring.version, work->ring.issued_at);
+            }
+            memcpy(kr, &work->ring, sizeof(*kr));
+            ret = IOTL_OK;
+        }
     }
 exit:
     iotl_json_free(&outer);
