@@ -51,24 +51,15 @@ void iotl_floors_raise(struct iotl_floors *out, const struct iotl_floors *in, ui
     }
 }
 
-IOTL_NOINLINE static bool is_revoked(const iotl_keyring_t *kr, const char *kid)
-{
-    return iotl_doc_find(kr->revoked, sizeof(kr->revoked[0]), kr->revoked_count, kid) >= 0;
-}
-
-IOTL_NOINLINE static int key_index(const iotl_keyring_t *kr, const char *kid)
-{
-    return iotl_doc_find(kr->keys[0].kid, sizeof(kr->keys[0]), kr->key_count, kid);
-}
-
 /* Index of the key kid in kr when it holds role and is not revoked, else
- * IOTL_ERR_REVOKED, IOTL_ERR_UNKNOWN_KEY or IOTL_ERR_WRONG_ROLE (< 0). */
+ * IOTL_ERR_REVOKED, IOTL_ERR_UNKNOWN_KEY or IOTL_ERR_WRONG_ROLE (< 0). The
+ * parser asks for no role (0xff) to find whether kid is listed at all. */
 static int key_for(const iotl_keyring_t *kr, const char *kid, unsigned role)
 {
-    if (is_revoked(kr, kid)) {
+    if (iotl_doc_find(kr->revoked, sizeof(kr->revoked[0]), kr->revoked_count, kid) >= 0) {
         return IOTL_ERR_REVOKED;
     }
-    int i = key_index(kr, kid);
+    int i = iotl_doc_find(kr->keys[0].kid, sizeof(kr->keys[0]), kr->key_count, kid);
     if (i < 0) {
         return IOTL_ERR_UNKNOWN_KEY;
     }
@@ -208,7 +199,7 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
         if (ret != IOTL_OK) {
             goto exit;
         }
-        if (key_index(r, k->kid) >= 0) {
+        if (key_for(r, k->kid, 0xffu) != IOTL_ERR_UNKNOWN_KEY) {
             ret = IOTL_ERR_SCHEMA; /* one entry, one role per key */
             goto exit;
         }
@@ -227,8 +218,8 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
         const char *kid;
         size_t n;
-        if (iotl_json_str_ref(e, &kid, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN || key_index(r, kid) >= 0 ||
-            is_revoked(r, kid)) {
+        if (iotl_json_str_ref(e, &kid, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN ||
+            key_for(r, kid, 0xffu) != IOTL_ERR_UNKNOWN_KEY) {
             goto exit; /* not a key id, or listed and revoked at once, or twice */
         }
         memcpy(r->revoked[r->revoked_count++], kid, IOTL_JWS_KID_LEN + 1u);
