@@ -79,6 +79,9 @@ static int check_doc(const struct iotl_trust_request *req, const char *jws, size
     if (!mf) {
         memset(res, 0, sizeof(*res));
         res->trusted_time = max64(req->wall_time, fl->latest_time);
+    } else if (res->phase != PHASE1_DONE) {
+        ret = IOTL_ERR_STATE; /* the deployment was not accepted first */
+        goto exit;
     }
     int64_t now = res->trusted_time;
 
@@ -88,9 +91,8 @@ static int check_doc(const struct iotl_trust_request *req, const char *jws, size
         goto exit;            \
     }                         \
     passed++
-    STEP(res->phase != phase ? IOTL_ERR_STATE /* the deployment was not accepted first */
-         : jws == NULL || len > IOTL_TRUST_JWS_MAX ? IOTL_ERR_TOO_LARGE /* bounded before any decoding */
-                                                   : IOTL_OK);
+    STEP(jws == NULL || len > IOTL_TRUST_JWS_MAX ? IOTL_ERR_TOO_LARGE /* bounded before any decoding */
+                                                 : IOTL_OK);
     if (mf) {
         STEP(iotl_sha256(req->crypto, jws, len, res->manifest_sha256));
         ret = IOTL_ERR_MISMATCH;
