@@ -35,8 +35,8 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
         goto exit;
     }
     const iotl_json_node_t *b64 = iotl_json_member(root, IOTL_DOC_N(b64));
-    bool b64_val = false;
-    if (b64 != NULL && (iotl_json_bool(b64, &b64_val) != IOTL_OK || !b64_val)) {
+    bool b64_val = false; /* stays false when b64 is no boolean */
+    if (b64 != NULL && ((void)iotl_json_bool(b64, &b64_val), !b64_val)) {
         ret = IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
         goto exit;
     }
