@@ -76,14 +76,14 @@ static int check_doc(const struct iotl_trust_request *req, const char *jws, size
     struct iotl_deployment *d = &res->deployment;
     struct iotl_manifest *m = &res->manifest;
     const uint32_t phase = mf ? PHASE1_DONE : 0;
+    int64_t now = res->trusted_time;
     if (!mf) {
         memset(res, 0, sizeof(*res));
-        res->trusted_time = max64(req->wall_time, fl->latest_time);
+        now = max64(req->wall_time, fl->latest_time);
     } else if (res->phase != PHASE1_DONE) {
         ret = IOTL_ERR_STATE; /* the deployment was not accepted first */
         goto exit;
     }
-    int64_t now = res->trusted_time;
 
 #define STEP(expr)            \
     ret = (expr);             \
