@@ -217,9 +217,5 @@ int iotl_jwk_kid(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P25
 {
     uint8_t tp[IOTL_SHA256_LEN];
     int ret = iotl_jwk_thumbprint(crypto, pubkey, tp);
-    if (ret != IOTL_OK) {
-        kid[0] = '\0';
-        return ret;
-    }
-    return iotl_b64url_encode(tp, sizeof(tp), kid, IOTL_JWS_KID_LEN + 1, NULL);
+    return ret != IOTL_OK ? ret : iotl_b64url_encode(tp, sizeof(tp), kid, IOTL_JWS_KID_LEN + 1, NULL);
 }

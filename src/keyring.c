@@ -22,6 +22,9 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
     if (threshold == 0) {
         threshold = 1;
     }
+    /* Set first: on any failure the ring counts no key but still needs
+     * at least one signature, so it trusts nothing. */
+    kr->threshold = threshold;
     if (count == 0 || count > IOTL_KEYRING_MAX_KEYS || threshold > count) {
         return IOTL_ERR_INVALID_ARG;
     }
@@ -29,14 +32,12 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
         struct iotl_key *k = &kr->keys[i];
         int ret = iotl_jwk_kid(crypto, anchors[i], k->kid);
         if (ret != IOTL_OK) {
-            memset(kr, 0, sizeof(*kr));
             return ret;
         }
         memcpy(k->pub, anchors[i], IOTL_P256_PUBKEY_LEN);
         k->role = IOTL_ROLE_ROOT;
     }
     kr->key_count = (uint16_t)count;
-    kr->threshold = threshold;
     return IOTL_OK;
 }
 

@@ -139,7 +139,7 @@ int iotl_jwk_thumbprint(const struct iotl_crypto *crypto, const uint8_t pubkey[I
 /**
  * @brief The key id iotlife uses: base64url of the RFC 7638 thumbprint.
  * @param[in] crypto Crypto port. @param[in] pubkey Uncompressed key.
- * @param[out] kid Receives 43 characters and a NUL.
+ * @param[out] kid Receives 43 characters and a NUL (unspecified on failure).
  * @return As iotl_jwk_thumbprint().
  */
 int iotl_jwk_kid(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],
