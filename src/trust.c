@@ -111,8 +111,9 @@ static int check_doc(const struct iotl_trust_request *req, const char *jws, size
         goto exit;
     }
     now = max64(now, t[0]);
-    STEP(now >= t[1] ? IOTL_ERR_EXPIRED : (mf ? m->sequence <= fl->manifest_seq : d->sequence <= fl->deployment_seq) ? IOTL_ERR_REPLAYED
-                                                                                                 : IOTL_OK);
+    STEP(now >= t[1] ? IOTL_ERR_EXPIRED
+         : (mf ? m->sequence <= fl->manifest_seq : d->sequence <= fl->deployment_seq) ? IOTL_ERR_REPLAYED
+                                                                                      : IOTL_OK);
     if (mf) {
         /* Anti-rollback of the release, and it fits this device. */
         STEP(m->security_version < fl->security_version ? IOTL_ERR_ROLLBACK : IOTL_OK);
