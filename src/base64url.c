@@ -21,26 +21,36 @@ int iotl_b64url_encode(const void *in, size_t in_len, char *out, size_t out_cap,
 {
     IOTL_ASSERT(out != NULL || out_cap == 0);
     IOTL_ASSERT(in != NULL || in_len == 0);
-    if (in_len > (SIZE_MAX / 4u) - 4u || out_cap < IOTL_B64URL_ENC_LEN(in_len) + 1u) {
-        if (out_cap > 0) {
-            out[0] = '\0';
-        }
-        return IOTL_ERR_NO_MEM;
-    }
+    /* One pass: characters are stored while they and the NUL fit, counted
+     * always (the count is the length the input needs). The unused low bits
+     * of the last character are zero. */
     const uint8_t *p = (const uint8_t *)in;
     size_t o = 0;
     uint32_t acc = 0;
     unsigned bits = 0;
-    for (size_t i = 0; i < in_len; i++) {
-        acc = (acc << 8) | p[i];
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out[o++] = b64_alphabet[(acc >> bits) & 63u];
+    for (size_t i = 0;;) {
+        if (bits < 6) {
+            if (i < in_len) {
+                acc = (acc << 8) | p[i++];
+                bits += 8;
+            } else if (bits == 0) {
+                break;
+            } else {
+                acc <<= 6u - bits; /* the last character, zero-filled */
+                bits = 6;
+            }
         }
+        bits -= 6;
+        if (o + 1u < out_cap) {
+            out[o] = b64_alphabet[(acc >> bits) & 63u];
+        }
+        o++;
     }
-    if (bits > 0) {
-        out[o++] = b64_alphabet[(acc << (6u - bits)) & 63u]; /* unused low bits are zero */
+    if (o >= out_cap) {
+        if (out_cap > 0) {
+            out[0] = '\0';
+        }
+        return IOTL_ERR_NO_MEM;
     }
     out[o] = '\0';
     if (out_len != NULL) {
@@ -54,38 +64,36 @@ int iotl_b64url_decode(const char *in, size_t in_len, uint8_t *out, size_t out_c
     IOTL_ASSERT(out_len != NULL);
     IOTL_ASSERT(in != NULL || in_len == 0);
     *out_len = 0;
-    if (in_len % 4u == 1u) {
-        return IOTL_ERR_BASE64;
-    }
-    size_t need = (in_len / 4u) * 3u + ((in_len % 4u) ? (in_len % 4u) - 1u : 0u);
-    /* Validate every character before writing anything. */
-    for (size_t i = 0; i < in_len; i++) {
-        if (iotl_b64url_value((uint8_t)in[i]) < 0) {
-            return IOTL_ERR_BASE64;
-        }
-    }
-    /* Canonical: the unused low bits of the last character (4 after 2
-     * characters of a group, 2 after 3) must be zero. */
-    if (in_len % 4u >= 2u && (iotl_b64url_value((uint8_t)in[in_len - 1]) & (in_len % 4u == 2u ? 0x0f : 0x03)) != 0) {
-        return IOTL_ERR_BASE64;
-    }
-    if (need > out_cap) {
-        return IOTL_ERR_NO_MEM;
-    }
-    IOTL_ASSERT(out != NULL || need == 0);
+    /* One pass: every character is checked; bytes are stored only while
+     * they fit (so an out of NULL with out_cap 0 just validates). */
     size_t o = 0;
     uint32_t acc = 0;
     unsigned bits = 0;
     for (size_t i = 0; i < in_len; i++) {
-        acc = (acc << 6) | (uint32_t)iotl_b64url_value((uint8_t)in[i]);
+        int v = iotl_b64url_value((uint8_t)in[i]);
+        if (v < 0) {
+            return IOTL_ERR_BASE64;
+        }
+        acc = (acc << 6) | (uint32_t)v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
+            if (o < out_cap) {
+                out[o] = (uint8_t)(acc >> bits);
+            }
+            o++;
             acc &= (1u << bits) - 1u;
         }
     }
-    IOTL_ASSERT(o == need);
+    /* Canonical: no lone last character (6 bits), and the unused low bits
+     * of the last character (4 after 2 characters of a group, 2 after 3)
+     * are zero. */
+    if (bits == 6 || acc != 0) {
+        return IOTL_ERR_BASE64;
+    }
+    if (o > out_cap) {
+        return IOTL_ERR_NO_MEM;
+    }
     *out_len = o;
     return IOTL_OK;
 }

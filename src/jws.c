@@ -35,8 +35,8 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
         goto exit;
     }
     const iotl_json_node_t *b64 = iotl_json_member(root, IOTL_DOC_N(b64));
-    bool b64_val = false;
-    if (b64 != NULL && (iotl_json_bool(b64, &b64_val) != IOTL_OK || !b64_val)) {
+    bool b64_val = false; /* stays false when b64 is no boolean */
+    if (b64 != NULL && ((void)iotl_json_bool(b64, &b64_val), !b64_val)) {
         ret = IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
         goto exit;
     }
@@ -56,53 +56,44 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
                          size_t sig_len)
 {
     IOTL_ASSERT(jws != NULL);
-    memset(jws, 0, sizeof(*jws));
-    if (header_b64 == NULL || header_len == 0) {
-        return IOTL_ERR_JWS_FORMAT;
-    }
-    if (header_len > IOTL_B64URL_ENC_LEN(IOTL_JWS_HEADER_MAX)) {
-        return IOTL_ERR_TOO_LARGE;
-    }
+    /* Every member is written on success (kid and sig in full), the whole
+     * struct zeroed on failure. */
     uint8_t hdr[IOTL_JWS_HEADER_MAX];
-    size_t hdr_len;
-    size_t sig_out = 0;
-    /* At most IOTL_B64URL_ENC_LEN(IOTL_JWS_HEADER_MAX) characters always fit. */
-    int ret = iotl_b64url_decode(header_b64, header_len, hdr, sizeof(hdr), &hdr_len);
-    if (ret != IOTL_OK) {
-        return ret;
+    size_t n = 0;
+    int ret = header_b64 == NULL || header_len == 0                     ? IOTL_ERR_JWS_FORMAT
+              : header_len > IOTL_B64URL_ENC_LEN(IOTL_JWS_HEADER_MAX) ? IOTL_ERR_TOO_LARGE
+                                                                      : IOTL_OK;
+    if (ret == IOTL_OK) {
+        ret = iotl_b64url_decode(header_b64, header_len, hdr, sizeof(hdr), &n); /* always fits */
     }
-    /* The header first: it says what the token claims to be (alg none, HS256
-     * are refused as such, whatever the signature part holds). */
-    ret = check_header(jws, (const char *)hdr, hdr_len);
-    if (ret != IOTL_OK) {
-        goto fail;
+    /* The header first: it says what the token claims to be (alg none,
+     * HS256 are refused as such, whatever the signature part holds). */
+    if (ret == IOTL_OK) {
+        ret = check_header(jws, (const char *)hdr, n);
     }
-    ret = IOTL_ERR_BASE64;
-    for (size_t i = 0; i < payload_len; i++) {
-        if (iotl_b64url_value((uint8_t)payload_b64[i]) < 0) {
-            goto fail;
-        }
+    /* The payload only validated here (no room given), decoded only after
+     * the signature verified. */
+    if (ret == IOTL_OK) {
+        ret = iotl_b64url_decode(payload_b64, payload_len, NULL, 0, &n);
+        ret = ret == IOTL_ERR_NO_MEM ? IOTL_OK : ret;
     }
-    /* Only 86 characters decode to the 64-byte r||s (a DER signature, or
-     * garbage, is longer or shorter): decoded straight into place. */
-    ret = IOTL_ERR_SIGNATURE;
-    if (sig_len <= IOTL_B64URL_ENC_LEN(IOTL_P256_SIG_LEN) + 8u) {
-        ret = iotl_b64url_decode(sig_b64, sig_len, jws->sig, sizeof(jws->sig), &sig_out);
-        if (ret == IOTL_ERR_NO_MEM || (ret == IOTL_OK && sig_out != IOTL_P256_SIG_LEN)) {
+    /* Only the 64-byte r||s (a DER signature, or garbage, is longer or
+     * shorter), decoded straight into place. */
+    if (ret == IOTL_OK) {
+        ret = iotl_b64url_decode(sig_b64, sig_len, jws->sig, sizeof(jws->sig), &n);
+        if (ret != IOTL_ERR_BASE64 && n != IOTL_P256_SIG_LEN) {
             ret = IOTL_ERR_SIGNATURE;
         }
     }
     if (ret != IOTL_OK) {
-        goto fail;
+        memset(jws, 0, sizeof(*jws));
+        return ret;
     }
     jws->header_b64 = header_b64;
     jws->header_b64_len = header_len;
     jws->payload_b64 = payload_b64;
     jws->payload_b64_len = payload_len;
     return IOTL_OK;
-fail:
-    memset(jws, 0, sizeof(*jws));
-    return ret;
 }
 
 int iotl_jws_parse(struct iotl_jws *jws, const char *compact, size_t len)
@@ -209,22 +200,16 @@ int iotl_jwk_thumbprint(const struct iotl_crypto *crypto, const uint8_t pubkey[I
     if (pubkey[0] != 0x04) {
         return IOTL_ERR_KEY_FORMAT;
     }
-    /* RFC 7638: required members only, sorted, no whitespace; x and y
-     * follow the first two parts. */
-    static const char *const parts[] = {"{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"", "\",\"y\":\"", "\"}"};
-    char json[sizeof("{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"\",\"y\":\"\"}") + 2 * IOTL_JWS_KID_LEN];
-    size_t o = 0;
-    for (size_t k = 0; k < 3; k++) {
-        size_t n = strlen(parts[k]);
-        memcpy(json + o, parts[k], n);
-        o += n;
-        if (k < 2) {
-            (void)iotl_b64url_encode(pubkey + 1 + 32 * k, 32, json + o, sizeof(json) - o, &n);
-            o += n;
-        }
+    /* RFC 7638: required members only, sorted, no whitespace; hashed in
+     * parts: the text around x and y, and their base64url. */
+    static const char t[31 + 7 + 2 + 1] = "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"\",\"y\":\"\"}";
+    char xy[2][IOTL_JWS_KID_LEN + 1];
+    for (size_t k = 0; k < 2; k++) {
+        (void)iotl_b64url_encode(pubkey + 1 + 32 * k, 32, xy[k], sizeof(xy[k]), NULL);
     }
-    IOTL_ASSERT(o < sizeof(json));
-    return iotl_sha256(crypto, json, o, thumbprint);
+    const struct iotl_bytes parts[5] = {
+        {t, 31}, {xy[0], IOTL_JWS_KID_LEN}, {t + 31, 7}, {xy[1], IOTL_JWS_KID_LEN}, {t + 38, 2}};
+    return iotl_sha256_parts(crypto, parts, 5, thumbprint);
 }
 
 int iotl_jwk_kid(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],
@@ -232,9 +217,5 @@ int iotl_jwk_kid(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P25
 {
     uint8_t tp[IOTL_SHA256_LEN];
     int ret = iotl_jwk_thumbprint(crypto, pubkey, tp);
-    if (ret != IOTL_OK) {
-        kid[0] = '\0';
-        return ret;
-    }
-    return iotl_b64url_encode(tp, sizeof(tp), kid, IOTL_JWS_KID_LEN + 1, NULL);
+    return ret != IOTL_OK ? ret : iotl_b64url_encode(tp, sizeof(tp), kid, IOTL_JWS_KID_LEN + 1, NULL);
 }

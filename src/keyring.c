@@ -22,6 +22,9 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
     if (threshold == 0) {
         threshold = 1;
     }
+    /* Set first: on any failure the ring counts no key but still needs
+     * at least one signature, so it trusts nothing. */
+    kr->threshold = threshold;
     if (count == 0 || count > IOTL_KEYRING_MAX_KEYS || threshold > count) {
         return IOTL_ERR_INVALID_ARG;
     }
@@ -29,14 +32,12 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
         struct iotl_key *k = &kr->keys[i];
         int ret = iotl_jwk_kid(crypto, anchors[i], k->kid);
         if (ret != IOTL_OK) {
-            memset(kr, 0, sizeof(*kr));
             return ret;
         }
         memcpy(k->pub, anchors[i], IOTL_P256_PUBKEY_LEN);
         k->role = IOTL_ROLE_ROOT;
     }
     kr->key_count = (uint16_t)count;
-    kr->threshold = threshold;
     return IOTL_OK;
 }
 
@@ -51,14 +52,19 @@ void iotl_floors_raise(struct iotl_floors *out, const struct iotl_floors *in, ui
     }
 }
 
-static bool is_revoked(const iotl_keyring_t *kr, const char *kid)
+/* Index of the key kid in kr when it holds role and is not revoked, else
+ * IOTL_ERR_REVOKED, IOTL_ERR_UNKNOWN_KEY or IOTL_ERR_WRONG_ROLE (< 0). The
+ * parser asks for no role (0xff) to find whether kid is listed at all. */
+static int key_for(const iotl_keyring_t *kr, const char *kid, unsigned role)
 {
-    return iotl_doc_find(kr->revoked, sizeof(kr->revoked[0]), kr->revoked_count, kid) >= 0;
-}
-
-static int key_index(const iotl_keyring_t *kr, const char *kid)
-{
-    return iotl_doc_find(kr->keys[0].kid, sizeof(kr->keys[0]), kr->key_count, kid);
+    if (iotl_doc_find(kr->revoked, sizeof(kr->revoked[0]), kr->revoked_count, kid) >= 0) {
+        return IOTL_ERR_REVOKED;
+    }
+    int i = iotl_doc_find(kr->keys[0].kid, sizeof(kr->keys[0]), kr->key_count, kid);
+    if (i < 0) {
+        return IOTL_ERR_UNKNOWN_KEY;
+    }
+    return kr->keys[i].role == role ? i : IOTL_ERR_WRONG_ROLE;
 }
 
 int iotl_keyring_find(const iotl_keyring_t *kr, const char *kid, enum iotl_key_role role, int64_t now,
@@ -66,17 +72,11 @@ int iotl_keyring_find(const iotl_keyring_t *kr, const char *kid, enum iotl_key_r
 {
     IOTL_ASSERT(kr != NULL && kid != NULL && key != NULL);
     *key = NULL;
-    if (is_revoked(kr, kid)) {
-        return IOTL_ERR_REVOKED;
-    }
-    int i = key_index(kr, kid);
+    int i = key_for(kr, kid, (unsigned)role);
     if (i < 0) {
-        return IOTL_ERR_UNKNOWN_KEY;
+        return i;
     }
     const struct iotl_key *k = &kr->keys[i];
-    if (k->role != (uint8_t)role) {
-        return IOTL_ERR_WRONG_ROLE;
-    }
     if (kr->expires != 0 && now >= kr->expires) {
         return IOTL_ERR_EXPIRED; /* the ring itself is stale (freeze attack) */
     }
@@ -200,7 +200,7 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
         if (ret != IOTL_OK) {
             goto exit;
         }
-        if (key_index(r, k->kid) >= 0) {
+        if (key_for(r, k->kid, 0xffu) != IOTL_ERR_UNKNOWN_KEY) {
             ret = IOTL_ERR_SCHEMA; /* one entry, one role per key */
             goto exit;
         }
@@ -219,8 +219,8 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
         const char *kid;
         size_t n;
-        if (iotl_json_str_ref(e, &kid, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN || key_index(r, kid) >= 0 ||
-            is_revoked(r, kid)) {
+        if (iotl_json_str_ref(e, &kid, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN ||
+            key_for(r, kid, 0xffu) != IOTL_ERR_UNKNOWN_KEY) {
             goto exit; /* not a key id, or listed and revoked at once, or twice */
         }
         memcpy(r->revoked[r->revoked_count++], kid, IOTL_JWS_KID_LEN + 1u);
@@ -234,75 +234,6 @@ IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
 static const struct iotl_doc_schema ring_schema = {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t),
                                                    IOTL_ROLE_ROOT, 1, parse_ring};
 
-/* A key ring update's signatures and what checking them yields. */
-struct sig_set {
-    const iotl_json_node_t *sigs; /* the "signatures" array */
-    const char *payload_b64;
-    size_t payload_len;
-    const struct iotl_crypto *crypto;
-    uint8_t *text; /* IOTL_JSON_MAX_SIZE bytes */
-    size_t text_len;
-    uint32_t count;
-};
-
-/* Counts (ss->count) distinct roots of `ring` whose signature over the
- * payload verifies (verified payload bytes land in ss->text): 0 when they
- * reach its threshold, else IOTL_ERR_SIGNATURE (a known root's signature
- * failed), then IOTL_ERR_THRESHOLD (a root of the ring signed), else
- * IOTL_ERR_UNKNOWN_KEY. */
-static int count_root_sigs(struct sig_set *ss, const iotl_keyring_t *ring)
-{
-    bool used[IOTL_KEYRING_MAX_KEYS];
-    bool bad = false;   /* a known root's signature failed */
-    bool known = false; /* at least one signature named a root of the ring */
-    memset(used, 0, sizeof(used));
-    ss->count = 0;
-    for (const iotl_json_node_t *s = iotl_json_first(ss->sigs); s != NULL; s = iotl_json_next(s)) {
-        const char *h;
-        size_t hl;
-        const char *g;
-        size_t gl;
-        if (iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(protected)), &h, &hl) != IOTL_OK ||
-            iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(signature)), &g, &gl) != IOTL_OK) {
-            return IOTL_ERR_SCHEMA;
-        }
-        struct iotl_jws jws;
-        int ret = iotl_jws_parse_parts(&jws, h, hl, ss->payload_b64, ss->payload_len, g, gl);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-        if (is_revoked(ring, jws.kid)) {
-            continue;
-        }
-        int i = key_index(ring, jws.kid);
-        if (i < 0 || ring->keys[i].role != IOTL_ROLE_ROOT) {
-            continue;
-        }
-        known = true;
-        if (used[i]) {
-            continue; /* one key counts once */
-        }
-        size_t n = 0;
-        ret = iotl_jws_verify(&jws, ss->crypto, ring->keys[i].pub, ss->text, IOTL_JSON_MAX_SIZE, &n);
-        if (ret == IOTL_OK) {
-            used[i] = true;
-            ss->count++;
-            ss->text_len = n;
-        } else if (ret == IOTL_ERR_TOO_LARGE || ret == IOTL_ERR_BASE64) {
-            return ret;
-        } else {
-            bad = true;
-        }
-    }
-    if (ss->count >= ring->threshold) {
-        return IOTL_OK;
-    }
-    if (bad) {
-        return IOTL_ERR_SIGNATURE;
-    }
-    return known ? IOTL_ERR_THRESHOLD : IOTL_ERR_UNKNOWN_KEY;
-}
-
 int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *doc, size_t len,
                         const struct iotl_floors *floors, int64_t now, unsigned flags,
                         iotl_trust_work_t *work, struct iotl_floors *floors_out)
@@ -310,8 +241,12 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     IOTL_ASSERT(kr != NULL && crypto != NULL && floors != NULL && work != NULL);
     int ret = IOTL_ERR_INTEGRITY; /* fail closed */
     iotl_json_doc_t outer;
-    struct sig_set ss = {NULL, NULL, 0, crypto, work->text, 0, 0};
-    bool reload = (flags & IOTL_KEYRING_RELOAD) != 0;
+    const char *pay = NULL;
+    size_t pay_len = 0;
+    size_t text_len = 0;
+    uint32_t count = 0;
+    const unsigned reload = (flags & IOTL_KEYRING_RELOAD) != 0;
+    const iotl_keyring_t *ring = kr;
     if (floors->latest_time > now) {
         now = floors->latest_time; /* the latest-known time only moves forward */
     }
@@ -321,74 +256,102 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
         return ret;
     }
     const iotl_json_node_t *root = iotl_json_root(&outer);
-    ss.sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
-    ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &ss.payload_b64, &ss.payload_len);
+    const iotl_json_node_t *sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
+    ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &pay, &pay_len);
     if (ret == IOTL_OK) {
-        ret = iotl_doc_array(ss.sigs, IOTL_KEYRING_MAX_SIGNATURES, true);
+        ret = iotl_doc_array(sigs, IOTL_KEYRING_MAX_SIGNATURES, true);
     }
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    if (ss.payload_len > IOTL_B64URL_ENC_LEN(IOTL_JSON_MAX_SIZE)) {
-        ret = IOTL_ERR_TOO_LARGE;
-        goto exit;
+    /* Decoded (not parsed) before any signature is checked: bounded and
+     * canonical from here on; each verified signature decodes the same bytes. */
+    if (ret == IOTL_OK) {
+        ret = iotl_b64url_decode(pay, pay_len, work->text, sizeof(work->text), &text_len);
+        ret = ret == IOTL_ERR_NO_MEM ? IOTL_ERR_TOO_LARGE : ret;
     }
 
-    if (!reload) {
-        /* 1. The roots in force must sign before any payload byte is parsed. */
-        ret = count_root_sigs(&ss, kr);
-        if (ret != IOTL_OK) {
-            goto exit;
+    /* Pass 0: the roots in force must sign before any payload byte is
+     * parsed (skipped when re-loading the stored ring). Pass 1: the
+     * candidate ring, parsed and checked, must be signed by its own roots
+     * too (proves the new keys are held). A pass counts the distinct roots
+     * of its ring whose signature verifies. */
+    for (unsigned pass = reload; ret == IOTL_OK && pass < 2; pass++) {
+        if (pass == 1) {
+            ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, text_len, crypto);
+            if (ret != IOTL_OK) {
+                goto exit;
+            }
+            /* Monotonic version: an older ring, and the keys it had, never
+             * return (an update must be newer than the floor and the ring in
+             * force; the stored ring may be the floor itself). */
+            uint32_t floor_v = floors->keyring_version;
+            if (!reload && kr->version > floor_v) {
+                floor_v = kr->version;
+            }
+            ret = IOTL_ERR_REPLAYED;
+            if (work->ring.version < floor_v || (!reload && work->ring.version == floor_v)) {
+                goto exit;
+            }
+            ret = IOTL_ERR_EXPIRED;
+            if (!reload && now >= work->ring.expires) {
+                goto exit;
+            }
+            ring = &work->ring;
         }
-    } else {
-        /* Re-load of the stored ring: decoded now, verified against its own
-         * roots below (it fits: the length was bounded above). */
-        ret = iotl_b64url_decode(ss.payload_b64, ss.payload_len, work->text, sizeof(work->text), &ss.text_len);
-        if (ret != IOTL_OK) {
-            goto exit;
+        bool used[IOTL_KEYRING_MAX_KEYS];
+        bool bad = false;   /* a known root's signature failed */
+        bool known = false; /* at least one signature named a root of the ring */
+        memset(used, 0, sizeof(used));
+        count = 0;
+        for (const iotl_json_node_t *s = iotl_json_first(sigs); s != NULL; s = iotl_json_next(s)) {
+            const char *h;
+            size_t hl;
+            const char *g;
+            size_t gl;
+            struct iotl_jws jws;
+            ret = IOTL_ERR_SCHEMA;
+            if (iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(protected)), &h, &hl) != IOTL_OK ||
+                iotl_json_str_ref(iotl_json_member(s, IOTL_DOC_N(signature)), &g, &gl) != IOTL_OK) {
+                goto exit;
+            }
+            ret = iotl_jws_parse_parts(&jws, h, hl, pay, pay_len, g, gl);
+            if (ret != IOTL_OK) {
+                goto exit;
+            }
+            int i = key_for(ring, jws.kid, IOTL_ROLE_ROOT);
+            if (i < 0) {
+                continue; /* revoked, unknown or not a root */
+            }
+            known = true;
+            if (used[i]) {
+                continue; /* one key counts once */
+            }
+            /* The payload was decoded (so bounded and canonical) before:
+             * only the signature can fail here. */
+            size_t n = 0;
+            if (iotl_jws_verify(&jws, crypto, ring->keys[i].pub, work->text, sizeof(work->text), &n) == IOTL_OK) {
+                used[i] = true;
+                count++;
+            } else {
+                bad = true;
+            }
         }
+        /* Too few: a known root's signature failed, else a root of the ring
+         * signed (or it is the new ring's pass), else no root signed. */
+        ret = count >= ring->threshold ? IOTL_OK
+              : bad                    ? IOTL_ERR_SIGNATURE
+              : known || pass == 1     ? IOTL_ERR_THRESHOLD
+                                       : IOTL_ERR_UNKNOWN_KEY;
     }
 
-    /* 2. Parse the candidate ring. */
-    ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, ss.text_len, crypto);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-
-    /* 3. Monotonic version: an older ring, and the keys it had, never return
-     * (an update must be newer than the floor and the ring in force; the
-     * stored ring may be the floor itself). */
-    uint32_t floor_v = floors->keyring_version;
-    if (!reload && kr->version > floor_v) {
-        floor_v = kr->version;
-    }
-    ret = IOTL_ERR_REPLAYED;
-    if (work->ring.version < floor_v || (!reload && work->ring.version == floor_v)) {
-        goto exit;
-    }
-    ret = IOTL_ERR_EXPIRED;
-    if (!reload && now >= work->ring.expires) {
-        goto exit;
-    }
-
-    /* 4. The new roots must sign too (proves the new keys are held). */
-    ret = count_root_sigs(&ss, &work->ring);
-    if (ret == IOTL_ERR_UNKNOWN_KEY) {
-        ret = IOTL_ERR_THRESHOLD;
-    }
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-
-    /* 5. Accept: only this path returns 0. */
-    if (ss.count >= work->ring.threshold) {
-        if (floors_out != NULL) {
-            iotl_floors_raise(floors_out, floors, work->ring.version, work->ring.issued_at);
-        }
-        memcpy(kr, &work->ring, sizeof(*kr));
-        ret = IOTL_OK;
-    } else {
+    /* Accept: only this path returns 0. */
+    if (ret == IOTL_OK) {
         ret = IOTL_ERR_INTEGRITY;
+        if (ring == &work->ring && count >= work->ring.threshold) {
+            if (floors_out != NULL) {
+                iotl_floors_raise(floors_out, floors, work->ring.version, work->ring.issued_at);
+            }
+            memcpy(kr, &work->ring, sizeof(*kr));
+            ret = IOTL_OK;
+        }
     }
 exit:
     iotl_json_free(&outer);

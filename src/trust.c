@@ -10,34 +10,20 @@
 #include "iotl_doc.h"
 #include "iotl_priv.h"
 
-/* Checks each phase must pass; the success paths compare against them so a
+/* Checks each phase must pass; the success path compares against them so a
  * skipped check (glitch, bug) cannot end in acceptance. */
-#define DEPLOY_CHECKS 6u
-#define MANIFEST_CHECKS 6u
+#define CHECKS 7u
 /* Marker a finished deployment phase leaves in the result. */
-#define PHASE1_DONE (0x7d000000u | DEPLOY_CHECKS)
+#define PHASE1_DONE (0x7d000000u | CHECKS)
+
+/* A document's expiry lies right after its issue time, in both documents. */
+IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, expires) == offsetof(struct iotl_manifest, issued_at) + 8u &&
+                       offsetof(struct iotl_deployment, expires) == offsetof(struct iotl_deployment, issued_at) + 8u,
+                   expires_follows_issued_at);
 
 static int64_t max64(int64_t a, int64_t b)
 {
     return a > b ? a : b;
-}
-
-/* Freshness and replay of a verified document: not issued beyond the clock
- * skew ahead of a known wall time (a future-dated document must not drag
- * the latest time forward), not expired at the trusted time (raised to its
- * issue time), a sequence above the floor. */
-IOTL_NOINLINE /* shared by both phases: one copy */
-static int fresh(const struct iotl_trust_request *req, int64_t issued_at, int64_t expires, uint32_t seq,
-                 uint32_t floor, int64_t *now)
-{
-    if (req->wall_time != 0 && issued_at > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
-        return IOTL_ERR_NOT_YET_VALID;
-    }
-    *now = max64(*now, issued_at);
-    if (*now >= expires) {
-        return IOTL_ERR_EXPIRED;
-    }
-    return seq <= floor ? IOTL_ERR_REPLAYED : IOTL_OK;
 }
 
 static int hardware_ok(const struct iotl_manifest *m, const struct iotl_device_info *dev)
@@ -74,59 +60,84 @@ static void check_request(const struct iotl_trust_request *req, const iotl_trust
     (void)res;
 }
 
-int iotl_trust_check_deployment(const struct iotl_trust_request *req, const char *deployment_jws,
-                                size_t deployment_len, iotl_trust_work_t *work, struct iotl_trust_result *res)
+/* One run for both phases (mf: the manifest's), each step counted:
+ * 1. size; 2. (manifest) the deployment names these bytes; 3. signature and
+ * content; 4. freshness and replay: not issued beyond the clock skew ahead
+ * of a known wall time (a future-dated document must not drag the latest
+ * time forward), not expired at the trusted time (raised to its issue time),
+ * a sequence above the floor; 5-7. the phase's own checks. */
+IOTL_NOINLINE /* one copy for both phases */
+static int check_doc(const struct iotl_trust_request *req, const char *jws, size_t len, iotl_trust_work_t *work,
+                     struct iotl_trust_result *res, bool mf)
 {
-    check_request(req, work, res);
     int ret = IOTL_ERR_INTEGRITY; /* fail closed: only the end of the success path sets 0 */
     unsigned passed = 0;
     const struct iotl_floors *fl = req->floors;
     struct iotl_deployment *d = &res->deployment;
-    memset(res, 0, sizeof(*res));
+    struct iotl_manifest *m = &res->manifest;
+    const uint32_t phase = mf ? PHASE1_DONE : 0;
+    int64_t now = res->trusted_time;
+    if (!mf) {
+        memset(res, 0, sizeof(*res));
+        now = max64(req->wall_time, fl->latest_time);
+    } else if (res->phase != PHASE1_DONE) {
+        ret = IOTL_ERR_STATE; /* the deployment was not accepted first */
+        goto exit;
+    }
 
-    /* 1. Bounded before anything is decoded. */
-    if (deployment_jws == NULL || deployment_len > IOTL_TRUST_JWS_MAX) {
-        ret = IOTL_ERR_TOO_LARGE;
-        goto exit;
+#define STEP(expr)            \
+    ret = (expr);             \
+    if (ret != IOTL_OK) {     \
+        goto exit;            \
+    }                         \
+    passed++
+    STEP(jws == NULL || len > IOTL_TRUST_JWS_MAX ? IOTL_ERR_TOO_LARGE /* bounded before any decoding */
+                                                 : IOTL_OK);
+    if (mf) {
+        STEP(iotl_sha256(req->crypto, jws, len, res->manifest_sha256));
+        ret = IOTL_ERR_MISMATCH;
+        if (iotl_memcmp_ct(res->manifest_sha256, d->manifest_sha256, IOTL_SHA256_LEN) != 0) {
+            goto exit;
+        }
+    } else {
+        passed++;
     }
-    passed++;
-    int64_t now = max64(req->wall_time, fl->latest_time);
+    STEP(mf ? iotl_manifest_verify(req->keyring, req->crypto, jws, len, now, work, m, NULL)
+            : iotl_deployment_verify(req->keyring, req->crypto, jws, len, now, work, d, NULL));
 
-    /* 2. Operator's signature, then content. */
-    ret = iotl_deployment_verify(req->keyring, req->crypto, deployment_jws, deployment_len, now, work, d, NULL);
-    if (ret != IOTL_OK) {
+    const int64_t *t = mf ? &m->issued_at : &d->issued_at; /* then expires */
+    ret = IOTL_ERR_NOT_YET_VALID;
+    if (req->wall_time != 0 && t[0] > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
         goto exit;
     }
-    passed++;
-
-    /* 3. Freshness and replay. */
-    ret = fresh(req, d->issued_at, d->expires, d->sequence, fl->deployment_seq, &now);
-    if (ret != IOTL_OK) {
-        goto exit;
+    now = max64(now, t[0]);
+    STEP(now >= t[1] ? IOTL_ERR_EXPIRED
+         : (mf ? m->sequence <= fl->manifest_seq : d->sequence <= fl->deployment_seq) ? IOTL_ERR_REPLAYED
+                                                                                      : IOTL_OK);
+    if (mf) {
+        /* Anti-rollback of the release, and it fits this device. */
+        STEP(m->security_version < fl->security_version ? IOTL_ERR_ROLLBACK : IOTL_OK);
+        STEP(hardware_ok(m, req->device));
+        STEP(sizes_ok(m, req->max_payload_size));
+    } else {
+        /* The operator chose this device, now (before any manifest byte is fetched). */
+        STEP(iotl_deployment_targets(d, req->device));
+        STEP(iotl_deployment_in_cohort(req->crypto, d, req->device->id));
+        STEP(iotl_deployment_in_window(d, now));
     }
-    passed++;
-
-    /* 4. The operator chose this device, now (before any manifest byte is fetched). */
-    ret = iotl_deployment_targets(d, req->device);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-    ret = iotl_deployment_in_cohort(req->crypto, d, req->device->id);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-    ret = iotl_deployment_in_window(d, now);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
+#undef STEP
 
     ret = IOTL_ERR_INTEGRITY;
-    if (passed == DEPLOY_CHECKS) {
+    if (passed == CHECKS && res->phase == phase) {
+        if (mf) {
+            /* The ring that vouched, the latest issue time seen. */
+            iotl_floors_raise(&res->floors, fl, req->keyring->version, max64(d->issued_at, m->issued_at));
+            res->floors.deployment_seq = d->sequence;
+            res->floors.manifest_seq = m->sequence;
+            /* security_version stays: staging raises it on confirm. */
+        }
         res->trusted_time = now;
-        res->phase = PHASE1_DONE;
+        res->phase = PHASE1_DONE + (mf ? CHECKS : 0u);
         ret = IOTL_OK;
     }
 exit:
@@ -134,98 +145,30 @@ exit:
         memset(res, 0, sizeof(*res));
     }
     return ret;
+}
+
+int iotl_trust_check_deployment(const struct iotl_trust_request *req, const char *deployment_jws,
+                                size_t deployment_len, iotl_trust_work_t *work, struct iotl_trust_result *res)
+{
+    check_request(req, work, res);
+    return check_doc(req, deployment_jws, deployment_len, work, res, false);
 }
 
 int iotl_trust_check_manifest(const struct iotl_trust_request *req, const char *manifest_jws, size_t manifest_len,
                               iotl_trust_work_t *work, struct iotl_trust_result *res)
 {
     check_request(req, work, res);
-    int ret = IOTL_ERR_INTEGRITY; /* fail closed */
-    unsigned passed = 0;
-    const struct iotl_floors *fl = req->floors;
-    const struct iotl_deployment *d = &res->deployment;
-    struct iotl_manifest *m = &res->manifest;
-    int64_t now = res->trusted_time;
-
-    if (res->phase != PHASE1_DONE) {
-        ret = IOTL_ERR_STATE; /* the deployment was not accepted first */
-        goto exit;
-    }
-    if (manifest_jws == NULL || manifest_len > IOTL_TRUST_JWS_MAX) {
-        ret = IOTL_ERR_TOO_LARGE;
-        goto exit;
-    }
-    passed++;
-
-    /* 5. The deployment names exactly these manifest bytes. */
-    ret = iotl_sha256(req->crypto, manifest_jws, manifest_len, res->manifest_sha256);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    if (iotl_memcmp_ct(res->manifest_sha256, d->manifest_sha256, IOTL_SHA256_LEN) != 0) {
-        ret = IOTL_ERR_MISMATCH;
-        goto exit;
-    }
-    passed++;
-
-    /* 6. Publisher's signature, then content. */
-    ret = iotl_manifest_verify(req->keyring, req->crypto, manifest_jws, manifest_len, now, work, m, NULL);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-
-    /* 7. Freshness, replay and anti-rollback of the release. */
-    ret = fresh(req, m->issued_at, m->expires, m->sequence, fl->manifest_seq, &now);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    if (m->security_version < fl->security_version) {
-        ret = IOTL_ERR_ROLLBACK;
-        goto exit;
-    }
-    passed++;
-
-    /* 8. The release fits this device. */
-    ret = hardware_ok(m, req->device);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-    ret = sizes_ok(m, req->max_payload_size);
-    if (ret != IOTL_OK) {
-        goto exit;
-    }
-    passed++;
-
-    ret = IOTL_ERR_INTEGRITY;
-    if (passed == MANIFEST_CHECKS && res->phase == PHASE1_DONE) {
-        /* The ring that vouched, the latest issue time seen. */
-        iotl_floors_raise(&res->floors, fl, req->keyring->version, max64(d->issued_at, m->issued_at));
-        res->floors.deployment_seq = d->sequence;
-        res->floors.manifest_seq = m->sequence;
-        /* security_version stays: staging raises it on confirm. */
-        res->trusted_time = now;
-        res->phase = PHASE1_DONE + MANIFEST_CHECKS;
-        ret = IOTL_OK;
-    }
-exit:
-    if (ret != IOTL_OK) {
-        memset(res, 0, sizeof(*res));
-    }
-    return ret;
+    return check_doc(req, manifest_jws, manifest_len, work, res, true);
 }
 
 int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployment_jws, size_t deployment_len,
                       const char *manifest_jws, size_t manifest_len, iotl_trust_work_t *work,
                       struct iotl_trust_result *res)
 {
-    check_request(req, work, res);
-    if (manifest_jws == NULL || manifest_len > IOTL_TRUST_JWS_MAX) {
-        memset(res, 0, sizeof(*res));
-        return IOTL_ERR_TOO_LARGE; /* both sizes are bounded before anything is decoded */
-    }
-    int ret = iotl_trust_check_deployment(req, deployment_jws, deployment_len, work, res);
+    /* Both sizes are bounded before anything is decoded: a manifest too
+     * large ends the first phase at its size check (IOTL_ERR_TOO_LARGE). */
+    bool fits = manifest_jws != NULL && manifest_len <= IOTL_TRUST_JWS_MAX;
+    int ret = iotl_trust_check_deployment(req, fits ? deployment_jws : NULL, deployment_len, work, res);
     if (ret == IOTL_OK) {
         ret = iotl_trust_check_manifest(req, manifest_jws, manifest_len, work, res);
     }
@@ -250,11 +193,12 @@ IOTL_STATIC_ASSERT(DESC_AT(manifest_seq) == offsetof(struct iotl_floors, manifes
                        DESC_AT(latest_time) == offsetof(struct iotl_floors, latest_time) &&
                        DESC_AT(component_count) >= sizeof(struct iotl_floors),
                    desc_holds_the_floors_in_their_layout);
-#define COMP_AT(m) (offsetof(struct iotl_update_component, m) - offsetof(struct iotl_update_component, payload_size))
-#define PAYLOAD_AT(m) (offsetof(struct iotl_payload, m) - offsetof(struct iotl_payload, download_size))
-IOTL_STATIC_ASSERT(COMP_AT(image_size) == PAYLOAD_AT(size) && COMP_AT(image_sha256) == PAYLOAD_AT(sha256) &&
+#define COMP_AT(m) (offsetof(struct iotl_update_component, m) - offsetof(struct iotl_update_component, kind))
+#define PAYLOAD_AT(m) (offsetof(struct iotl_payload, m) - offsetof(struct iotl_payload, kind))
+IOTL_STATIC_ASSERT(COMP_AT(flags) == PAYLOAD_AT(flags) && COMP_AT(payload_size) == PAYLOAD_AT(download_size) &&
+                       COMP_AT(image_size) == PAYLOAD_AT(size) && COMP_AT(image_sha256) == PAYLOAD_AT(sha256) &&
                        COMP_AT(base_sha256) == PAYLOAD_AT(base_sha256) &&
-                       sizeof(struct iotl_update_component) - offsetof(struct iotl_update_component, payload_size) ==
+                       sizeof(struct iotl_update_component) - offsetof(struct iotl_update_component, kind) ==
                            PAYLOAD_AT(base_sha256) + IOTL_SHA256_LEN,
                    payload_holds_the_component_in_its_layout);
 IOTL_STATIC_ASSERT(IOTL_PAYLOAD_FULL == 0 && IOTL_PAYLOAD_DEFLATE == 1 && IOTL_PAYLOAD_DELTA == 2, payload_kinds);
@@ -264,63 +208,61 @@ int iotl_trust_update_desc(const struct iotl_trust_result *res, const struct iot
 {
     IOTL_ASSERT(res != NULL && desc != NULL && (installed != NULL || count == 0));
     const struct iotl_manifest *m = &res->manifest;
-    int ret = IOTL_OK;
-    memset(desc, 0, sizeof(*desc));
-    if (!copy_str(desc->version, sizeof(desc->version), m->version)) {
-        return IOTL_ERR_RANGE;
-    }
-    memcpy(desc->manifest_sha256, res->manifest_sha256, IOTL_SHA256_LEN);
-    /* The floors to raise, laid out as struct iotl_floors; then the release's own security version. */
-    memcpy(&desc->security_version, &res->floors, sizeof(res->floors));
-    desc->security_version = m->security_version;
     /* One pass over the payloads: each lands in its component's slot (made
      * at its first payload) when it ranks above what the slot holds: 3 a
      * delta for the installed image, 2 deflate, 1 full, 0 unusable (a delta
      * for another base). */
     uint8_t rank[IOTL_STAGE_MAX_COMPONENTS];
+    unsigned unusable = 0; /* slots still at rank 0 */
+    int ret = IOTL_ERR_RANGE;
     memset(rank, 0, sizeof(rank));
-    for (size_t i = 0; i < m->payload_count && ret == IOTL_OK; i++) {
+    memset(desc, 0, sizeof(*desc));
+    memcpy(desc->manifest_sha256, res->manifest_sha256, IOTL_SHA256_LEN);
+    /* The floors to raise, laid out as struct iotl_floors; then the release's own security version. */
+    memcpy(&desc->security_version, &res->floors, sizeof(res->floors));
+    desc->security_version = m->security_version;
+    if (!copy_str(desc->version, sizeof(desc->version), m->version)) {
+        goto fail;
+    }
+    for (size_t i = 0; i < m->payload_count; i++) {
         const struct iotl_payload *p = &m->payloads[i];
         int k = iotl_doc_find(desc->component[0].id, sizeof(desc->component[0]), desc->component_count,
                               p->component);
         if (k < 0) {
+            ret = IOTL_ERR_TOO_LARGE;
             if (desc->component_count >= IOTL_STAGE_MAX_COMPONENTS) {
-                ret = IOTL_ERR_TOO_LARGE;
-                break;
+                goto fail;
             }
+            ret = IOTL_ERR_RANGE;
             k = desc->component_count++;
+            unusable++;
             if (!copy_str(desc->component[k].id, IOTL_STAGE_ID_MAX, p->component)) {
-                ret = IOTL_ERR_RANGE;
-                break;
-            }
-        }
-        const uint8_t *cur = NULL;
-        for (size_t j = 0; j < count; j++) {
-            if (installed[j].component != NULL && strcmp(installed[j].component, p->component) == 0) {
-                cur = installed[j].sha256;
+                goto fail;
             }
         }
         unsigned r = p->kind + 1u;
-        if (p->kind == IOTL_PAYLOAD_DELTA && (cur == NULL || iotl_memcmp_ct(p->base_sha256, cur, IOTL_SHA256_LEN) != 0)) {
-            r = 0;
+        if (p->kind == IOTL_PAYLOAD_DELTA) {
+            r = 0; /* unless its base is the image the component runs */
+            for (size_t j = 0; j < count; j++) {
+                if (installed[j].component != NULL && strcmp(installed[j].component, p->component) == 0) {
+                    r = iotl_memcmp_ct(p->base_sha256, installed[j].sha256, IOTL_SHA256_LEN) == 0 ? 3u : 0u;
+                }
+            }
         }
         if (r > rank[k]) {
-            struct iotl_update_component *c = &desc->component[k];
+            unusable -= (rank[k] == 0);
             rank[k] = (uint8_t)r;
-            c->kind = p->kind;
-            c->flags = p->flags;
-            /* Sizes, image and base hash (zero unless a delta: parser) in one copy. */
-            memcpy(&c->payload_size, &p->download_size,
-                   sizeof(*c) - offsetof(struct iotl_update_component, payload_size));
+            /* Kind, flags, sizes, image and base hash (zero unless a delta:
+             * parser) in one copy. */
+            memcpy(&desc->component[k].kind, &p->kind,
+                   sizeof(desc->component[k]) - offsetof(struct iotl_update_component, kind));
         }
     }
-    for (size_t k = 0; k < desc->component_count && ret == IOTL_OK; k++) {
-        if (rank[k] == 0) {
-            ret = IOTL_ERR_DELTA_BASE; /* only deltas for another base */
-        }
+    ret = IOTL_ERR_DELTA_BASE; /* a component with only deltas for another base */
+    if (unusable == 0) {
+        return IOTL_OK;
     }
-    if (ret != IOTL_OK) {
-        memset(desc, 0, sizeof(*desc));
-    }
+fail:
+    memset(desc, 0, sizeof(*desc));
     return ret;
 }

@@ -45,7 +45,10 @@ int iotl_b64url_encode(const void *in, size_t in_len, char *out, size_t out_cap,
  * @brief Decode canonical unpadded base64url.
  * @param[in] in Characters (need not be NUL-terminated; may be NULL when in_len is 0).
  * @param in_len Number of characters.
- * @param[out] out Receives the decoded bytes; untrusted content until verified.
+ * @param[out] out Receives the decoded bytes; untrusted content until verified. On
+ *             failure its content is unspecified (bytes that fitted may have been stored).
+ *             May be NULL when out_cap is 0: the input is then only validated
+ *             (#IOTL_ERR_NO_MEM for a valid non-empty input).
  * @param out_cap Size of out in bytes.
  * @param[out] out_len Receives the number of decoded bytes.
  * @retval 0 Success (an empty input decodes to zero bytes).

@@ -64,7 +64,8 @@ struct iotl_jws {
  * @retval 0 Well-formed; the signature still has to be verified.
  * @retval IOTL_ERR_JWS_FORMAT Not three parts separated by two dots, or an empty header.
  * @retval IOTL_ERR_TOO_LARGE Header longer than IOTL_JWS_HEADER_MAX bytes.
- * @retval IOTL_ERR_BASE64 A part is not canonical unpadded base64url.
+ * @retval IOTL_ERR_BASE64 A part (the payload included: it is validated here,
+ *         decoded only by iotl_jws_verify()) is not canonical unpadded base64url.
  * @retval IOTL_ERR_MALFORMED, IOTL_ERR_DUPLICATE_KEY, IOTL_ERR_TOO_DEEP,
  *         IOTL_ERR_TRAILING_DATA, IOTL_ERR_RANGE, IOTL_ERR_SCHEMA Header is not a strict JSON object.
  * @retval IOTL_ERR_ALG `alg` missing or not "ES256".
@@ -104,7 +105,8 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
  * @retval IOTL_ERR_TOO_LARGE Payload longer than cap.
  * @retval IOTL_ERR_SIGNATURE Signature does not verify.
  * @retval IOTL_ERR_KEY_FORMAT pubkey is not a valid P-256 point.
- * @retval IOTL_ERR_BASE64 Payload is not canonical base64url (checked after the signature).
+ * @retval IOTL_ERR_BASE64 Payload is not canonical base64url (iotl_jws_parse() already
+ *         refuses such a payload; checked again when decoding, after the signature).
  * @retval other A crypto port error.
  */
 int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto,
@@ -137,7 +139,7 @@ int iotl_jwk_thumbprint(const struct iotl_crypto *crypto, const uint8_t pubkey[I
 /**
  * @brief The key id iotlife uses: base64url of the RFC 7638 thumbprint.
  * @param[in] crypto Crypto port. @param[in] pubkey Uncompressed key.
- * @param[out] kid Receives 43 characters and a NUL.
+ * @param[out] kid Receives 43 characters and a NUL (unspecified on failure).
  * @return As iotl_jwk_thumbprint().
  */
 int iotl_jwk_kid(const struct iotl_crypto *crypto, const uint8_t pubkey[IOTL_P256_PUBKEY_LEN],

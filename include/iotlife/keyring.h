@@ -87,6 +87,8 @@ typedef struct iotl_trust_work {
  * @param threshold Root signatures a key ring must carry; 0 means 1; at most count.
  * @retval 0 Success. @retval IOTL_ERR_INVALID_ARG Bad count or threshold.
  * @retval IOTL_ERR_KEY_FORMAT An anchor is not an uncompressed key.
+ * @note On failure kr holds no key (key_count 0) and a threshold of at least 1,
+ *       so it verifies nothing (fail-closed even when the error is ignored).
  */
 int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
                       const uint8_t (*anchors)[IOTL_P256_PUBKEY_LEN], size_t count, uint32_t threshold);

@@ -75,6 +75,11 @@ START_TEST(rejects_non_canonical)
         ck_assert_msg(iotl_b64url_decode(bad[i].in, strlen(bad[i].in), out, sizeof(out), &n) == bad[i].expect,
                       "row %zu", i);
         ck_assert_uint_eq(n, 0);
+        /* The same verdict when only validating (no room, out NULL). */
+        n = 7;
+        ck_assert_msg(iotl_b64url_decode(bad[i].in, strlen(bad[i].in), NULL, 0, &n) == bad[i].expect,
+                      "row %zu (validate only)", i);
+        ck_assert_uint_eq(n, 0);
     }
 }
 END_TEST
@@ -85,6 +90,12 @@ START_TEST(buffer_limits)
     size_t n;
     ck_assert_int_eq(iotl_b64url_decode("Zm9v", 4, out, sizeof(out), &n), IOTL_ERR_NO_MEM);
     ck_assert_int_eq(iotl_b64url_decode("Zm8", 3, out, sizeof(out), &n), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert(out[0] == 'f' && out[1] == 'o');
+    /* Validate only: a valid input does not fit no room; an empty one does. */
+    ck_assert_int_eq(iotl_b64url_decode("Zm8", 3, NULL, 0, &n), IOTL_ERR_NO_MEM);
+    ck_assert_int_eq(iotl_b64url_decode("", 0, NULL, 0, &n), 0);
+    ck_assert_uint_eq(n, 0);
     char enc[4];
     ck_assert_int_eq(iotl_b64url_encode("foo", 3, enc, sizeof(enc), &n), IOTL_ERR_NO_MEM);
     ck_assert_str_eq(enc, "");

@@ -182,6 +182,12 @@ START_TEST(bad_input_table)
         dot[1] = '=';
         rows[nrows++] = (struct row){"payload bad base64", p, IOTL_ERR_BASE64};
         p = jws[h++];
+        strcpy(p, good);
+        dot = strrchr(p, '.'); /* {"x":1}: 10 characters, the last one's low 4 bits unused */
+        ck_assert_int_eq(dot - strchr(p, '.') - 1, 10);
+        dot[-1] = 'B';       /* non-zero unused bits: refused at parse, before the signature */
+        rows[nrows++] = (struct row){"payload non-canonical tail", p, IOTL_ERR_BASE64};
+        p = jws[h++];
         snprintf(p, 4096, "=%s", good);
         rows[nrows++] = (struct row){"header bad base64", p, IOTL_ERR_BASE64};
         p = jws[h++];

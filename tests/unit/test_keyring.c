@@ -74,6 +74,35 @@ START_TEST(anchors_then_first_ring)
 }
 END_TEST
 
+START_TEST(failed_init_trusts_nothing)
+{
+    /* A caller that ignores a failed init must not end up with a ring that
+     * accepts any self-signed key ring (a threshold of 0 would). */
+    uint8_t anchors[2][IOTL_P256_PUBKEY_LEN];
+    memcpy(anchors[0], r1.pub, 65);
+    memcpy(anchors[1], r2.pub, 65);
+    anchors[1][0] = 0x05; /* not an uncompressed point */
+    struct fx_ring_key keys[] = {{&r1, "root", 0, 0}, {&pub1, "publisher", 0, 0}};
+    const struct fx_key *signers[] = {&r1};
+    size_t n = fx_keyring_doc(doc, sizeof(doc), 1, 1, T0, T0 + 365 * DAY, keys, 2, NULL, 0, signers, 1);
+    struct iotl_floors fl = {0};
+    const struct iotl_key *k;
+    static const struct {
+        size_t count;
+        int expect;
+    } rows[] = {{2, IOTL_ERR_KEY_FORMAT}, {0, IOTL_ERR_INVALID_ARG}, {IOTL_KEYRING_MAX_KEYS + 1, IOTL_ERR_INVALID_ARG}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        ck_assert_int_eq(iotl_keyring_init(&ring, fx_crypto(), (const uint8_t(*)[65])anchors, rows[i].count, 0),
+                         rows[i].expect);
+        ck_assert_uint_eq(ring.key_count, 0);
+        ck_assert_uint_ge(ring.threshold, 1);
+        ck_assert_int_eq(iotl_keyring_find(&ring, r1.kid, IOTL_ROLE_ROOT, T0, &k), IOTL_ERR_UNKNOWN_KEY);
+        ck_assert_int_eq(update(n, &fl, T0 + 10, NULL), IOTL_ERR_UNKNOWN_KEY);
+        ck_assert_uint_eq(ring.version, 0);
+    }
+}
+END_TEST
+
 START_TEST(older_version_refused)
 {
     init_anchors(1, 1);
@@ -278,6 +307,7 @@ Suite *iotl_test_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, anchors_then_first_ring);
+    tcase_add_test(tc, failed_init_trusts_nothing);
     tcase_add_test(tc, older_version_refused);
     tcase_add_test(tc, revocation);
     tcase_add_test(tc, rotation_with_threshold);
