@@ -578,21 +578,16 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
             s->pre_erased = 0;
         }
         if (ck > 0) {
-            /* Resume in place only if the rest of the checkpoint's erase block
-             * is still erased (nothing after the checkpoint landed there). */
-            uint32_t blk_end = IOTL_MIN((uint32_t)IOTL_ALIGN_UP(ck, a->geo.erase_size), a->geo.size);
-            ret = ck % a->geo.write_align == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size;
-            if (ret && ck < blk_end) {
-                ret = iotl_storage_is_erased(a, ck, blk_end - ck);
-            }
-            if (ret > 0) {
+            /* restart_point() records only erase-block boundaries inside the
+             * image: the resume erases the block it continues in, so nothing
+             * that landed after the checkpoint is trusted. Any other value is
+             * no usable restart point. */
+            ret = IOTL_ERR_STATE;
+            if (ck % a->geo.erase_size == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size) {
                 /* Re-hash what is on flash: the prefix is re-read, not trusted. */
                 ret = iotl_stage_hash_area(cr, &s->sha, a, ck, out_buf(s), OUT_BUF);
                 s->pay_off = g->ck_payload_off;
-                s->img_off = s->wpos = s->last_ck = ck;
-                s->erased_to = blk_end;
-            } else if (ret == 0) {
-                ret = IOTL_ERR_STATE; /* no usable restart point */
+                s->img_off = s->wpos = s->last_ck = s->erased_to = ck;
             }
         }
         if (ret == IOTL_OK) {
