@@ -658,16 +658,13 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
             memcpy(meta->sha256, m->image_sha256, IOTL_SHA256_LEN);
         }
     }
+    /* Should the record not become durable, RAM still only claims what is
+     * true (the component is verified and synced); the next record carries it. */
     ret = commit(s);
-    if (ret != IOTL_OK) {
-        st->prog[s->cur].status = IOTL_COMP_PENDING;
-        st->phase = IOTL_PHASE_DOWNLOADING;
-        return ret;
+    if (ret == IOTL_OK && next < st->desc.component_count) {
+        ret = start_stream(s, next);
     }
-    if (next < st->desc.component_count) {
-        return start_stream(s, next);
-    }
-    return IOTL_OK;
+    return ret;
 }
 
 static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
