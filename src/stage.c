@@ -160,10 +160,9 @@ static OUT_OF_LINE int delta_start(iotl_stage_t *s, const struct iotl_update_com
         cp.patch_id = iotl_get_le32(st->dec + 92);
         cp.patch_offset = s->pay_off;
         cp.new_offset = s->img_off;
+        /* The stored header passed delta_check_header() against this
+         * descriptor (dec_len says so; begin() found the same descriptor). */
         ret = iotl_delta_resume(delta_of(s), &dc, st->dec, &cp, s->tgt);
-        if (ret == IOTL_OK) {
-            ret = delta_check_header(s);
-        }
     } else {
         st->dec_len = 0; /* the header is kept again, and checked, as it arrives */
         ret = iotl_delta_init(delta_of(s), &dc);
@@ -561,23 +560,22 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
             return ret;
         }
         s->ready = 1;
-        if (idx != s->main_idx) {
+        if (idx == s->main_idx) {
+            /* The prefix prepare() erased needs no erase (used once, from 0:
+             * a resume sets erased_to below). */
+            s->erased_to = s->pre_erased;
+            s->pre_erased = 0;
+        } else {
             /* Handler components restart from 0. */
             const struct iotl_stage_handler *h = find_handler(s, c->id);
             g->ck_payload_off = g->ck_image_off = 0;
             ret = h->ops->begin(h->ctx, c);
             if (ret != IOTL_OK) {
-                stream_reset(s);
-                return handler_fail(s, idx, ret);
+                ret = handler_fail(s, idx, ret);
             }
         }
         uint32_t ck = g->ck_image_off;
-        if (idx == s->main_idx) {
-            /* From 0: the prefix prepare() erased needs no erase (used once). */
-            s->erased_to = ck == 0 ? s->pre_erased : 0;
-            s->pre_erased = 0;
-        }
-        if (ck > 0) {
+        if (ret == IOTL_OK && ck > 0) {
             /* restart_point() records only erase-block boundaries inside the
              * image: the resume erases the block it continues in, so nothing
              * that landed after the checkpoint is trusted. Any other value is
