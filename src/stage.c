@@ -302,7 +302,6 @@ static int fail_update(iotl_stage_t *s, int code)
         st->outcome.component_code[s->cur] = code;
     }
     iotl_journal_clear_update(st);
-    s->main_idx = MAIN_NONE;
     int ret = commit(s);
     return ret != IOTL_OK ? ret : code;
 }
@@ -612,10 +611,11 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
     if (!s->at_end || s->img_off != c->image_size) {
         return IOTL_ERR_SIZE_MISMATCH;
     }
-    /* Fail closed: only an explicit match marks the component complete. */
+    /* Fail closed: only an explicit match marks the component complete.
+     * The stream ends here (its hash is spent); its decoder is released
+     * with the next stream_reset() (next stream, failure, abort, deinit). */
     int ret = iotl_stage_hash_check(s->cfg->crypto, &s->sha, c->image_sha256);
     s->ready = 0;
-    dec_end(s);
     if (ret != IOTL_OK) {
         return ret;
     }
