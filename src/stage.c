@@ -833,8 +833,9 @@ int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *da
         if (ret == IOTL_ERR_HASH_MISMATCH) {
             ret = IOTL_OK; /* the verdict belongs to finish() */
         }
-    } else if (ret != IOTL_OK && s->ready) {
-        /* Storage error: the stream position is unknown; resume via begin(). */
+    } else if (ret != IOTL_OK) {
+        /* Storage error: the stream position is unknown; resume via begin()
+         * (also after a completion: the stream and its decoder are released). */
         stream_reset(s);
     }
     return ret;
