@@ -96,31 +96,28 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img);
 static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s);
 
 #if IOTL_FEATURE_ZLIB
-/* Before the first new byte: the patch must be the one the descriptor names.
- * Then its header, kept in the journal's decoder state by write_delta(),
- * counts (dec_len): a checkpoint may refer to it. */
+/* The patch header is complete in the journal's decoder state (write_delta()
+ * keeps it there for a resume): it must be the one the descriptor names,
+ * checked before the decoder sees its last byte, so before any image byte.
+ * Then it counts (dec_len): a checkpoint may refer to it. */
 static int delta_check_header(iotl_stage_t *s)
 {
-    const struct iotl_delta_header *h = iotl_delta_get_header(delta_of(s));
+    struct iotl_delta_header h;
     const struct iotl_update_component *c = s->comp;
-    if (h == NULL || h->new_size != c->image_size ||
-        memcmp(h->new_sha256, c->image_sha256, IOTL_SHA256_LEN) != 0 ||
-        memcmp(h->old_sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
-        return IOTL_ERR_DELTA_BASE;
+    int ret = iotl_delta_parse_header(st_of(s)->dec, IOTL_DELTA_HEADER_SIZE, &h);
+    if (ret == IOTL_OK && (h.new_size != c->image_size || memcmp(h.new_sha256, c->image_sha256, IOTL_SHA256_LEN) != 0 ||
+                           memcmp(h.old_sha256, c->base_sha256, IOTL_SHA256_LEN) != 0)) {
+        ret = IOTL_ERR_DELTA_BASE;
     }
-    st_of(s)->dec_len = (uint8_t)IOTL_DELTA_HEADER_SIZE;
-    return IOTL_OK;
+    if (ret == IOTL_OK) {
+        st_of(s)->dec_len = (uint8_t)IOTL_DELTA_HEADER_SIZE;
+    }
+    return ret;
 }
 
 static int delta_sink(void *ctx, uint32_t new_off, const uint8_t *data, size_t len)
 {
     iotl_stage_t *s = (iotl_stage_t *)ctx;
-    if (st_of(s)->dec_len == 0) {
-        int ret = delta_check_header(s);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-    }
     if (new_off != s->img_off) {
         return IOTL_ERR_STATE;
     }
@@ -132,7 +129,7 @@ static int delta_sink(void *ctx, uint32_t new_off, const uint8_t *data, size_t l
 static int delta_checkpoint(void *ctx, const struct iotl_delta_checkpoint *cp)
 {
     iotl_stage_t *s = (iotl_stage_t *)ctx;
-    if (cp->new_offset == s->img_off && st_of(s)->dec_len == IOTL_DELTA_HEADER_SIZE) {
+    if (cp->new_offset == s->img_off) { /* after the checked header */
         return restart_point(s, cp->patch_offset, cp->new_offset);
     }
     return IOTL_OK;
@@ -757,21 +754,25 @@ static OUT_OF_LINE int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
     struct iotl_journal_state *st = st_of(s);
     const struct iotl_update_component *c = s->comp;
+    int ret;
     if (s->pay_off < IOTL_DELTA_HEADER_SIZE) {
         /* Keep the patch header: a resume needs it (journal format v2). */
         size_t k = IOTL_MIN(n, (size_t)(IOTL_DELTA_HEADER_SIZE - s->pay_off));
         memcpy(st->dec + s->pay_off, p, k);
+        if (s->pay_off + k == IOTL_DELTA_HEADER_SIZE) {
+            ret = delta_check_header(s);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+        }
     }
-    int ret = iotl_delta_write(delta_of(s), p, n);
+    ret = iotl_delta_write(delta_of(s), p, n);
     if (ret != IOTL_OK) {
         return ret;
     }
     s->pay_off += (uint32_t)n;
     if (s->pay_off == c->payload_size) {
         ret = iotl_delta_finish(delta_of(s));
-        if (ret == IOTL_OK && st->dec_len == 0) {
-            ret = delta_check_header(s); /* an empty new image emits nothing */
-        }
         if (ret != IOTL_OK) {
             return ret;
         }
