@@ -782,11 +782,16 @@ static OUT_OF_LINE int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
 }
 #endif
 
+/* A content error: the payload is bad, the update will fail. The staging
+ * range (HASH_MISMATCH, SIZE_MISMATCH, HANDLER; the others never come out of
+ * the write path) and the delta decoder's range are one span. */
+IOTL_STATIC_ASSERT(IOTL_ERR_DELTA_MAGIC == -120 && IOTL_ERR_DELTA_INSTR > -160 && IOTL_ERR_HASH_MISMATCH == -160 &&
+                       IOTL_ERR_SIZE_MISMATCH == -161 && IOTL_ERR_HANDLER == -168 && IOTL_ERR_NOT_BOOTABLE == -169,
+                   content_error_span);
 static int is_content_error(int ret)
 {
-    return ret == IOTL_ERR_SIZE_MISMATCH || ret == IOTL_ERR_CORRUPT || ret == IOTL_ERR_HASH_MISMATCH ||
-           ret == IOTL_ERR_HANDLER || ret == IOTL_ERR_TRAILING_DATA || ret == IOTL_ERR_NO_MEM ||
-           (ret <= IOTL_ERR_DELTA_MAGIC && ret >= -159);
+    return ret == IOTL_ERR_CORRUPT || ret == IOTL_ERR_TRAILING_DATA || ret == IOTL_ERR_NO_MEM ||
+           (ret <= IOTL_ERR_DELTA_MAGIC && ret >= IOTL_ERR_NOT_BOOTABLE);
 }
 
 int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *data, size_t len)
