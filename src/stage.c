@@ -215,6 +215,12 @@ static const struct iotl_stage_handler *find_handler(const iotl_stage_t *s, cons
     return NULL;
 }
 
+/* The handler of component i of the update in flight. */
+static OUT_OF_LINE const struct iotl_stage_handler *comp_handler(const iotl_stage_t *s, uint8_t i)
+{
+    return find_handler(s, s->j.st.desc.component[i].id);
+}
+
 static uint8_t find_main(const iotl_stage_t *s, const struct iotl_update_desc *d)
 {
     for (uint8_t i = 0; i < d->component_count; i++) {
@@ -286,7 +292,7 @@ static int fail_update(iotl_stage_t *s, int code)
     struct iotl_journal_state *st = st_of(s);
     for (uint8_t i = 0; i < st->desc.component_count; i++) {
         if (i != s->main_idx) {
-            const struct iotl_stage_handler *h = find_handler(s, st->desc.component[i].id);
+            const struct iotl_stage_handler *h = comp_handler(s, i);
             if (h != NULL && h->ops->abort != NULL) {
                 h->ops->abort(h->ctx);
             }
@@ -492,7 +498,7 @@ static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
     if (s->cur == s->main_idx) {
         ret = slot_put(s, d, n);
     } else {
-        const struct iotl_stage_handler *h = find_handler(s, c->id);
+        const struct iotl_stage_handler *h = comp_handler(s, s->cur);
         ret = h->ops->write(h->ctx, s->img_off, d, n);
         if (ret != IOTL_OK) {
             ret = handler_fail(s, s->cur, ret);
@@ -563,7 +569,7 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
             s->pre_erased = 0;
         } else {
             /* Handler components restart from 0. */
-            const struct iotl_stage_handler *h = find_handler(s, c->id);
+            const struct iotl_stage_handler *h = comp_handler(s, idx);
             g->ck_payload_off = g->ck_image_off = 0;
             ret = h->ops->begin(h->ctx, c);
             if (ret != IOTL_OK) {
@@ -630,7 +636,7 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
             ret = iotl_storage_sync(a);
         }
     } else {
-        const struct iotl_stage_handler *h = find_handler(s, c->id);
+        const struct iotl_stage_handler *h = comp_handler(s, s->cur);
         ret = h->ops->finish(h->ctx);
         if (ret != IOTL_OK) {
             ret = handler_fail(s, s->cur, ret);
@@ -1056,7 +1062,7 @@ int iotl_stage_activate(iotl_stage_t *s)
         if (i == s->main_idx || st->prog[i].status == IOTL_COMP_ACTIVATED) {
             continue;
         }
-        const struct iotl_stage_handler *h = find_handler(s, st->desc.component[i].id);
+        const struct iotl_stage_handler *h = comp_handler(s, i);
         int ret = h != NULL ? h->ops->activate(h->ctx) : IOTL_ERR_HANDLER;
         if (ret != IOTL_OK) {
             return handler_fail(s, i, ret);
