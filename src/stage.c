@@ -263,6 +263,12 @@ static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s)
 }
 
 
+/* The journal's record of the target (inactive) slot. */
+static OUT_OF_LINE struct iotl_slot_meta *target_meta(iotl_stage_t *s)
+{
+    return &st_of(s)->slot[1u - st_of(s)->confirmed_slot];
+}
+
 static OUT_OF_LINE int commit(iotl_stage_t *s)
 {
     return iotl_journal_commit(&s->j);
@@ -652,7 +658,7 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
         st->phase = IOTL_PHASE_STAGED;
         if (s->main_idx != MAIN_NONE) {
             const struct iotl_update_component *m = &st->desc.component[s->main_idx];
-            struct iotl_slot_meta *meta = &st->slot[1u - st->confirmed_slot];
+            struct iotl_slot_meta *meta = target_meta(s);
             meta->valid = IOTL_SLOT_IMAGE;
             meta->size = m->image_size;
             meta->security_version = st->desc.security_version;
@@ -1007,7 +1013,7 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
         if (main != MAIN_NONE) {
             /* A prefix erased by prepare() is used once, by this stream: the
              * record is spent in the same commit, before the first write. */
-            struct iotl_slot_meta *m = &st->slot[1u - st->confirmed_slot];
+            struct iotl_slot_meta *m = target_meta(s);
             uint32_t pre = erased_prefix(m, target_slot(s));
             s->pre_erased = pre == NO_RECORD ? 0 : pre;
             m->valid = 0;
@@ -1120,8 +1126,8 @@ int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out
     if (st->phase != IOTL_PHASE_IDLE) {
         return st->phase == IOTL_PHASE_TRIAL ? IOTL_ERR_TRIAL_PENDING : IOTL_ERR_STATE;
     }
-    const struct iotl_storage *a = s->cfg->slot[1u - st->confirmed_slot];
-    struct iotl_slot_meta *m = &st->slot[1u - st->confirmed_slot];
+    const struct iotl_storage *a = target_slot(s);
+    struct iotl_slot_meta *m = target_meta(s);
     int ret = IOTL_OK;
     if (erased_prefix(m, a) == NO_RECORD) {
         /* Forget the old image before erasing any of it. (Should this record
