@@ -263,6 +263,12 @@ static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s)
 }
 
 
+/* The journal's progress record of component i. */
+static OUT_OF_LINE struct iotl_comp_progress *prog_of(iotl_stage_t *s, uint8_t i)
+{
+    return &st_of(s)->prog[i];
+}
+
 /* The journal's record of the target (inactive) slot. */
 static OUT_OF_LINE struct iotl_slot_meta *target_meta(iotl_stage_t *s)
 {
@@ -540,7 +546,7 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
     if (ret != IOTL_OK) {
         return ret;
     }
-    struct iotl_comp_progress *g = &st_of(s)->prog[s->cur];
+    struct iotl_comp_progress *g = prog_of(s, s->cur);
     g->ck_payload_off = pay;
     g->ck_image_off = img;
     ret = commit(s);
@@ -555,7 +561,7 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
 {
     struct iotl_journal_state *st = st_of(s);
     const struct iotl_update_component *c = &st->desc.component[idx];
-    struct iotl_comp_progress *g = &st->prog[idx];
+    struct iotl_comp_progress *g = prog_of(s, idx);
     const struct iotl_crypto *cr = s->cfg->crypto;
     const struct iotl_storage *a = target_slot(s);
     s->tgt = a;
@@ -651,7 +657,7 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
     if (ret != IOTL_OK) {
         return ret;
     }
-    st->prog[s->cur].status = IOTL_COMP_COMPLETE;
+    prog_of(s, s->cur)->status = IOTL_COMP_COMPLETE;
     uint8_t next = (uint8_t)(s->cur + 1u);
     if (next == st->desc.component_count) {
         /* Last component: staged in the same record (one write fewer). */
@@ -1065,7 +1071,8 @@ int iotl_stage_activate(iotl_stage_t *s)
      * activation is recorded so a reset does not repeat more than the one in
      * progress (handlers' activate is idempotent). */
     for (uint8_t i = 0; i < st->desc.component_count; i++) {
-        if (i == s->main_idx || st->prog[i].status == IOTL_COMP_ACTIVATED) {
+        struct iotl_comp_progress *g = prog_of(s, i);
+        if (i == s->main_idx || g->status == IOTL_COMP_ACTIVATED) {
             continue;
         }
         const struct iotl_stage_handler *h = comp_handler(s, i);
@@ -1073,7 +1080,7 @@ int iotl_stage_activate(iotl_stage_t *s)
         if (ret != IOTL_OK) {
             return handler_fail(s, i, ret);
         }
-        st->prog[i].status = IOTL_COMP_ACTIVATED;
+        g->status = IOTL_COMP_ACTIVATED;
         ret = commit(s);
         if (ret != IOTL_OK) {
             return ret;
