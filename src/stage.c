@@ -703,23 +703,27 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
  * 00 00 FF FF flush marker (or n if none); *hit tells which. */
 static size_t scan_marker(iotl_stage_t *s, const uint8_t *p, size_t n, int *hit)
 {
-    /* Matcher of 00 00 FF FF: next state by state and byte class
-     * (0x00, 0xFF, other); state 4 is a match. */
-    static const uint8_t next[4][3] = {{1, 0, 0}, {2, 0, 0}, {2, 3, 0}, {1, 4, 0}};
+    /* The last four bytes seen, each complemented (the marker reads
+     * FF FF 00 00): the cleared state (stream start, after a marker) stands
+     * for FF bytes, which cannot start a marker, so a match needs four new
+     * bytes, as with the marker's prefix automaton it replaces. */
     uint32_t m = s->marker;
-    for (size_t i = 0; i < n; i++) {
-        m = next[m][p[i] == 0x00 ? 0 : p[i] == 0xFF ? 1 : 2];
-        if (m == 4u) {
-            s->marker = 0;
+    size_t i = 0;
+    *hit = 0;
+    while (i < n) {
+        m = (m << 8) | (uint8_t)~p[i++];
+        if (m == 0xFFFF0000u) {
+            m = 0;
             *hit = 1;
-            return i + 1;
+            break;
         }
     }
     s->marker = m;
-    *hit = 0;
-    return n;
+    return i;
 }
+#endif
 
+#if IOTL_FEATURE_ZLIB
 static OUT_OF_LINE int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
     uint8_t *out = out_buf(s);

@@ -139,7 +139,7 @@ typedef struct iotl_stage {
     uint32_t erased_to;                  /**< @private Slot erased up to here. */
     uint32_t last_ck;                    /**< @private Image offset of the last checkpoint. */
     uint32_t pend_len;                   /**< @private Bytes waiting for a full write unit. */
-    uint32_t marker;                     /**< @private Flush-marker matcher state. */
+    uint32_t marker;                     /**< @private Last four payload bytes (flush-marker matcher). */
     uint64_t dec[8];                     /**< @private Decoder state. */
     uint32_t pre_erased;                 /**< @private Main slot prefix known erased at begin (prepare). */
     iotl_sha256_state_t sha;             /**< @private */
