@@ -332,10 +332,10 @@ int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg)
 {
     IOTL_ASSERT(s != NULL && cfg != NULL);
     memset(s, 0, sizeof(*s));
-    if (cfg->crypto == NULL || cfg->crypto->ops == NULL || cfg->slot[0] == NULL || cfg->slot[1] == NULL ||
-        cfg->state == NULL) {
+    if (cfg->crypto == NULL || cfg->crypto->ops == NULL) {
         return IOTL_ERR_INVALID_ARG;
     }
+    /* A missing slot or state area fails its storage check (and the journal's). */
     if (!slot_ok(cfg->slot[0]) || !slot_ok(cfg->slot[1])) {
         return IOTL_ERR_SLOT_GEOMETRY;
     }

@@ -364,6 +364,25 @@ START_TEST(err_slot_geometry)
         c.work_buf_len = sizeof(work);
         ck_assert_msg(iotl_stage_init(&s, &c) == IOTL_ERR_SLOT_GEOMETRY, "case %zu", i);
     }
+    /* A missing area is an unsuitable one; missing crypto is a bad argument. */
+    const struct iotl_storage_geometry good = {8192, 4096, 1, 0xFF};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(iotl_ram_flash_init(&r[k], &a[k], m[k], &good, true), 0);
+    }
+    for (int k = 0; k < 5; k++) {
+        memset(&c, 0, sizeof(c));
+        c.slot[0] = k == 0 ? NULL : &a[0];
+        c.slot[1] = k == 1 ? NULL : &a[1];
+        c.state = k == 2 ? NULL : &a[2];
+        struct iotl_crypto no_ops = {NULL, NULL};
+        c.crypto = k == 3 ? NULL : k == 4 ? &no_ops : &cr;
+        c.work_buf = work;
+        c.work_buf_len = sizeof(work);
+        ck_assert_msg(iotl_stage_init(&s, &c) == (k < 3 ? IOTL_ERR_SLOT_GEOMETRY : IOTL_ERR_INVALID_ARG), "null %d", k);
+    }
+    c.crypto = &cr;
+    ck_assert_int_eq(iotl_stage_init(&s, &c), 0); /* the same areas, all given */
+    iotl_stage_deinit(&s);
 }
 END_TEST
 
