@@ -730,8 +730,9 @@ static OUT_OF_LINE int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n
     while (n > 0) {
         int hit = 0;
         size_t seg = scan_marker(s, p, n, &hit);
-        for (;;) {
-            size_t used = 0, prod = 0;
+        size_t used, prod;
+        do { /* until the inflater neither takes nor gives */
+            used = prod = 0;
             if (!s->at_end) {
                 int zr = iotl_z_inflate(&dec_of(s)->z, p, seg, &used, out, OUT_BUF, &prod);
                 if (zr < 0) {
@@ -750,15 +751,10 @@ static OUT_OF_LINE int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n
             n -= used;
             seg -= used;
             s->pay_off += (uint32_t)used;
-            if (s->at_end && seg > 0) {
-                return IOTL_ERR_SIZE_MISMATCH; /* bytes after the end of the stream */
-            }
-            if (used == 0 && prod == 0) {
-                break;
-            }
-        }
+        } while ((used | prod) != 0);
         if (seg > 0) {
-            return IOTL_ERR_CORRUPT;
+            /* bytes after the end of the stream, or an inflater stuck on them */
+            return s->at_end ? IOTL_ERR_SIZE_MISMATCH : IOTL_ERR_CORRUPT;
         }
         if (hit && (s->comp->flags & IOTL_COMPONENT_FULL_FLUSH)) {
             int ret = restart_point(s, s->pay_off, s->img_off);
