@@ -538,8 +538,12 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
 {
     const struct iotl_storage *a = s->tgt;
     uint32_t every = s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
-    if (s->cur != s->main_idx || s->at_end || img > s->wpos || img >= s->comp->image_size ||
-        img % a->geo.erase_size != 0 || img - s->last_ck < every) {
+    /* [0, img) is written: img is img_off (deflate, delta) or at most wpos
+     * (full), and wpos + pend_len == img_off where wpos is a whole number of
+     * write units, so at an erase-block boundary (a whole number of write
+     * units too: both are powers of two) nothing is pending. */
+    if (s->cur != s->main_idx || s->at_end || img >= s->comp->image_size || img % a->geo.erase_size != 0 ||
+        img - s->last_ck < every) {
         return IOTL_OK;
     }
     int ret = iotl_storage_sync(a);
