@@ -80,6 +80,7 @@ static iotl_delta_t *delta_of(const iotl_stage_t *s)
 }
 #endif
 
+/* Release the decoder (stream_reset() then clears its state). */
 static void dec_end(iotl_stage_t *s)
 {
 #if IOTL_FEATURE_ZLIB
@@ -87,8 +88,9 @@ static void dec_end(iotl_stage_t *s)
     if (dec_of(s)->delta_live) {
         iotl_delta_deinit(delta_of(s));
     }
+#else
+    (void)s;
 #endif
-    memset(s->dec, 0, sizeof(s->dec));
 }
 
 static int sink(iotl_stage_t *s, const uint8_t *d, size_t n);
@@ -280,11 +282,12 @@ static OUT_OF_LINE int commit(iotl_stage_t *s)
     return iotl_journal_commit(&s->j);
 }
 
-/* ready, at_end, err and the stream positions up to the decoder state are cleared together. */
+/* ready, at_end, err, the stream positions and the decoder state are cleared together. */
 IOTL_STATIC_ASSERT(offsetof(iotl_stage_t, at_end) > offsetof(iotl_stage_t, ready) &&
                        offsetof(iotl_stage_t, err) > offsetof(iotl_stage_t, ready) &&
                        offsetof(iotl_stage_t, pay_off) > offsetof(iotl_stage_t, ready) &&
                        offsetof(iotl_stage_t, marker) < offsetof(iotl_stage_t, dec) &&
+                       offsetof(iotl_stage_t, pre_erased) >= offsetof(iotl_stage_t, dec) + sizeof(((iotl_stage_t *)0)->dec) &&
                        offsetof(iotl_stage_t, cur) < offsetof(iotl_stage_t, ready) &&
                        offsetof(iotl_stage_t, main_idx) < offsetof(iotl_stage_t, ready),
                    stream_fields_contiguous);
@@ -295,7 +298,7 @@ static void stream_reset(iotl_stage_t *s)
         hash_drop(s);
     }
     dec_end(s);
-    memset(&s->ready, 0, offsetof(iotl_stage_t, dec) - offsetof(iotl_stage_t, ready));
+    memset(&s->ready, 0, offsetof(iotl_stage_t, dec) + sizeof(s->dec) - offsetof(iotl_stage_t, ready));
 }
 
 /* Abandon the update in flight with a FAILED outcome. */
