@@ -648,8 +648,7 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
         if (s->pend_len > 0) {
             uint32_t align = a->geo.write_align;
             memset(pend_buf(s) + s->pend_len, a->geo.erased_value, align - s->pend_len);
-            ret = program(s, pend_buf(s), align);
-            s->pend_len = 0;
+            ret = program(s, pend_buf(s), align); /* (the stream ends: pend_len is not read again) */
         }
         if (ret == IOTL_OK) {
             ret = iotl_storage_sync(a);
