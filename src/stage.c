@@ -378,19 +378,24 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_stage_status, phase) == offsetof(struct 
 /* Where to send next: the stream's position, else the first pending
  * component's restart point. With none pending (STAGED) nothing is left: the
  * component count and the last component's payload size (the end of what was
- * sent), so a caller that resumes there downloads nothing. */
+ * sent), so a caller that resumes there downloads nothing. comp and off may
+ * be NULL (begin()'s optional outputs). */
 static void next_pos(const iotl_stage_t *s, uint8_t *comp, uint32_t *off)
 {
     const struct iotl_journal_state *st = &s->j.st;
     uint8_t n = st->desc.component_count;
-    if (s->ready) {
-        *comp = s->cur;
-        *off = s->pay_off;
-        return;
+    uint8_t i = s->cur;
+    uint32_t o = s->pay_off;
+    if (!s->ready) {
+        i = first_pending(st);
+        o = i < n ? st->prog[i].ck_payload_off : n > 0 ? st->desc.component[n - 1u].payload_size : 0;
     }
-    uint8_t i = first_pending(st);
-    *comp = i;
-    *off = i < n ? st->prog[i].ck_payload_off : n > 0 ? st->desc.component[n - 1u].payload_size : 0;
+    if (comp != NULL) {
+        *comp = i;
+    }
+    if (off != NULL) {
+        *off = o;
+    }
 }
 
 int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
@@ -1038,15 +1043,7 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
         ret = start_stream(s, 0);
     }
     if (ret == IOTL_OK) {
-        uint8_t c;
-        uint32_t o;
-        next_pos(s, &c, &o);
-        if (next_comp != NULL) {
-            *next_comp = c;
-        }
-        if (next_off != NULL) {
-            *next_off = o;
-        }
+        next_pos(s, next_comp, next_off);
     }
     return ret;
 }
