@@ -301,7 +301,7 @@ static void stream_reset(iotl_stage_t *s)
     memset(&s->ready, 0, offsetof(iotl_stage_t, dec) + sizeof(s->dec) - offsetof(iotl_stage_t, ready));
 }
 
-/* Abandon the update in flight with a FAILED outcome. */
+/* Abandon the update in flight with a FAILED outcome; 0 once recorded. */
 static int fail_update(iotl_stage_t *s, int code)
 {
     struct iotl_journal_state *st = st_of(s);
@@ -320,8 +320,7 @@ static int fail_update(iotl_stage_t *s, int code)
         st->outcome.component_code[s->cur] = code;
     }
     iotl_journal_clear_update(st);
-    int ret = commit(s);
-    return ret != IOTL_OK ? ret : code;
+    return commit(s);
 }
 
 /* ---- init ----------------------------------------------------------------- */
@@ -887,7 +886,9 @@ int iotl_stage_finish(iotl_stage_t *s)
         return IOTL_ERR_NO_UPDATE;
     }
     /* A content error, or not every component complete: the payload stream ended early. */
-    return fail_update(s, s->err != IOTL_OK ? s->err : IOTL_ERR_SIZE_MISMATCH);
+    int code = s->err != IOTL_OK ? s->err : IOTL_ERR_SIZE_MISMATCH;
+    int ret = fail_update(s, code);
+    return ret != IOTL_OK ? ret : code;
 }
 
 /* ---- begin ---------------------------------------------------------------- */
@@ -1175,8 +1176,7 @@ int iotl_stage_abort(iotl_stage_t *s, int32_t code)
     if (st->phase == IOTL_PHASE_IDLE) {
         return IOTL_ERR_NO_UPDATE;
     }
-    int ret = fail_update(s, code);
-    return ret == code ? IOTL_OK : ret;
+    return fail_update(s, code);
 }
 
 int iotl_stage_outcome(const iotl_stage_t *s, struct iotl_update_outcome *out)
