@@ -1150,7 +1150,7 @@ int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out
     uint32_t done = m->size;
     if (ret == IOTL_OK && max_bytes > 0 && done < a->geo.size) {
         uint32_t end = done + IOTL_MIN(max_bytes, a->geo.size - done);
-        end = IOTL_MIN((uint32_t)IOTL_ALIGN_UP(end, a->geo.erase_size), a->geo.size);
+        end = (uint32_t)IOTL_ALIGN_UP(end, a->geo.erase_size); /* <= size: a whole number of blocks */
         ret = iotl_storage_erase(a, done, end - done);
         if (ret == IOTL_OK) {
             ret = iotl_storage_sync(a); /* erased before the record says so */
