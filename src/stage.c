@@ -903,6 +903,9 @@ static OUT_OF_LINE uint32_t erased_prefix(const struct iotl_slot_meta *m, const 
                                                                                                        : NO_RECORD;
 }
 
+/* The work buffer sizes fit 16 bits (config.h bounds the window and the write unit). */
+IOTL_STATIC_ASSERT(IOTL_STAGE_WORKBUF_DEFLATE <= 0xFFFFu && IOTL_STAGE_WORKBUF_DELTA <= 0xFFFFu, workbuf_needs_fit_u16);
+
 /* Descriptor sanity; *main is the index of the main component (MAIN_NONE). */
 static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t *main)
 {
@@ -923,7 +926,7 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t
             }
         }
         /* Work buffer each payload kind needs (FULL, DEFLATE, DELTA). */
-        static const uint32_t need[] = {IOTL_STAGE_WORKBUF_MIN, IOTL_STAGE_WORKBUF_DEFLATE, IOTL_STAGE_WORKBUF_DELTA};
+        static const uint16_t need[] = {IOTL_STAGE_WORKBUF_MIN, IOTL_STAGE_WORKBUF_DEFLATE, IOTL_STAGE_WORKBUF_DELTA};
         if (c->kind > IOTL_PAYLOAD_DELTA || (!IOTL_FEATURE_ZLIB && c->kind != IOTL_PAYLOAD_FULL)) {
             return IOTL_ERR_UNSUPPORTED;
         }
