@@ -80,6 +80,7 @@ static iotl_delta_t *delta_of(const iotl_stage_t *s)
 }
 #endif
 
+/* Release the decoder (stream_reset() then clears its state). */
 static void dec_end(iotl_stage_t *s)
 {
 #if IOTL_FEATURE_ZLIB
@@ -87,8 +88,9 @@ static void dec_end(iotl_stage_t *s)
     if (dec_of(s)->delta_live) {
         iotl_delta_deinit(delta_of(s));
     }
+#else
+    (void)s;
 #endif
-    memset(s->dec, 0, sizeof(s->dec));
 }
 
 static int sink(iotl_stage_t *s, const uint8_t *d, size_t n);
@@ -96,31 +98,28 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img);
 static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s);
 
 #if IOTL_FEATURE_ZLIB
-/* Before the first new byte: the patch must be the one the descriptor names.
- * Then its header, kept in the journal's decoder state by write_delta(),
- * counts (dec_len): a checkpoint may refer to it. */
+/* The patch header is complete in the journal's decoder state (write_delta()
+ * keeps it there for a resume): it must be the one the descriptor names,
+ * checked before the decoder sees its last byte, so before any image byte.
+ * Then it counts (dec_len): a checkpoint may refer to it. */
 static int delta_check_header(iotl_stage_t *s)
 {
-    const struct iotl_delta_header *h = iotl_delta_get_header(delta_of(s));
+    struct iotl_delta_header h;
     const struct iotl_update_component *c = s->comp;
-    if (h == NULL || h->new_size != c->image_size ||
-        memcmp(h->new_sha256, c->image_sha256, IOTL_SHA256_LEN) != 0 ||
-        memcmp(h->old_sha256, c->base_sha256, IOTL_SHA256_LEN) != 0) {
-        return IOTL_ERR_DELTA_BASE;
+    int ret = iotl_delta_parse_header(st_of(s)->dec, IOTL_DELTA_HEADER_SIZE, &h);
+    if (ret == IOTL_OK && (h.new_size != c->image_size || memcmp(h.new_sha256, c->image_sha256, IOTL_SHA256_LEN) != 0 ||
+                           memcmp(h.old_sha256, c->base_sha256, IOTL_SHA256_LEN) != 0)) {
+        ret = IOTL_ERR_DELTA_BASE;
     }
-    st_of(s)->dec_len = (uint8_t)IOTL_DELTA_HEADER_SIZE;
-    return IOTL_OK;
+    if (ret == IOTL_OK) {
+        st_of(s)->dec_len = (uint8_t)IOTL_DELTA_HEADER_SIZE;
+    }
+    return ret;
 }
 
 static int delta_sink(void *ctx, uint32_t new_off, const uint8_t *data, size_t len)
 {
     iotl_stage_t *s = (iotl_stage_t *)ctx;
-    if (st_of(s)->dec_len == 0) {
-        int ret = delta_check_header(s);
-        if (ret != IOTL_OK) {
-            return ret;
-        }
-    }
     if (new_off != s->img_off) {
         return IOTL_ERR_STATE;
     }
@@ -132,7 +131,7 @@ static int delta_sink(void *ctx, uint32_t new_off, const uint8_t *data, size_t l
 static int delta_checkpoint(void *ctx, const struct iotl_delta_checkpoint *cp)
 {
     iotl_stage_t *s = (iotl_stage_t *)ctx;
-    if (cp->new_offset == s->img_off && st_of(s)->dec_len == IOTL_DELTA_HEADER_SIZE) {
+    if (cp->new_offset == s->img_off) { /* after the checked header */
         return restart_point(s, cp->patch_offset, cp->new_offset);
     }
     return IOTL_OK;
@@ -160,10 +159,9 @@ static OUT_OF_LINE int delta_start(iotl_stage_t *s, const struct iotl_update_com
         cp.patch_id = iotl_get_le32(st->dec + 92);
         cp.patch_offset = s->pay_off;
         cp.new_offset = s->img_off;
+        /* The stored header passed delta_check_header() against this
+         * descriptor (dec_len says so; begin() found the same descriptor). */
         ret = iotl_delta_resume(delta_of(s), &dc, st->dec, &cp, s->tgt);
-        if (ret == IOTL_OK) {
-            ret = delta_check_header(s);
-        }
     } else {
         st->dec_len = 0; /* the header is kept again, and checked, as it arrives */
         ret = iotl_delta_init(delta_of(s), &dc);
@@ -219,6 +217,12 @@ static const struct iotl_stage_handler *find_handler(const iotl_stage_t *s, cons
     return NULL;
 }
 
+/* The handler of component i of the update in flight. */
+static OUT_OF_LINE const struct iotl_stage_handler *comp_handler(const iotl_stage_t *s, uint8_t i)
+{
+    return find_handler(s, s->j.st.desc.component[i].id);
+}
+
 static uint8_t find_main(const iotl_stage_t *s, const struct iotl_update_desc *d)
 {
     for (uint8_t i = 0; i < d->component_count; i++) {
@@ -261,16 +265,29 @@ static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s)
 }
 
 
+/* The journal's progress record of component i. */
+static OUT_OF_LINE struct iotl_comp_progress *prog_of(iotl_stage_t *s, uint8_t i)
+{
+    return &st_of(s)->prog[i];
+}
+
+/* The journal's record of the target (inactive) slot. */
+static OUT_OF_LINE struct iotl_slot_meta *target_meta(iotl_stage_t *s)
+{
+    return &st_of(s)->slot[1u - st_of(s)->confirmed_slot];
+}
+
 static OUT_OF_LINE int commit(iotl_stage_t *s)
 {
     return iotl_journal_commit(&s->j);
 }
 
-/* ready, at_end, err and the stream positions up to the decoder state are cleared together. */
+/* ready, at_end, err, the stream positions and the decoder state are cleared together. */
 IOTL_STATIC_ASSERT(offsetof(iotl_stage_t, at_end) > offsetof(iotl_stage_t, ready) &&
                        offsetof(iotl_stage_t, err) > offsetof(iotl_stage_t, ready) &&
                        offsetof(iotl_stage_t, pay_off) > offsetof(iotl_stage_t, ready) &&
                        offsetof(iotl_stage_t, marker) < offsetof(iotl_stage_t, dec) &&
+                       offsetof(iotl_stage_t, pre_erased) >= offsetof(iotl_stage_t, dec) + sizeof(((iotl_stage_t *)0)->dec) &&
                        offsetof(iotl_stage_t, cur) < offsetof(iotl_stage_t, ready) &&
                        offsetof(iotl_stage_t, main_idx) < offsetof(iotl_stage_t, ready),
                    stream_fields_contiguous);
@@ -281,16 +298,16 @@ static void stream_reset(iotl_stage_t *s)
         hash_drop(s);
     }
     dec_end(s);
-    memset(&s->ready, 0, offsetof(iotl_stage_t, dec) - offsetof(iotl_stage_t, ready));
+    memset(&s->ready, 0, offsetof(iotl_stage_t, dec) + sizeof(s->dec) - offsetof(iotl_stage_t, ready));
 }
 
-/* Abandon the update in flight with a FAILED outcome. */
+/* Abandon the update in flight with a FAILED outcome; 0 once recorded. */
 static int fail_update(iotl_stage_t *s, int code)
 {
     struct iotl_journal_state *st = st_of(s);
     for (uint8_t i = 0; i < st->desc.component_count; i++) {
         if (i != s->main_idx) {
-            const struct iotl_stage_handler *h = find_handler(s, st->desc.component[i].id);
+            const struct iotl_stage_handler *h = comp_handler(s, i);
             if (h != NULL && h->ops->abort != NULL) {
                 h->ops->abort(h->ctx);
             }
@@ -303,9 +320,7 @@ static int fail_update(iotl_stage_t *s, int code)
         st->outcome.component_code[s->cur] = code;
     }
     iotl_journal_clear_update(st);
-    s->main_idx = MAIN_NONE;
-    int ret = commit(s);
-    return ret != IOTL_OK ? ret : code;
+    return commit(s);
 }
 
 /* ---- init ----------------------------------------------------------------- */
@@ -319,10 +334,10 @@ int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg)
 {
     IOTL_ASSERT(s != NULL && cfg != NULL);
     memset(s, 0, sizeof(*s));
-    if (cfg->crypto == NULL || cfg->crypto->ops == NULL || cfg->slot[0] == NULL || cfg->slot[1] == NULL ||
-        cfg->state == NULL) {
+    if (cfg->crypto == NULL || cfg->crypto->ops == NULL) {
         return IOTL_ERR_INVALID_ARG;
     }
+    /* A missing slot or state area fails its storage check (and the journal's). */
     if (!slot_ok(cfg->slot[0]) || !slot_ok(cfg->slot[1])) {
         return IOTL_ERR_SLOT_GEOMETRY;
     }
@@ -362,19 +377,24 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_stage_status, phase) == offsetof(struct 
 /* Where to send next: the stream's position, else the first pending
  * component's restart point. With none pending (STAGED) nothing is left: the
  * component count and the last component's payload size (the end of what was
- * sent), so a caller that resumes there downloads nothing. */
+ * sent), so a caller that resumes there downloads nothing. comp and off may
+ * be NULL (begin()'s optional outputs). */
 static void next_pos(const iotl_stage_t *s, uint8_t *comp, uint32_t *off)
 {
     const struct iotl_journal_state *st = &s->j.st;
     uint8_t n = st->desc.component_count;
-    if (s->ready) {
-        *comp = s->cur;
-        *off = s->pay_off;
-        return;
+    uint8_t i = s->cur;
+    uint32_t o = s->pay_off;
+    if (!s->ready) {
+        i = first_pending(st);
+        o = i < n ? st->prog[i].ck_payload_off : n > 0 ? st->desc.component[n - 1u].payload_size : 0;
     }
-    uint8_t i = first_pending(st);
-    *comp = i;
-    *off = i < n ? st->prog[i].ck_payload_off : n > 0 ? st->desc.component[n - 1u].payload_size : 0;
+    if (comp != NULL) {
+        *comp = i;
+    }
+    if (off != NULL) {
+        *off = o;
+    }
 }
 
 int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
@@ -497,7 +517,7 @@ static int sink(iotl_stage_t *s, const uint8_t *d, size_t n)
     if (s->cur == s->main_idx) {
         ret = slot_put(s, d, n);
     } else {
-        const struct iotl_stage_handler *h = find_handler(s, c->id);
+        const struct iotl_stage_handler *h = comp_handler(s, s->cur);
         ret = h->ops->write(h->ctx, s->img_off, d, n);
         if (ret != IOTL_OK) {
             ret = handler_fail(s, s->cur, ret);
@@ -525,15 +545,19 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
 {
     const struct iotl_storage *a = s->tgt;
     uint32_t every = s->cfg->checkpoint_bytes != 0 ? s->cfg->checkpoint_bytes : IOTL_STAGE_DEFAULT_CHECKPOINT;
-    if (s->cur != s->main_idx || s->at_end || img > s->wpos || img >= s->comp->image_size ||
-        img % a->geo.erase_size != 0 || img - s->last_ck < every) {
+    /* [0, img) is written: img is img_off (deflate, delta) or at most wpos
+     * (full), and wpos + pend_len == img_off where wpos is a whole number of
+     * write units, so at an erase-block boundary (a whole number of write
+     * units too: both are powers of two) nothing is pending. */
+    if (s->cur != s->main_idx || s->at_end || img >= s->comp->image_size || img % a->geo.erase_size != 0 ||
+        img - s->last_ck < every) {
         return IOTL_OK;
     }
     int ret = iotl_storage_sync(a);
     if (ret != IOTL_OK) {
         return ret;
     }
-    struct iotl_comp_progress *g = &st_of(s)->prog[s->cur];
+    struct iotl_comp_progress *g = prog_of(s, s->cur);
     g->ck_payload_off = pay;
     g->ck_image_off = img;
     ret = commit(s);
@@ -548,7 +572,7 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
 {
     struct iotl_journal_state *st = st_of(s);
     const struct iotl_update_component *c = &st->desc.component[idx];
-    struct iotl_comp_progress *g = &st->prog[idx];
+    struct iotl_comp_progress *g = prog_of(s, idx);
     const struct iotl_crypto *cr = s->cfg->crypto;
     const struct iotl_storage *a = target_slot(s);
     s->tgt = a;
@@ -561,38 +585,32 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
             return ret;
         }
         s->ready = 1;
-        if (idx != s->main_idx) {
+        if (idx == s->main_idx) {
+            /* The prefix prepare() erased needs no erase (used once, from 0:
+             * a resume sets erased_to below). */
+            s->erased_to = s->pre_erased;
+            s->pre_erased = 0;
+        } else {
             /* Handler components restart from 0. */
-            const struct iotl_stage_handler *h = find_handler(s, c->id);
+            const struct iotl_stage_handler *h = comp_handler(s, idx);
             g->ck_payload_off = g->ck_image_off = 0;
             ret = h->ops->begin(h->ctx, c);
             if (ret != IOTL_OK) {
-                stream_reset(s);
-                return handler_fail(s, idx, ret);
+                ret = handler_fail(s, idx, ret);
             }
         }
         uint32_t ck = g->ck_image_off;
-        if (idx == s->main_idx) {
-            /* From 0: the prefix prepare() erased needs no erase (used once). */
-            s->erased_to = ck == 0 ? s->pre_erased : 0;
-            s->pre_erased = 0;
-        }
-        if (ck > 0) {
-            /* Resume in place only if the rest of the checkpoint's erase block
-             * is still erased (nothing after the checkpoint landed there). */
-            uint32_t blk_end = IOTL_MIN((uint32_t)IOTL_ALIGN_UP(ck, a->geo.erase_size), a->geo.size);
-            ret = ck % a->geo.write_align == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size;
-            if (ret && ck < blk_end) {
-                ret = iotl_storage_is_erased(a, ck, blk_end - ck);
-            }
-            if (ret > 0) {
+        if (ret == IOTL_OK && ck > 0) {
+            /* restart_point() records only erase-block boundaries inside the
+             * image: the resume erases the block it continues in, so nothing
+             * that landed after the checkpoint is trusted. Any other value is
+             * no usable restart point. */
+            ret = IOTL_ERR_STATE;
+            if (ck % a->geo.erase_size == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size) {
                 /* Re-hash what is on flash: the prefix is re-read, not trusted. */
                 ret = iotl_stage_hash_area(cr, &s->sha, a, ck, out_buf(s), OUT_BUF);
                 s->pay_off = g->ck_payload_off;
-                s->img_off = s->wpos = s->last_ck = ck;
-                s->erased_to = blk_end;
-            } else if (ret == 0) {
-                ret = IOTL_ERR_STATE; /* no usable restart point */
+                s->img_off = s->wpos = s->last_ck = s->erased_to = ck;
             }
         }
         if (ret == IOTL_OK) {
@@ -619,10 +637,11 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
     if (!s->at_end || s->img_off != c->image_size) {
         return IOTL_ERR_SIZE_MISMATCH;
     }
-    /* Fail closed: only an explicit match marks the component complete. */
+    /* Fail closed: only an explicit match marks the component complete.
+     * The stream ends here (its hash is spent); its decoder is released
+     * with the next stream_reset() (next stream, failure, abort, deinit). */
     int ret = iotl_stage_hash_check(s->cfg->crypto, &s->sha, c->image_sha256);
     s->ready = 0;
-    dec_end(s);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -633,14 +652,13 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
         if (s->pend_len > 0) {
             uint32_t align = a->geo.write_align;
             memset(pend_buf(s) + s->pend_len, a->geo.erased_value, align - s->pend_len);
-            ret = program(s, pend_buf(s), align);
-            s->pend_len = 0;
+            ret = program(s, pend_buf(s), align); /* (the stream ends: pend_len is not read again) */
         }
         if (ret == IOTL_OK) {
             ret = iotl_storage_sync(a);
         }
     } else {
-        const struct iotl_stage_handler *h = find_handler(s, c->id);
+        const struct iotl_stage_handler *h = comp_handler(s, s->cur);
         ret = h->ops->finish(h->ctx);
         if (ret != IOTL_OK) {
             ret = handler_fail(s, s->cur, ret);
@@ -649,30 +667,27 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
     if (ret != IOTL_OK) {
         return ret;
     }
-    st->prog[s->cur].status = IOTL_COMP_COMPLETE;
+    prog_of(s, s->cur)->status = IOTL_COMP_COMPLETE;
     uint8_t next = (uint8_t)(s->cur + 1u);
     if (next == st->desc.component_count) {
         /* Last component: staged in the same record (one write fewer). */
         st->phase = IOTL_PHASE_STAGED;
         if (s->main_idx != MAIN_NONE) {
             const struct iotl_update_component *m = &st->desc.component[s->main_idx];
-            struct iotl_slot_meta *meta = &st->slot[1u - st->confirmed_slot];
+            struct iotl_slot_meta *meta = target_meta(s);
             meta->valid = IOTL_SLOT_IMAGE;
             meta->size = m->image_size;
             meta->security_version = st->desc.security_version;
             memcpy(meta->sha256, m->image_sha256, IOTL_SHA256_LEN);
         }
     }
+    /* Should the record not become durable, RAM still only claims what is
+     * true (the component is verified and synced); the next record carries it. */
     ret = commit(s);
-    if (ret != IOTL_OK) {
-        st->prog[s->cur].status = IOTL_COMP_PENDING;
-        st->phase = IOTL_PHASE_DOWNLOADING;
-        return ret;
+    if (ret == IOTL_OK && next < st->desc.component_count) {
+        ret = start_stream(s, next);
     }
-    if (next < st->desc.component_count) {
-        return start_stream(s, next);
-    }
-    return IOTL_OK;
+    return ret;
 }
 
 static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
@@ -698,31 +713,36 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
  * 00 00 FF FF flush marker (or n if none); *hit tells which. */
 static size_t scan_marker(iotl_stage_t *s, const uint8_t *p, size_t n, int *hit)
 {
-    /* Matcher of 00 00 FF FF: next state by state and byte class
-     * (0x00, 0xFF, other); state 4 is a match. */
-    static const uint8_t next[4][3] = {{1, 0, 0}, {2, 0, 0}, {2, 3, 0}, {1, 4, 0}};
+    /* The last four bytes seen, each complemented (the marker reads
+     * FF FF 00 00): the cleared state (stream start, after a marker) stands
+     * for FF bytes, which cannot start a marker, so a match needs four new
+     * bytes, as with the marker's prefix automaton it replaces. */
     uint32_t m = s->marker;
-    for (size_t i = 0; i < n; i++) {
-        m = next[m][p[i] == 0x00 ? 0 : p[i] == 0xFF ? 1 : 2];
-        if (m == 4u) {
-            s->marker = 0;
+    size_t i = 0;
+    *hit = 0;
+    while (i < n) {
+        m = (m << 8) | (uint8_t)~p[i++];
+        if (m == 0xFFFF0000u) {
+            m = 0;
             *hit = 1;
-            return i + 1;
+            break;
         }
     }
     s->marker = m;
-    *hit = 0;
-    return n;
+    return i;
 }
+#endif
 
+#if IOTL_FEATURE_ZLIB
 static OUT_OF_LINE int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
     uint8_t *out = out_buf(s);
     while (n > 0) {
         int hit = 0;
         size_t seg = scan_marker(s, p, n, &hit);
-        for (;;) {
-            size_t used = 0, prod = 0;
+        size_t used, prod;
+        do { /* until the inflater neither takes nor gives */
+            used = prod = 0;
             if (!s->at_end) {
                 int zr = iotl_z_inflate(&dec_of(s)->z, p, seg, &used, out, OUT_BUF, &prod);
                 if (zr < 0) {
@@ -741,15 +761,10 @@ static OUT_OF_LINE int write_deflate(iotl_stage_t *s, const uint8_t *p, size_t n
             n -= used;
             seg -= used;
             s->pay_off += (uint32_t)used;
-            if (s->at_end && seg > 0) {
-                return IOTL_ERR_SIZE_MISMATCH; /* bytes after the end of the stream */
-            }
-            if (used == 0 && prod == 0) {
-                break;
-            }
-        }
+        } while ((used | prod) != 0);
         if (seg > 0) {
-            return IOTL_ERR_CORRUPT;
+            /* bytes after the end of the stream, or an inflater stuck on them */
+            return s->at_end ? IOTL_ERR_SIZE_MISMATCH : IOTL_ERR_CORRUPT;
         }
         if (hit && (s->comp->flags & IOTL_COMPONENT_FULL_FLUSH)) {
             int ret = restart_point(s, s->pay_off, s->img_off);
@@ -767,21 +782,25 @@ static OUT_OF_LINE int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
     struct iotl_journal_state *st = st_of(s);
     const struct iotl_update_component *c = s->comp;
+    int ret;
     if (s->pay_off < IOTL_DELTA_HEADER_SIZE) {
         /* Keep the patch header: a resume needs it (journal format v2). */
         size_t k = IOTL_MIN(n, (size_t)(IOTL_DELTA_HEADER_SIZE - s->pay_off));
         memcpy(st->dec + s->pay_off, p, k);
+        if (s->pay_off + k == IOTL_DELTA_HEADER_SIZE) {
+            ret = delta_check_header(s);
+            if (ret != IOTL_OK) {
+                return ret;
+            }
+        }
     }
-    int ret = iotl_delta_write(delta_of(s), p, n);
+    ret = iotl_delta_write(delta_of(s), p, n);
     if (ret != IOTL_OK) {
         return ret;
     }
     s->pay_off += (uint32_t)n;
     if (s->pay_off == c->payload_size) {
         ret = iotl_delta_finish(delta_of(s));
-        if (ret == IOTL_OK && st->dec_len == 0) {
-            ret = delta_check_header(s); /* an empty new image emits nothing */
-        }
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -791,11 +810,16 @@ static OUT_OF_LINE int write_delta(iotl_stage_t *s, const uint8_t *p, size_t n)
 }
 #endif
 
+/* A content error: the payload is bad, the update will fail. The staging
+ * range (HASH_MISMATCH, SIZE_MISMATCH, HANDLER; the others never come out of
+ * the write path) and the delta decoder's range are one span. */
+IOTL_STATIC_ASSERT(IOTL_ERR_DELTA_MAGIC == -120 && IOTL_ERR_DELTA_INSTR > -160 && IOTL_ERR_HASH_MISMATCH == -160 &&
+                       IOTL_ERR_SIZE_MISMATCH == -161 && IOTL_ERR_HANDLER == -168 && IOTL_ERR_NOT_BOOTABLE == -169,
+                   content_error_span);
 static int is_content_error(int ret)
 {
-    return ret == IOTL_ERR_SIZE_MISMATCH || ret == IOTL_ERR_CORRUPT || ret == IOTL_ERR_HASH_MISMATCH ||
-           ret == IOTL_ERR_HANDLER || ret == IOTL_ERR_TRAILING_DATA || ret == IOTL_ERR_NO_MEM ||
-           (ret <= IOTL_ERR_DELTA_MAGIC && ret >= -159);
+    return ret == IOTL_ERR_CORRUPT || ret == IOTL_ERR_TRAILING_DATA || ret == IOTL_ERR_NO_MEM ||
+           (ret <= IOTL_ERR_DELTA_MAGIC && ret >= IOTL_ERR_NOT_BOOTABLE);
 }
 
 int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *data, size_t len)
@@ -843,8 +867,9 @@ int iotl_stage_write(iotl_stage_t *s, uint8_t comp, uint32_t off, const void *da
         if (ret == IOTL_ERR_HASH_MISMATCH) {
             ret = IOTL_OK; /* the verdict belongs to finish() */
         }
-    } else if (ret != IOTL_OK && s->ready) {
-        /* Storage error: the stream position is unknown; resume via begin(). */
+    } else if (ret != IOTL_OK) {
+        /* Storage error: the stream position is unknown; resume via begin()
+         * (also after a completion: the stream and its decoder are released). */
         stream_reset(s);
     }
     return ret;
@@ -861,7 +886,9 @@ int iotl_stage_finish(iotl_stage_t *s)
         return IOTL_ERR_NO_UPDATE;
     }
     /* A content error, or not every component complete: the payload stream ended early. */
-    return fail_update(s, s->err != IOTL_OK ? s->err : IOTL_ERR_SIZE_MISMATCH);
+    int code = s->err != IOTL_OK ? s->err : IOTL_ERR_SIZE_MISMATCH;
+    int ret = fail_update(s, code);
+    return ret != IOTL_OK ? ret : code;
 }
 
 /* ---- begin ---------------------------------------------------------------- */
@@ -875,6 +902,9 @@ static OUT_OF_LINE uint32_t erased_prefix(const struct iotl_slot_meta *m, const 
     return m->valid == IOTL_SLOT_ERASED && m->size <= a->geo.size && m->size % a->geo.erase_size == 0 ? m->size
                                                                                                        : NO_RECORD;
 }
+
+/* The work buffer sizes fit 16 bits (config.h bounds the window and the write unit). */
+IOTL_STATIC_ASSERT(IOTL_STAGE_WORKBUF_DEFLATE <= 0xFFFFu && IOTL_STAGE_WORKBUF_DELTA <= 0xFFFFu, workbuf_needs_fit_u16);
 
 /* Descriptor sanity; *main is the index of the main component (MAIN_NONE). */
 static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t *main)
@@ -896,7 +926,7 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t
             }
         }
         /* Work buffer each payload kind needs (FULL, DEFLATE, DELTA). */
-        static const uint32_t need[] = {IOTL_STAGE_WORKBUF_MIN, IOTL_STAGE_WORKBUF_DEFLATE, IOTL_STAGE_WORKBUF_DELTA};
+        static const uint16_t need[] = {IOTL_STAGE_WORKBUF_MIN, IOTL_STAGE_WORKBUF_DEFLATE, IOTL_STAGE_WORKBUF_DELTA};
         if (c->kind > IOTL_PAYLOAD_DELTA || (!IOTL_FEATURE_ZLIB && c->kind != IOTL_PAYLOAD_FULL)) {
             return IOTL_ERR_UNSUPPORTED;
         }
@@ -1004,7 +1034,7 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
         if (main != MAIN_NONE) {
             /* A prefix erased by prepare() is used once, by this stream: the
              * record is spent in the same commit, before the first write. */
-            struct iotl_slot_meta *m = &st->slot[1u - st->confirmed_slot];
+            struct iotl_slot_meta *m = target_meta(s);
             uint32_t pre = erased_prefix(m, target_slot(s));
             s->pre_erased = pre == NO_RECORD ? 0 : pre;
             m->valid = 0;
@@ -1017,15 +1047,7 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
         ret = start_stream(s, 0);
     }
     if (ret == IOTL_OK) {
-        uint8_t c;
-        uint32_t o;
-        next_pos(s, &c, &o);
-        if (next_comp != NULL) {
-            *next_comp = c;
-        }
-        if (next_off != NULL) {
-            *next_off = o;
-        }
+        next_pos(s, next_comp, next_off);
     }
     return ret;
 }
@@ -1056,15 +1078,16 @@ int iotl_stage_activate(iotl_stage_t *s)
      * activation is recorded so a reset does not repeat more than the one in
      * progress (handlers' activate is idempotent). */
     for (uint8_t i = 0; i < st->desc.component_count; i++) {
-        if (i == s->main_idx || st->prog[i].status == IOTL_COMP_ACTIVATED) {
+        struct iotl_comp_progress *g = prog_of(s, i);
+        if (i == s->main_idx || g->status == IOTL_COMP_ACTIVATED) {
             continue;
         }
-        const struct iotl_stage_handler *h = find_handler(s, st->desc.component[i].id);
+        const struct iotl_stage_handler *h = comp_handler(s, i);
         int ret = h != NULL ? h->ops->activate(h->ctx) : IOTL_ERR_HANDLER;
         if (ret != IOTL_OK) {
             return handler_fail(s, i, ret);
         }
-        st->prog[i].status = IOTL_COMP_ACTIVATED;
+        g->status = IOTL_COMP_ACTIVATED;
         ret = commit(s);
         if (ret != IOTL_OK) {
             return ret;
@@ -1117,8 +1140,8 @@ int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out
     if (st->phase != IOTL_PHASE_IDLE) {
         return st->phase == IOTL_PHASE_TRIAL ? IOTL_ERR_TRIAL_PENDING : IOTL_ERR_STATE;
     }
-    const struct iotl_storage *a = s->cfg->slot[1u - st->confirmed_slot];
-    struct iotl_slot_meta *m = &st->slot[1u - st->confirmed_slot];
+    const struct iotl_storage *a = target_slot(s);
+    struct iotl_slot_meta *m = target_meta(s);
     int ret = IOTL_OK;
     if (erased_prefix(m, a) == NO_RECORD) {
         /* Forget the old image before erasing any of it. (Should this record
@@ -1130,7 +1153,7 @@ int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out
     uint32_t done = m->size;
     if (ret == IOTL_OK && max_bytes > 0 && done < a->geo.size) {
         uint32_t end = done + IOTL_MIN(max_bytes, a->geo.size - done);
-        end = IOTL_MIN((uint32_t)IOTL_ALIGN_UP(end, a->geo.erase_size), a->geo.size);
+        end = (uint32_t)IOTL_ALIGN_UP(end, a->geo.erase_size); /* <= size: a whole number of blocks */
         ret = iotl_storage_erase(a, done, end - done);
         if (ret == IOTL_OK) {
             ret = iotl_storage_sync(a); /* erased before the record says so */
@@ -1156,8 +1179,7 @@ int iotl_stage_abort(iotl_stage_t *s, int32_t code)
     if (st->phase == IOTL_PHASE_IDLE) {
         return IOTL_ERR_NO_UPDATE;
     }
-    int ret = fail_update(s, code);
-    return ret == code ? IOTL_OK : ret;
+    return fail_update(s, code);
 }
 
 int iotl_stage_outcome(const iotl_stage_t *s, struct iotl_update_outcome *out)

@@ -139,7 +139,7 @@ typedef struct iotl_stage {
     uint32_t erased_to;                  /**< @private Slot erased up to here. */
     uint32_t last_ck;                    /**< @private Image offset of the last checkpoint. */
     uint32_t pend_len;                   /**< @private Bytes waiting for a full write unit. */
-    uint32_t marker;                     /**< @private Flush-marker matcher state. */
+    uint32_t marker;                     /**< @private Last four payload bytes (flush-marker matcher). */
     uint64_t dec[8];                     /**< @private Decoder state. */
     uint32_t pre_erased;                 /**< @private Main slot prefix known erased at begin (prepare). */
     iotl_sha256_state_t sha;             /**< @private */
@@ -154,7 +154,8 @@ typedef struct iotl_stage {
  * @param[out] s Object to initialise (caller-owned).
  * @param[in] cfg Configuration; must stay valid until iotl_stage_deinit().
  * @retval 0 Ready.
- * @retval IOTL_ERR_SLOT_GEOMETRY A slot or the state area is invalid, the state area has fewer
+ * @retval IOTL_ERR_INVALID_ARG cfg->crypto or its ops table is NULL.
+ * @retval IOTL_ERR_SLOT_GEOMETRY A slot or the state area is missing (NULL) or invalid, the state area has fewer
  *         than two erase blocks or a block cannot hold a record, or a write_align exceeds
  *         IOTL_STAGE_MAX_WRITE_ALIGN.
  * @retval IOTL_ERR_NO_MEM work_buf is smaller than IOTL_STAGE_WORKBUF_MIN.

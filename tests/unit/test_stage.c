@@ -364,6 +364,25 @@ START_TEST(err_slot_geometry)
         c.work_buf_len = sizeof(work);
         ck_assert_msg(iotl_stage_init(&s, &c) == IOTL_ERR_SLOT_GEOMETRY, "case %zu", i);
     }
+    /* A missing area is an unsuitable one; missing crypto is a bad argument. */
+    const struct iotl_storage_geometry good = {8192, 4096, 1, 0xFF};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(iotl_ram_flash_init(&r[k], &a[k], m[k], &good, true), 0);
+    }
+    for (int k = 0; k < 5; k++) {
+        memset(&c, 0, sizeof(c));
+        c.slot[0] = k == 0 ? NULL : &a[0];
+        c.slot[1] = k == 1 ? NULL : &a[1];
+        c.state = k == 2 ? NULL : &a[2];
+        struct iotl_crypto no_ops = {NULL, NULL};
+        c.crypto = k == 3 ? NULL : k == 4 ? &no_ops : &cr;
+        c.work_buf = work;
+        c.work_buf_len = sizeof(work);
+        ck_assert_msg(iotl_stage_init(&s, &c) == (k < 3 ? IOTL_ERR_SLOT_GEOMETRY : IOTL_ERR_INVALID_ARG), "null %d", k);
+    }
+    c.crypto = &cr;
+    ck_assert_int_eq(iotl_stage_init(&s, &c), 0); /* the same areas, all given */
+    iotl_stage_deinit(&s);
 }
 END_TEST
 
@@ -835,6 +854,42 @@ START_TEST(delta_install_resume_confirm)
 }
 END_TEST
 
+/* A patch header that disagrees with the descriptor (image digest, image
+ * size) is refused once its last byte arrives, before the decoder emits
+ * anything: the target slot is not touched, whatever the write sizes. */
+START_TEST(err_delta_header_before_output)
+{
+    static uint8_t slot_b[FX_STATE_MAX];
+    static const uint32_t chunk[] = {1u, 95u, 96u, 97u, 4096u};
+    for (size_t k = 0; k < 2u * (sizeof(chunk) / sizeof(chunk[0])); k++) {
+        dev(0);
+        fx_desc(&D, 2);
+        if (k % 2u == 0u) {
+            D.component[0].image_sha256[31] ^= 1;
+        } else {
+            D.component[0].image_size -= 1u;
+        }
+        memcpy(slot_b, fx.mem[1], fx.geo.slot);
+        ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), 0);
+        uint32_t n = chunk[k / 2u], off = 0, at = 0;
+        int ret = 0;
+        while (ret == 0 && off < D.component[0].payload_size) {
+            uint32_t len = D.component[0].payload_size - off < n ? D.component[0].payload_size - off : n;
+            at = off;
+            ret = iotl_stage_write(&fx.stage, 0, off, fx_delta.patch + off, len);
+            off += len;
+        }
+        ck_assert_msg(ret == IOTL_ERR_DELTA_BASE, "case %zu: %d", k, ret);
+        /* refused by the write that completes the header */
+        ck_assert_msg(at < IOTL_DELTA_HEADER_SIZE && off >= IOTL_DELTA_HEADER_SIZE, "case %zu: refused at %u", k,
+                      (unsigned)at);
+        ck_assert_msg(memcmp(slot_b, fx.mem[1], fx.geo.slot) == 0, "case %zu: slot written", k);
+        ck_assert_int_eq(iotl_stage_finish(&fx.stage), IOTL_ERR_DELTA_BASE);
+        outcome_is(IOTL_OUTCOME_FAILED, IOTL_ERR_DELTA_BASE);
+    }
+}
+END_TEST
+
 START_TEST(err_delta_base)
 {
     dev(0);
@@ -1221,6 +1276,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, journal_refuses_format_v1);
     tcase_add_test(tc, delta_install_resume_confirm);
     tcase_add_test(tc, err_delta_base);
+    tcase_add_test(tc, err_delta_header_before_output);
     tcase_add_test(tc, boot_hash_check);
     tcase_add_test(tc, multi_component_staged_before_activation);
     tcase_add_test(tc, multi_component_handler_failures);
