@@ -161,7 +161,7 @@ enum scan_want {
     W_AFTER  /* after a value: ',' or a closing bracket (at depth 0: only whitespace) */
 };
 
-int iotl_json_check(const char *text, size_t len)
+static int json_check(const char *text, size_t len)
 {
     if (text == NULL || len == 0) {
         return IOTL_ERR_MALFORMED;
@@ -282,7 +282,7 @@ int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len)
 {
     IOTL_ASSERT(doc != NULL);
     doc->root = NULL;
-    int ret = iotl_json_check(text, len);
+    int ret = json_check(text, len);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -326,22 +326,15 @@ const iotl_json_node_t *iotl_json_root(const iotl_json_doc_t *doc)
     return doc != NULL ? node((const cJSON *)doc->root) : NULL;
 }
 
-IOTL_STATIC_ASSERT(cJSON_False == 1 && cJSON_True == 2 && cJSON_NULL == 4 && cJSON_Number == 8 &&
-                   cJSON_String == 16 && cJSON_Array == 32 && cJSON_Object == 64,
-               cjson_type_bits);
+IOTL_STATIC_ASSERT(cJSON_False == IOTL_JSON_FALSE && cJSON_True == IOTL_JSON_TRUE && cJSON_NULL == IOTL_JSON_NULL &&
+                       cJSON_Number == IOTL_JSON_NUMBER && cJSON_String == IOTL_JSON_STRING &&
+                       cJSON_Array == IOTL_JSON_ARRAY && cJSON_Object == IOTL_JSON_OBJECT,
+                   cjson_type_bits);
 
 enum iotl_json_type iotl_json_type(const iotl_json_node_t *n)
 {
-    const cJSON *c = cj(n);
-    /* cJSON's type bits in order: False, True, NULL, Number, String, Array, Object. */
-    static const uint8_t types[] = {IOTL_JSON_BOOL,   IOTL_JSON_BOOL,  IOTL_JSON_NULL,  IOTL_JSON_NUMBER,
-                                    IOTL_JSON_STRING, IOTL_JSON_ARRAY, IOTL_JSON_OBJECT};
-    for (size_t k = 0; c != NULL && k < IOTL_ARRAY_LEN(types); k++) {
-        if ((c->type & 0xff) == (1 << k)) {
-            return (enum iotl_json_type)types[k];
-        }
-    }
-    return IOTL_JSON_INVALID;
+    /* The low byte holds one type bit (the flags above it are never set by a parse). */
+    return n != NULL ? (enum iotl_json_type)(cj(n)->type & 0xff) : IOTL_JSON_INVALID;
 }
 
 const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char *name)
@@ -400,14 +393,10 @@ int iotl_json_str_copy(const iotl_json_node_t *n, char *buf, size_t cap)
 int iotl_json_number(const iotl_json_node_t *n, double *out)
 {
     const cJSON *c = cj(n);
-    if (c == NULL || !cJSON_IsNumber(c)) {
+    if (!cJSON_IsNumber(c)) { /* false for NULL */
         return IOTL_ERR_SCHEMA;
     }
-    double v = c->valuedouble;
-    if (!(v <= 1e300 && v >= -1e300)) {
-        return IOTL_ERR_RANGE; /* NaN or infinite */
-    }
-    *out = v;
+    *out = c->valuedouble; /* may be infinite (1e999): every caller checks its range */
     return IOTL_OK;
 }
 
@@ -447,10 +436,10 @@ int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out)
 
 int iotl_json_bool(const iotl_json_node_t *n, bool *out)
 {
-    const cJSON *c = cj(n);
-    if (c == NULL || !cJSON_IsBool(c)) {
+    unsigned t = iotl_json_type(n);
+    if ((t & (IOTL_JSON_FALSE | IOTL_JSON_TRUE)) == 0) {
         return IOTL_ERR_SCHEMA;
     }
-    *out = cJSON_IsTrue(c) ? true : false;
+    *out = t == IOTL_JSON_TRUE;
     return IOTL_OK;
 }
