@@ -28,7 +28,7 @@ static const struct iotl_doc_field deploy_fields[] = {
     /* Relative to the deployment's own URL; ".." allowed (repository layout). */
     DF(manifest_url, manifest_url, IOTL_DOC_URL_UP),
     /* "select": every device when absent. */
-    {(uint16_t)offsetof(struct iotl_doc_names, select), 0u, IOTL_DOC_OBJ, 0u},
+    {(uint16_t)IOTL_DOC_O_select, 0u, IOTL_DOC_OBJ, 0u},
     DL(hardware, hardware_count, hardware, IOTL_DOC_IN),
     DL(groups, group_count, groups, IOTL_DOC_IN | IOTL_DOC_SEL),
     DL(devices, device_count, devices, IOTL_DOC_IN | IOTL_DOC_SEL),
