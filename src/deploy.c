@@ -141,9 +141,10 @@ int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deploym
 {
     IOTL_ASSERT(crypto != NULL && deployment_id != NULL && device_id != NULL && bucket != NULL);
     uint8_t digest[IOTL_SHA256_LEN];
-    const struct iotl_bytes salt_id[3] = {
-        {deployment_id, strlen(deployment_id)}, {"", 1}, {device_id, strlen(device_id)}};
-    int ret = iotl_sha256_parts(crypto, salt_id, 3, digest);
+    /* deployment_id, its NUL terminator as the separator, device_id. */
+    const struct iotl_bytes salt_id[2] = {{deployment_id, strlen(deployment_id) + 1u},
+                                          {device_id, strlen(device_id)}};
+    int ret = iotl_sha256_parts(crypto, salt_id, 2, digest);
     if (ret != IOTL_OK) {
         return ret;
     }

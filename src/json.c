@@ -248,8 +248,8 @@ static int json_check(const char *text, size_t len)
 }
 
 /* Walks the whole tree without recursion (a parent stack bounded by the
- * depth the scan already enforced) and rejects a member whose name an
- * earlier member of the same object has: O(n^2) over at most
+ * depth the scan already enforced, so it is not checked again) and rejects
+ * a member whose name an earlier member of the same object has: O(n^2) over at most
  * IOTL_JSON_MAX_SIZE / 4 members, bounded, and no allocation. */
 static int check_tree(const cJSON *n)
 {
@@ -261,9 +261,7 @@ static int check_tree(const cJSON *n)
             return IOTL_ERR_DUPLICATE_KEY;
         }
         if (n->child != NULL) {
-            if (depth >= IOTL_ARRAY_LEN(parents)) {
-                return IOTL_ERR_TOO_DEEP;
-            }
+            IOTL_ASSERT(depth < IOTL_ARRAY_LEN(parents)); /* the scan bounded the nesting */
             parents[depth++] = n;
             n = n->child;
             continue;
@@ -292,7 +290,7 @@ int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len)
         return IOTL_ERR_NO_MEM;
     }
     ret = check_tree(root);
-    if (ret == IOTL_OK && !cJSON_IsObject(root)) {
+    if (ret == IOTL_OK && (root->type & 0xff) != cJSON_Object) {
         ret = IOTL_ERR_SCHEMA;
     }
     if (ret != IOTL_OK) {
