@@ -126,6 +126,9 @@ static const uint32_t num_next[9] = {
     0x000088u, /* exponent digits: 8 8 0 0 0 0 */
 };
 
+/* The class of '+' ... '9' ('e' and 'E' are class 5; 6: no class, its nibble is 0 in every row). */
+static const uint8_t num_class[15] = {3, 6, 2, 4, 6, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
 /* Scans an RFC 8259 number; returns the index after it, 0 when malformed,
  * and sets *too_long when it has more digits than the parsers accept
  * (significant digits: from the first non-zero digit of the mantissa on). */
@@ -136,9 +139,8 @@ static size_t scan_number(const uint8_t *s, size_t len, size_t i, bool *too_long
     unsigned sig = 0;
     for (; i < len; i++) {
         uint8_t c = s[i];
-        unsigned cls = c == '0' ? 0u : is_digit(c) ? 1u : c == '-' ? 2u : c == '+' ? 3u : c == '.' ? 4u
-                                                                                           : (c | 0x20) == 'e' ? 5u : 6u;
-        unsigned nx = cls < 6u ? (num_next[st] >> (4u * cls)) & 15u : 0u;
+        unsigned cls = (unsigned)(c - '+') < sizeof(num_class) ? num_class[c - '+'] : (c | 0x20) == 'e' ? 5u : 6u;
+        unsigned nx = (num_next[st] >> (4u * cls)) & 15u;
         if (nx == 0u) {
             break;
         }
