@@ -113,14 +113,13 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
         bool dx = ident_len(x, &nx);
         bool dy = ident_len(y, &ny);
         int c = (int)dy - (int)dx; /* numeric identifiers sort first */
-        if (c == 0 && dx) {
-            c = (nx > ny) - (nx < ny); /* no leading zeros: longer is larger */
+        int dn = (int)nx - (int)ny;
+        if (c == 0) {
+            /* Numbers have no leading zeros: the longer is larger; else bytes, then length. */
+            c = (dx && dn != 0) ? dn : memcmp(x, y, IOTL_MIN(nx, ny));
         }
         if (c == 0) {
-            c = memcmp(x, y, IOTL_MIN(nx, ny));
-        }
-        if (c == 0) {
-            c = (nx > ny) - (nx < ny);
+            c = dn;
         }
         if (c != 0) {
             return c < 0 ? -1 : 1;
