@@ -239,8 +239,11 @@ static int json_check(const char *text, size_t len)
                 i = scan_number(s, len, i, &range);
             } else {
                 const char *lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
-                size_t n = strlen(lit);
-                i = (len - i >= n && memcmp(s + i, lit, n) == 0) ? i + n : 0;
+                while (*lit != '\0' && i < len && s[i] == (uint8_t)*lit) {
+                    i++;
+                    lit++;
+                }
+                i = *lit == '\0' ? i : 0; /* the whole literal matched */
             }
         }
         if (i == 0) {
