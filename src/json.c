@@ -59,7 +59,7 @@ static size_t utf8_seq(const uint8_t *p, size_t avail)
         }
         cp = (cp << 6) | (p[i] & 0x3fu);
     }
-    if (cp < (1u << (5u * n - 4u)) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    if (cp < (1u << (5u * n - 4u)) || cp > 0x10ffff || (cp >> 11) == 0x1bu) { /* 0x1b: D800..DFFF */
         return 0;
     }
     return n;
@@ -74,7 +74,7 @@ static size_t scan_string(const uint8_t *s, size_t len, size_t i)
     while (i < len) {
         uint8_t c = s[i];
         size_t n = 1;
-        long u = -1;
+        long u = 0; /* the code unit of a \uXXXX escape (never 0 once read) */
         if (c == '\\' && i + 1 < len) {
             n = 2;
             if (s[i + 1] == 'u') {
@@ -92,10 +92,10 @@ static size_t scan_string(const uint8_t *s, size_t len, size_t i)
             n = 0;
         }
         /* Only a low surrogate may follow a high one, and only there. */
-        if (n == 0 || high != (u >= 0xdc00 && u <= 0xdfff)) {
+        if (n == 0 || high != ((u >> 10) == 0x37)) { /* DC00..DFFF */
             return 0;
         }
-        high = u >= 0xd800 && u <= 0xdbff;
+        high = (u >> 10) == 0x36; /* D800..DBFF */
         if (c == '"') {
             return i + 1;
         }
