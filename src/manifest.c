@@ -31,13 +31,9 @@ int iotl_semver_parse(const char *s, struct iotl_semver *out)
     IOTL_ASSERT(s != NULL && out != NULL);
     memset(out, 0, sizeof(*out));
     uint32_t *num = &out->major; /* major, minor, patch: consecutive */
-    size_t len = strlen(s);
     const char *p = s;
     const char *pre = NULL;
     unsigned part = 0;
-    if (len == 0 || len > IOTL_MANIFEST_VERSION_MAX) {
-        goto fail;
-    }
     for (;;) {
         const char *start = p;
         bool digits = true;
@@ -58,6 +54,9 @@ int iotl_semver_parse(const char *s, struct iotl_semver *out)
         }
         char c = *p++;
         if (c == '\0' && part >= 2) {
+            if (p - s > IOTL_MANIFEST_VERSION_MAX + 1) {
+                goto fail; /* p is past the NUL */
+            }
             break;
         }
         if (part == 2 && c == '-') {
