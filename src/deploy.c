@@ -28,7 +28,7 @@ static const struct iotl_doc_field deploy_fields[] = {
     /* Relative to the deployment's own URL; ".." allowed (repository layout). */
     DF(manifest_url, manifest_url, IOTL_DOC_URL_UP),
     /* "select": every device when absent. */
-    {(uint16_t)offsetof(struct iotl_doc_names, select), 0u, IOTL_DOC_OBJ, 0u},
+    {(uint16_t)IOTL_DOC_O_select, 0u, IOTL_DOC_OBJ, 0u},
     DL(hardware, hardware_count, hardware, IOTL_DOC_IN),
     DL(groups, group_count, groups, IOTL_DOC_IN | IOTL_DOC_SEL),
     DL(devices, device_count, devices, IOTL_DOC_IN | IOTL_DOC_SEL),
@@ -141,9 +141,10 @@ int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deploym
 {
     IOTL_ASSERT(crypto != NULL && deployment_id != NULL && device_id != NULL && bucket != NULL);
     uint8_t digest[IOTL_SHA256_LEN];
-    const struct iotl_bytes salt_id[3] = {
-        {deployment_id, strlen(deployment_id)}, {"", 1}, {device_id, strlen(device_id)}};
-    int ret = iotl_sha256_parts(crypto, salt_id, 3, digest);
+    /* deployment_id, its NUL terminator as the separator, device_id. */
+    const struct iotl_bytes salt_id[2] = {{deployment_id, strlen(deployment_id) + 1u},
+                                          {device_id, strlen(device_id)}};
+    int ret = iotl_sha256_parts(crypto, salt_id, 2, digest);
     if (ret != IOTL_OK) {
         return ret;
     }

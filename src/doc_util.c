@@ -23,7 +23,7 @@ int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json,
     if (ret != IOTL_OK) {
         return ret;
     }
-    const iotl_json_node_t *root = iotl_json_root(&doc);
+    const iotl_json_node_t *root = (const iotl_json_node_t *)doc.root;
     uint32_t v = 0;
     ret = iotl_doc_expect_str(root, IOTL_DOC_N(type), t->type);
     if (ret == IOTL_OK) {

@@ -40,22 +40,29 @@ enum iotl_doc_kind {
 
 /* Every member name the signed-document parsers read (JWS header, key
  * ring, manifest, deployment), stored once in src/doc_util.c: a name shared
- * by several documents costs its bytes once, and a field table refers to a
- * name by its 16-bit offset instead of a pointer. */
+ * by several documents costs its bytes once, a name that ends another one
+ * ("sha256" of "base_sha256") is that name's tail, and a field table refers
+ * to a name by its 16-bit offset instead of a pointer. */
 #define IOTL_DOC_NAME_LIST(X)                                                                                  \
-    X(type) X(v) X(kid) X(issued_at) X(expires) X(sequence) X(version) X(hardware) X(not_before) X(not_after)   \
+    X(type) X(v) X(kid) X(issued_at) X(expires) X(sequence) X(hardware) X(not_before) X(not_after)             \
     X(product) X(security_version) X(supported_until) X(release_notes) X(payloads) X(name) X(component) X(kind) \
-    X(size) X(sha256) X(location) X(download_size) X(download_sha256) X(restart_points) X(base_version)         \
-    X(base_sha256) X(id) X(manifest_sha256) X(manifest_url) X(select) X(groups) X(devices) X(installed_min)      \
+    X(location) X(download_size) X(download_sha256) X(restart_points) X(base_version)                          \
+    X(base_sha256) X(manifest_sha256) X(manifest_url) X(select) X(groups) X(devices) X(installed_min)          \
     X(installed_max) X(rollout_percent) X(hours_utc) X(urgency) X(threshold) X(keys) X(revoked) X(kty) X(crv)   \
-    X(x) X(y) X(role) X(signatures) X(payload) X(protected) X(signature) X(alg) X(crit) X(b64)
+    X(x) X(role) X(signatures) X(payload) X(protected) X(signature) X(alg) X(crit) X(b64)
+/* The names stored as the tail of a longer one: (name, the longer name). */
+#define IOTL_DOC_TAIL_LIST(T) T(sha256, base_sha256) T(size, download_size) T(version, base_version) T(y, urgency) T(id, kid)
 #define IOTL_DOC_NAME_MEMBER(n) char n[sizeof(#n)];
 struct iotl_doc_names {
     IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_MEMBER)
 };
 extern const struct iotl_doc_names iotl_doc_names;
-/* The member name n (an identifier from the list above) as a C string. */
-#define IOTL_DOC_N(n) (iotl_doc_names.n)
+/* IOTL_DOC_O_<name>: the offset of each name in iotl_doc_names. */
+#define IOTL_DOC_NAME_OFFSET(n) IOTL_DOC_O_##n = offsetof(struct iotl_doc_names, n),
+#define IOTL_DOC_TAIL_OFFSET(n, host) IOTL_DOC_O_##n = offsetof(struct iotl_doc_names, host) + sizeof(#host) - sizeof(#n),
+enum iotl_doc_name_offset { IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_OFFSET) IOTL_DOC_TAIL_LIST(IOTL_DOC_TAIL_OFFSET) };
+/* The member name n (an identifier from the lists above) as a C string. */
+#define IOTL_DOC_N(n) ((const char *)&iotl_doc_names + IOTL_DOC_O_##n)
 
 /* One member of a document: its name (offset in iotl_doc_names), where it
  * lands in the destination struct, kind | flags, and capacity - 1 (strings;
@@ -68,13 +75,13 @@ struct iotl_doc_field {
 };
 #define IOTL_DOC_FIELD(name, st, member, type)                                                            \
     {                                                                                                    \
-        (uint16_t)offsetof(struct iotl_doc_names, name), (uint16_t)offsetof(st, member), (uint8_t)(type), \
+        (uint16_t)IOTL_DOC_O_##name, (uint16_t)offsetof(st, member), (uint8_t)(type), \
             (uint8_t)(sizeof(((st *)0)->member) - 1u)                                                     \
     }
 /* A list: count member, then its rows member right after it (checked by the caller). */
 #define IOTL_DOC_LIST_FIELD(name, st, count, rows, flags)                                                   \
     {                                                                                                      \
-        (uint16_t)offsetof(struct iotl_doc_names, name), (uint16_t)offsetof(st, count),                    \
+        (uint16_t)IOTL_DOC_O_##name, (uint16_t)offsetof(st, count),                    \
             (uint8_t)(IOTL_DOC_LIST | (flags)), (uint8_t)(sizeof(((st *)0)->rows[0]) - 1u)                 \
     }
 
@@ -88,7 +95,7 @@ extern const char iotl_doc_enums[];
 #define IOTL_DOC_ENUM_ROLES (sizeof(IOTL_DOC_KINDS) + sizeof(IOTL_DOC_URGENCIES))
 #define IOTL_DOC_ENUM_FIELD(name, st, member, names, flags)                                                \
     {                                                                                                    \
-        (uint16_t)offsetof(struct iotl_doc_names, name), (uint16_t)offsetof(st, member),                 \
+        (uint16_t)IOTL_DOC_O_##name, (uint16_t)offsetof(st, member),                 \
             (uint8_t)(IOTL_DOC_ENUM | (flags)), (uint8_t)(names)                                          \
     }
 

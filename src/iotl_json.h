@@ -34,21 +34,21 @@ typedef struct iotl_json_doc {
     void *root; /* cJSON tree, NULL when empty */
 } iotl_json_doc_t;
 
+/* A node's type; the values are cJSON's type bits (static-asserted in json.c),
+ * so a boolean is IOTL_JSON_FALSE or IOTL_JSON_TRUE. */
 enum iotl_json_type {
-    IOTL_JSON_INVALID = 0,
-    IOTL_JSON_NULL,
-    IOTL_JSON_BOOL,
-    IOTL_JSON_NUMBER,
-    IOTL_JSON_STRING,
-    IOTL_JSON_ARRAY,
-    IOTL_JSON_OBJECT
+    IOTL_JSON_INVALID = 0, /* a NULL node */
+    IOTL_JSON_FALSE = 1,
+    IOTL_JSON_TRUE = 2,
+    IOTL_JSON_NULL = 4,
+    IOTL_JSON_NUMBER = 8,
+    IOTL_JSON_STRING = 16,
+    IOTL_JSON_ARRAY = 32,
+    IOTL_JSON_OBJECT = 64
 };
 
 /* Largest integer magnitude the integer getters accept (exactness bound). */
 #define IOTL_JSON_INT_MAX 999999999999999LL
-
-/* Pre-scan only (no allocation): size, depth, grammar, trailing data. */
-int iotl_json_check(const char *text, size_t len);
 
 /* Check, build the tree, reject duplicate names; doc is empty on failure.
  * IOTL_ERR_NO_MEM when cJSON's allocator failed on a valid document. */
@@ -70,7 +70,8 @@ size_t iotl_json_count(const iotl_json_node_t *n);
 
 /* Value accessors: IOTL_ERR_SCHEMA for the wrong type, IOTL_ERR_RANGE when
  * the value does not fit (string longer than cap-1 bytes, non-integral or
- * out-of-range number). Strings are valid UTF-8 without NUL bytes. A NULL
+ * out-of-range integer; iotl_json_number() gives any double, also an
+ * infinite one for 1e999, and leaves the range to its caller). Strings are valid UTF-8 without NUL bytes. A NULL
  * node (a missing member) is IOTL_ERR_SCHEMA, so `iotl_json_u32(iotl_json_member(o,
  * "x"), &v)` reads a required member; iotl_doc_fields() reads optional ones. */
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len);

@@ -59,7 +59,7 @@ static size_t utf8_seq(const uint8_t *p, size_t avail)
         }
         cp = (cp << 6) | (p[i] & 0x3fu);
     }
-    if (cp < (1u << (5u * n - 4u)) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    if (cp < (1u << (5u * n - 4u)) || cp > 0x10ffff || (cp >> 11) == 0x1bu) { /* 0x1b: D800..DFFF */
         return 0;
     }
     return n;
@@ -74,7 +74,7 @@ static size_t scan_string(const uint8_t *s, size_t len, size_t i)
     while (i < len) {
         uint8_t c = s[i];
         size_t n = 1;
-        long u = -1;
+        long u = 0; /* the code unit of a \uXXXX escape (never 0 once read) */
         if (c == '\\' && i + 1 < len) {
             n = 2;
             if (s[i + 1] == 'u') {
@@ -92,10 +92,10 @@ static size_t scan_string(const uint8_t *s, size_t len, size_t i)
             n = 0;
         }
         /* Only a low surrogate may follow a high one, and only there. */
-        if (n == 0 || high != (u >= 0xdc00 && u <= 0xdfff)) {
+        if (n == 0 || high != ((u >> 10) == 0x37)) { /* DC00..DFFF */
             return 0;
         }
-        high = u >= 0xd800 && u <= 0xdbff;
+        high = (u >> 10) == 0x36; /* D800..DBFF */
         if (c == '"') {
             return i + 1;
         }
@@ -126,6 +126,9 @@ static const uint32_t num_next[9] = {
     0x000088u, /* exponent digits: 8 8 0 0 0 0 */
 };
 
+/* The class of '+' ... '9' ('e' and 'E' are class 5; 6: no class, its nibble is 0 in every row). */
+static const uint8_t num_class[15] = {3, 6, 2, 4, 6, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
 /* Scans an RFC 8259 number; returns the index after it, 0 when malformed,
  * and sets *too_long when it has more digits than the parsers accept
  * (significant digits: from the first non-zero digit of the mantissa on). */
@@ -136,9 +139,8 @@ static size_t scan_number(const uint8_t *s, size_t len, size_t i, bool *too_long
     unsigned sig = 0;
     for (; i < len; i++) {
         uint8_t c = s[i];
-        unsigned cls = c == '0' ? 0u : is_digit(c) ? 1u : c == '-' ? 2u : c == '+' ? 3u : c == '.' ? 4u
-                                                                                           : (c | 0x20) == 'e' ? 5u : 6u;
-        unsigned nx = cls < 6u ? (num_next[st] >> (4u * cls)) & 15u : 0u;
+        unsigned cls = (unsigned)(c - '+') < sizeof(num_class) ? num_class[c - '+'] : (c | 0x20) == 'e' ? 5u : 6u;
+        unsigned nx = (num_next[st] >> (4u * cls)) & 15u;
         if (nx == 0u) {
             break;
         }
@@ -161,7 +163,7 @@ enum scan_want {
     W_AFTER  /* after a value: ',' or a closing bracket (at depth 0: only whitespace) */
 };
 
-int iotl_json_check(const char *text, size_t len)
+static int json_check(const char *text, size_t len)
 {
     if (text == NULL || len == 0) {
         return IOTL_ERR_MALFORMED;
@@ -237,8 +239,11 @@ int iotl_json_check(const char *text, size_t len)
                 i = scan_number(s, len, i, &range);
             } else {
                 const char *lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
-                size_t n = strlen(lit);
-                i = (len - i >= n && memcmp(s + i, lit, n) == 0) ? i + n : 0;
+                while (*lit != '\0' && i < len && s[i] == (uint8_t)*lit) {
+                    i++;
+                    lit++;
+                }
+                i = *lit == '\0' ? i : 0; /* the whole literal matched */
             }
         }
         if (i == 0) {
@@ -248,8 +253,8 @@ int iotl_json_check(const char *text, size_t len)
 }
 
 /* Walks the whole tree without recursion (a parent stack bounded by the
- * depth the scan already enforced) and rejects a member whose name an
- * earlier member of the same object has: O(n^2) over at most
+ * depth the scan already enforced, so it is not checked again) and rejects
+ * a member whose name an earlier member of the same object has: O(n^2) over at most
  * IOTL_JSON_MAX_SIZE / 4 members, bounded, and no allocation. */
 static int check_tree(const cJSON *n)
 {
@@ -261,9 +266,7 @@ static int check_tree(const cJSON *n)
             return IOTL_ERR_DUPLICATE_KEY;
         }
         if (n->child != NULL) {
-            if (depth >= IOTL_ARRAY_LEN(parents)) {
-                return IOTL_ERR_TOO_DEEP;
-            }
+            IOTL_ASSERT(depth < IOTL_ARRAY_LEN(parents)); /* the scan bounded the nesting */
             parents[depth++] = n;
             n = n->child;
             continue;
@@ -282,7 +285,7 @@ int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len)
 {
     IOTL_ASSERT(doc != NULL);
     doc->root = NULL;
-    int ret = iotl_json_check(text, len);
+    int ret = json_check(text, len);
     if (ret != IOTL_OK) {
         return ret;
     }
@@ -292,7 +295,7 @@ int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len)
         return IOTL_ERR_NO_MEM;
     }
     ret = check_tree(root);
-    if (ret == IOTL_OK && !cJSON_IsObject(root)) {
+    if (ret == IOTL_OK && (root->type & 0xff) != cJSON_Object) {
         ret = IOTL_ERR_SCHEMA;
     }
     if (ret != IOTL_OK) {
@@ -326,22 +329,15 @@ const iotl_json_node_t *iotl_json_root(const iotl_json_doc_t *doc)
     return doc != NULL ? node((const cJSON *)doc->root) : NULL;
 }
 
-IOTL_STATIC_ASSERT(cJSON_False == 1 && cJSON_True == 2 && cJSON_NULL == 4 && cJSON_Number == 8 &&
-                   cJSON_String == 16 && cJSON_Array == 32 && cJSON_Object == 64,
-               cjson_type_bits);
+IOTL_STATIC_ASSERT(cJSON_False == IOTL_JSON_FALSE && cJSON_True == IOTL_JSON_TRUE && cJSON_NULL == IOTL_JSON_NULL &&
+                       cJSON_Number == IOTL_JSON_NUMBER && cJSON_String == IOTL_JSON_STRING &&
+                       cJSON_Array == IOTL_JSON_ARRAY && cJSON_Object == IOTL_JSON_OBJECT,
+                   cjson_type_bits);
 
 enum iotl_json_type iotl_json_type(const iotl_json_node_t *n)
 {
-    const cJSON *c = cj(n);
-    /* cJSON's type bits in order: False, True, NULL, Number, String, Array, Object. */
-    static const uint8_t types[] = {IOTL_JSON_BOOL,   IOTL_JSON_BOOL,  IOTL_JSON_NULL,  IOTL_JSON_NUMBER,
-                                    IOTL_JSON_STRING, IOTL_JSON_ARRAY, IOTL_JSON_OBJECT};
-    for (size_t k = 0; c != NULL && k < IOTL_ARRAY_LEN(types); k++) {
-        if ((c->type & 0xff) == (1 << k)) {
-            return (enum iotl_json_type)types[k];
-        }
-    }
-    return IOTL_JSON_INVALID;
+    /* The low byte holds one type bit (the flags above it are never set by a parse). */
+    return n != NULL ? (enum iotl_json_type)(cj(n)->type & 0xff) : IOTL_JSON_INVALID;
 }
 
 const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char *name)
@@ -400,14 +396,10 @@ int iotl_json_str_copy(const iotl_json_node_t *n, char *buf, size_t cap)
 int iotl_json_number(const iotl_json_node_t *n, double *out)
 {
     const cJSON *c = cj(n);
-    if (c == NULL || !cJSON_IsNumber(c)) {
+    if (!cJSON_IsNumber(c)) { /* false for NULL */
         return IOTL_ERR_SCHEMA;
     }
-    double v = c->valuedouble;
-    if (!(v <= 1e300 && v >= -1e300)) {
-        return IOTL_ERR_RANGE; /* NaN or infinite */
-    }
-    *out = v;
+    *out = c->valuedouble; /* may be infinite (1e999): every caller checks its range */
     return IOTL_OK;
 }
 
@@ -447,10 +439,10 @@ int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out)
 
 int iotl_json_bool(const iotl_json_node_t *n, bool *out)
 {
-    const cJSON *c = cj(n);
-    if (c == NULL || !cJSON_IsBool(c)) {
+    unsigned t = iotl_json_type(n);
+    if ((t & (IOTL_JSON_FALSE | IOTL_JSON_TRUE)) == 0) {
         return IOTL_ERR_SCHEMA;
     }
-    *out = cJSON_IsTrue(c) ? true : false;
+    *out = t == IOTL_JSON_TRUE;
     return IOTL_OK;
 }

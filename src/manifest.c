@@ -31,13 +31,9 @@ int iotl_semver_parse(const char *s, struct iotl_semver *out)
     IOTL_ASSERT(s != NULL && out != NULL);
     memset(out, 0, sizeof(*out));
     uint32_t *num = &out->major; /* major, minor, patch: consecutive */
-    size_t len = strlen(s);
     const char *p = s;
     const char *pre = NULL;
     unsigned part = 0;
-    if (len == 0 || len > IOTL_MANIFEST_VERSION_MAX) {
-        goto fail;
-    }
     for (;;) {
         const char *start = p;
         bool digits = true;
@@ -58,6 +54,9 @@ int iotl_semver_parse(const char *s, struct iotl_semver *out)
         }
         char c = *p++;
         if (c == '\0' && part >= 2) {
+            if (p - s > IOTL_MANIFEST_VERSION_MAX + 1) {
+                goto fail; /* p is past the NUL */
+            }
             break;
         }
         if (part == 2 && c == '-') {
@@ -113,14 +112,13 @@ int iotl_semver_cmp(const struct iotl_semver *a, const struct iotl_semver *b)
         bool dx = ident_len(x, &nx);
         bool dy = ident_len(y, &ny);
         int c = (int)dy - (int)dx; /* numeric identifiers sort first */
-        if (c == 0 && dx) {
-            c = (nx > ny) - (nx < ny); /* no leading zeros: longer is larger */
+        int dn = (int)nx - (int)ny;
+        if (c == 0) {
+            /* Numbers have no leading zeros: the longer is larger; else bytes, then length. */
+            c = (dx && dn != 0) ? dn : memcmp(x, y, IOTL_MIN(nx, ny));
         }
         if (c == 0) {
-            c = memcmp(x, y, IOTL_MIN(nx, ny));
-        }
-        if (c == 0) {
-            c = (nx > ny) - (nx < ny);
+            c = dn;
         }
         if (c != 0) {
             return c < 0 ? -1 : 1;

@@ -264,6 +264,11 @@ START_TEST(doc_field_table)
         IOTL_DOC_FIELD(location, struct doc_fields_dst, url, IOTL_DOC_URL),
         IOTL_DOC_LIST_FIELD(hardware, struct doc_fields_dst, list_count, list, 0),
     };
+    /* Names stored as the tail of a longer one read as themselves. */
+#define TAIL_NAME_IS_ITSELF(n, host) ck_assert_str_eq(IOTL_DOC_N(n), #n);
+    IOTL_DOC_TAIL_LIST(TAIL_NAME_IS_ITSELF)
+    ck_assert_str_eq(IOTL_DOC_N(b64), "b64");
+    ck_assert_str_eq(IOTL_DOC_N(type), "type");
     for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
         iotl_json_doc_t doc;
         struct doc_fields_dst d;
