@@ -142,8 +142,8 @@ typedef struct iotl_stage {
     uint32_t marker;                     /**< @private Last four payload bytes (flush-marker matcher). */
     uint64_t dec[8];                     /**< @private Decoder state. */
     uint32_t pre_erased;                 /**< @private Main slot prefix known erased at begin (prepare). */
-    iotl_journal_t j;                    /**< @private */
     iotl_sha256_state_t sha;             /**< @private */
+    iotl_journal_t j;                    /**< @private */
 } iotl_stage_t;
 
 /**

@@ -58,8 +58,8 @@ struct iotl_update_desc {
     uint32_t deployment_seq;                  /**< Deployment sequence number (raised into the floors at begin). */
     uint32_t keyring_version;                 /**< Key-ring version in force when verified (0: leave floor). */
     int64_t latest_time;                      /**< Latest trusted time seen while verifying (0: leave floor). */
-    struct iotl_update_component component[IOTL_STAGE_MAX_COMPONENTS]; /**< The components, in install order. */
     uint8_t component_count;                  /**< Used entries of @ref component (1..IOTL_STAGE_MAX_COMPONENTS). */
+    struct iotl_update_component component[IOTL_STAGE_MAX_COMPONENTS]; /**< The components, in install order. */
 };
 
 /** @brief How an update ended (or where it stands). Values are persisted. */
