@@ -48,11 +48,11 @@ extern "C" {
  * caller's text, which must stay valid and unchanged until the last use.
  */
 struct iotl_jws {
+    char kid[IOTL_JWS_KID_LEN + 1];   /**< Header's `kid`, NUL-terminated. */
     const char *header_b64;  /**< Protected header, base64url (not NUL-terminated). */
     size_t header_b64_len;   /**< Characters in header_b64. */
     const char *payload_b64; /**< Payload, base64url (not NUL-terminated). */
     size_t payload_b64_len;  /**< Characters in payload_b64. */
-    char kid[IOTL_JWS_KID_LEN + 1];   /**< Header's `kid`, NUL-terminated. */
     uint8_t sig[IOTL_P256_SIG_LEN]; /**< Decoded raw R || S signature. */
 };
 

@@ -80,14 +80,14 @@ struct iotl_trust_request {
 
 /** @brief Outputs of an accepted decision. Caller-owned (about 5 KiB). */
 struct iotl_trust_result {
-    struct iotl_manifest manifest;     /**< The verified, parsed manifest. */
-    struct iotl_deployment deployment; /**< The verified, parsed deployment. */
+    uint8_t manifest_sha256[IOTL_SHA256_LEN]; /**< SHA-256 of the manifest JWS bytes. */
     struct iotl_floors floors;         /**< Floors to persist when the update is taken on
                                             (sequences, key-ring version and latest time
                                             raised; security version unchanged). */
     int64_t trusted_time;              /**< The time the decision used. */
-    uint8_t manifest_sha256[IOTL_SHA256_LEN]; /**< SHA-256 of the manifest JWS bytes. */
     uint32_t phase;                    /**< Internal progress marker; do not modify. */
+    struct iotl_manifest manifest;     /**< The verified, parsed manifest. */
+    struct iotl_deployment deployment; /**< The verified, parsed deployment. */
 };
 
 /**
