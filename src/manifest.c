@@ -229,13 +229,13 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
     if (ret != IOTL_OK) {
         return ret;
     }
-    for (const iotl_json_node_t *e = iotl_json_first(pl); e != NULL; e = iotl_json_next(e)) {
-        struct iotl_payload *p = &m->payloads[m->payload_count];
+    struct iotl_payload *p = m->payloads;
+    for (const iotl_json_node_t *e = iotl_json_first(pl); e != NULL; e = iotl_json_next(e), p++) {
         ret = parse_payload(e, p);
         if (ret != IOTL_OK) {
             return ret;
         }
-        if (iotl_doc_find(m->payloads[0].name, sizeof(m->payloads[0]), m->payload_count, p->name) >= 0) {
+        if (iotl_doc_find(m->payloads[0].name, sizeof(*p), m->payload_count, p->name) >= 0) {
             return IOTL_ERR_SCHEMA;
         }
         m->payload_count++;
