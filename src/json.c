@@ -163,6 +163,14 @@ enum scan_want {
     W_AFTER  /* after a value: ',' or a closing bracket (at depth 0: only whitespace) */
 };
 
+/* What an opening bracket (or a ',' in its container) is followed by: a
+ * member name after '{' (bit 5 set), a value after '['. */
+static enum scan_want next_want(unsigned bracket)
+{
+    return (enum scan_want)((bracket >> 5) & 1u);
+}
+IOTL_STATIC_ASSERT(W_VALUE == 0 && W_KEY == 1 && ('{' & 0x20) != 0 && ('[' & 0x20) == 0, bracket_want_bit);
+
 static int json_check(const char *text, size_t len)
 {
     if (text == NULL || len == 0) {
@@ -193,7 +201,7 @@ static int json_check(const char *text, size_t len)
         }
         uint8_t c = s[i];
         if (want == W_AFTER && c == ',') {
-            want = open[depth - 1] == '{' ? W_KEY : W_VALUE;
+            want = next_want(open[depth - 1]);
             i++;
             continue;
         }
@@ -229,7 +237,7 @@ static int json_check(const char *text, size_t len)
             open[depth++] = c;
             i++;
             can_close = true;
-            want = (c == '{') ? W_KEY : W_VALUE;
+            want = next_want(c);
             continue;
         } else {
             want = W_AFTER;
@@ -238,7 +246,8 @@ static int json_check(const char *text, size_t len)
             } else if (c == '-' || is_digit(c)) {
                 i = scan_number(s, len, i, &range);
             } else {
-                const char *lit = c == 't' ? "true" : c == 'f' ? "false" : "null";
+                /* The literal that starts with c ("null" for any other c: its 'n' then fails). */
+                const char *lit = &"null\0true\0false"[c == 't' ? 5 : c == 'f' ? 10 : 0];
                 while (*lit != '\0' && i < len && s[i] == (uint8_t)*lit) {
                     i++;
                     lit++;
