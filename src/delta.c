@@ -92,6 +92,16 @@ static void load_le(void *dst, const uint8_t *src, size_t len)
     }
 }
 
+/* n 32-bit little-endian words, converted in place to host order (nothing
+ * to do on a little-endian host: the test folds at compile time). */
+static void words_le(uint32_t *w, size_t n)
+{
+    const uint16_t one = 1;
+    for (size_t k = 0; *(const uint8_t *)&one == 0u && k < n; k++) {
+        w[k] = iotl_get_le32((const uint8_t *)&w[k]);
+    }
+}
+
 int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_header *out)
 {
     IOTL_ASSERT(out != NULL);
@@ -420,11 +430,12 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
 
 static int on_segment_header(iotl_delta_t *d)
 {
-    const uint8_t *s = d->hbuf + IOTL_DELTA_HEADER_SIZE - IOTL_DELTA_SEGMENT_HEADER_SIZE;
-    uint32_t f[4]; /* comp_len, new_offset, old_pos, seg_crc */
-    load_le(f, s, sizeof(f));
+    /* comp_len, new_offset, old_pos, seg_crc: the last four words of hbuf. */
+    uint32_t *f = d->hbuf + (IOTL_DELTA_HEADER_SIZE - IOTL_DELTA_SEGMENT_HEADER_SIZE) / 4u;
+    uint32_t crc = iotl_crc32(d->hdr.header_crc, (const uint8_t *)f, 12);
+    words_le(f, 4u);
     uint32_t comp = f[0], new_off = f[1], old_pos = f[2];
-    if (iotl_crc32(d->hdr.header_crc, s, 12) != f[3]) {
+    if (crc != f[3]) {
         return IOTL_ERR_DELTA_STREAM;
     }
     if (new_off != d->new_pos || comp == 0u || (uint64_t)d->patch_pos + comp > d->hdr.patch_size) {
@@ -512,7 +523,7 @@ int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
         /* Every framing state takes d->left more patch bytes. */
         size_t c = IOTL_MIN(len, (size_t)d->left);
         /* A header ends at the end of hbuf (a segment header in its last 16 bytes). */
-        uint8_t *h = d->hbuf + IOTL_DELTA_HEADER_SIZE - d->left;
+        uint8_t *h = (uint8_t *)d->hbuf + IOTL_DELTA_HEADER_SIZE - d->left;
         d->left -= (uint32_t)c;
         d->patch_pos += (uint32_t)c;
         if (d->state == S_SEGDATA) {
@@ -528,7 +539,7 @@ int iotl_delta_write(iotl_delta_t *d, const void *data, size_t len)
                 memcmp(d->hbuf, IOTL_DELTA_MAGIC, 4) != 0) {
                 ret = IOTL_ERR_DELTA_MAGIC; /* reject junk at its fourth byte */
             } else if (d->left == 0u && d->state == S_HEADER) {
-                ret = on_header(d, d->hbuf, NULL, NULL);
+                ret = on_header(d, (const uint8_t *)d->hbuf, NULL, NULL);
             } else if (d->left == 0u) {
                 ret = on_segment_header(d);
             }

@@ -148,7 +148,8 @@ typedef struct iotl_delta {
     void *z;                          /**< @private Inflate stream (inside the work buffer). */
     struct iotl_delta_config cfg;     /**< @private Copy of the configuration. */
     struct iotl_delta_header hdr;     /**< @private Parsed header. */
-    uint8_t hbuf[IOTL_DELTA_HEADER_SIZE]; /**< @private Header / segment header (last 16 bytes) assembly. */
+    uint32_t hbuf[IOTL_DELTA_HEADER_SIZE / 4u]; /**< @private Header / segment header (last 16 bytes) assembly
+                                                     (bytes; words so the segment header is read in place). */
     iotl_sha256_state_t sha;          /**< @private Running hash of the new image. */
     size_t arena_peak;                /**< @private Peak inflate arena use. */
 } iotl_delta_t;
