@@ -46,6 +46,7 @@ IOTL_STATIC_ASSERT(HDR_OFF(new_size) == HDR_OFF(old_size) + 4u && HDR_OFF(checkp
                    header_fields_follow_the_wire_order);
 
 /* Finishes the running hash and compares it with want (NULL: drops it): err on a mismatch. */
+IOTL_NOINLINE /* one copy for its three callers */
 static int sha_check(iotl_delta_t *d, const uint8_t *want, int err)
 {
     d->sha_live = 0;
@@ -239,6 +240,7 @@ static int finalize(iotl_delta_t *d)
 
 /* The header is known and the position set (at a segment boundary): the next
  * segment header, or the end of the patch. */
+IOTL_NOINLINE /* one copy for the header and the segment end */
 static int enter_body(iotl_delta_t *d)
 {
     if (d->new_pos == d->hdr.new_size) {
@@ -369,6 +371,7 @@ static int start_run(iotl_delta_t *d, uint32_t z, uint32_t n)
 }
 
 /* Consume every inflated byte in p[0..n). */
+IOTL_NOINLINE /* out of iotl_delta_write(): fewer registers live across the framing loop */
 static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
 {
     int ret = IOTL_OK;
