@@ -13,6 +13,13 @@
 
 #include "iotl_priv.h"
 
+/* Inlined where it measured smaller (GCC and Clang); a hint elsewhere. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* cJSON copies a number into a 64-byte buffer; the scan keeps numbers far
  * shorter so cJSON never truncates one. */
 #define JSON_NUM_MAX_CHARS 40
@@ -45,7 +52,7 @@ static long read_u4(const uint8_t *p, size_t avail)
  * invalid: a lead byte 0xc2..0xf4, continuation bytes, no overlong form
  * (the smallest code point of an n-byte form is 2^(5n-4)), no surrogate,
  * nothing above U+10FFFF. */
-static size_t utf8_seq(const uint8_t *p, size_t avail)
+static ALWAYS_INLINE size_t utf8_seq(const uint8_t *p, size_t avail)
 {
     uint8_t c = p[0];
     size_t n = c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u;
@@ -265,6 +272,7 @@ static int json_check(const char *text, size_t len)
  * depth the scan already enforced, so it is not checked again) and rejects
  * a member whose name an earlier member of the same object has: O(n^2) over at most
  * IOTL_JSON_MAX_SIZE / 4 members, bounded, and no allocation. */
+IOTL_NOINLINE /* measured smaller out of line */
 static int check_tree(const cJSON *n)
 {
     const cJSON *parents[IOTL_JSON_MAX_DEPTH + 1];
