@@ -19,6 +19,13 @@
 
 #if IOTL_FEATURE_ZLIB
 
+/* Inlined where it measured smaller (GCC and Clang); a hint elsewhere. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 enum {
     S_HEADER = 0, /* assembling the patch header */
     S_SEGHDR,     /* assembling a segment header */
@@ -329,7 +336,7 @@ static void advance(iotl_delta_t *d)
 }
 
 /* All three control fields are known: check them before anything is emitted. */
-static int start_instruction(iotl_delta_t *d)
+static ALWAYS_INLINE int start_instruction(iotl_delta_t *d)
 {
     uint32_t dl = d->ctl[C_DIFF], el = d->ctl[C_EXTRA], z = d->ctl[C_SEEK];
     uint64_t end = (uint64_t)d->new_pos + dl + el;
@@ -403,28 +410,34 @@ static int parse(iotl_delta_t *d, const uint8_t *p, size_t n)
         uint32_t v = d->vacc;
         d->vacc = 0;
         d->vshift = 0;
+        uint32_t z = d->lit_left; /* P_RUNN: the run's unchanged count waits there */
+        uint32_t lits = v + 3u;
         switch (d->pstate) {
         case P_CTL0:
         case P_CTL1:
         case P_CTL2:
             d->ctl[d->pstate - P_CTL0] = v;
             ret = d->pstate++ == P_CTL2 ? start_instruction(d) : IOTL_OK;
-            break;
+            continue;
         case P_RUNZ:
             /* unchanged << 2 | literals (0..2), or 3: "literals - 3 follows"
              * (the unchanged count waits in lit_left). */
-            if ((v & 3u) != 3u) {
-                ret = start_run(d, v >> 2, v & 3u);
-            } else {
+            if ((v & 3u) == 3u) {
                 d->lit_left = v >> 2;
                 d->pstate = P_RUNN;
+                continue;
             }
+            z = v >> 2;
+            lits = v & 3u;
             break;
         default: /* P_RUNN */
             /* v + 3 literals cannot fit when v alone does not (no overflow). */
-            ret = v > d->ctl[C_DIFF] ? IOTL_ERR_DELTA_INSTR : start_run(d, d->lit_left, v + 3u);
+            if (v > d->ctl[C_DIFF]) {
+                return IOTL_ERR_DELTA_INSTR;
+            }
             break;
         }
+        ret = start_run(d, z, lits);
     }
     return ret;
 }
@@ -497,7 +510,7 @@ static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, 
     }
 }
 
-static int end_segment(iotl_delta_t *d)
+static ALWAYS_INLINE int end_segment(iotl_delta_t *d)
 {
     if (d->z_live) { /* the segment's deflate stream did not end */
         return IOTL_ERR_DELTA_STREAM;
