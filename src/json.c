@@ -412,11 +412,10 @@ int iotl_json_str_copy(const iotl_json_node_t *n, char *buf, size_t cap)
 
 int iotl_json_number(const iotl_json_node_t *n, double *out)
 {
-    const cJSON *c = cj(n);
-    if (!cJSON_IsNumber(c)) { /* false for NULL */
+    if (iotl_json_type(n) != IOTL_JSON_NUMBER) { /* also for NULL */
         return IOTL_ERR_SCHEMA;
     }
-    *out = c->valuedouble; /* may be infinite (1e999): every caller checks its range */
+    *out = cj(n)->valuedouble; /* may be infinite (1e999): every caller checks its range */
     return IOTL_OK;
 }
 
