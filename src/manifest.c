@@ -46,7 +46,7 @@ int iotl_semver_parse(const char *s, struct iotl_semver *out)
         bool digits = true;
         uint64_t v = 0;
         while (part < 3 ? is_digit(*p) : is_ident_char(*p)) {
-            digits = digits && is_digit(*p);
+            digits &= is_digit(*p);
             if (v <= UINT32_MAX) {
                 v = v * 10u + (uint64_t)(*p - '0');
             }
