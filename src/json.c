@@ -74,6 +74,7 @@ static ALWAYS_INLINE size_t utf8_seq(const uint8_t *p, size_t avail)
 
 /* Scans a string starting at the opening quote; returns the index after the
  * closing quote, or 0 when malformed (0 can never be a valid end). */
+IOTL_NOINLINE /* out of line: smaller */
 static size_t scan_string(const uint8_t *s, size_t len, size_t i)
 {
     bool high = false; /* a \u high surrogate waits for its low half */
@@ -177,6 +178,7 @@ static enum scan_want next_want(unsigned bracket)
     return (enum scan_want)((bracket >> 5) & 1u);
 }
 IOTL_STATIC_ASSERT(W_VALUE == 0 && W_KEY == 1 && ('{' & 0x20) != 0 && ('[' & 0x20) == 0, bracket_want_bit);
+IOTL_STATIC_ASSERT(W_AFTER - W_KEY == W_COLON && W_AFTER - W_VALUE == W_AFTER, name_then_colon_value_then_after);
 
 static int json_check(const char *text, size_t len)
 {
@@ -233,8 +235,9 @@ static int json_check(const char *text, size_t len)
             continue;
         }
         if (want == W_KEY) {
-            i = c == '"' ? scan_string(s, len, i) : 0;
-            want = W_COLON;
+            if (c != '"') {
+                return IOTL_ERR_MALFORMED;
+            }
         } else if (++nodes > IOTL_JSON_MAX_NODES) {
             return IOTL_ERR_TOO_LARGE; /* bounds cJSON's heap: one node per value */
         } else if (c == '{' || c == '[') {
@@ -246,21 +249,21 @@ static int json_check(const char *text, size_t len)
             can_close = true;
             want = next_want(c);
             continue;
+        }
+        /* A member name (then the colon) or a scalar value (then what follows it). */
+        want = W_AFTER - want;
+        if (c == '"') {
+            i = scan_string(s, len, i);
+        } else if (c == '-' || is_digit(c)) {
+            i = scan_number(s, len, i, &range);
         } else {
-            want = W_AFTER;
-            if (c == '"') {
-                i = scan_string(s, len, i);
-            } else if (c == '-' || is_digit(c)) {
-                i = scan_number(s, len, i, &range);
-            } else {
-                /* The literal that starts with c ("null" for any other c: its 'n' then fails). */
-                const char *lit = &"null\0true\0false"[c == 't' ? 5 : c == 'f' ? 10 : 0];
-                while (*lit != '\0' && i < len && s[i] == (uint8_t)*lit) {
-                    i++;
-                    lit++;
-                }
-                i = *lit == '\0' ? i : 0; /* the whole literal matched */
+            /* The literal that starts with c ("null" for any other c: its 'n' then fails). */
+            const char *lit = &"null\0true\0false"[c == 't' ? 5 : c == 'f' ? 10 : 0];
+            while (*lit != '\0' && i < len && s[i] == (uint8_t)*lit) {
+                i++;
+                lit++;
             }
+            i = *lit == '\0' ? i : 0; /* the whole literal matched */
         }
         if (i == 0) {
             return IOTL_ERR_MALFORMED;
