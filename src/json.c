@@ -25,6 +25,7 @@
 #define JSON_NUM_MAX_CHARS 40
 #define JSON_NUM_MAX_SIGDIGITS 15
 
+IOTL_NOINLINE /* out of line: measured smaller */
 static bool is_ws(uint8_t c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
