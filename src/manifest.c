@@ -164,6 +164,9 @@ static const struct iotl_doc_field delta_fields[] = {
     PF(base_sha256, base_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
 };
 
+IOTL_STATIC_ASSERT(IOTL_JSON_INVALID == 0 && IOTL_JSON_FALSE == 1 && IOTL_JSON_TRUE == 2 && IOTL_JSON_NULL > 2,
+                   json_types_above_true_are_not_booleans);
+
 /* A payload object (a non-object has no required member: IOTL_ERR_SCHEMA). */
 static ALWAYS_INLINE int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
 {
@@ -187,12 +190,12 @@ static ALWAYS_INLINE int parse_payload(const iotl_json_node_t *o, struct iotl_pa
             }
         }
     }
-    bool restart = false;
-    const iotl_json_node_t *rp = iotl_json_member(o, IOTL_DOC_N(restart_points));
-    if (rp != NULL && (ret = iotl_json_bool(rp, &restart)) != IOTL_OK) {
-        return ret;
+    /* Absent (no node), false or true; any other type is IOTL_ERR_SCHEMA. */
+    enum iotl_json_type restart = iotl_json_type(iotl_json_member(o, IOTL_DOC_N(restart_points)));
+    if (restart > IOTL_JSON_TRUE) {
+        return IOTL_ERR_SCHEMA;
     }
-    if (restart) {
+    if (restart == IOTL_JSON_TRUE) {
         if (p->kind != IOTL_PAYLOAD_DEFLATE) {
             return IOTL_ERR_SCHEMA; /* restart points are a property of a deflate stream */
         }
