@@ -74,8 +74,8 @@ static int parse_hours(const iotl_json_node_t *root, struct iotl_deployment *d)
     if (iotl_json_type(m) != IOTL_JSON_ARRAY || iotl_json_count(m) != 2) {
         return IOTL_ERR_SCHEMA;
     }
-    uint32_t s = 0;
-    uint32_t e = 0;
+    uint32_t s;
+    uint32_t e;
     int ret = iotl_json_u32(iotl_json_first(m), &s);
     if (ret == IOTL_OK) {
         ret = iotl_json_u32(iotl_json_next(iotl_json_first(m)), &e);
@@ -206,7 +206,7 @@ int iotl_deployment_in_cohort(const struct iotl_crypto *crypto, const struct iot
     if (d->rollout_bp >= IOTL_DEPLOY_BUCKETS) {
         return IOTL_OK;
     }
-    uint32_t bucket = 0;
+    uint32_t bucket;
     int ret = iotl_deployment_bucket(crypto, d->id, device_id, &bucket);
     if (ret != IOTL_OK) {
         return ret;
