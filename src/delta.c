@@ -479,7 +479,7 @@ static int on_segment_header(iotl_delta_t *d)
 static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, size_t n)
 {
     for (;;) {
-        size_t c = 0, pr = 0;
+        size_t c, pr; /* iotl_z_inflate() sets both */
         if (!d->z_live) { /* the segment's deflate stream ended */
             return n > 0 ? IOTL_ERR_DELTA_STREAM : IOTL_OK;
         }
