@@ -55,7 +55,7 @@ static long read_u4(const uint8_t *p, size_t avail)
  * nothing above U+10FFFF. */
 static ALWAYS_INLINE size_t utf8_seq(const uint8_t *p, size_t avail)
 {
-    uint8_t c = p[0];
+    unsigned c = p[0];
     size_t n = c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u;
     uint32_t cp = c & (0x7fu >> n);
     if (c < 0xc2 || c > 0xf4 || avail < n) {
@@ -81,7 +81,7 @@ static size_t scan_string(const uint8_t *s, size_t len, size_t i)
     bool high = false; /* a \u high surrogate waits for its low half */
     i++;               /* opening quote */
     while (i < len) {
-        uint8_t c = s[i];
+        unsigned c = s[i];
         size_t n = 1;
         long u = 0; /* the code unit of a \uXXXX escape (never 0 once read) */
         if (c == '\\' && i + 1 < len) {
