@@ -53,9 +53,9 @@ struct iotl_deployment {
     uint8_t hours_end;                     /**< Maintenance hours end (exclusive, 1..24; wraps when < start); equal to start = any hour. */
     uint8_t urgency;                       /**< An #iotl_urgency value. */
     uint16_t rollout_bp;                   /**< Rollout in basis points 0..10000 (100 % = 10000). */
+    uint32_t sequence;                     /**< Operator's monotonic counter (replay order). */
     int64_t not_before;                    /**< Campaign start, 0 = none. */
     int64_t not_after;                     /**< Campaign end (exclusive), 0 = none. */
-    uint32_t sequence;                     /**< Operator's monotonic counter (replay order). */
     int64_t issued_at;                     /**< Signing time, Unix seconds. */
     int64_t expires;                       /**< Not acceptable at or after this time. */
     char id[IOTL_DEPLOY_ID_MAX + 1];       /**< Deployment id (also salts the rollout hash). */
