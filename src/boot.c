@@ -34,7 +34,7 @@ int iotl_stage_hash_check(const struct iotl_crypto *c, iotl_sha256_state_t *sha,
 
 /* 1 when the slot's content matches the journal's digest, or when no crypto
  * is configured (the check is off). */
-static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_meta *m, uint8_t slot)
+static int image_ok(const struct iotl_boot_config *cfg, const struct iotl_slot_meta *m, unsigned slot)
 {
     const struct iotl_storage *a = cfg->slot[slot];
     const struct iotl_crypto *c = cfg->crypto;
@@ -68,26 +68,26 @@ int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct 
     struct iotl_journal_state *st = iotl_journal_state(&b->j);
     res->slot = st->confirmed_slot;
     if (st->phase == IOTL_PHASE_TRIAL && st->trial_slot <= 1) {
-        uint8_t reason = IOTL_ROLLBACK_NONE;
+        unsigned reason = IOTL_ROLLBACK_NONE;
         if (st->attempts_left == 0) {
             reason = IOTL_ROLLBACK_ATTEMPTS_EXHAUSTED;
         } else if (!image_ok(cfg, &st->slot[st->trial_slot], st->trial_slot)) {
             reason = IOTL_ROLLBACK_IMAGE_INVALID;
         }
         if (reason == IOTL_ROLLBACK_NONE) {
-            uint8_t trial = st->trial_slot;
+            unsigned trial = st->trial_slot;
             st->attempts_left--;
             st->trial_booted = 1;
             if (iotl_journal_commit(&b->j) != IOTL_OK) {
                 return IOTL_OK; /* no durable decrement: boot the confirmed image */
             }
-            res->slot = trial;
+            res->slot = (uint8_t)trial;
             res->trial = 1;
             res->attempts_left = st->attempts_left;
             return IOTL_OK;
         }
-        iotl_journal_rollback(st, reason, 0);
-        res->rolled_back = reason;
+        iotl_journal_rollback(st, (uint8_t)reason, 0);
+        res->rolled_back = (uint8_t)reason;
         (void)iotl_journal_commit(&b->j); /* if not durable, the next boot rolls back again */
     }
     if (st->slot[st->confirmed_slot].valid == IOTL_SLOT_IMAGE && !image_ok(cfg, &st->slot[st->confirmed_slot], st->confirmed_slot)) {

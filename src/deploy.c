@@ -16,7 +16,7 @@
 IOTL_STATIC_ASSERT(D_ROWS_FOLLOW(hardware_count, hardware) && D_ROWS_FOLLOW(group_count, groups) &&
                        D_ROWS_FOLLOW(device_count, devices),
                    deploy_rows_follow_count);
-IOTL_STATIC_ASSERT(offsetof(struct iotl_deployment, not_after) < 65536u, deploy_offsets_fit);
+IOTL_STATIC_ASSERT(offsetof(struct iotl_deployment, manifest_url) < 65536u, deploy_offsets_fit);
 
 static const struct iotl_doc_field deploy_fields[] = {
     /* Identifiers of up to IOTL_DEPLOY_ID_MAX characters (ids are longer than names). */
@@ -74,8 +74,8 @@ static int parse_hours(const iotl_json_node_t *root, struct iotl_deployment *d)
     if (iotl_json_type(m) != IOTL_JSON_ARRAY || iotl_json_count(m) != 2) {
         return IOTL_ERR_SCHEMA;
     }
-    uint32_t s = 0;
-    uint32_t e = 0;
+    uint32_t s;
+    uint32_t e;
     int ret = iotl_json_u32(iotl_json_first(m), &s);
     if (ret == IOTL_OK) {
         ret = iotl_json_u32(iotl_json_next(iotl_json_first(m)), &e);
@@ -91,19 +91,26 @@ static int parse_hours(const iotl_json_node_t *root, struct iotl_deployment *d)
     return IOTL_OK;
 }
 
+/* True when both versions are given ("" is none) and a is above b; both are
+ * already checked to be semantic versions. */
+static bool ver_above(const char *a, const char *b)
+{
+    struct iotl_semver v[2];
+    if (*a == '\0' || *b == '\0') {
+        return false;
+    }
+    (void)iotl_semver_parse(a, &v[0]);
+    (void)iotl_semver_parse(b, &v[1]);
+    return iotl_semver_cmp(&v[0], &v[1]) > 0;
+}
+
 static int parse_deployment(void *out, const iotl_json_node_t *root, const void *arg)
 {
     (void)arg;
     struct iotl_deployment *d = (struct iotl_deployment *)out;
     int ret = iotl_doc_fields(root, deploy_fields, IOTL_ARRAY_LEN(deploy_fields), d);
-    if (ret == IOTL_OK && d->installed_min[0] != '\0' && d->installed_max[0] != '\0') {
-        struct iotl_semver lo;
-        struct iotl_semver hi;
-        (void)iotl_semver_parse(d->installed_min, &lo);
-        (void)iotl_semver_parse(d->installed_max, &hi);
-        if (iotl_semver_cmp(&lo, &hi) > 0) {
-            ret = IOTL_ERR_RANGE;
-        }
+    if (ret == IOTL_OK && ver_above(d->installed_min, d->installed_max)) {
+        ret = IOTL_ERR_RANGE;
     }
     if (ret == IOTL_OK) {
         ret = parse_rollout(root, &d->rollout_bp);
@@ -180,23 +187,14 @@ int iotl_deployment_targets(const struct iotl_deployment *d, const struct iotl_d
             return IOTL_ERR_NOT_TARGETED;
         }
     }
+    const char *cur = dev->installed_version;
     if (d->installed_min[0] != '\0' || d->installed_max[0] != '\0') {
-        struct iotl_semver cur;
-        struct iotl_semver bound;
-        if (dev->installed_version == NULL || iotl_semver_parse(dev->installed_version, &cur) != IOTL_OK) {
+        struct iotl_semver v;
+        if (cur == NULL || iotl_semver_parse(cur, &v) != IOTL_OK) {
             return IOTL_ERR_VERSION_FORMAT;
         }
-        if (d->installed_min[0] != '\0') {
-            (void)iotl_semver_parse(d->installed_min, &bound);
-            if (iotl_semver_cmp(&cur, &bound) < 0) {
-                return IOTL_ERR_NOT_TARGETED;
-            }
-        }
-        if (d->installed_max[0] != '\0') {
-            (void)iotl_semver_parse(d->installed_max, &bound);
-            if (iotl_semver_cmp(&cur, &bound) > 0) {
-                return IOTL_ERR_NOT_TARGETED;
-            }
+        if (ver_above(d->installed_min, cur) || ver_above(cur, d->installed_max)) {
+            return IOTL_ERR_NOT_TARGETED;
         }
     }
     return IOTL_OK;
@@ -208,7 +206,7 @@ int iotl_deployment_in_cohort(const struct iotl_crypto *crypto, const struct iot
     if (d->rollout_bp >= IOTL_DEPLOY_BUCKETS) {
         return IOTL_OK;
     }
-    uint32_t bucket = 0;
+    uint32_t bucket;
     int ret = iotl_deployment_bucket(crypto, d->id, device_id, &bucket);
     if (ret != IOTL_OK) {
         return ret;

@@ -49,10 +49,16 @@ enum iotl_urgency {
 /** @brief A parsed, validated deployment. About 2.3 KiB with the default limits. */
 struct iotl_deployment {
     uint32_t schema;                       /**< Always #IOTL_DEPLOY_SCHEMA. */
-    char id[IOTL_DEPLOY_ID_MAX + 1];       /**< Deployment id (also salts the rollout hash). */
+    uint8_t hours_start;                   /**< Maintenance hours start (UTC hour 0..23). */
+    uint8_t hours_end;                     /**< Maintenance hours end (exclusive, 1..24; wraps when < start); equal to start = any hour. */
+    uint8_t urgency;                       /**< An #iotl_urgency value. */
+    uint16_t rollout_bp;                   /**< Rollout in basis points 0..10000 (100 % = 10000). */
     uint32_t sequence;                     /**< Operator's monotonic counter (replay order). */
+    int64_t not_before;                    /**< Campaign start, 0 = none. */
+    int64_t not_after;                     /**< Campaign end (exclusive), 0 = none. */
     int64_t issued_at;                     /**< Signing time, Unix seconds. */
     int64_t expires;                       /**< Not acceptable at or after this time. */
+    char id[IOTL_DEPLOY_ID_MAX + 1];       /**< Deployment id (also salts the rollout hash). */
     uint8_t manifest_sha256[IOTL_SHA256_LEN]; /**< SHA-256 of the manifest's compact JWS bytes. */
     uint8_t hardware_count;                /**< Entries in hardware[]; 0 = any hardware. */
     char hardware[IOTL_MANIFEST_MAX_HARDWARE][IOTL_MANIFEST_NAME_MAX + 1]; /**< Selected hardware. */
@@ -62,12 +68,6 @@ struct iotl_deployment {
     char devices[IOTL_DEPLOY_MAX_SELECT][IOTL_DEPLOY_ID_MAX + 1]; /**< Explicit device ids. */
     char installed_min[IOTL_MANIFEST_VERSION_MAX + 1]; /**< Lowest installed version (inclusive), or "". */
     char installed_max[IOTL_MANIFEST_VERSION_MAX + 1]; /**< Highest installed version (inclusive), or "". */
-    uint16_t rollout_bp;                   /**< Rollout in basis points 0..10000 (100 % = 10000). */
-    int64_t not_before;                    /**< Campaign start, 0 = none. */
-    int64_t not_after;                     /**< Campaign end (exclusive), 0 = none. */
-    uint8_t hours_start;                   /**< Maintenance hours start (UTC hour 0..23). */
-    uint8_t hours_end;                     /**< Maintenance hours end (exclusive, 1..24; wraps when < start); equal to start = any hour. */
-    uint8_t urgency;                       /**< An #iotl_urgency value. */
     char manifest_url[IOTL_MANIFEST_URL_MAX + 1]; /**< Where to fetch the manifest: absolute http(s)
                                                        URL or relative to the deployment's URL; "" when
                                                        not given (the hash still binds it). */

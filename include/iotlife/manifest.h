@@ -70,6 +70,7 @@ struct iotl_payload {
 /** @brief A parsed, validated manifest. About 2.6 KiB with the default limits. */
 struct iotl_manifest {
     uint32_t schema;                            /**< Always #IOTL_MANIFEST_SCHEMA. */
+    uint8_t payload_count;                      /**< Entries in payloads[] (>= 1). */
     char product[IOTL_MANIFEST_NAME_MAX + 1];   /**< Product identifier. */
     uint8_t hardware_count;                     /**< Entries in hardware[] (>= 1). */
     char hardware[IOTL_MANIFEST_MAX_HARDWARE][IOTL_MANIFEST_NAME_MAX + 1]; /**< Compatible hardware revisions. */
@@ -81,7 +82,6 @@ struct iotl_manifest {
     int64_t expires;                            /**< Not acceptable at or after this time. */
     int64_t supported_until;                    /**< End of support of this version; 0 = not stated. */
     char release_notes[IOTL_MANIFEST_URL_MAX + 1]; /**< Release notes URL, or "". */
-    uint8_t payload_count;                      /**< Entries in payloads[] (>= 1). */
     struct iotl_payload payloads[IOTL_MANIFEST_MAX_PAYLOADS]; /**< The payloads. */
 };
 
