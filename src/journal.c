@@ -85,7 +85,9 @@ IOTL_STATIC_ASSERT(IOTL_SHA256_LEN <= 0xffu && IOTL_STAGE_ID_MAX <= 0xffu && IOT
                        4u * IOTL_STAGE_MAX_COMPONENTS <= 0xffu,
                    field_lengths_fit_u8);
 
-#define ENT(gap, len, t) {(uint8_t)((gap) << 4 | (t)), (uint8_t)(len)}
+/* A gap or length that does not fit its bits is a compile error (negative array size). */
+#define FITS(v, max) (0u * sizeof(char[(v) <= (max) ? 1 : -1]))
+#define ENT(gap, len, t) {(uint8_t)((gap) << 4 | (t) | FITS(gap, 15u)), (uint8_t)((len) | FITS(len, 255u))}
 #define M_OFF(type_, m) offsetof(type_, m)
 #define M_END(type_, m) (offsetof(type_, m) + sizeof(((type_ *)0)->m))
 /* A run of adjacent members first..last of one type (no padding between them,
@@ -98,6 +100,7 @@ IOTL_STATIC_ASSERT(IOTL_SHA256_LEN <= 0xffu && IOTL_STAGE_ID_MAX <= 0xffu && IOT
 /* The runs below are the on-flash fields in order; they cover adjacent members only. */
 IOTL_STATIC_ASSERT(S_OFF(floors.latest_time) == S_END(floors.keyring_version) &&
                        S_END(floors.keyring_version) - S_OFF(floors.security_version) == 16u &&
+                       S_OFF(floors.security_version) == S_OFF(floors) && S_OFF(confirmed_slot) == 0u &&
                        S_END(phase) - S_OFF(confirmed_slot) == 5u &&
                        S_OFF(slot[1].valid) == S_END(slot[0].sha256) && S_OFF(desc) == S_END(slot[1].sha256) &&
                        S_OFF(slot[0].size) + 4u == S_OFF(slot[0].security_version) &&
@@ -122,11 +125,15 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_update_component, payload_size) + 8u ==
 #define C_RUN(prev, first, last, t) RUN(struct iotl_update_component, prev, first, last, t)
 #define P_RUN(prev, first, last, t) RUN(struct iotl_comp_progress, prev, first, last, t)
 
-/* The state up to the components (on-flash order). */
+/* The floors come first on flash (they sit last in the struct: base floors). */
+static const uint8_t k_floors[][2] = {
+    RUN(struct iotl_floors, 0u, security_version, keyring_version, F_I32),
+    RUN(struct iotl_floors, M_END(struct iotl_floors, keyring_version), latest_time, latest_time, F_I64),
+};
+
+/* Then the state up to the components (on-flash order). */
 static const uint8_t k_head[][2] = {
-    S_RUN(0u, floors.security_version, floors.keyring_version, F_I32),
-    S_RUN(S_END(floors.keyring_version), floors.latest_time, floors.latest_time, F_I64),
-    S_RUN(S_END(floors.latest_time), confirmed_slot, phase, F_RAW),
+    S_RUN(0u, confirmed_slot, phase, F_RAW),
     S_RUN(S_END(phase), slot[0].valid, slot[0].valid, F_RAW),
     S_RUN(S_END(slot[0].valid), slot[0].size, slot[0].security_version, F_I32),
     S_RUN(S_END(slot[0].security_version), slot[0].sha256, slot[1].valid, F_RAW),
@@ -135,7 +142,6 @@ static const uint8_t k_head[][2] = {
     S_RUN(S_END(desc.manifest_sha256), desc.version, desc.version, F_STR),
     S_RUN(S_END(desc.version), desc.security_version, desc.keyring_version, F_I32),
     S_RUN(S_END(desc.keyring_version), desc.latest_time, desc.latest_time, F_I64),
-    S_RUN(S_END(desc.latest_time), desc.component_count, desc.component_count, F_RAW),
 };
 
 /* One component: its descriptor, then its progress and 4 reserved bytes. */
@@ -200,13 +206,15 @@ static void c_fields(struct codec *c, void *base, const uint8_t (*f)[2], size_t 
 
 static void codec_state(struct codec *c, struct iotl_journal_state *st)
 {
+    C_TABLE(c, &st->floors, k_floors);
     C_TABLE(c, st, k_head);
     struct iotl_update_desc *d = &st->desc;
+    c_bytes(c, &d->component_count, 1, F_RAW); /* last in the struct, before the components on flash */
     if (d->component_count > IOTL_STAGE_MAX_COMPONENTS) {
         c->err = 1;
         return;
     }
-    for (uint8_t i = 0; i < d->component_count; i++) {
+    for (unsigned i = 0; i < d->component_count; i++) {
         C_TABLE(c, &d->component[i], k_comp);
         C_TABLE(c, &st->prog[i], k_prog);
     }
