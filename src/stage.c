@@ -225,9 +225,9 @@ static OUT_OF_LINE const struct iotl_stage_handler *comp_handler(const iotl_stag
 
 static uint8_t find_main(const iotl_stage_t *s, const struct iotl_update_desc *d)
 {
-    for (uint8_t i = 0; i < d->component_count; i++) {
+    for (unsigned i = 0; i < d->component_count; i++) {
         if (strcmp(d->component[i].id, main_id(s)) == 0) {
-            return i;
+            return (uint8_t)i;
         }
     }
     return MAIN_NONE;
@@ -243,7 +243,7 @@ static int handler_fail(iotl_stage_t *s, uint8_t i, int ret)
 }
 
 /* The first component not yet complete (component_count when none). */
-static OUT_OF_LINE uint8_t first_pending(const struct iotl_journal_state *st)
+static uint8_t first_pending(const struct iotl_journal_state *st)
 {
     uint8_t i = 0;
     while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
@@ -350,7 +350,7 @@ int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg)
         ret = iotl_journal_commit(&s->j);
     }
     if (ret != IOTL_OK) {
-        memset(s, 0, sizeof(*s));
+        iotl_stage_deinit(s);
         return ret;
     }
     s->cfg = cfg;
@@ -668,7 +668,7 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
         return ret;
     }
     prog_of(s, s->cur)->status = IOTL_COMP_COMPLETE;
-    uint8_t next = (uint8_t)(s->cur + 1u);
+    unsigned next = s->cur + 1u;
     if (next == st->desc.component_count) {
         /* Last component: staged in the same record (one write fewer). */
         st->phase = IOTL_PHASE_STAGED;
@@ -1077,7 +1077,7 @@ int iotl_stage_activate(iotl_stage_t *s)
     /* main_idx is current (init and begin set it). Handlers first; each
      * activation is recorded so a reset does not repeat more than the one in
      * progress (handlers' activate is idempotent). */
-    for (uint8_t i = 0; i < st->desc.component_count; i++) {
+    for (unsigned i = 0; i < st->desc.component_count; i++) {
         struct iotl_comp_progress *g = prog_of(s, i);
         if (i == s->main_idx || g->status == IOTL_COMP_ACTIVATED) {
             continue;
