@@ -100,7 +100,7 @@ IOTL_STATIC_ASSERT(IOTL_SHA256_LEN <= 0xffu && IOTL_STAGE_ID_MAX <= 0xffu && IOT
 /* The runs below are the on-flash fields in order; they cover adjacent members only. */
 IOTL_STATIC_ASSERT(S_OFF(floors.latest_time) == S_END(floors.keyring_version) &&
                        S_END(floors.keyring_version) - S_OFF(floors.security_version) == 16u &&
-                       S_OFF(floors.security_version) == S_OFF(floors) && S_OFF(confirmed_slot) == 0u &&
+                       S_OFF(floors.security_version) == S_OFF(floors) && S_OFF(floors) == 0u &&
                        S_END(phase) - S_OFF(confirmed_slot) == 5u &&
                        S_OFF(slot[1].valid) == S_END(slot[0].sha256) && S_OFF(desc) == S_END(slot[1].sha256) &&
                        S_OFF(slot[0].size) + 4u == S_OFF(slot[0].security_version) &&
@@ -125,15 +125,11 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_update_component, payload_size) + 8u ==
 #define C_RUN(prev, first, last, t) RUN(struct iotl_update_component, prev, first, last, t)
 #define P_RUN(prev, first, last, t) RUN(struct iotl_comp_progress, prev, first, last, t)
 
-/* The floors come first on flash (they sit last in the struct: base floors). */
-static const uint8_t k_floors[][2] = {
-    RUN(struct iotl_floors, 0u, security_version, keyring_version, F_I32),
-    RUN(struct iotl_floors, M_END(struct iotl_floors, keyring_version), latest_time, latest_time, F_I64),
-};
-
-/* Then the state up to the components (on-flash order). */
+/* The state up to the components (on-flash order; the floors first in both). */
 static const uint8_t k_head[][2] = {
-    S_RUN(0u, confirmed_slot, phase, F_RAW),
+    S_RUN(0u, floors.security_version, floors.keyring_version, F_I32),
+    S_RUN(S_END(floors.keyring_version), floors.latest_time, floors.latest_time, F_I64),
+    S_RUN(S_END(floors.latest_time), confirmed_slot, phase, F_RAW),
     S_RUN(S_END(phase), slot[0].valid, slot[0].valid, F_RAW),
     S_RUN(S_END(slot[0].valid), slot[0].size, slot[0].security_version, F_I32),
     S_RUN(S_END(slot[0].security_version), slot[0].sha256, slot[1].valid, F_RAW),
@@ -206,7 +202,6 @@ static void c_fields(struct codec *c, void *base, const uint8_t (*f)[2], size_t 
 
 static void codec_state(struct codec *c, struct iotl_journal_state *st)
 {
-    C_TABLE(c, &st->floors, k_floors);
     C_TABLE(c, st, k_head);
     struct iotl_update_desc *d = &st->desc;
     c_bytes(c, &d->component_count, 1, F_RAW); /* last in the struct, before the components on flash */

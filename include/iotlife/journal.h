@@ -97,6 +97,7 @@ struct iotl_rolled_back {
 
 /** @brief The whole persisted state. A new journal starts from iotl_journal_defaults(). */
 struct iotl_journal_state {
+    struct iotl_floors floors;     /**< Monotonic floors. */
     uint8_t confirmed_slot;        /**< Slot holding the last confirmed image (0 or 1). */
     uint8_t trial_slot;            /**< Slot on trial, or IOTL_SLOT_NONE. */
     uint8_t attempts_left;         /**< Boots the trial image may still get. */
@@ -111,7 +112,6 @@ struct iotl_journal_state {
     uint8_t rolled_back_count;          /**< Used entries of @ref rolled_back. */
     uint8_t rolled_back_next;           /**< Entry the next rollback overwrites once full. */
     struct iotl_rolled_back rolled_back[IOTL_STAGE_ROLLED_BACK_MAX]; /**< Refused releases. */
-    struct iotl_floors floors;     /**< Monotonic floors. */
 };
 
 /** @brief A mounted journal. Caller-allocated (about IOTL_JOURNAL_BUF_SIZE plus the state);
