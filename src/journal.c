@@ -432,10 +432,14 @@ void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8
     o->component_count = st->desc.component_count;
 }
 
+/* Also ends a trial (a no-op for the callers outside one: no trial is set then). */
 void iotl_journal_clear_update(struct iotl_journal_state *st)
 {
     /* desc, prog, dec_len and dec are adjacent */
     memset(&st->desc, 0, offsetof(struct iotl_journal_state, outcome) - offsetof(struct iotl_journal_state, desc));
+    st->trial_slot = IOTL_SLOT_NONE;
+    st->attempts_left = 0;
+    st->trial_booted = 0;
     st->phase = IOTL_PHASE_IDLE;
 }
 
@@ -459,8 +463,5 @@ void iotl_journal_rollback(struct iotl_journal_state *st, uint8_t reason, int32_
     if (st->trial_slot <= 1) {
         st->slot[st->trial_slot].valid = 0;
     }
-    st->trial_slot = IOTL_SLOT_NONE;
-    st->attempts_left = 0;
-    st->trial_booted = 0;
-    iotl_journal_clear_update(st);
+    iotl_journal_clear_update(st); /* and the trial */
 }

@@ -673,12 +673,7 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
         /* Last component: staged in the same record (one write fewer). */
         st->phase = IOTL_PHASE_STAGED;
         if (s->main_idx != MAIN_NONE) {
-            const struct iotl_update_component *m = &st->desc.component[s->main_idx];
-            struct iotl_slot_meta *meta = target_meta(s);
-            meta->valid = IOTL_SLOT_IMAGE;
-            meta->size = m->image_size;
-            meta->security_version = st->desc.security_version;
-            memcpy(meta->sha256, m->image_sha256, IOTL_SHA256_LEN);
+            target_meta(s)->valid = IOTL_SLOT_IMAGE; /* begin() filled in the rest */
         }
     }
     /* Should the record not become durable, RAM still only claims what is
@@ -1037,8 +1032,12 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
             struct iotl_slot_meta *m = target_meta(s);
             uint32_t pre = erased_prefix(m, target_slot(s));
             s->pre_erased = pre == NO_RECORD ? 0 : pre;
+            /* What the slot will hold, claimed (valid) only once verified. */
+            const struct iotl_update_component *mc = &desc->component[main];
             m->valid = 0;
-            m->size = 0;
+            m->size = mc->image_size;
+            m->security_version = desc->security_version;
+            memcpy(m->sha256, mc->image_sha256, IOTL_SHA256_LEN);
         }
         ret = commit(s); /* no stream is set up while idle */
         if (ret != IOTL_OK) {
@@ -1098,7 +1097,7 @@ int iotl_stage_activate(iotl_stage_t *s)
     }
     st->trial_slot = (uint8_t)(1u - st->confirmed_slot);
     st->attempts_left = s->cfg->boot_attempts != 0 ? s->cfg->boot_attempts : (uint8_t)IOTL_STAGE_DEFAULT_ATTEMPTS;
-    st->trial_booted = 0;
+    /* trial_booted is 0 outside a trial (every way out of one clears it) */
     st->phase = IOTL_PHASE_TRIAL;
     iotl_journal_new_outcome(st, IOTL_OUTCOME_INSTALLED, IOTL_ROLLBACK_NONE, 0);
     return commit(s);
@@ -1116,10 +1115,7 @@ int iotl_stage_confirm(iotl_stage_t *s)
         return IOTL_ERR_STATE;
     }
     st->confirmed_slot = st->trial_slot;
-    st->trial_slot = IOTL_SLOT_NONE;
-    st->attempts_left = 0;
-    st->trial_booted = 0;
-    return confirmed(s);
+    return confirmed(s); /* ends the trial */
 }
 
 int iotl_stage_reject(iotl_stage_t *s, int32_t code)
