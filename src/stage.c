@@ -401,7 +401,8 @@ int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
 {
     IOTL_ASSERT(s != NULL && out != NULL && s->cfg != NULL);
     const struct iotl_journal_state *st = &s->j.st;
-    memset(out, 0, sizeof(*out));
+    out->next_component = 0; /* every member is set (next_pos() below when downloading) */
+    out->next_offset = 0;
     /* confirmed_slot, trial_slot, attempts_left, trial_booted, phase: same order in both */
     memcpy(&out->confirmed_slot, &st->confirmed_slot, 5);
     memcpy(out->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
