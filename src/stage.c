@@ -452,6 +452,9 @@ int iotl_stage_raise_floors(iotl_stage_t *s, const struct iotl_floors *f)
 
 /* ---- streaming ------------------------------------------------------------ */
 
+/* Erase and write sizes are powers of two (iotl_storage_check(), run on every
+ * slot at init), so block offsets below are masks. */
+
 /* Program whole write units at wpos, erasing blocks just ahead. */
 static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
 {
@@ -459,7 +462,7 @@ static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
     uint32_t es = a->geo.erase_size;
     if (s->erased_to < s->wpos + n) {
         /* One erase call for every block this write needs. */
-        uint32_t end = (uint32_t)IOTL_ALIGN_UP(s->wpos + n, es);
+        uint32_t end = (s->wpos + n + es - 1u) & ~(es - 1u);
         int ret = iotl_storage_erase(a, s->erased_to, end - s->erased_to);
         if (ret != IOTL_OK) {
             return ret;
@@ -550,7 +553,7 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
      * (full), and wpos + pend_len == img_off where wpos is a whole number of
      * write units, so at an erase-block boundary (a whole number of write
      * units too: both are powers of two) nothing is pending. */
-    if (s->cur != s->main_idx || s->at_end || img >= s->comp->image_size || img % a->geo.erase_size != 0 ||
+    if (s->cur != s->main_idx || s->at_end || img >= s->comp->image_size || (img & (a->geo.erase_size - 1u)) != 0 ||
         img - s->last_ck < every) {
         return IOTL_OK;
     }
@@ -607,7 +610,7 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
              * that landed after the checkpoint is trusted. Any other value is
              * no usable restart point. */
             ret = IOTL_ERR_STATE;
-            if (ck % a->geo.erase_size == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size) {
+            if ((ck & (a->geo.erase_size - 1u)) == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size) {
                 /* Re-hash what is on flash: the prefix is re-read, not trusted. */
                 ret = iotl_stage_hash_area(cr, &s->sha, a, ck, out_buf(s), OUT_BUF);
                 s->pay_off = g->ck_payload_off;
@@ -700,7 +703,7 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
     /* Full payload: payload offset == image offset. Checkpoints sit on
      * erase-block boundaries, so a resume erases the block it continues
      * in; bytes after the checkpoint are simply sent again. */
-    uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, s->tgt->geo.erase_size);
+    uint32_t ck = s->wpos & ~(s->tgt->geo.erase_size - 1u);
     return restart_point(s, ck, ck);
 }
 
@@ -895,7 +898,7 @@ int iotl_stage_finish(iotl_stage_t *s)
  * (an image, unknown, or a value no prepare() writes). */
 static OUT_OF_LINE uint32_t erased_prefix(const struct iotl_slot_meta *m, const struct iotl_storage *a)
 {
-    return m->valid == IOTL_SLOT_ERASED && m->size <= a->geo.size && m->size % a->geo.erase_size == 0 ? m->size
+    return m->valid == IOTL_SLOT_ERASED && m->size <= a->geo.size && (m->size & (a->geo.erase_size - 1u)) == 0 ? m->size
                                                                                                        : NO_RECORD;
 }
 
