@@ -256,24 +256,22 @@ static int is_newer(uint32_t a, uint32_t b)
 }
 
 /* The length of the valid record at off (room bytes left in its block), read
- * into j->buf; 0 when there is none; or a storage error. */
+ * into j->buf; 0 when there is none; or a storage error. One read takes as
+ * much as the largest record (or the rest of the block) and the header is
+ * checked in the buffer. */
 static int32_t read_record(iotl_journal_t *j, uint32_t off, uint32_t room)
 {
     uint8_t *b = j->buf;
     if (room < REC_HDR + 4u) {
         return 0;
     }
-    int ret = iotl_storage_read(j->area, off, b, REC_HDR);
+    int ret = iotl_storage_read(j->area, off, b, IOTL_MIN(room, IOTL_JOURNAL_RECORD_MAX));
     if (ret != IOTL_OK) {
         return ret;
     }
     uint32_t l = iotl_get_le16(b + 6);
     if (iotl_get_le32(b) != IOTL_JOURNAL_MAGIC || l < REC_HDR + 4u || l > IOTL_JOURNAL_RECORD_MAX || l > room) {
         return 0;
-    }
-    ret = iotl_storage_read(j->area, off + REC_HDR, b + REC_HDR, l - REC_HDR);
-    if (ret != IOTL_OK) {
-        return ret;
     }
     return iotl_crc32(0, b, l - 4u) == iotl_get_le32(b + l - 4u) ? (int32_t)l : 0;
 }
