@@ -208,8 +208,8 @@ static OUT_OF_LINE const char *main_id(const iotl_stage_t *s)
 
 static const struct iotl_stage_handler *find_handler(const iotl_stage_t *s, const char *id)
 {
-    for (size_t i = 0; i < s->cfg->handler_count; i++) {
-        const struct iotl_stage_handler *h = &s->cfg->handlers[i];
+    const struct iotl_stage_handler *h = s->cfg->handlers;
+    for (size_t n = s->cfg->handler_count; n > 0; n--, h++) { /* (handlers may be NULL when n is 0) */
         if (h->id != NULL && strcmp(h->id, id) == 0) {
             return h;
         }
@@ -919,8 +919,8 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t
         if (memchr(c->id, '\0', sizeof(c->id)) == NULL || c->id[0] == '\0') {
             return IOTL_ERR_INVALID_ARG;
         }
-        for (uint8_t k = 0; k < i; k++) {
-            if (strcmp(d->component[k].id, c->id) == 0) {
+        for (const struct iotl_update_component *k = d->component; k < c; k++) {
+            if (strcmp(k->id, c->id) == 0) {
                 return IOTL_ERR_INVALID_ARG;
             }
         }
@@ -971,8 +971,8 @@ static int same_desc(const struct iotl_update_desc *a, const struct iotl_update_
     if (a->component_count != b->component_count || a->security_version != b->security_version) {
         return 0;
     }
-    for (uint8_t i = 0; i < a->component_count; i++) {
-        const struct iotl_update_component *x = &a->component[i], *y = &b->component[i];
+    const struct iotl_update_component *x = a->component, *y = b->component;
+    for (unsigned n = a->component_count; n > 0; n--, x++, y++) {
         if (strcmp(x->id, y->id) != 0 || x->kind != y->kind || x->flags != y->flags ||
             memcmp(&x->payload_size, &y->payload_size,
                    sizeof(*x) - offsetof(struct iotl_update_component, payload_size)) != 0) {
