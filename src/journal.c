@@ -85,7 +85,9 @@ IOTL_STATIC_ASSERT(IOTL_SHA256_LEN <= 0xffu && IOTL_STAGE_ID_MAX <= 0xffu && IOT
                        4u * IOTL_STAGE_MAX_COMPONENTS <= 0xffu,
                    field_lengths_fit_u8);
 
-#define ENT(gap, len, t) {(uint8_t)((gap) << 4 | (t)), (uint8_t)(len)}
+/* A gap or length that does not fit its bits is a compile error (negative array size). */
+#define FITS(v, max) (0u * sizeof(char[(v) <= (max) ? 1 : -1]))
+#define ENT(gap, len, t) {(uint8_t)((gap) << 4 | (t) | FITS(gap, 15u)), (uint8_t)((len) | FITS(len, 255u))}
 #define M_OFF(type_, m) offsetof(type_, m)
 #define M_END(type_, m) (offsetof(type_, m) + sizeof(((type_ *)0)->m))
 /* A run of adjacent members first..last of one type (no padding between them,
@@ -98,6 +100,7 @@ IOTL_STATIC_ASSERT(IOTL_SHA256_LEN <= 0xffu && IOTL_STAGE_ID_MAX <= 0xffu && IOT
 /* The runs below are the on-flash fields in order; they cover adjacent members only. */
 IOTL_STATIC_ASSERT(S_OFF(floors.latest_time) == S_END(floors.keyring_version) &&
                        S_END(floors.keyring_version) - S_OFF(floors.security_version) == 16u &&
+                       S_OFF(floors.security_version) == S_OFF(floors) && S_OFF(floors) == 0u &&
                        S_END(phase) - S_OFF(confirmed_slot) == 5u &&
                        S_OFF(slot[1].valid) == S_END(slot[0].sha256) && S_OFF(desc) == S_END(slot[1].sha256) &&
                        S_OFF(slot[0].size) + 4u == S_OFF(slot[0].security_version) &&
@@ -122,7 +125,7 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_update_component, payload_size) + 8u ==
 #define C_RUN(prev, first, last, t) RUN(struct iotl_update_component, prev, first, last, t)
 #define P_RUN(prev, first, last, t) RUN(struct iotl_comp_progress, prev, first, last, t)
 
-/* The state up to the components (on-flash order). */
+/* The state up to the components (on-flash order; the floors first in both). */
 static const uint8_t k_head[][2] = {
     S_RUN(0u, floors.security_version, floors.keyring_version, F_I32),
     S_RUN(S_END(floors.keyring_version), floors.latest_time, floors.latest_time, F_I64),
@@ -135,8 +138,10 @@ static const uint8_t k_head[][2] = {
     S_RUN(S_END(desc.manifest_sha256), desc.version, desc.version, F_STR),
     S_RUN(S_END(desc.version), desc.security_version, desc.keyring_version, F_I32),
     S_RUN(S_END(desc.keyring_version), desc.latest_time, desc.latest_time, F_I64),
-    S_RUN(S_END(desc.latest_time), desc.component_count, desc.component_count, F_RAW),
 };
+
+/* The component count (after the components in the struct, before them on flash). */
+static const uint8_t k_count[][2] = {ENT(0u, 1u, F_RAW)};
 
 /* One component: its descriptor, then its progress and 4 reserved bytes. */
 #define C_END(m) M_END(struct iotl_update_component, m)
@@ -202,11 +207,12 @@ static void codec_state(struct codec *c, struct iotl_journal_state *st)
 {
     C_TABLE(c, st, k_head);
     struct iotl_update_desc *d = &st->desc;
+    C_TABLE(c, &d->component_count, k_count); /* last in the struct, before the components on flash */
     if (d->component_count > IOTL_STAGE_MAX_COMPONENTS) {
         c->err = 1;
         return;
     }
-    for (uint8_t i = 0; i < d->component_count; i++) {
+    for (unsigned i = 0; i < d->component_count; i++) {
         C_TABLE(c, &d->component[i], k_comp);
         C_TABLE(c, &st->prog[i], k_prog);
     }
@@ -253,24 +259,22 @@ static int is_newer(uint32_t a, uint32_t b)
 }
 
 /* The length of the valid record at off (room bytes left in its block), read
- * into j->buf; 0 when there is none; or a storage error. */
+ * into j->buf; 0 when there is none; or a storage error. One read takes as
+ * much as the largest record (or the rest of the block) and the header is
+ * checked in the buffer. */
 static int32_t read_record(iotl_journal_t *j, uint32_t off, uint32_t room)
 {
     uint8_t *b = j->buf;
     if (room < REC_HDR + 4u) {
         return 0;
     }
-    int ret = iotl_storage_read(j->area, off, b, REC_HDR);
+    int ret = iotl_storage_read(j->area, off, b, IOTL_MIN(room, IOTL_JOURNAL_RECORD_MAX));
     if (ret != IOTL_OK) {
         return ret;
     }
     uint32_t l = iotl_get_le16(b + 6);
     if (iotl_get_le32(b) != IOTL_JOURNAL_MAGIC || l < REC_HDR + 4u || l > IOTL_JOURNAL_RECORD_MAX || l > room) {
         return 0;
-    }
-    ret = iotl_storage_read(j->area, off + REC_HDR, b + REC_HDR, l - REC_HDR);
-    if (ret != IOTL_OK) {
-        return ret;
     }
     return iotl_crc32(0, b, l - 4u) == iotl_get_le32(b + l - 4u) ? (int32_t)l : 0;
 }
@@ -429,10 +433,14 @@ void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8
     o->component_count = st->desc.component_count;
 }
 
+/* Also ends a trial (a no-op for the callers outside one: no trial is set then). */
 void iotl_journal_clear_update(struct iotl_journal_state *st)
 {
     /* desc, prog, dec_len and dec are adjacent */
     memset(&st->desc, 0, offsetof(struct iotl_journal_state, outcome) - offsetof(struct iotl_journal_state, desc));
+    st->trial_slot = IOTL_SLOT_NONE;
+    st->attempts_left = 0;
+    st->trial_booted = 0;
     st->phase = IOTL_PHASE_IDLE;
 }
 
@@ -456,8 +464,5 @@ void iotl_journal_rollback(struct iotl_journal_state *st, uint8_t reason, int32_
     if (st->trial_slot <= 1) {
         st->slot[st->trial_slot].valid = 0;
     }
-    st->trial_slot = IOTL_SLOT_NONE;
-    st->attempts_left = 0;
-    st->trial_booted = 0;
-    iotl_journal_clear_update(st);
+    iotl_journal_clear_update(st); /* and the trial */
 }

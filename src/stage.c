@@ -208,8 +208,8 @@ static OUT_OF_LINE const char *main_id(const iotl_stage_t *s)
 
 static const struct iotl_stage_handler *find_handler(const iotl_stage_t *s, const char *id)
 {
-    for (size_t i = 0; i < s->cfg->handler_count; i++) {
-        const struct iotl_stage_handler *h = &s->cfg->handlers[i];
+    const struct iotl_stage_handler *h = s->cfg->handlers;
+    for (size_t n = s->cfg->handler_count; n > 0; n--, h++) { /* (handlers may be NULL when n is 0) */
         if (h->id != NULL && strcmp(h->id, id) == 0) {
             return h;
         }
@@ -225,9 +225,9 @@ static OUT_OF_LINE const struct iotl_stage_handler *comp_handler(const iotl_stag
 
 static uint8_t find_main(const iotl_stage_t *s, const struct iotl_update_desc *d)
 {
-    for (uint8_t i = 0; i < d->component_count; i++) {
+    for (unsigned i = 0; i < d->component_count; i++) {
         if (strcmp(d->component[i].id, main_id(s)) == 0) {
-            return i;
+            return (uint8_t)i;
         }
     }
     return MAIN_NONE;
@@ -243,7 +243,7 @@ static int handler_fail(iotl_stage_t *s, uint8_t i, int ret)
 }
 
 /* The first component not yet complete (component_count when none). */
-static OUT_OF_LINE uint8_t first_pending(const struct iotl_journal_state *st)
+static uint8_t first_pending(const struct iotl_journal_state *st)
 {
     uint8_t i = 0;
     while (i < st->desc.component_count && st->prog[i].status != IOTL_COMP_PENDING) {
@@ -350,7 +350,7 @@ int iotl_stage_init(iotl_stage_t *s, const struct iotl_stage_config *cfg)
         ret = iotl_journal_commit(&s->j);
     }
     if (ret != IOTL_OK) {
-        memset(s, 0, sizeof(*s));
+        iotl_stage_deinit(s);
         return ret;
     }
     s->cfg = cfg;
@@ -401,7 +401,8 @@ int iotl_stage_status(const iotl_stage_t *s, struct iotl_stage_status *out)
 {
     IOTL_ASSERT(s != NULL && out != NULL && s->cfg != NULL);
     const struct iotl_journal_state *st = &s->j.st;
-    memset(out, 0, sizeof(*out));
+    out->next_component = 0; /* every member is set (next_pos() below when downloading) */
+    out->next_offset = 0;
     /* confirmed_slot, trial_slot, attempts_left, trial_booted, phase: same order in both */
     memcpy(&out->confirmed_slot, &st->confirmed_slot, 5);
     memcpy(out->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
@@ -451,6 +452,9 @@ int iotl_stage_raise_floors(iotl_stage_t *s, const struct iotl_floors *f)
 
 /* ---- streaming ------------------------------------------------------------ */
 
+/* Erase and write sizes are powers of two (iotl_storage_check(), run on every
+ * slot at init), so block offsets below are masks. */
+
 /* Program whole write units at wpos, erasing blocks just ahead. */
 static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
 {
@@ -458,7 +462,7 @@ static int program(iotl_stage_t *s, const uint8_t *d, uint32_t n)
     uint32_t es = a->geo.erase_size;
     if (s->erased_to < s->wpos + n) {
         /* One erase call for every block this write needs. */
-        uint32_t end = (uint32_t)IOTL_ALIGN_UP(s->wpos + n, es);
+        uint32_t end = (s->wpos + n + es - 1u) & ~(es - 1u);
         int ret = iotl_storage_erase(a, s->erased_to, end - s->erased_to);
         if (ret != IOTL_OK) {
             return ret;
@@ -549,7 +553,7 @@ static int restart_point(iotl_stage_t *s, uint32_t pay, uint32_t img)
      * (full), and wpos + pend_len == img_off where wpos is a whole number of
      * write units, so at an erase-block boundary (a whole number of write
      * units too: both are powers of two) nothing is pending. */
-    if (s->cur != s->main_idx || s->at_end || img >= s->comp->image_size || img % a->geo.erase_size != 0 ||
+    if (s->cur != s->main_idx || s->at_end || img >= s->comp->image_size || (img & (a->geo.erase_size - 1u)) != 0 ||
         img - s->last_ck < every) {
         return IOTL_OK;
     }
@@ -606,7 +610,7 @@ static int start_stream(iotl_stage_t *s, uint8_t idx)
              * that landed after the checkpoint is trusted. Any other value is
              * no usable restart point. */
             ret = IOTL_ERR_STATE;
-            if (ck % a->geo.erase_size == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size) {
+            if ((ck & (a->geo.erase_size - 1u)) == 0 && ck <= c->image_size && g->ck_payload_off <= c->payload_size) {
                 /* Re-hash what is on flash: the prefix is re-read, not trusted. */
                 ret = iotl_stage_hash_area(cr, &s->sha, a, ck, out_buf(s), OUT_BUF);
                 s->pay_off = g->ck_payload_off;
@@ -668,17 +672,12 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
         return ret;
     }
     prog_of(s, s->cur)->status = IOTL_COMP_COMPLETE;
-    uint8_t next = (uint8_t)(s->cur + 1u);
+    unsigned next = s->cur + 1u;
     if (next == st->desc.component_count) {
         /* Last component: staged in the same record (one write fewer). */
         st->phase = IOTL_PHASE_STAGED;
         if (s->main_idx != MAIN_NONE) {
-            const struct iotl_update_component *m = &st->desc.component[s->main_idx];
-            struct iotl_slot_meta *meta = target_meta(s);
-            meta->valid = IOTL_SLOT_IMAGE;
-            meta->size = m->image_size;
-            meta->security_version = st->desc.security_version;
-            memcpy(meta->sha256, m->image_sha256, IOTL_SHA256_LEN);
+            target_meta(s)->valid = IOTL_SLOT_IMAGE; /* begin() filled in the rest */
         }
     }
     /* Should the record not become durable, RAM still only claims what is
@@ -704,7 +703,7 @@ static int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
     /* Full payload: payload offset == image offset. Checkpoints sit on
      * erase-block boundaries, so a resume erases the block it continues
      * in; bytes after the checkpoint are simply sent again. */
-    uint32_t ck = (uint32_t)IOTL_ALIGN_DOWN(s->wpos, s->tgt->geo.erase_size);
+    uint32_t ck = s->wpos & ~(s->tgt->geo.erase_size - 1u);
     return restart_point(s, ck, ck);
 }
 
@@ -899,7 +898,7 @@ int iotl_stage_finish(iotl_stage_t *s)
  * (an image, unknown, or a value no prepare() writes). */
 static OUT_OF_LINE uint32_t erased_prefix(const struct iotl_slot_meta *m, const struct iotl_storage *a)
 {
-    return m->valid == IOTL_SLOT_ERASED && m->size <= a->geo.size && m->size % a->geo.erase_size == 0 ? m->size
+    return m->valid == IOTL_SLOT_ERASED && m->size <= a->geo.size && (m->size & (a->geo.erase_size - 1u)) == 0 ? m->size
                                                                                                        : NO_RECORD;
 }
 
@@ -920,8 +919,8 @@ static int check_desc(iotl_stage_t *s, const struct iotl_update_desc *d, uint8_t
         if (memchr(c->id, '\0', sizeof(c->id)) == NULL || c->id[0] == '\0') {
             return IOTL_ERR_INVALID_ARG;
         }
-        for (uint8_t k = 0; k < i; k++) {
-            if (strcmp(d->component[k].id, c->id) == 0) {
+        for (const struct iotl_update_component *k = d->component; k < c; k++) {
+            if (strcmp(k->id, c->id) == 0) {
                 return IOTL_ERR_INVALID_ARG;
             }
         }
@@ -972,8 +971,8 @@ static int same_desc(const struct iotl_update_desc *a, const struct iotl_update_
     if (a->component_count != b->component_count || a->security_version != b->security_version) {
         return 0;
     }
-    for (uint8_t i = 0; i < a->component_count; i++) {
-        const struct iotl_update_component *x = &a->component[i], *y = &b->component[i];
+    const struct iotl_update_component *x = a->component, *y = b->component;
+    for (unsigned n = a->component_count; n > 0; n--, x++, y++) {
         if (strcmp(x->id, y->id) != 0 || x->kind != y->kind || x->flags != y->flags ||
             memcmp(&x->payload_size, &y->payload_size,
                    sizeof(*x) - offsetof(struct iotl_update_component, payload_size)) != 0) {
@@ -1037,8 +1036,12 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
             struct iotl_slot_meta *m = target_meta(s);
             uint32_t pre = erased_prefix(m, target_slot(s));
             s->pre_erased = pre == NO_RECORD ? 0 : pre;
+            /* What the slot will hold, claimed (valid) only once verified. */
+            const struct iotl_update_component *mc = &desc->component[main];
             m->valid = 0;
-            m->size = 0;
+            m->size = mc->image_size;
+            m->security_version = desc->security_version;
+            memcpy(m->sha256, mc->image_sha256, IOTL_SHA256_LEN);
         }
         ret = commit(s); /* no stream is set up while idle */
         if (ret != IOTL_OK) {
@@ -1077,7 +1080,7 @@ int iotl_stage_activate(iotl_stage_t *s)
     /* main_idx is current (init and begin set it). Handlers first; each
      * activation is recorded so a reset does not repeat more than the one in
      * progress (handlers' activate is idempotent). */
-    for (uint8_t i = 0; i < st->desc.component_count; i++) {
+    for (unsigned i = 0; i < st->desc.component_count; i++) {
         struct iotl_comp_progress *g = prog_of(s, i);
         if (i == s->main_idx || g->status == IOTL_COMP_ACTIVATED) {
             continue;
@@ -1098,7 +1101,7 @@ int iotl_stage_activate(iotl_stage_t *s)
     }
     st->trial_slot = (uint8_t)(1u - st->confirmed_slot);
     st->attempts_left = s->cfg->boot_attempts != 0 ? s->cfg->boot_attempts : (uint8_t)IOTL_STAGE_DEFAULT_ATTEMPTS;
-    st->trial_booted = 0;
+    /* trial_booted is 0 outside a trial (every way out of one clears it) */
     st->phase = IOTL_PHASE_TRIAL;
     iotl_journal_new_outcome(st, IOTL_OUTCOME_INSTALLED, IOTL_ROLLBACK_NONE, 0);
     return commit(s);
@@ -1116,10 +1119,7 @@ int iotl_stage_confirm(iotl_stage_t *s)
         return IOTL_ERR_STATE;
     }
     st->confirmed_slot = st->trial_slot;
-    st->trial_slot = IOTL_SLOT_NONE;
-    st->attempts_left = 0;
-    st->trial_booted = 0;
-    return confirmed(s);
+    return confirmed(s); /* ends the trial */
 }
 
 int iotl_stage_reject(iotl_stage_t *s, int32_t code)
