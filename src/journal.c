@@ -138,10 +138,8 @@ static const uint8_t k_head[][2] = {
     S_RUN(S_END(desc.manifest_sha256), desc.version, desc.version, F_STR),
     S_RUN(S_END(desc.version), desc.security_version, desc.keyring_version, F_I32),
     S_RUN(S_END(desc.keyring_version), desc.latest_time, desc.latest_time, F_I64),
+    S_RUN(S_END(desc.latest_time), desc.component_count, desc.component_count, F_RAW),
 };
-
-/* The component count (after the components in the struct, before them on flash). */
-static const uint8_t k_count[][2] = {ENT(0u, 1u, F_RAW)};
 
 /* One component: its descriptor, then its progress and 4 reserved bytes. */
 #define C_END(m) M_END(struct iotl_update_component, m)
@@ -207,7 +205,6 @@ static void codec_state(struct codec *c, struct iotl_journal_state *st)
 {
     C_TABLE(c, st, k_head);
     struct iotl_update_desc *d = &st->desc;
-    C_TABLE(c, &d->component_count, k_count); /* last in the struct, before the components on flash */
     if (d->component_count > IOTL_STAGE_MAX_COMPONENTS) {
         c->err = 1;
         return;
