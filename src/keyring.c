@@ -170,6 +170,10 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     return ret == IOTL_OK && k->role == IOTL_ROLE_NONE ? IOTL_ERR_SCHEMA : ret;
 }
 
+/* An IOTL_DOC_END time is checked against the int64_t right before it. */
+IOTL_STATIC_ASSERT(offsetof(iotl_keyring_t, expires) == offsetof(iotl_keyring_t, issued_at) + 8u &&
+                       offsetof(struct iotl_key, not_after) == offsetof(struct iotl_key, not_before) + 8u,
+                   end_follows_start);
 #define RF(name, member, type) IOTL_DOC_FIELD(name, iotl_keyring_t, member, (type) | IOTL_DOC_REQ)
 static const struct iotl_doc_field ring_fields[] = {
     RF(version, version, IOTL_DOC_U32 | IOTL_DOC_POS),

@@ -57,8 +57,8 @@ struct iotl_key {
 
 /** @brief The key ring in force. Caller-owned; about 2.9 KiB with the default limits. */
 typedef struct iotl_keyring {
-    int64_t expires;      /**< Expiry of the document in force; 0 = none (anchors). */
     int64_t issued_at;    /**< Issue time of the document in force (0 for anchors). */
+    int64_t expires;      /**< Expiry of the document in force; 0 = none (anchors). */
     uint32_t version;     /**< Version of the document in force; 0 = trust anchors only. */
     uint32_t threshold;   /**< Root signatures the next key ring needs. */
     uint16_t key_count;   /**< Entries used in keys[]. */
