@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "iotl_encoding.h"
 #include "iotl_priv.h"
 #include "iotlife/deploy.h"
 #include "iotlife/manifest.h"
@@ -77,11 +78,6 @@ int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s)
     return -1;
 }
 
-static bool ident_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-' || c == '+' || c == ':';
-}
 
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
 {
@@ -91,7 +87,7 @@ int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
         ret = IOTL_ERR_RANGE;
     }
     for (const char *p = buf; ret == IOTL_OK && *p != '\0'; p++) {
-        if (!ident_char(*p)) {
+        if (memchr(iotl_b64url_alphabet, *p, IOTL_B64URL_IDENT_CHARS) == NULL) {
             ret = IOTL_ERR_RANGE;
         }
     }

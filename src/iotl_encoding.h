@@ -9,8 +9,11 @@
 
 #include "iotlife/port/crypto.h"
 
-/* 0..63 for a base64url alphabet character, -1 otherwise. */
-int iotl_b64url_value(uint8_t c);
+/* The base64url alphabet (64 characters), then ".+:": its first
+ * IOTL_B64URL_IDENT_CHARS characters are those of an identifier
+ * (src/doc_util.c). */
+#define IOTL_B64URL_IDENT_CHARS 67
+extern const char iotl_b64url_alphabet[IOTL_B64URL_IDENT_CHARS + 1];
 
 /* One part of a hashed message. */
 struct iotl_bytes {
