@@ -41,17 +41,18 @@ enum iotl_doc_kind {
 /* Every member name the signed-document parsers read (JWS header, key
  * ring, manifest, deployment), stored once in src/doc_util.c: a name shared
  * by several documents costs its bytes once, a name that ends another one
- * ("sha256" of "base_sha256") is that name's tail, and a field table refers
+ * ("sha256" of "base_sha256", "v" of "crv") is that name's tail, and a field table refers
  * to a name by its 16-bit offset instead of a pointer. */
 #define IOTL_DOC_NAME_LIST(X)                                                                                  \
-    X(type) X(v) X(kid) X(issued_at) X(expires) X(sequence) X(hardware) X(not_before) X(not_after)             \
+    X(type) X(kid) X(issued_at) X(expires) X(sequence) X(hardware) X(not_before) X(not_after)             \
     X(product) X(security_version) X(supported_until) X(release_notes) X(payloads) X(name) X(component) X(kind) \
     X(location) X(download_size) X(download_sha256) X(restart_points) X(base_version)                          \
     X(base_sha256) X(manifest_sha256) X(manifest_url) X(select) X(groups) X(devices) X(installed_min)          \
     X(installed_max) X(rollout_percent) X(hours_utc) X(urgency) X(threshold) X(keys) X(revoked) X(kty) X(crv)   \
-    X(x) X(role) X(signatures) X(payload) X(protected) X(signature) X(alg) X(crit) X(b64)
+    X(role) X(signatures) X(payload) X(protected) X(signature) X(alg) X(crit) X(b64)
 /* The names stored as the tail of a longer one: (name, the longer name). */
-#define IOTL_DOC_TAIL_LIST(T) T(sha256, base_sha256) T(size, download_size) T(version, base_version) T(y, urgency) T(id, kid)
+#define IOTL_DOC_TAIL_LIST(T) T(sha256, base_sha256) T(size, download_size) T(version, base_version) T(y, urgency) T(id, kid) \
+    T(v, crv) T(x, installed_max)
 #define IOTL_DOC_NAME_MEMBER(n) char n[sizeof(#n)];
 struct iotl_doc_names {
     IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_MEMBER)
