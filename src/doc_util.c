@@ -7,14 +7,15 @@
 
 #include "iotl_encoding.h"
 #include "iotl_priv.h"
+#include "iotlife/base64url.h"
 #include "iotlife/deploy.h"
 #include "iotlife/manifest.h"
 
 #define IOTL_DOC_NAME_INIT(n) #n,
 const struct iotl_doc_names iotl_doc_names = {IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_INIT)};
 IOTL_STATIC_ASSERT(sizeof(struct iotl_doc_names) <= UINT16_MAX, doc_names_offsets_fit);
-const char iotl_doc_enums[] = IOTL_DOC_KINDS "\0" IOTL_DOC_URGENCIES "\0" IOTL_DOC_ROLES;
-IOTL_STATIC_ASSERT(IOTL_DOC_ENUM_ROLES <= UINT8_MAX, doc_enum_offsets_fit);
+const char iotl_doc_enums[] = IOTL_DOC_KINDS "\0" IOTL_DOC_URGENCIES "\0" IOTL_DOC_ROLES "\0" IOTL_DOC_KTYS "\0" IOTL_DOC_CRVS;
+IOTL_STATIC_ASSERT(IOTL_DOC_ENUM_CRVS <= UINT8_MAX, doc_enum_offsets_fit);
 
 int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg)
 {
@@ -105,13 +106,19 @@ static int hexval(char c)
     return -1;
 }
 
-static int get_sha256(const iotl_json_node_t *m, uint8_t out[32])
+/* 64 lowercase hex characters into 32 bytes, or (b64) base64url of exactly
+ * cap bytes. */
+static int get_bytes(const iotl_json_node_t *m, uint8_t *out, size_t cap, bool b64)
 {
     const char *s;
     size_t n;
     int ret = iotl_json_str_ref(m, &s, &n);
     if (ret != IOTL_OK) {
         return ret;
+    }
+    if (b64) {
+        ret = iotl_b64url_decode(s, n, out, cap, &n);
+        return ret == IOTL_OK && n != cap ? IOTL_ERR_RANGE : ret;
     }
     if (n != 64) {
         return IOTL_ERR_RANGE;
@@ -246,8 +253,8 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             if (ret == IOTL_OK) {
                 memcpy(dst, &t, sizeof(t));
             }
-        } else if (kind == IOTL_DOC_SHA256) {
-            ret = get_sha256(m, dst);
+        } else if (kind == IOTL_DOC_SHA256 || kind == IOTL_DOC_B64) {
+            ret = get_bytes(m, dst, cap, kind == IOTL_DOC_B64);
         } else if (kind == IOTL_DOC_LIST) {
             ret = get_ident_list(m, dst, cap,
                                  (f->type & IOTL_DOC_SEL) ? IOTL_DEPLOY_MAX_SELECT : IOTL_MANIFEST_MAX_HARDWARE,

@@ -25,8 +25,10 @@ enum iotl_doc_kind {
     IOTL_DOC_ENUM,       /* uint8_t: index of the string among the NUL-separated names of
                           * iotl_doc_enums from offset max on (ended by an empty one), else
                           * IOTL_ERR_SCHEMA; absent: unchanged */
-    IOTL_DOC_OBJ         /* an object (IOTL_ERR_SCHEMA otherwise) whose members the IOTL_DOC_IN
+    IOTL_DOC_OBJ,        /* an object (IOTL_ERR_SCHEMA otherwise) whose members the IOTL_DOC_IN
                           * fields after it name; absent: they are all absent (off, max unused) */
+    IOTL_DOC_B64         /* base64url of exactly cap bytes (IOTL_ERR_RANGE, IOTL_ERR_NO_MEM,
+                          * IOTL_ERR_BASE64); read with IOTL_DOC_SHA256 by one helper */
 };
 /* Flags in iotl_doc_field.type. */
 #define IOTL_DOC_REQ 0x80u  /* missing member: IOTL_ERR_SCHEMA */
@@ -90,10 +92,14 @@ struct iotl_doc_field {
 #define IOTL_DOC_KINDS "full\0deflate\0delta\0"          /* payload kind (enum iotl_payload_kind) */
 #define IOTL_DOC_URGENCIES "normal\0critical\0"           /* deployment urgency */
 #define IOTL_DOC_ROLES "none\0root\0publisher\0operator\0" /* key role (enum iotl_key_role) */
+#define IOTL_DOC_KTYS "EC\0"                              /* JWK key type */
+#define IOTL_DOC_CRVS "P-256\0"                           /* JWK curve */
 extern const char iotl_doc_enums[];
 #define IOTL_DOC_ENUM_KINDS 0u
 #define IOTL_DOC_ENUM_URGENCIES (sizeof(IOTL_DOC_KINDS))
 #define IOTL_DOC_ENUM_ROLES (sizeof(IOTL_DOC_KINDS) + sizeof(IOTL_DOC_URGENCIES))
+#define IOTL_DOC_ENUM_KTYS (IOTL_DOC_ENUM_ROLES + sizeof(IOTL_DOC_ROLES))
+#define IOTL_DOC_ENUM_CRVS (IOTL_DOC_ENUM_KTYS + sizeof(IOTL_DOC_KTYS))
 #define IOTL_DOC_ENUM_FIELD(name, st, member, names, flags)                                                \
     {                                                                                                    \
         (uint16_t)IOTL_DOC_O_##name, (uint16_t)offsetof(st, member),                 \

@@ -119,17 +119,14 @@ int iotl_keyring_verify_jws(const iotl_keyring_t *kr, const struct iotl_crypto *
 
 /* ---- key ring document ------------------------------------------------- */
 
-static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t out[32])
-{
-    const char *s;
-    size_t n;
-    size_t got;
-    if (iotl_json_str_ref(iotl_json_member(obj, name), &s, &n) != IOTL_OK || n != 43 ||
-        iotl_b64url_decode(s, n, out, 32, &got) != IOTL_OK) {
-        return IOTL_ERR_KEY_FORMAT; /* 43 characters always decode to 32 bytes */
-    }
-    return IOTL_OK;
-}
+/* The public key as a JWK (any failure: IOTL_ERR_KEY_FORMAT); kty and crv
+ * write their index (0) into pub[0], which then takes the 0x04 prefix. */
+static const struct iotl_doc_field jwk_fields[] = {
+    IOTL_DOC_ENUM_FIELD(kty, struct iotl_key, pub, IOTL_DOC_ENUM_KTYS, IOTL_DOC_REQ),
+    IOTL_DOC_ENUM_FIELD(crv, struct iotl_key, pub, IOTL_DOC_ENUM_CRVS, IOTL_DOC_REQ),
+    {(uint16_t)IOTL_DOC_O_x, (uint16_t)offsetof(struct iotl_key, pub) + 1u, IOTL_DOC_B64 | IOTL_DOC_REQ, 31u},
+    {(uint16_t)IOTL_DOC_O_y, (uint16_t)offsetof(struct iotl_key, pub) + 33u, IOTL_DOC_B64 | IOTL_DOC_REQ, 31u},
+};
 
 static const struct iotl_doc_field key_fields[] = {
     IOTL_DOC_ENUM_FIELD(role, struct iotl_key, role, IOTL_DOC_ENUM_ROLES, IOTL_DOC_REQ),
@@ -142,17 +139,11 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
         return IOTL_ERR_SCHEMA;
     }
-    if (iotl_doc_expect_str(o, IOTL_DOC_N(kty), "EC") != IOTL_OK || iotl_doc_expect_str(o, IOTL_DOC_N(crv), "P-256") != IOTL_OK) {
-        return IOTL_ERR_KEY_FORMAT;
-    }
-    k->pub[0] = 0x04;
-    int ret = parse_coord(o, IOTL_DOC_N(x), k->pub + 1);
-    if (ret == IOTL_OK) {
-        ret = parse_coord(o, IOTL_DOC_N(y), k->pub + 33);
-    }
-    if (ret != IOTL_OK) {
+    int ret = IOTL_ERR_KEY_FORMAT;
+    if (iotl_doc_fields(o, jwk_fields, IOTL_ARRAY_LEN(jwk_fields), k) != IOTL_OK) {
         return ret;
     }
+    k->pub[0] = 0x04;
     const char *kid;
     size_t n;
     ret = iotl_json_str_ref(iotl_json_member(o, IOTL_DOC_N(kid)), &kid, &n);
