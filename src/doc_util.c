@@ -50,13 +50,12 @@ int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, c
 {
     IOTL_ASSERT(work != NULL && out != NULL);
     size_t n = 0;
-    memset(out, 0, t->size);
     int ret = iotl_keyring_verify_jws(kr, crypto, (enum iotl_key_role)t->role, compact, len, now, work->text,
                                       sizeof(work->text), &n, signer);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    return iotl_doc_parse(t, out, work->text, n, NULL);
+    /* Parsed (zeroing out) on failure too: then of no text (n is 0), which
+     * fails at once. */
+    int pret = iotl_doc_parse(t, out, work->text, n, NULL);
+    return ret != IOTL_OK ? ret : pret;
 }
 
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want)

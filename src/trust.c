@@ -166,9 +166,10 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
                       struct iotl_trust_result *res)
 {
     /* Both sizes are bounded before anything is decoded: a manifest too
-     * large ends the first phase at its size check (IOTL_ERR_TOO_LARGE). */
-    bool fits = manifest_jws != NULL && manifest_len <= IOTL_TRUST_JWS_MAX;
-    int ret = iotl_trust_check_deployment(req, fits ? deployment_jws : NULL, deployment_len, work, res);
+     * large ends the first phase at its size check (IOTL_ERR_TOO_LARGE); a
+     * NULL one ends the second phase there (same code, result zeroed). */
+    int ret = iotl_trust_check_deployment(req, manifest_len <= IOTL_TRUST_JWS_MAX ? deployment_jws : NULL,
+                                          deployment_len, work, res);
     if (ret == IOTL_OK) {
         ret = iotl_trust_check_manifest(req, manifest_jws, manifest_len, work, res);
     }
