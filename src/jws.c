@@ -44,7 +44,7 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
         ret = IOTL_ERR_KID_MISMATCH;
         goto exit;
     }
-    memcpy(jws->kid, s, n + 1u); /* with its NUL */
+    (void)strcpy(jws->kid, s); /* 43 characters and the NUL */
     ret = IOTL_OK;
 exit:
     iotl_json_free(&doc);

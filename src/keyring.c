@@ -218,7 +218,7 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
             key_for(r, kid, 0xffu) != IOTL_ERR_UNKNOWN_KEY) {
             goto exit; /* not a key id, or listed and revoked at once, or twice */
         }
-        memcpy(r->revoked[r->revoked_count++], kid, IOTL_JWS_KID_LEN + 1u);
+        (void)strcpy(r->revoked[r->revoked_count++], kid); /* 43 characters and the NUL */
     }
     ret = IOTL_OK;
 exit:

@@ -179,12 +179,11 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
 /* Copies src with its NUL into dst of cap bytes; false when it does not fit. */
 static bool copy_str(char *dst, size_t cap, const char *src)
 {
-    size_t n = strlen(src);
-    if (n >= cap) {
-        return false;
+    bool fits = strlen(src) < cap;
+    if (fits) {
+        (void)strcpy(dst, src);
     }
-    memcpy(dst, src, n + 1);
-    return true;
+    return fits;
 }
 
 #define DESC_AT(m) (offsetof(struct iotl_update_desc, m) - offsetof(struct iotl_update_desc, security_version))
