@@ -227,11 +227,11 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             size_t len;
             ret = iotl_json_str_ref(m, &s, &len);
             const char *names = iotl_doc_enums + f->max;
-            for (uint8_t i = 0; ret == IOTL_OK; i++, names += strlen(names) + 1u) {
+            for (unsigned i = (f->type & IOTL_DOC_POS) ? 1u : 0u; ret == IOTL_OK; i++, names += strlen(names) + 1u) {
                 if (*names == '\0') {
                     ret = IOTL_ERR_SCHEMA;
                 } else if (strcmp(s, names) == 0) {
-                    *dst = i;
+                    *dst = (uint8_t)i;
                     break;
                 }
             }

@@ -37,7 +37,7 @@ enum iotl_doc_kind {
  * (read before it: expires after issued_at, not_after after not_before);
  * optional ends only when not 0 (IOTL_ERR_RANGE). */
 #define IOTL_DOC_END 0x20u
-#define IOTL_DOC_POS IOTL_DOC_END /* IOTL_DOC_U32: above 0 (IOTL_ERR_RANGE) */
+#define IOTL_DOC_POS IOTL_DOC_END /* IOTL_DOC_U32: above 0 (IOTL_ERR_RANGE); IOTL_DOC_ENUM: index from 1 */
 #define IOTL_DOC_IN 0x10u /* a member of the object of the last IOTL_DOC_OBJ field before it */
 
 /* Every member name the signed-document parsers read (JWS header, key
@@ -91,7 +91,7 @@ struct iotl_doc_field {
 /* The names of the enumerated members, one list after the other. */
 #define IOTL_DOC_KINDS "full\0deflate\0delta\0"          /* payload kind (enum iotl_payload_kind) */
 #define IOTL_DOC_URGENCIES "normal\0critical\0"           /* deployment urgency */
-#define IOTL_DOC_ROLES "none\0root\0publisher\0operator\0" /* key role (enum iotl_key_role) */
+#define IOTL_DOC_ROLES "root\0publisher\0operator\0" /* key role (enum iotl_key_role, from 1: "none" is none) */
 #define IOTL_DOC_KTYS "EC\0"                              /* JWK key type */
 #define IOTL_DOC_CRVS "P-256\0"                           /* JWK curve */
 extern const char iotl_doc_enums[];

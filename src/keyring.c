@@ -129,7 +129,7 @@ static const struct iotl_doc_field jwk_fields[] = {
 };
 
 static const struct iotl_doc_field key_fields[] = {
-    IOTL_DOC_ENUM_FIELD(role, struct iotl_key, role, IOTL_DOC_ENUM_ROLES, IOTL_DOC_REQ),
+    IOTL_DOC_ENUM_FIELD(role, struct iotl_key, role, IOTL_DOC_ENUM_ROLES, IOTL_DOC_REQ | IOTL_DOC_POS),
     IOTL_DOC_FIELD(not_before, struct iotl_key, not_before, IOTL_DOC_TIME),
     IOTL_DOC_FIELD(not_after, struct iotl_key, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
 };
@@ -156,12 +156,13 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (strcmp(kid, k->kid) != 0) {
         return IOTL_ERR_KID_MISMATCH;
     }
-    ret = iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
-    /* "none" (index 0) is no role: refused like a missing one. */
-    return ret == IOTL_OK && k->role == IOTL_ROLE_NONE ? IOTL_ERR_SCHEMA : ret;
+    /* Roles from IOTL_ROLE_ROOT on: "none" is no role (IOTL_ERR_SCHEMA as
+     * any unknown name). */
+    return iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
 }
 
 /* An IOTL_DOC_END time is checked against the int64_t right before it. */
+IOTL_STATIC_ASSERT(IOTL_ROLE_NONE == 0 && IOTL_ROLE_ROOT == 1 && IOTL_ROLE_PUBLISHER == 2 && IOTL_ROLE_OPERATOR == 3, role_names_from_1);
 IOTL_STATIC_ASSERT(offsetof(iotl_keyring_t, expires) == offsetof(iotl_keyring_t, issued_at) + 8u &&
                        offsetof(struct iotl_key, not_after) == offsetof(struct iotl_key, not_before) + 8u,
                    end_follows_start);
