@@ -23,7 +23,7 @@ static int check_header(struct iotl_jws *jws, const char *text, size_t len)
     if (ret != IOTL_OK) {
         return ret;
     }
-    const iotl_json_node_t *root = iotl_json_root(&doc);
+    const iotl_json_node_t *root = (const iotl_json_node_t *)doc.root;
     const char *s;
     size_t n;
     if (iotl_doc_expect_str(root, IOTL_DOC_N(alg), "ES256") != IOTL_OK) {

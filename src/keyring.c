@@ -30,12 +30,12 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
     }
     for (size_t i = 0; i < count; i++) {
         struct iotl_key *k = &kr->keys[i];
-        int ret = iotl_jwk_kid(crypto, anchors[i], k->kid);
+        memcpy(k->pub, anchors[i], IOTL_P256_PUBKEY_LEN);
+        k->role = IOTL_ROLE_ROOT;
+        int ret = iotl_jwk_kid(crypto, k->pub, k->kid); /* key_count stays 0 on failure */
         if (ret != IOTL_OK) {
             return ret;
         }
-        memcpy(k->pub, anchors[i], IOTL_P256_PUBKEY_LEN);
-        k->role = IOTL_ROLE_ROOT;
     }
     kr->key_count = (uint16_t)count;
     return IOTL_OK;
@@ -251,7 +251,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     if (ret != IOTL_OK) {
         return ret;
     }
-    const iotl_json_node_t *root = iotl_json_root(&outer);
+    const iotl_json_node_t *root = (const iotl_json_node_t *)outer.root;
     const iotl_json_node_t *sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
     ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &pay, &pay_len);
     if (ret == IOTL_OK) {
