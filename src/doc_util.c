@@ -169,7 +169,7 @@ static const char *field_name(const struct iotl_doc_field *f)
 
 bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n)
 {
-    for (; n > 0; n--, f++) {
+    for (const struct iotl_doc_field *end = f + n; f != end; f++) {
         if (iotl_json_member(obj, field_name(f)) != NULL) {
             return true;
         }
@@ -204,7 +204,7 @@ IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
     const iotl_json_node_t *sub = NULL; /* the object of the last IOTL_DOC_OBJ field */
-    for (; n > 0; n--, f++) {
+    for (const struct iotl_doc_field *end = f + n; f != end; f++) {
         const iotl_json_node_t *m = iotl_json_member((f->type & IOTL_DOC_IN) ? sub : obj, field_name(f));
         uint8_t *dst = (uint8_t *)base + f->off;
         size_t cap = (size_t)f->max + 1u;
