@@ -144,16 +144,12 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
         return ret;
     }
     k->pub[0] = 0x04;
-    const char *kid;
-    size_t n;
-    ret = iotl_json_str_ref(iotl_json_member(o, IOTL_DOC_N(kid)), &kid, &n);
-    if (ret == IOTL_OK) {
-        ret = iotl_jwk_kid(crypto, k->pub, k->kid); /* the thumbprint the document must state */
-    }
+    /* The document must state the thumbprint as kid (missing: mismatch too). */
+    ret = iotl_jwk_kid(crypto, k->pub, k->kid);
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (strcmp(kid, k->kid) != 0) {
+    if (iotl_doc_expect_str(o, IOTL_DOC_N(kid), k->kid) != IOTL_OK) {
         return IOTL_ERR_KID_MISMATCH;
     }
     /* Roles from IOTL_ROLE_ROOT on: "none" is no role (IOTL_ERR_SCHEMA as

@@ -287,6 +287,15 @@ START_TEST(bad_key_entries)
         ck_assert_msg(update(n, &fl, T0, NULL) == rows[i].want, "row %zu", i);
         ck_assert_uint_eq(ring.version, 0);
     }
+    /* No kid, or one that is no string: no thumbprint stated (mismatch). */
+    const char *kids[] = {"", ",\"kid\":7"};
+    for (size_t i = 0; i < 2; i++) {
+        char role[3072];
+        snprintf(role, sizeof(role), "root\"},{%s%s,\"role\":\"publisher", jwk, kids[i]);
+        struct fx_ring_key keys[] = {{&r1, role, 0, 0}};
+        size_t n = fx_keyring_doc(doc, sizeof(doc), 1, 1, T0, T0 + DAY, keys, 1, NULL, 0, signers, 1);
+        ck_assert_int_eq(update(n, &fl, T0, NULL), IOTL_ERR_KID_MISMATCH);
+    }
     /* The same entry with good members is taken (the injection itself works). */
     char role[3072];
     snprintf(role, sizeof(role), "root\"},{%s,\"kid\":\"%s\",\"role\":\"publisher", jwk, pub1.kid);
