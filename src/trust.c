@@ -68,7 +68,7 @@ static void check_request(const struct iotl_trust_request *req, const iotl_trust
  * a sequence above the floor; 5-7. the phase's own checks. */
 IOTL_NOINLINE /* one copy for both phases */
 static int check_doc(const struct iotl_trust_request *req, const char *jws, size_t len, iotl_trust_work_t *work,
-                     struct iotl_trust_result *res, bool mf)
+                     struct iotl_trust_result *res, unsigned mf)
 {
     int ret = IOTL_ERR_INTEGRITY; /* fail closed: only the end of the success path sets 0 */
     unsigned passed = 0;
@@ -151,14 +151,14 @@ int iotl_trust_check_deployment(const struct iotl_trust_request *req, const char
                                 size_t deployment_len, iotl_trust_work_t *work, struct iotl_trust_result *res)
 {
     check_request(req, work, res);
-    return check_doc(req, deployment_jws, deployment_len, work, res, false);
+    return check_doc(req, deployment_jws, deployment_len, work, res, 0u);
 }
 
 int iotl_trust_check_manifest(const struct iotl_trust_request *req, const char *manifest_jws, size_t manifest_len,
                               iotl_trust_work_t *work, struct iotl_trust_result *res)
 {
     check_request(req, work, res);
-    return check_doc(req, manifest_jws, manifest_len, work, res, true);
+    return check_doc(req, manifest_jws, manifest_len, work, res, 1u);
 }
 
 int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployment_jws, size_t deployment_len,
