@@ -21,7 +21,7 @@ struct iotl_bytes {
     size_t len;
 };
 /* SHA-256 of the n parts one after the other; the port's state is finished
- * and wiped on every path. 0 or a crypto port error. */
+ * and wiped on every path. 0 or a crypto port error (digest unspecified). */
 int iotl_sha256_parts(const struct iotl_crypto *c, const struct iotl_bytes *parts, size_t n,
                       uint8_t digest[IOTL_SHA256_LEN]);
 

@@ -113,13 +113,13 @@ int iotl_sha256_parts(const struct iotl_crypto *c, const struct iotl_bytes *part
                       uint8_t digest[IOTL_SHA256_LEN])
 {
     iotl_sha256_state_t st;
-    uint8_t scratch[IOTL_SHA256_LEN];
     int ret = c->ops->sha256_start(c->ctx, &st);
-    for (size_t i = 0; i < n && ret == IOTL_OK; i++) {
-        ret = c->ops->sha256_update(c->ctx, &st, parts[i].p, parts[i].len);
+    for (const struct iotl_bytes *p = parts; p != parts + n && ret == IOTL_OK; p++) {
+        ret = c->ops->sha256_update(c->ctx, &st, p->p, p->len);
     }
-    /* Finished on failure too (releases backend resources), into scratch. */
-    int fret = c->ops->sha256_finish(c->ctx, &st, ret == IOTL_OK ? digest : scratch);
+    /* Finished on failure too (releases backend resources); digest is then
+     * unspecified (every caller drops it). */
+    int fret = c->ops->sha256_finish(c->ctx, &st, digest);
     iotl_zeroize(&st, sizeof(st));
     return ret != IOTL_OK ? ret : fret;
 }
@@ -148,7 +148,8 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
         ret = IOTL_ERR_KID_MISMATCH;
         goto exit;
     }
-    if (jws->payload_b64_len > IOTL_B64URL_ENC_LEN(cap)) {
+    /* Above IOTL_B64URL_ENC_LEN(cap) = ceil(4 cap / 3) characters, without a division. */
+    if ((uint64_t)jws->payload_b64_len * 3u >= (uint64_t)cap * 4u + 3u) {
         ret = IOTL_ERR_TOO_LARGE; /* bounded before any further work */
         goto exit;
     }
