@@ -233,9 +233,9 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     IOTL_ASSERT(kr != NULL && crypto != NULL && floors != NULL && work != NULL);
     int ret = IOTL_ERR_INTEGRITY; /* fail closed */
     iotl_json_doc_t outer;
-    const char *pay = NULL;
-    size_t pay_len = 0;
-    size_t text_len = 0;
+    const char *pay;      /* set with ret 0 */
+    size_t pay_len;
+    size_t text_len;
     uint32_t count = 0;
     const unsigned reload = (flags & IOTL_KEYRING_RELOAD) != 0;
     const iotl_keyring_t *ring = kr;
