@@ -176,7 +176,6 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     iotl_keyring_t *r = (iotl_keyring_t *)out;
     const struct iotl_crypto *crypto = (const struct iotl_crypto *)arg;
     const iotl_json_node_t *keys = iotl_json_member(root, IOTL_DOC_N(keys));
-    const iotl_json_node_t *rev = iotl_json_member(root, IOTL_DOC_N(revoked));
     uint32_t roots = 0;
     int ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
     if (ret != IOTL_OK) {
@@ -184,28 +183,29 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     }
     ret = iotl_doc_array(keys, IOTL_KEYRING_MAX_KEYS, true);
     if (ret != IOTL_OK) {
-        goto exit;
+        return ret;
     }
     for (const iotl_json_node_t *e = iotl_json_first(keys); e != NULL; e = iotl_json_next(e)) {
         struct iotl_key *k = &r->keys[r->key_count];
         ret = parse_key(e, crypto, k);
         if (ret != IOTL_OK) {
-            goto exit;
+            return ret;
         }
         if (key_for(r, k->kid, 0xffu) != IOTL_ERR_UNKNOWN_KEY) {
             ret = IOTL_ERR_SCHEMA; /* one entry, one role per key */
-            goto exit;
+            return ret;
         }
         roots += (k->role == IOTL_ROLE_ROOT);
         r->key_count++;
     }
     ret = IOTL_ERR_RANGE;
     if (roots < r->threshold) {
-        goto exit;
+        return ret;
     }
+    const iotl_json_node_t *rev = iotl_json_member(root, IOTL_DOC_N(revoked));
     ret = rev != NULL ? iotl_doc_array(rev, IOTL_KEYRING_MAX_REVOKED, false) : IOTL_OK;
     if (ret != IOTL_OK) {
-        goto exit;
+        return ret;
     }
     ret = IOTL_ERR_SCHEMA;
     for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
@@ -213,13 +213,11 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
         size_t n;
         if (iotl_json_str_ref(e, &kid, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN ||
             key_for(r, kid, 0xffu) != IOTL_ERR_UNKNOWN_KEY) {
-            goto exit; /* not a key id, or listed and revoked at once, or twice */
+            return ret; /* not a key id, or listed and revoked at once, or twice */
         }
         (void)strcpy(r->revoked[r->revoked_count++], kid); /* 43 characters and the NUL */
     }
-    ret = IOTL_OK;
-exit:
-    return ret;
+    return IOTL_OK;
 }
 
 IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
