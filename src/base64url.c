@@ -8,10 +8,13 @@
 #include "iotl_priv.h"
 #include "iotlife/base64url.h"
 
-static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/* The 64 characters, then the 3 more an identifier may hold. */
+const char iotl_b64url_alphabet[IOTL_B64URL_IDENT_CHARS + 1] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.+:";
+#define b64_alphabet iotl_b64url_alphabet
 
-/* The position in the alphabet (its NUL terminator is not searched). */
-int iotl_b64url_value(uint8_t c)
+/* The position in the alphabet (only its first 64 characters are searched). */
+static int b64url_value(uint8_t c)
 {
     const char *p = memchr(b64_alphabet, c, 64);
     return p != NULL ? (int)(p - b64_alphabet) : -1;
@@ -70,7 +73,7 @@ int iotl_b64url_decode(const char *in, size_t in_len, uint8_t *out, size_t out_c
     uint32_t acc = 0;
     unsigned bits = 0;
     for (size_t i = 0; i < in_len; i++) {
-        int v = iotl_b64url_value((uint8_t)in[i]);
+        int v = b64url_value((uint8_t)in[i]);
         if (v < 0) {
             return IOTL_ERR_BASE64;
         }

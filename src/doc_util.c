@@ -5,15 +5,17 @@
 
 #include <string.h>
 
+#include "iotl_encoding.h"
 #include "iotl_priv.h"
+#include "iotlife/base64url.h"
 #include "iotlife/deploy.h"
 #include "iotlife/manifest.h"
 
 #define IOTL_DOC_NAME_INIT(n) #n,
 const struct iotl_doc_names iotl_doc_names = {IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_INIT)};
 IOTL_STATIC_ASSERT(sizeof(struct iotl_doc_names) <= UINT16_MAX, doc_names_offsets_fit);
-const char iotl_doc_enums[] = IOTL_DOC_KINDS "\0" IOTL_DOC_URGENCIES "\0" IOTL_DOC_ROLES;
-IOTL_STATIC_ASSERT(IOTL_DOC_ENUM_ROLES <= UINT8_MAX, doc_enum_offsets_fit);
+const char iotl_doc_enums[] = IOTL_DOC_KINDS "\0" IOTL_DOC_URGENCIES "\0" IOTL_DOC_ROLES "\0" IOTL_DOC_KTYS "\0" IOTL_DOC_CRVS;
+IOTL_STATIC_ASSERT(IOTL_DOC_ENUM_CRVS <= UINT8_MAX, doc_enum_offsets_fit);
 
 int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg)
 {
@@ -48,13 +50,12 @@ int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, c
 {
     IOTL_ASSERT(work != NULL && out != NULL);
     size_t n = 0;
-    memset(out, 0, t->size);
     int ret = iotl_keyring_verify_jws(kr, crypto, (enum iotl_key_role)t->role, compact, len, now, work->text,
                                       sizeof(work->text), &n, signer);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    return iotl_doc_parse(t, out, work->text, n, NULL);
+    /* Parsed (zeroing out) on failure too: then of no text (n is 0), which
+     * fails at once. */
+    int pret = iotl_doc_parse(t, out, work->text, n, NULL);
+    return ret != IOTL_OK ? ret : pret;
 }
 
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want)
@@ -77,11 +78,6 @@ int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s)
     return -1;
 }
 
-static bool ident_char(char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-' || c == '+' || c == ':';
-}
 
 int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
 {
@@ -91,7 +87,7 @@ int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
         ret = IOTL_ERR_RANGE;
     }
     for (const char *p = buf; ret == IOTL_OK && *p != '\0'; p++) {
-        if (!ident_char(*p)) {
+        if (memchr(iotl_b64url_alphabet, *p, IOTL_B64URL_IDENT_CHARS) == NULL) {
             ret = IOTL_ERR_RANGE;
         }
     }
@@ -109,13 +105,19 @@ static int hexval(char c)
     return -1;
 }
 
-static int get_sha256(const iotl_json_node_t *m, uint8_t out[32])
+/* 64 lowercase hex characters into 32 bytes, or (b64) base64url of exactly
+ * cap bytes. */
+static int get_bytes(const iotl_json_node_t *m, uint8_t *out, size_t cap, bool b64)
 {
     const char *s;
     size_t n;
     int ret = iotl_json_str_ref(m, &s, &n);
     if (ret != IOTL_OK) {
         return ret;
+    }
+    if (b64) {
+        ret = iotl_b64url_decode(s, n, out, cap, &n);
+        return ret == IOTL_OK && n != cap ? IOTL_ERR_RANGE : ret;
     }
     if (n != 64) {
         return IOTL_ERR_RANGE;
@@ -167,7 +169,7 @@ static const char *field_name(const struct iotl_doc_field *f)
 
 bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n)
 {
-    for (; n > 0; n--, f++) {
+    for (const struct iotl_doc_field *end = f + n; f != end; f++) {
         if (iotl_json_member(obj, field_name(f)) != NULL) {
             return true;
         }
@@ -202,7 +204,7 @@ IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
     const iotl_json_node_t *sub = NULL; /* the object of the last IOTL_DOC_OBJ field */
-    for (; n > 0; n--, f++) {
+    for (const struct iotl_doc_field *end = f + n; f != end; f++) {
         const iotl_json_node_t *m = iotl_json_member((f->type & IOTL_DOC_IN) ? sub : obj, field_name(f));
         uint8_t *dst = (uint8_t *)base + f->off;
         size_t cap = (size_t)f->max + 1u;
@@ -225,11 +227,11 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             size_t len;
             ret = iotl_json_str_ref(m, &s, &len);
             const char *names = iotl_doc_enums + f->max;
-            for (uint8_t i = 0; ret == IOTL_OK; i++, names += strlen(names) + 1u) {
+            for (unsigned i = (f->type & IOTL_DOC_POS) ? 1u : 0u; ret == IOTL_OK; i++, names += strlen(names) + 1u) {
                 if (*names == '\0') {
                     ret = IOTL_ERR_SCHEMA;
                 } else if (strcmp(s, names) == 0) {
-                    *dst = i;
+                    *dst = (uint8_t)i;
                     break;
                 }
             }
@@ -250,8 +252,8 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             if (ret == IOTL_OK) {
                 memcpy(dst, &t, sizeof(t));
             }
-        } else if (kind == IOTL_DOC_SHA256) {
-            ret = get_sha256(m, dst);
+        } else if (kind == IOTL_DOC_SHA256 || kind == IOTL_DOC_B64) {
+            ret = get_bytes(m, dst, cap, kind == IOTL_DOC_B64);
         } else if (kind == IOTL_DOC_LIST) {
             ret = get_ident_list(m, dst, cap,
                                  (f->type & IOTL_DOC_SEL) ? IOTL_DEPLOY_MAX_SELECT : IOTL_MANIFEST_MAX_HARDWARE,

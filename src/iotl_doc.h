@@ -25,8 +25,10 @@ enum iotl_doc_kind {
     IOTL_DOC_ENUM,       /* uint8_t: index of the string among the NUL-separated names of
                           * iotl_doc_enums from offset max on (ended by an empty one), else
                           * IOTL_ERR_SCHEMA; absent: unchanged */
-    IOTL_DOC_OBJ         /* an object (IOTL_ERR_SCHEMA otherwise) whose members the IOTL_DOC_IN
+    IOTL_DOC_OBJ,        /* an object (IOTL_ERR_SCHEMA otherwise) whose members the IOTL_DOC_IN
                           * fields after it name; absent: they are all absent (off, max unused) */
+    IOTL_DOC_B64         /* base64url of exactly cap bytes (IOTL_ERR_RANGE, IOTL_ERR_NO_MEM,
+                          * IOTL_ERR_BASE64); read with IOTL_DOC_SHA256 by one helper */
 };
 /* Flags in iotl_doc_field.type. */
 #define IOTL_DOC_REQ 0x80u  /* missing member: IOTL_ERR_SCHEMA */
@@ -35,23 +37,24 @@ enum iotl_doc_kind {
  * (read before it: expires after issued_at, not_after after not_before);
  * optional ends only when not 0 (IOTL_ERR_RANGE). */
 #define IOTL_DOC_END 0x20u
-#define IOTL_DOC_POS IOTL_DOC_END /* IOTL_DOC_U32: above 0 (IOTL_ERR_RANGE) */
+#define IOTL_DOC_POS IOTL_DOC_END /* IOTL_DOC_U32: above 0 (IOTL_ERR_RANGE); IOTL_DOC_ENUM: index from 1 */
 #define IOTL_DOC_IN 0x10u /* a member of the object of the last IOTL_DOC_OBJ field before it */
 
 /* Every member name the signed-document parsers read (JWS header, key
  * ring, manifest, deployment), stored once in src/doc_util.c: a name shared
  * by several documents costs its bytes once, a name that ends another one
- * ("sha256" of "base_sha256") is that name's tail, and a field table refers
+ * ("sha256" of "base_sha256", "v" of "crv") is that name's tail, and a field table refers
  * to a name by its 16-bit offset instead of a pointer. */
 #define IOTL_DOC_NAME_LIST(X)                                                                                  \
-    X(type) X(v) X(kid) X(issued_at) X(expires) X(sequence) X(hardware) X(not_before) X(not_after)             \
+    X(type) X(kid) X(issued_at) X(expires) X(sequence) X(hardware) X(not_before) X(not_after)             \
     X(product) X(security_version) X(supported_until) X(release_notes) X(payloads) X(name) X(component) X(kind) \
     X(location) X(download_size) X(download_sha256) X(restart_points) X(base_version)                          \
     X(base_sha256) X(manifest_sha256) X(manifest_url) X(select) X(groups) X(devices) X(installed_min)          \
     X(installed_max) X(rollout_percent) X(hours_utc) X(urgency) X(threshold) X(keys) X(revoked) X(kty) X(crv)   \
-    X(x) X(role) X(signatures) X(payload) X(protected) X(signature) X(alg) X(crit) X(b64)
+    X(role) X(signatures) X(payload) X(protected) X(signature) X(alg) X(crit) X(b64)
 /* The names stored as the tail of a longer one: (name, the longer name). */
-#define IOTL_DOC_TAIL_LIST(T) T(sha256, base_sha256) T(size, download_size) T(version, base_version) T(y, urgency) T(id, kid)
+#define IOTL_DOC_TAIL_LIST(T) T(sha256, base_sha256) T(size, download_size) T(version, base_version) T(y, urgency) T(id, kid) \
+    T(v, crv) T(x, installed_max)
 #define IOTL_DOC_NAME_MEMBER(n) char n[sizeof(#n)];
 struct iotl_doc_names {
     IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_MEMBER)
@@ -88,11 +91,15 @@ struct iotl_doc_field {
 /* The names of the enumerated members, one list after the other. */
 #define IOTL_DOC_KINDS "full\0deflate\0delta\0"          /* payload kind (enum iotl_payload_kind) */
 #define IOTL_DOC_URGENCIES "normal\0critical\0"           /* deployment urgency */
-#define IOTL_DOC_ROLES "none\0root\0publisher\0operator\0" /* key role (enum iotl_key_role) */
+#define IOTL_DOC_ROLES "root\0publisher\0operator\0" /* key role (enum iotl_key_role, from 1: "none" is none) */
+#define IOTL_DOC_KTYS "EC\0"                              /* JWK key type */
+#define IOTL_DOC_CRVS "P-256\0"                           /* JWK curve */
 extern const char iotl_doc_enums[];
 #define IOTL_DOC_ENUM_KINDS 0u
 #define IOTL_DOC_ENUM_URGENCIES (sizeof(IOTL_DOC_KINDS))
 #define IOTL_DOC_ENUM_ROLES (sizeof(IOTL_DOC_KINDS) + sizeof(IOTL_DOC_URGENCIES))
+#define IOTL_DOC_ENUM_KTYS (IOTL_DOC_ENUM_ROLES + sizeof(IOTL_DOC_ROLES))
+#define IOTL_DOC_ENUM_CRVS (IOTL_DOC_ENUM_KTYS + sizeof(IOTL_DOC_KTYS))
 #define IOTL_DOC_ENUM_FIELD(name, st, member, names, flags)                                                \
     {                                                                                                    \
         (uint16_t)IOTL_DOC_O_##name, (uint16_t)offsetof(st, member),                 \

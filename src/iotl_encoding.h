@@ -9,8 +9,11 @@
 
 #include "iotlife/port/crypto.h"
 
-/* 0..63 for a base64url alphabet character, -1 otherwise. */
-int iotl_b64url_value(uint8_t c);
+/* The base64url alphabet (64 characters), then ".+:": its first
+ * IOTL_B64URL_IDENT_CHARS characters are those of an identifier
+ * (src/doc_util.c). */
+#define IOTL_B64URL_IDENT_CHARS 67
+extern const char iotl_b64url_alphabet[IOTL_B64URL_IDENT_CHARS + 1];
 
 /* One part of a hashed message. */
 struct iotl_bytes {
@@ -18,7 +21,7 @@ struct iotl_bytes {
     size_t len;
 };
 /* SHA-256 of the n parts one after the other; the port's state is finished
- * and wiped on every path. 0 or a crypto port error. */
+ * and wiped on every path. 0 or a crypto port error (digest unspecified). */
 int iotl_sha256_parts(const struct iotl_crypto *c, const struct iotl_bytes *parts, size_t n,
                       uint8_t digest[IOTL_SHA256_LEN]);
 

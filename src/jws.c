@@ -15,40 +15,27 @@
 
 IOTL_STATIC_ASSERT(IOTL_B64URL_ENC_LEN(IOTL_SHA256_LEN) == IOTL_JWS_KID_LEN, kid_len);
 
-/* Checks the decoded protected header against the profile in jws.h. */
-static int check_header(struct iotl_jws *jws, const char *text, size_t len)
+/* Checks the protected header (parsed) against the profile in jws.h. */
+IOTL_NOINLINE static int check_header(struct iotl_jws *jws, const iotl_json_node_t *root)
 {
-    iotl_json_doc_t doc;
-    int ret = iotl_json_parse(&doc, text, len);
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    const iotl_json_node_t *root = iotl_json_root(&doc);
     const char *s;
     size_t n;
     if (iotl_doc_expect_str(root, IOTL_DOC_N(alg), "ES256") != IOTL_OK) {
-        ret = IOTL_ERR_ALG;
-        goto exit;
+        return IOTL_ERR_ALG;
     }
     if (iotl_json_member(root, IOTL_DOC_N(crit)) != NULL) {
-        ret = IOTL_ERR_CRIT;
-        goto exit;
+        return IOTL_ERR_CRIT;
     }
     const iotl_json_node_t *b64 = iotl_json_member(root, IOTL_DOC_N(b64));
     bool b64_val = false; /* stays false when b64 is no boolean */
     if (b64 != NULL && ((void)iotl_json_bool(b64, &b64_val), !b64_val)) {
-        ret = IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
-        goto exit;
+        return IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
     }
     if (iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(kid)), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
-        ret = IOTL_ERR_KID_MISMATCH;
-        goto exit;
+        return IOTL_ERR_KID_MISMATCH;
     }
-    memcpy(jws->kid, s, n + 1u); /* with its NUL */
-    ret = IOTL_OK;
-exit:
-    iotl_json_free(&doc);
-    return ret;
+    (void)strcpy(jws->kid, s); /* 43 characters and the NUL */
+    return IOTL_OK;
 }
 
 int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t header_len,
@@ -68,8 +55,13 @@ int iotl_jws_parse_parts(struct iotl_jws *jws, const char *header_b64, size_t he
     }
     /* The header first: it says what the token claims to be (alg none,
      * HS256 are refused as such, whatever the signature part holds). */
+    iotl_json_doc_t doc;
     if (ret == IOTL_OK) {
-        ret = check_header(jws, (const char *)hdr, n);
+        ret = iotl_json_parse(&doc, (const char *)hdr, n);
+    }
+    if (ret == IOTL_OK) {
+        ret = check_header(jws, (const iotl_json_node_t *)doc.root);
+        iotl_json_free(&doc);
     }
     /* The payload only validated here (no room given), decoded only after
      * the signature verified. */
@@ -121,13 +113,13 @@ int iotl_sha256_parts(const struct iotl_crypto *c, const struct iotl_bytes *part
                       uint8_t digest[IOTL_SHA256_LEN])
 {
     iotl_sha256_state_t st;
-    uint8_t scratch[IOTL_SHA256_LEN];
     int ret = c->ops->sha256_start(c->ctx, &st);
-    for (size_t i = 0; i < n && ret == IOTL_OK; i++) {
-        ret = c->ops->sha256_update(c->ctx, &st, parts[i].p, parts[i].len);
+    for (const struct iotl_bytes *p = parts; p != parts + n && ret == IOTL_OK; p++) {
+        ret = c->ops->sha256_update(c->ctx, &st, p->p, p->len);
     }
-    /* Finished on failure too (releases backend resources), into scratch. */
-    int fret = c->ops->sha256_finish(c->ctx, &st, ret == IOTL_OK ? digest : scratch);
+    /* Finished on failure too (releases backend resources); digest is then
+     * unspecified (every caller drops it). */
+    int fret = c->ops->sha256_finish(c->ctx, &st, digest);
     iotl_zeroize(&st, sizeof(st));
     return ret != IOTL_OK ? ret : fret;
 }
@@ -156,7 +148,8 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
         ret = IOTL_ERR_KID_MISMATCH;
         goto exit;
     }
-    if (jws->payload_b64_len > IOTL_B64URL_ENC_LEN(cap)) {
+    /* Above IOTL_B64URL_ENC_LEN(cap) = ceil(4 cap / 3) characters, without a division. */
+    if ((uint64_t)jws->payload_b64_len * 3u >= (uint64_t)cap * 4u + 3u) {
         ret = IOTL_ERR_TOO_LARGE; /* bounded before any further work */
         goto exit;
     }

@@ -30,12 +30,12 @@ int iotl_keyring_init(iotl_keyring_t *kr, const struct iotl_crypto *crypto,
     }
     for (size_t i = 0; i < count; i++) {
         struct iotl_key *k = &kr->keys[i];
-        int ret = iotl_jwk_kid(crypto, anchors[i], k->kid);
+        memcpy(k->pub, anchors[i], IOTL_P256_PUBKEY_LEN);
+        k->role = IOTL_ROLE_ROOT;
+        int ret = iotl_jwk_kid(crypto, k->pub, k->kid); /* key_count stays 0 on failure */
         if (ret != IOTL_OK) {
             return ret;
         }
-        memcpy(k->pub, anchors[i], IOTL_P256_PUBKEY_LEN);
-        k->role = IOTL_ROLE_ROOT;
     }
     kr->key_count = (uint16_t)count;
     return IOTL_OK;
@@ -119,20 +119,17 @@ int iotl_keyring_verify_jws(const iotl_keyring_t *kr, const struct iotl_crypto *
 
 /* ---- key ring document ------------------------------------------------- */
 
-static int parse_coord(const iotl_json_node_t *obj, const char *name, uint8_t out[32])
-{
-    const char *s;
-    size_t n;
-    size_t got;
-    if (iotl_json_str_ref(iotl_json_member(obj, name), &s, &n) != IOTL_OK || n != 43 ||
-        iotl_b64url_decode(s, n, out, 32, &got) != IOTL_OK) {
-        return IOTL_ERR_KEY_FORMAT; /* 43 characters always decode to 32 bytes */
-    }
-    return IOTL_OK;
-}
+/* The public key as a JWK (any failure: IOTL_ERR_KEY_FORMAT); kty and crv
+ * write their index (0) into pub[0], which then takes the 0x04 prefix. */
+static const struct iotl_doc_field jwk_fields[] = {
+    IOTL_DOC_ENUM_FIELD(kty, struct iotl_key, pub, IOTL_DOC_ENUM_KTYS, IOTL_DOC_REQ),
+    IOTL_DOC_ENUM_FIELD(crv, struct iotl_key, pub, IOTL_DOC_ENUM_CRVS, IOTL_DOC_REQ),
+    {(uint16_t)IOTL_DOC_O_x, (uint16_t)offsetof(struct iotl_key, pub) + 1u, IOTL_DOC_B64 | IOTL_DOC_REQ, 31u},
+    {(uint16_t)IOTL_DOC_O_y, (uint16_t)offsetof(struct iotl_key, pub) + 33u, IOTL_DOC_B64 | IOTL_DOC_REQ, 31u},
+};
 
 static const struct iotl_doc_field key_fields[] = {
-    IOTL_DOC_ENUM_FIELD(role, struct iotl_key, role, IOTL_DOC_ENUM_ROLES, IOTL_DOC_REQ),
+    IOTL_DOC_ENUM_FIELD(role, struct iotl_key, role, IOTL_DOC_ENUM_ROLES, IOTL_DOC_REQ | IOTL_DOC_POS),
     IOTL_DOC_FIELD(not_before, struct iotl_key, not_before, IOTL_DOC_TIME),
     IOTL_DOC_FIELD(not_after, struct iotl_key, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
 };
@@ -142,34 +139,29 @@ static int parse_key(const iotl_json_node_t *o, const struct iotl_crypto *crypto
     if (iotl_json_type(o) != IOTL_JSON_OBJECT) {
         return IOTL_ERR_SCHEMA;
     }
-    if (iotl_doc_expect_str(o, IOTL_DOC_N(kty), "EC") != IOTL_OK || iotl_doc_expect_str(o, IOTL_DOC_N(crv), "P-256") != IOTL_OK) {
-        return IOTL_ERR_KEY_FORMAT;
+    int ret = IOTL_ERR_KEY_FORMAT;
+    if (iotl_doc_fields(o, jwk_fields, IOTL_ARRAY_LEN(jwk_fields), k) != IOTL_OK) {
+        return ret;
     }
     k->pub[0] = 0x04;
-    int ret = parse_coord(o, IOTL_DOC_N(x), k->pub + 1);
-    if (ret == IOTL_OK) {
-        ret = parse_coord(o, IOTL_DOC_N(y), k->pub + 33);
-    }
+    /* The document must state the thumbprint as kid (missing: mismatch too). */
+    ret = iotl_jwk_kid(crypto, k->pub, k->kid);
     if (ret != IOTL_OK) {
         return ret;
     }
-    const char *kid;
-    size_t n;
-    ret = iotl_json_str_ref(iotl_json_member(o, IOTL_DOC_N(kid)), &kid, &n);
-    if (ret == IOTL_OK) {
-        ret = iotl_jwk_kid(crypto, k->pub, k->kid); /* the thumbprint the document must state */
-    }
-    if (ret != IOTL_OK) {
-        return ret;
-    }
-    if (strcmp(kid, k->kid) != 0) {
+    if (iotl_doc_expect_str(o, IOTL_DOC_N(kid), k->kid) != IOTL_OK) {
         return IOTL_ERR_KID_MISMATCH;
     }
-    ret = iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
-    /* "none" (index 0) is no role: refused like a missing one. */
-    return ret == IOTL_OK && k->role == IOTL_ROLE_NONE ? IOTL_ERR_SCHEMA : ret;
+    /* Roles from IOTL_ROLE_ROOT on: "none" is no role (IOTL_ERR_SCHEMA as
+     * any unknown name). */
+    return iotl_doc_fields(o, key_fields, IOTL_ARRAY_LEN(key_fields), k);
 }
 
+/* An IOTL_DOC_END time is checked against the int64_t right before it. */
+IOTL_STATIC_ASSERT(IOTL_ROLE_NONE == 0 && IOTL_ROLE_ROOT == 1 && IOTL_ROLE_PUBLISHER == 2 && IOTL_ROLE_OPERATOR == 3, role_names_from_1);
+IOTL_STATIC_ASSERT(offsetof(iotl_keyring_t, expires) == offsetof(iotl_keyring_t, issued_at) + 8u &&
+                       offsetof(struct iotl_key, not_after) == offsetof(struct iotl_key, not_before) + 8u,
+                   end_follows_start);
 #define RF(name, member, type) IOTL_DOC_FIELD(name, iotl_keyring_t, member, (type) | IOTL_DOC_REQ)
 static const struct iotl_doc_field ring_fields[] = {
     RF(version, version, IOTL_DOC_U32 | IOTL_DOC_POS),
@@ -184,7 +176,6 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     iotl_keyring_t *r = (iotl_keyring_t *)out;
     const struct iotl_crypto *crypto = (const struct iotl_crypto *)arg;
     const iotl_json_node_t *keys = iotl_json_member(root, IOTL_DOC_N(keys));
-    const iotl_json_node_t *rev = iotl_json_member(root, IOTL_DOC_N(revoked));
     uint32_t roots = 0;
     int ret = iotl_doc_fields(root, ring_fields, IOTL_ARRAY_LEN(ring_fields), r);
     if (ret != IOTL_OK) {
@@ -192,28 +183,29 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     }
     ret = iotl_doc_array(keys, IOTL_KEYRING_MAX_KEYS, true);
     if (ret != IOTL_OK) {
-        goto exit;
+        return ret;
     }
     for (const iotl_json_node_t *e = iotl_json_first(keys); e != NULL; e = iotl_json_next(e)) {
         struct iotl_key *k = &r->keys[r->key_count];
         ret = parse_key(e, crypto, k);
         if (ret != IOTL_OK) {
-            goto exit;
+            return ret;
         }
         if (key_for(r, k->kid, 0xffu) != IOTL_ERR_UNKNOWN_KEY) {
             ret = IOTL_ERR_SCHEMA; /* one entry, one role per key */
-            goto exit;
+            return ret;
         }
         roots += (k->role == IOTL_ROLE_ROOT);
         r->key_count++;
     }
     ret = IOTL_ERR_RANGE;
     if (roots < r->threshold) {
-        goto exit;
+        return ret;
     }
+    const iotl_json_node_t *rev = iotl_json_member(root, IOTL_DOC_N(revoked));
     ret = rev != NULL ? iotl_doc_array(rev, IOTL_KEYRING_MAX_REVOKED, false) : IOTL_OK;
     if (ret != IOTL_OK) {
-        goto exit;
+        return ret;
     }
     ret = IOTL_ERR_SCHEMA;
     for (const iotl_json_node_t *e = iotl_json_first(rev); e != NULL; e = iotl_json_next(e)) {
@@ -221,13 +213,11 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
         size_t n;
         if (iotl_json_str_ref(e, &kid, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN ||
             key_for(r, kid, 0xffu) != IOTL_ERR_UNKNOWN_KEY) {
-            goto exit; /* not a key id, or listed and revoked at once, or twice */
+            return ret; /* not a key id, or listed and revoked at once, or twice */
         }
-        memcpy(r->revoked[r->revoked_count++], kid, IOTL_JWS_KID_LEN + 1u);
+        (void)strcpy(r->revoked[r->revoked_count++], kid); /* 43 characters and the NUL */
     }
-    ret = IOTL_OK;
-exit:
-    return ret;
+    return IOTL_OK;
 }
 
 IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
@@ -241,9 +231,9 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     IOTL_ASSERT(kr != NULL && crypto != NULL && floors != NULL && work != NULL);
     int ret = IOTL_ERR_INTEGRITY; /* fail closed */
     iotl_json_doc_t outer;
-    const char *pay = NULL;
-    size_t pay_len = 0;
-    size_t text_len = 0;
+    const char *pay;      /* set with ret 0 */
+    size_t pay_len;
+    size_t text_len;
     uint32_t count = 0;
     const unsigned reload = (flags & IOTL_KEYRING_RELOAD) != 0;
     const iotl_keyring_t *ring = kr;
@@ -255,7 +245,7 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
     if (ret != IOTL_OK) {
         return ret;
     }
-    const iotl_json_node_t *root = iotl_json_root(&outer);
+    const iotl_json_node_t *root = (const iotl_json_node_t *)outer.root;
     const iotl_json_node_t *sigs = iotl_json_member(root, IOTL_DOC_N(signatures));
     ret = iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(payload)), &pay, &pay_len);
     if (ret == IOTL_OK) {

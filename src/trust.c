@@ -68,7 +68,7 @@ static void check_request(const struct iotl_trust_request *req, const iotl_trust
  * a sequence above the floor; 5-7. the phase's own checks. */
 IOTL_NOINLINE /* one copy for both phases */
 static int check_doc(const struct iotl_trust_request *req, const char *jws, size_t len, iotl_trust_work_t *work,
-                     struct iotl_trust_result *res, bool mf)
+                     struct iotl_trust_result *res, unsigned mf)
 {
     int ret = IOTL_ERR_INTEGRITY; /* fail closed: only the end of the success path sets 0 */
     unsigned passed = 0;
@@ -151,14 +151,14 @@ int iotl_trust_check_deployment(const struct iotl_trust_request *req, const char
                                 size_t deployment_len, iotl_trust_work_t *work, struct iotl_trust_result *res)
 {
     check_request(req, work, res);
-    return check_doc(req, deployment_jws, deployment_len, work, res, false);
+    return check_doc(req, deployment_jws, deployment_len, work, res, 0u);
 }
 
 int iotl_trust_check_manifest(const struct iotl_trust_request *req, const char *manifest_jws, size_t manifest_len,
                               iotl_trust_work_t *work, struct iotl_trust_result *res)
 {
     check_request(req, work, res);
-    return check_doc(req, manifest_jws, manifest_len, work, res, true);
+    return check_doc(req, manifest_jws, manifest_len, work, res, 1u);
 }
 
 int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployment_jws, size_t deployment_len,
@@ -166,9 +166,10 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
                       struct iotl_trust_result *res)
 {
     /* Both sizes are bounded before anything is decoded: a manifest too
-     * large ends the first phase at its size check (IOTL_ERR_TOO_LARGE). */
-    bool fits = manifest_jws != NULL && manifest_len <= IOTL_TRUST_JWS_MAX;
-    int ret = iotl_trust_check_deployment(req, fits ? deployment_jws : NULL, deployment_len, work, res);
+     * large ends the first phase at its size check (IOTL_ERR_TOO_LARGE); a
+     * NULL one ends the second phase there (same code, result zeroed). */
+    int ret = iotl_trust_check_deployment(req, manifest_len <= IOTL_TRUST_JWS_MAX ? deployment_jws : NULL,
+                                          deployment_len, work, res);
     if (ret == IOTL_OK) {
         ret = iotl_trust_check_manifest(req, manifest_jws, manifest_len, work, res);
     }
@@ -178,12 +179,11 @@ int iotl_trust_decide(const struct iotl_trust_request *req, const char *deployme
 /* Copies src with its NUL into dst of cap bytes; false when it does not fit. */
 static bool copy_str(char *dst, size_t cap, const char *src)
 {
-    size_t n = strlen(src);
-    if (n >= cap) {
-        return false;
+    bool fits = strlen(src) < cap;
+    if (fits) {
+        (void)strcpy(dst, src);
     }
-    memcpy(dst, src, n + 1);
-    return true;
+    return fits;
 }
 
 #define DESC_AT(m) (offsetof(struct iotl_update_desc, m) - offsetof(struct iotl_update_desc, security_version))

@@ -129,7 +129,7 @@ int iotl_jws_verify_compact(const struct iotl_crypto *crypto, const uint8_t pubk
 /**
  * @brief RFC 7638 JWK SHA-256 thumbprint of a P-256 public key.
  * @param[in] crypto Crypto port. @param[in] pubkey Uncompressed key (first byte 0x04).
- * @param[out] thumbprint 32-byte digest.
+ * @param[out] thumbprint 32-byte digest (unspecified on failure).
  * @retval 0 Success. @retval IOTL_ERR_KEY_FORMAT First byte is not 0x04.
  * @retval other A crypto port error.
  */

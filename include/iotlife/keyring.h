@@ -57,14 +57,14 @@ struct iotl_key {
 
 /** @brief The key ring in force. Caller-owned; about 2.9 KiB with the default limits. */
 typedef struct iotl_keyring {
-    uint32_t version;     /**< Version of the document in force; 0 = trust anchors only. */
-    uint32_t threshold;   /**< Root signatures the next key ring needs. */
     int64_t issued_at;    /**< Issue time of the document in force (0 for anchors). */
     int64_t expires;      /**< Expiry of the document in force; 0 = none (anchors). */
+    uint32_t version;     /**< Version of the document in force; 0 = trust anchors only. */
+    uint32_t threshold;   /**< Root signatures the next key ring needs. */
     uint16_t key_count;   /**< Entries used in keys[]. */
     uint16_t revoked_count; /**< Entries used in revoked[]. */
-    struct iotl_key keys[IOTL_KEYRING_MAX_KEYS]; /**< Keys, roots included. */
     char revoked[IOTL_KEYRING_MAX_REVOKED > 0 ? IOTL_KEYRING_MAX_REVOKED : 1][IOTL_JWS_KID_LEN + 1]; /**< Revoked key ids. */
+    struct iotl_key keys[IOTL_KEYRING_MAX_KEYS]; /**< Keys, roots included. */
 } iotl_keyring_t;
 
 /**

@@ -3,6 +3,7 @@
  * threshold root rotation, key validity windows, boot re-load. */
 #include <check.h>
 #include "unit/iotl_test.h"
+#include <stdio.h>
 #include <string.h>
 
 #include "iotlife/keyring.h"
@@ -234,6 +235,79 @@ START_TEST(key_validity_and_expiry)
 }
 END_TEST
 
+/* A key entry whose JWK members are given: the role string of a good
+ * first key closes its object and opens this one (the fixture prints the
+ * role verbatim). */
+START_TEST(bad_key_entries)
+{
+    init_anchors(1, 1);
+    struct iotl_floors fl = {0};
+    const struct fx_key *signers[] = {&r1};
+    char jwk[300];
+    fx_jwk_members(&pub1, jwk, sizeof(jwk));
+    char x[44];
+    char y[44];
+    ck_assert_ptr_nonnull(strstr(jwk, "\"x\":\""));
+    memcpy(x, strstr(jwk, "\"x\":\"") + 5, 43);
+    memcpy(y, strstr(jwk, "\"y\":\"") + 5, 43);
+    x[43] = y[43] = '\0';
+    char x_short[44];
+    char x_long[45];
+    char x_loose[44];
+    memcpy(x_short, x, 42);
+    x_short[42] = '\0';
+    snprintf(x_long, sizeof(x_long), "%sA", x);
+    /* The last of 43 characters carries 4 bits and 2 unused zero bits: the
+     * next alphabet character sets one (non-canonical). */
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    memcpy(x_loose, x, 44);
+    x_loose[42] = strchr(abc, x[42])[1];
+    char members[9][300];
+    snprintf(members[0], 300, "\"kty\":\"RSA\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"", x, y);
+    snprintf(members[1], 300, "\"kty\":\"EC\",\"crv\":\"P-384\",\"x\":\"%s\",\"y\":\"%s\"", x, y);
+    snprintf(members[2], 300, "\"kty\":\"EC\",\"crv\":\"P-256\",\"y\":\"%s\"", y);
+    snprintf(members[3], 300, "\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"", x_short, y);
+    snprintf(members[4], 300, "\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"", x_long, y);
+    snprintf(members[5], 300, "\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"", x_loose, y);
+    snprintf(members[6], 300, "\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":7", x);
+    snprintf(members[7], 300, "\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"", x, y);
+    snprintf(members[8], 300, "\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"%s\",\"y\":\"%s\"", x, y);
+    static const struct {
+        const char *kid_of; /* "pub1": its own kid, else another key's */
+        int want;
+    } rows[9] = {{"pub1", IOTL_ERR_KEY_FORMAT}, {"pub1", IOTL_ERR_KEY_FORMAT}, {"pub1", IOTL_ERR_KEY_FORMAT},
+                 {"pub1", IOTL_ERR_KEY_FORMAT}, {"pub1", IOTL_ERR_KEY_FORMAT}, {"pub1", IOTL_ERR_KEY_FORMAT},
+                 {"pub1", IOTL_ERR_KEY_FORMAT}, {"pub1", IOTL_ERR_KEY_FORMAT}, {"op1", IOTL_ERR_KID_MISMATCH}};
+    for (size_t i = 0; i < 9; i++) {
+        char role[3072];
+        snprintf(role, sizeof(role), "root\"},{%s,\"kid\":\"%s\",\"role\":\"publisher", members[i],
+                 strcmp(rows[i].kid_of, "pub1") == 0 ? pub1.kid : op1.kid);
+        struct fx_ring_key keys[] = {{&r1, role, 0, 0}};
+        size_t n = fx_keyring_doc(doc, sizeof(doc), 1, 1, T0, T0 + DAY, keys, 1, NULL, 0, signers, 1);
+        ck_assert_msg(update(n, &fl, T0, NULL) == rows[i].want, "row %zu", i);
+        ck_assert_uint_eq(ring.version, 0);
+    }
+    /* No kid, or one that is no string: no thumbprint stated (mismatch). */
+    const char *kids[] = {"", ",\"kid\":7"};
+    for (size_t i = 0; i < 2; i++) {
+        char role[3072];
+        snprintf(role, sizeof(role), "root\"},{%s%s,\"role\":\"publisher", jwk, kids[i]);
+        struct fx_ring_key keys[] = {{&r1, role, 0, 0}};
+        size_t n = fx_keyring_doc(doc, sizeof(doc), 1, 1, T0, T0 + DAY, keys, 1, NULL, 0, signers, 1);
+        ck_assert_int_eq(update(n, &fl, T0, NULL), IOTL_ERR_KID_MISMATCH);
+    }
+    /* The same entry with good members is taken (the injection itself works). */
+    char role[3072];
+    snprintf(role, sizeof(role), "root\"},{%s,\"kid\":\"%s\",\"role\":\"publisher", jwk, pub1.kid);
+    struct fx_ring_key keys[] = {{&r1, role, 0, 0}};
+    size_t n = fx_keyring_doc(doc, sizeof(doc), 1, 1, T0, T0 + DAY, keys, 1, NULL, 0, signers, 1);
+    ck_assert_int_eq(update(n, &fl, T0, NULL), 0);
+    const struct iotl_key *k;
+    ck_assert_int_eq(iotl_keyring_find(&ring, pub1.kid, IOTL_ROLE_PUBLISHER, T0, &k), 0);
+    ck_assert_mem_eq(k->pub, pub1.pub, IOTL_P256_PUBKEY_LEN);
+}
+END_TEST
+
 START_TEST(bad_documents)
 {
     init_anchors(1, 1);
@@ -313,6 +387,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, rotation_with_threshold);
     tcase_add_test(tc, key_validity_and_expiry);
     tcase_add_test(tc, bad_documents);
+    tcase_add_test(tc, bad_key_entries);
     suite_add_tcase(s, tc);
     return s;
 }
