@@ -412,11 +412,9 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_update_outcome, version) ==
 void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8_t reason, int32_t code)
 {
     struct iotl_update_outcome *o = &st->outcome;
-    if (memcmp(o->manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN) != 0) {
-        /* Another release: its per-component codes start clean (the same
-         * release moving on, installed -> confirmed, keeps them). */
-        memset(o->component_code, 0, sizeof(o->component_code));
-    }
+    /* The per-component codes are the release's own: iotl_stage_begin()
+     * clears them when it starts the update, and only that update sets them
+     * (installed -> confirmed keeps them). */
     o->kind = kind;
     o->reason = reason;
     o->acked = 0;

@@ -1160,6 +1160,35 @@ START_TEST(multi_component_handler_failures)
 }
 END_TEST
 
+/* The first outcome of a release (the previous one names another release)
+ * keeps the failing handler's own code. */
+START_TEST(handler_code_kept_in_first_outcome_of_release)
+{
+    multi_setup();
+    struct iotl_update_outcome o;
+    ck_assert_int_eq(iotl_stage_outcome(&fx.stage, &o), IOTL_ERR_NOT_FOUND);
+    H[0].fail_write = 1;
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), 0);
+    ck_assert_int_eq(send_comp(0, fx_new, 0, FX_NEW_SIZE), 0);
+    ck_assert_int_eq(send_comp(1, coproc_img, 0, sizeof(coproc_img)), IOTL_ERR_HANDLER);
+    ck_assert_int_eq(iotl_stage_finish(&fx.stage), IOTL_ERR_HANDLER);
+    ck_assert_int_eq(iotl_stage_outcome(&fx.stage, &o), 0);
+    ck_assert_int_eq(o.kind, IOTL_OUTCOME_FAILED);
+    ck_assert_int_eq(o.code, IOTL_ERR_HANDLER);
+    ck_assert_int_eq(o.component_code[1], IOTL_ERR_PORT(3));
+    ck_assert_int_eq(o.component_code[0] | o.component_code[2], 0);
+    /* The next release starts with clean codes. */
+    H[0].fail_write = 0;
+    D.manifest_sha256[0] ^= 1;
+    D.deployment_seq++;
+    ck_assert_int_eq(iotl_stage_begin(&fx.stage, &D, NULL, NULL), 0);
+    ck_assert_int_eq(iotl_stage_abort(&fx.stage, 7), 0);
+    ck_assert_int_eq(iotl_stage_outcome(&fx.stage, &o), 0);
+    ck_assert_int_eq(o.component_code[0], 7);
+    ck_assert_int_eq(o.component_code[1] | o.component_code[2], 0);
+}
+END_TEST
+
 START_TEST(handler_only_update_completes_without_trial)
 {
     multi_setup();
@@ -1280,6 +1309,7 @@ Suite *iotl_test_suite(void)
     tcase_add_test(tc, boot_hash_check);
     tcase_add_test(tc, multi_component_staged_before_activation);
     tcase_add_test(tc, multi_component_handler_failures);
+    tcase_add_test(tc, handler_code_kept_in_first_outcome_of_release);
     tcase_add_test(tc, handler_only_update_completes_without_trial);
     tcase_add_test(tc, wear_state_area_per_update_and_rollback);
     suite_add_tcase(s, tc);
