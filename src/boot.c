@@ -86,9 +86,8 @@ int iotl_boot_select(iotl_boot_t *b, const struct iotl_boot_config *cfg, struct 
             res->attempts_left = st->attempts_left;
             return IOTL_OK;
         }
-        iotl_journal_rollback(st, (uint8_t)reason, 0);
         res->rolled_back = (uint8_t)reason;
-        (void)iotl_journal_commit(&b->j); /* if not durable, the next boot rolls back again */
+        (void)iotl_journal_outcome(&b->j, IOTL_OUTCOME_ROLLED_BACK, reason, 0); /* if not durable, the next boot rolls back again */
     }
     if (st->slot[st->confirmed_slot].valid == IOTL_SLOT_IMAGE && !image_ok(cfg, &st->slot[st->confirmed_slot], st->confirmed_slot)) {
         return IOTL_ERR_NOT_BOOTABLE;

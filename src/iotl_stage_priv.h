@@ -7,12 +7,12 @@
 
 #include "iotlife/journal.h"
 
-/* Start a new outcome for the update described by st->desc. */
-void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8_t reason, int32_t code);
-
-/* Abandon the trial in st: the confirmed slot boots next, the release is
- * remembered as rolled back, the outcome says why. Caller commits. */
-void iotl_journal_rollback(struct iotl_journal_state *st, uint8_t reason, int32_t code);
+/* Record a new outcome (kind, reason, code) for the update described by
+ * j->st.desc and commit it. ROLLED_BACK also abandons the trial: the
+ * confirmed slot boots next and the release is remembered as rolled back.
+ * Every kind but INSTALLED ends the update (iotl_journal_clear_update()).
+ * Returns iotl_journal_commit()'s result. */
+int iotl_journal_outcome(iotl_journal_t *j, unsigned kind, unsigned reason, int32_t code);
 
 /* Forget the update in flight (descriptor and progress). */
 void iotl_journal_clear_update(struct iotl_journal_state *st);

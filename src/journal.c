@@ -409,25 +409,6 @@ IOTL_STATIC_ASSERT(offsetof(struct iotl_update_outcome, version) ==
                    sizeof(((struct iotl_update_outcome *)0)->version) == sizeof(((struct iotl_update_desc *)0)->version),
                    release_identity_adjacent);
 
-void iotl_journal_new_outcome(struct iotl_journal_state *st, uint8_t kind, uint8_t reason, int32_t code)
-{
-    struct iotl_update_outcome *o = &st->outcome;
-    /* The per-component codes are the release's own: iotl_stage_begin()
-     * clears them when it starts the update, and only that update sets them
-     * (installed -> confirmed keeps them). */
-    o->kind = kind;
-    o->reason = reason;
-    o->acked = 0;
-    o->code = code;
-    o->seq++;
-    o->security_version = st->desc.security_version;
-    /* manifest_sha256 and version are adjacent in both */
-    memcpy((uint8_t *)o + offsetof(struct iotl_update_outcome, manifest_sha256),
-           (const uint8_t *)&st->desc + offsetof(struct iotl_update_desc, manifest_sha256),
-           IOTL_SHA256_LEN + sizeof(o->version));
-    o->component_count = st->desc.component_count;
-}
-
 /* Also ends a trial (a no-op for the callers outside one: no trial is set then). */
 void iotl_journal_clear_update(struct iotl_journal_state *st)
 {
@@ -439,25 +420,45 @@ void iotl_journal_clear_update(struct iotl_journal_state *st)
     st->phase = IOTL_PHASE_IDLE;
 }
 
-void iotl_journal_rollback(struct iotl_journal_state *st, uint8_t reason, int32_t code)
+int iotl_journal_outcome(iotl_journal_t *j, unsigned kind, unsigned reason, int32_t code)
 {
-    iotl_journal_new_outcome(st, IOTL_OUTCOME_ROLLED_BACK, reason, code);
-    /* The release's entry (at most one), else a new one, else the oldest. */
-    int idx = 0;
-    while (idx < st->rolled_back_count &&
-           memcmp(st->rolled_back[idx].manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN) != 0) {
-        idx++;
+    struct iotl_journal_state *st = &j->st;
+    if (kind == IOTL_OUTCOME_ROLLED_BACK) {
+        /* The release's entry (at most one), else a new one, else the oldest. */
+        int idx = 0;
+        while (idx < st->rolled_back_count &&
+               memcmp(st->rolled_back[idx].manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN) != 0) {
+            idx++;
+        }
+        if (idx == IOTL_STAGE_ROLLED_BACK_MAX) {
+            idx = st->rolled_back_next;
+            st->rolled_back_next = (uint8_t)((idx + 1) % IOTL_STAGE_ROLLED_BACK_MAX);
+        } else if (idx == st->rolled_back_count) {
+            st->rolled_back_count++;
+        }
+        memcpy(st->rolled_back[idx].manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
+        st->rolled_back[idx].deployment_seq = st->desc.deployment_seq;
+        if (st->trial_slot <= 1) {
+            st->slot[st->trial_slot].valid = 0;
+        }
     }
-    if (idx == IOTL_STAGE_ROLLED_BACK_MAX) {
-        idx = st->rolled_back_next;
-        st->rolled_back_next = (uint8_t)((idx + 1) % IOTL_STAGE_ROLLED_BACK_MAX);
-    } else if (idx == st->rolled_back_count) {
-        st->rolled_back_count++;
+    struct iotl_update_outcome *o = &st->outcome;
+    /* The per-component codes are the release's own: iotl_stage_begin()
+     * clears them when it starts the update, and only that update sets them
+     * (installed -> confirmed keeps them). */
+    o->kind = (uint8_t)kind;
+    o->reason = (uint8_t)reason;
+    o->acked = 0;
+    o->code = code;
+    o->seq++;
+    o->security_version = st->desc.security_version;
+    /* manifest_sha256 and version are adjacent in both */
+    memcpy((uint8_t *)o + offsetof(struct iotl_update_outcome, manifest_sha256),
+           (const uint8_t *)&st->desc + offsetof(struct iotl_update_desc, manifest_sha256),
+           IOTL_SHA256_LEN + sizeof(o->version));
+    o->component_count = st->desc.component_count;
+    if (kind != IOTL_OUTCOME_INSTALLED) {
+        iotl_journal_clear_update(st); /* and the trial */
     }
-    memcpy(st->rolled_back[idx].manifest_sha256, st->desc.manifest_sha256, IOTL_SHA256_LEN);
-    st->rolled_back[idx].deployment_seq = st->desc.deployment_seq;
-    if (st->trial_slot <= 1) {
-        st->slot[st->trial_slot].valid = 0;
-    }
-    iotl_journal_clear_update(st); /* and the trial */
+    return iotl_journal_commit(j);
 }

@@ -314,13 +314,11 @@ static int fail_update(iotl_stage_t *s, int code)
         }
     }
     stream_reset(s);
-    iotl_journal_new_outcome(st, IOTL_OUTCOME_FAILED, IOTL_ROLLBACK_NONE, code);
     if (s->cur < st->desc.component_count && /* <= IOTL_STAGE_MAX_COMPONENTS */
         st->outcome.component_code[s->cur] == 0) {
         st->outcome.component_code[s->cur] = code;
     }
-    iotl_journal_clear_update(st);
-    return commit(s);
+    return iotl_journal_outcome(&s->j, IOTL_OUTCOME_FAILED, IOTL_ROLLBACK_NONE, code);
 }
 
 /* ---- init ----------------------------------------------------------------- */
@@ -1062,9 +1060,7 @@ static int confirmed(iotl_stage_t *s)
 {
     struct iotl_journal_state *st = st_of(s);
     (void)raise_u32(&st->floors.security_version, st->desc.security_version);
-    iotl_journal_new_outcome(st, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0);
-    iotl_journal_clear_update(st);
-    return commit(s);
+    return iotl_journal_outcome(&s->j, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0);
 }
 
 int iotl_stage_activate(iotl_stage_t *s)
@@ -1103,8 +1099,7 @@ int iotl_stage_activate(iotl_stage_t *s)
     st->attempts_left = s->cfg->boot_attempts != 0 ? s->cfg->boot_attempts : (uint8_t)IOTL_STAGE_DEFAULT_ATTEMPTS;
     /* trial_booted is 0 outside a trial (every way out of one clears it) */
     st->phase = IOTL_PHASE_TRIAL;
-    iotl_journal_new_outcome(st, IOTL_OUTCOME_INSTALLED, IOTL_ROLLBACK_NONE, 0);
-    return commit(s);
+    return iotl_journal_outcome(&s->j, IOTL_OUTCOME_INSTALLED, IOTL_ROLLBACK_NONE, 0);
 }
 
 int iotl_stage_confirm(iotl_stage_t *s)
@@ -1129,8 +1124,7 @@ int iotl_stage_reject(iotl_stage_t *s, int32_t code)
     if (st->phase != IOTL_PHASE_TRIAL) {
         return IOTL_ERR_NO_UPDATE;
     }
-    iotl_journal_rollback(st, IOTL_ROLLBACK_REJECTED, code);
-    return commit(s);
+    return iotl_journal_outcome(&s->j, IOTL_OUTCOME_ROLLED_BACK, IOTL_ROLLBACK_REJECTED, code);
 }
 
 int iotl_stage_prepare(iotl_stage_t *s, uint32_t max_bytes, uint32_t *erased_out)
