@@ -9,7 +9,8 @@
 
 /* Record a new outcome (kind, reason, code) for the update described by
  * j->st.desc and commit it. ROLLED_BACK also abandons the trial: the
- * confirmed slot boots next and the release is remembered as rolled back.
+ * confirmed slot boots next and the release is remembered as rolled back;
+ * CONFIRMED raises the security-version floor to the release's.
  * Every kind but INSTALLED ends the update (iotl_journal_clear_update()).
  * Returns iotl_journal_commit()'s result. */
 int iotl_journal_outcome(iotl_journal_t *j, unsigned kind, unsigned reason, int32_t code);

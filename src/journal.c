@@ -442,6 +442,10 @@ int iotl_journal_outcome(iotl_journal_t *j, unsigned kind, unsigned reason, int3
             st->slot[st->trial_slot].valid = 0;
         }
     }
+    if (kind == IOTL_OUTCOME_CONFIRMED && st->desc.security_version > st->floors.security_version) {
+        /* The release is in force: only now may the anti-rollback floor rise. */
+        st->floors.security_version = st->desc.security_version;
+    }
     struct iotl_update_outcome *o = &st->outcome;
     /* The per-component codes are the release's own: iotl_stage_begin()
      * clears them when it starts the update, and only that update sets them

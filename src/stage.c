@@ -1055,14 +1055,6 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
 
 /* ---- activation, confirm, reject, abort ---------------------------------- */
 
-/* The release is in force: only now may the anti-rollback floor rise. */
-static int confirmed(iotl_stage_t *s)
-{
-    struct iotl_journal_state *st = st_of(s);
-    (void)raise_u32(&st->floors.security_version, st->desc.security_version);
-    return iotl_journal_outcome(&s->j, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0);
-}
-
 int iotl_stage_activate(iotl_stage_t *s)
 {
     IOTL_ASSERT(s != NULL && s->cfg != NULL);
@@ -1093,7 +1085,8 @@ int iotl_stage_activate(iotl_stage_t *s)
         }
     }
     if (s->main_idx == MAIN_NONE) {
-        return confirmed(s); /* nothing to boot on trial */
+        /* nothing to boot on trial */
+        return iotl_journal_outcome(&s->j, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0);
     }
     st->trial_slot = (uint8_t)(1u - st->confirmed_slot);
     st->attempts_left = s->cfg->boot_attempts != 0 ? s->cfg->boot_attempts : (uint8_t)IOTL_STAGE_DEFAULT_ATTEMPTS;
@@ -1114,7 +1107,7 @@ int iotl_stage_confirm(iotl_stage_t *s)
         return IOTL_ERR_STATE;
     }
     st->confirmed_slot = st->trial_slot;
-    return confirmed(s); /* ends the trial */
+    return iotl_journal_outcome(&s->j, IOTL_OUTCOME_CONFIRMED, IOTL_ROLLBACK_NONE, 0); /* ends the trial */
 }
 
 int iotl_stage_reject(iotl_stage_t *s, int32_t code)
