@@ -207,7 +207,7 @@ static OUT_OF_LINE int dec_start(iotl_stage_t *s, const struct iotl_update_compo
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static OUT_OF_LINE const char *main_id(const iotl_stage_t *s)
+static ALWAYS_INLINE const char *main_id(const iotl_stage_t *s)
 {
     return s->cfg->main_id != NULL ? s->cfg->main_id : IOTL_STAGE_DEFAULT_MAIN_ID;
 }
