@@ -126,21 +126,21 @@ static int parse_deployment(void *out, const iotl_json_node_t *root, const void 
 }
 
 IOTL_STATIC_ASSERT(sizeof(struct iotl_deployment) <= UINT16_MAX, deploy_size_fits);
-static const struct iotl_doc_schema deploy_schema = {"iotlife-deployment", IOTL_DEPLOY_SCHEMA,
+const struct iotl_doc_schema iotl_deploy_schema = {"iotlife-deployment", IOTL_DEPLOY_SCHEMA,
                                                      (uint16_t)sizeof(struct iotl_deployment), IOTL_ROLE_OPERATOR,
                                                      0, parse_deployment};
 
 int iotl_deployment_parse(struct iotl_deployment *d, const void *json, size_t len)
 {
     IOTL_ASSERT(d != NULL);
-    return iotl_doc_parse(&deploy_schema, d, json, len, NULL);
+    return iotl_doc_parse(&iotl_deploy_schema, d, json, len, NULL);
 }
 
 int iotl_deployment_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
                            size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_deployment *d,
                            const struct iotl_key **signer)
 {
-    return iotl_doc_verify(&deploy_schema, kr, crypto, compact, len, now, work, d, signer);
+    return iotl_doc_verify(&iotl_deploy_schema, kr, crypto, compact, len, now, work, d, signer);
 }
 
 int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deployment_id, const char *device_id,

@@ -116,6 +116,9 @@ struct iotl_doc_schema {
     uint8_t v_error; /* 1: a v that is no uint32 keeps its own error (key ring), 0: IOTL_ERR_SCHEMA */
     int (*parse)(void *out, const iotl_json_node_t *root, const void *arg);
 };
+/* The manifest's and the deployment's (trust verifies either through iotl_doc_verify). */
+extern const struct iotl_doc_schema iotl_manifest_schema;
+extern const struct iotl_doc_schema iotl_deploy_schema;
 /* Zeroes out, parses the JSON (tree freed before the return), checks type
  * and v (IOTL_ERR_SCHEMA), calls t->parse(out, root, arg); out is zeroed on
  * failure. */

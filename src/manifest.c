@@ -254,19 +254,19 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
 }
 
 IOTL_STATIC_ASSERT(sizeof(struct iotl_manifest) <= UINT16_MAX, manifest_size_fits);
-static const struct iotl_doc_schema manifest_schema = {"iotlife-manifest", IOTL_MANIFEST_SCHEMA,
+const struct iotl_doc_schema iotl_manifest_schema = {"iotlife-manifest", IOTL_MANIFEST_SCHEMA,
                                                        (uint16_t)sizeof(struct iotl_manifest),
                                                        IOTL_ROLE_PUBLISHER, 0, parse_manifest};
 
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
 {
     IOTL_ASSERT(m != NULL);
-    return iotl_doc_parse(&manifest_schema, m, json, len, NULL);
+    return iotl_doc_parse(&iotl_manifest_schema, m, json, len, NULL);
 }
 
 int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
                          size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_manifest *m,
                          const struct iotl_key **signer)
 {
-    return iotl_doc_verify(&manifest_schema, kr, crypto, compact, len, now, work, m, signer);
+    return iotl_doc_verify(&iotl_manifest_schema, kr, crypto, compact, len, now, work, m, signer);
 }
