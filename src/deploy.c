@@ -128,7 +128,7 @@ static int parse_deployment(void *out, const iotl_json_node_t *root, const void 
 IOTL_STATIC_ASSERT(sizeof(struct iotl_deployment) <= UINT16_MAX, deploy_size_fits);
 const struct iotl_doc_schema iotl_deploy_schema = {"iotlife-deployment", IOTL_DEPLOY_SCHEMA,
                                                      (uint16_t)sizeof(struct iotl_deployment), IOTL_ROLE_OPERATOR,
-                                                     0, parse_deployment};
+                                                     parse_deployment};
 
 int iotl_deployment_parse(struct iotl_deployment *d, const void *json, size_t len)
 {

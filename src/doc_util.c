@@ -30,7 +30,7 @@ int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json,
     ret = iotl_doc_expect_str(root, IOTL_DOC_N(type), t->type);
     if (ret == IOTL_OK) {
         ret = iotl_json_u32(iotl_json_member(root, IOTL_DOC_N(v)), &v);
-        if ((ret != IOTL_OK && !t->v_error) || (ret == IOTL_OK && v != t->schema)) {
+        if (ret != IOTL_OK || v != t->schema) {
             ret = IOTL_ERR_SCHEMA;
         }
     }

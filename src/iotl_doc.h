@@ -112,15 +112,14 @@ struct iotl_doc_schema {
     const char *type;
     uint32_t schema;
     uint16_t size;
-    uint8_t role;    /* an enum iotl_key_role */
-    uint8_t v_error; /* 1: a v that is no uint32 keeps its own error (key ring), 0: IOTL_ERR_SCHEMA */
+    uint8_t role; /* an enum iotl_key_role */
     int (*parse)(void *out, const iotl_json_node_t *root, const void *arg);
 };
 /* The manifest's and the deployment's (trust verifies either through iotl_doc_verify). */
 extern const struct iotl_doc_schema iotl_manifest_schema;
 extern const struct iotl_doc_schema iotl_deploy_schema;
 /* Zeroes out, parses the JSON (tree freed before the return), checks type
- * and v (IOTL_ERR_SCHEMA), calls t->parse(out, root, arg); out is zeroed on
+ * and v (any other value, or none: IOTL_ERR_SCHEMA), calls t->parse(out, root, arg); out is zeroed on
  * failure. */
 int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg);
 /* Zeroes out, verifies the compact JWS with a key of t->role in kr, then

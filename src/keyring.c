@@ -222,7 +222,7 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
 
 IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
 static const struct iotl_doc_schema ring_schema = {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t),
-                                                   IOTL_ROLE_ROOT, 1, parse_ring};
+                                                   IOTL_ROLE_ROOT, parse_ring};
 
 int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *doc, size_t len,
                         const struct iotl_floors *floors, int64_t now, unsigned flags,

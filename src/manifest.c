@@ -256,7 +256,7 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
 IOTL_STATIC_ASSERT(sizeof(struct iotl_manifest) <= UINT16_MAX, manifest_size_fits);
 const struct iotl_doc_schema iotl_manifest_schema = {"iotlife-manifest", IOTL_MANIFEST_SCHEMA,
                                                        (uint16_t)sizeof(struct iotl_manifest),
-                                                       IOTL_ROLE_PUBLISHER, 0, parse_manifest};
+                                                       IOTL_ROLE_PUBLISHER, parse_manifest};
 
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
 {
