@@ -79,7 +79,8 @@ int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s)
 }
 
 
-int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
+/* An identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE). */
+static int doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
 {
     /* On failure buf is left as it is: every parser zeroes its output then. */
     int ret = iotl_json_str_copy(n, buf, cap);
@@ -167,16 +168,6 @@ static const char *field_name(const struct iotl_doc_field *f)
     return (const char *)&iotl_doc_names + f->name;
 }
 
-bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n)
-{
-    for (const struct iotl_doc_field *end = f + n; f != end; f++) {
-        if (iotl_json_member(obj, field_name(f)) != NULL) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stride, size_t max, bool required)
 {
     char *rows = (char *)(count + 1);
@@ -187,7 +178,7 @@ static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stri
     size_t i = 0;
     for (const iotl_json_node_t *e = iotl_json_first(m); e != NULL; e = iotl_json_next(e), i++) {
         char *row = rows + i * stride;
-        ret = iotl_doc_ident(e, row, stride);
+        ret = doc_ident(e, row, stride);
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -259,7 +250,7 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
                                  (f->type & IOTL_DOC_SEL) ? IOTL_DEPLOY_MAX_SELECT : IOTL_MANIFEST_MAX_HARDWARE,
                                  required);
         } else if (kind == IOTL_DOC_IDENT) {
-            ret = iotl_doc_ident(m, (char *)dst, cap);
+            ret = doc_ident(m, (char *)dst, cap);
         } else {
             /* A string checked once copied: a version or a location. */
             ret = iotl_json_str_copy(m, (char *)dst, cap);

@@ -66,6 +66,8 @@ extern const struct iotl_doc_names iotl_doc_names;
 enum iotl_doc_name_offset { IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_OFFSET) IOTL_DOC_TAIL_LIST(IOTL_DOC_TAIL_OFFSET) };
 /* The member name n (an identifier from the lists above) as a C string. */
 #define IOTL_DOC_N(n) ((const char *)&iotl_doc_names + IOTL_DOC_O_##n)
+/* The member name at offset o of iotl_doc_names. */
+#define IOTL_DOC_NAME_AT(o) ((const char *)&iotl_doc_names + (o))
 
 /* One member of a document: its name (offset in iotl_doc_names), where it
  * lands in the destination struct, kind | flags, and capacity - 1 (strings;
@@ -143,9 +145,5 @@ int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const cha
 /* An array of at most max elements (IOTL_ERR_TOO_LARGE); not an array, or
  * empty when required: IOTL_ERR_SCHEMA. */
 int iotl_doc_array(const iotl_json_node_t *a, size_t max, bool required);
-/* True when obj has a member named by one of the n fields. */
-bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n);
-/* An identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE). */
-int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap);
 
 #endif

@@ -55,7 +55,6 @@ enum iotl_json_type {
 int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len);
 void iotl_json_free(iotl_json_doc_t *doc);
 
-const iotl_json_node_t *iotl_json_root(const iotl_json_doc_t *doc);
 enum iotl_json_type iotl_json_type(const iotl_json_node_t *n);
 
 /* Object member by exact name, NULL when absent or obj is not an object. */
@@ -63,8 +62,6 @@ const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char
 /* First element/member of an array/object (NULL when empty or a scalar), and the next one. */
 const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n);
 const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n);
-/* Member name of an object member, NULL for array elements. */
-const char *iotl_json_name(const iotl_json_node_t *n);
 /* Number of elements/members; 0 for scalars. */
 size_t iotl_json_count(const iotl_json_node_t *n);
 

@@ -345,11 +345,6 @@ static const iotl_json_node_t *node(const cJSON *c)
     return (const iotl_json_node_t *)(const void *)c;
 }
 
-const iotl_json_node_t *iotl_json_root(const iotl_json_doc_t *doc)
-{
-    return doc != NULL ? node((const cJSON *)doc->root) : NULL;
-}
-
 IOTL_STATIC_ASSERT(cJSON_False == IOTL_JSON_FALSE && cJSON_True == IOTL_JSON_TRUE && cJSON_NULL == IOTL_JSON_NULL &&
                        cJSON_Number == IOTL_JSON_NUMBER && cJSON_String == IOTL_JSON_STRING &&
                        cJSON_Array == IOTL_JSON_ARRAY && cJSON_Object == IOTL_JSON_OBJECT,
@@ -376,11 +371,6 @@ const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n)
 const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n)
 {
     return n != NULL ? node(cj(n)->next) : NULL;
-}
-
-const char *iotl_json_name(const iotl_json_node_t *n)
-{
-    return n != NULL ? cj(n)->string : NULL;
 }
 
 size_t iotl_json_count(const iotl_json_node_t *n)
