@@ -76,6 +76,5 @@ int iotl_json_str_copy(const iotl_json_node_t *n, char *buf, size_t cap);
 int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out);
 int iotl_json_i64(const iotl_json_node_t *n, int64_t *out);
 int iotl_json_number(const iotl_json_node_t *n, double *out);
-int iotl_json_bool(const iotl_json_node_t *n, bool *out);
 
 #endif

@@ -446,13 +446,3 @@ int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out)
     *out = (uint32_t)v;
     return IOTL_OK;
 }
-
-int iotl_json_bool(const iotl_json_node_t *n, bool *out)
-{
-    unsigned t = iotl_json_type(n);
-    if ((t & (IOTL_JSON_FALSE | IOTL_JSON_TRUE)) == 0) {
-        return IOTL_ERR_SCHEMA;
-    }
-    *out = t == IOTL_JSON_TRUE;
-    return IOTL_OK;
-}

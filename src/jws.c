@@ -27,9 +27,8 @@ IOTL_NOINLINE static int check_header(struct iotl_jws *jws, const iotl_json_node
         return IOTL_ERR_CRIT;
     }
     const iotl_json_node_t *b64 = iotl_json_member(root, IOTL_DOC_N(b64));
-    bool b64_val = false; /* stays false when b64 is no boolean */
-    if (b64 != NULL && ((void)iotl_json_bool(b64, &b64_val), !b64_val)) {
-        return IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
+    if (b64 != NULL && iotl_json_type(b64) != IOTL_JSON_TRUE) {
+        return IOTL_ERR_CRIT; /* false (RFC 7797 unencoded payload needs crit), or no boolean */
     }
     if (iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(kid)), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
         return IOTL_ERR_KID_MISMATCH;
