@@ -60,9 +60,8 @@ int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, c
 
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want)
 {
-    const char *s;
-    size_t n;
-    if (iotl_json_str_ref(iotl_json_member(obj, name), &s, &n) != IOTL_OK || strcmp(s, want) != 0) {
+    const char *s = iotl_json_str(iotl_json_member(obj, name));
+    if (s == NULL || strcmp(s, want) != 0) {
         return IOTL_ERR_SCHEMA;
     }
     return IOTL_OK;
@@ -214,9 +213,8 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             ret = iotl_json_type(m) == IOTL_JSON_OBJECT ? IOTL_OK : IOTL_ERR_SCHEMA;
             sub = m;
         } else if (kind == IOTL_DOC_ENUM) {
-            const char *s;
-            size_t len;
-            ret = iotl_json_str_ref(m, &s, &len);
+            const char *s = iotl_json_str(m);
+            ret = s != NULL ? IOTL_OK : IOTL_ERR_SCHEMA;
             const char *names = iotl_doc_enums + f->max;
             for (unsigned i = (f->type & IOTL_DOC_POS) ? 1u : 0u; ret == IOTL_OK; i++, names += strlen(names) + 1u) {
                 if (*names == '\0') {

@@ -71,6 +71,8 @@ size_t iotl_json_count(const iotl_json_node_t *n);
  * infinite one for 1e999, and leaves the range to its caller). Strings are valid UTF-8 without NUL bytes. A NULL
  * node (a missing member) is IOTL_ERR_SCHEMA, so `iotl_json_u32(iotl_json_member(o,
  * "x"), &v)` reads a required member; iotl_doc_fields() reads optional ones. */
+/* The string of a string node, NULL for any other node (and for NULL). */
+const char *iotl_json_str(const iotl_json_node_t *n);
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len);
 int iotl_json_str_copy(const iotl_json_node_t *n, char *buf, size_t cap);
 int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out);

@@ -378,9 +378,14 @@ size_t iotl_json_count(const iotl_json_node_t *n)
     return (size_t)cJSON_GetArraySize(cj(n)); /* children of any node; 0 for NULL */
 }
 
+const char *iotl_json_str(const iotl_json_node_t *n)
+{
+    return cJSON_GetStringValue(cj(n)); /* NULL unless a string (also for NULL) */
+}
+
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len)
 {
-    const char *v = cJSON_GetStringValue(cj(n)); /* NULL unless a string */
+    const char *v = iotl_json_str(n);
     if (v == NULL) {
         return IOTL_ERR_SCHEMA;
     }

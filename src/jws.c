@@ -18,8 +18,6 @@ IOTL_STATIC_ASSERT(IOTL_B64URL_ENC_LEN(IOTL_SHA256_LEN) == IOTL_JWS_KID_LEN, kid
 /* Checks the protected header (parsed) against the profile in jws.h. */
 IOTL_NOINLINE static int check_header(struct iotl_jws *jws, const iotl_json_node_t *root)
 {
-    const char *s;
-    size_t n;
     if (iotl_doc_expect_str(root, IOTL_DOC_N(alg), "ES256") != IOTL_OK) {
         return IOTL_ERR_ALG;
     }
@@ -30,7 +28,8 @@ IOTL_NOINLINE static int check_header(struct iotl_jws *jws, const iotl_json_node
     if (b64 != NULL && iotl_json_type(b64) != IOTL_JSON_TRUE) {
         return IOTL_ERR_CRIT; /* false (RFC 7797 unencoded payload needs crit), or no boolean */
     }
-    if (iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(kid)), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
+    const char *s = iotl_json_str(iotl_json_member(root, IOTL_DOC_N(kid)));
+    if (s == NULL || strlen(s) != IOTL_JWS_KID_LEN) {
         return IOTL_ERR_KID_MISMATCH;
     }
     (void)strcpy(jws->kid, s); /* 43 characters and the NUL */
