@@ -26,15 +26,10 @@ int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json,
         return ret;
     }
     const iotl_json_node_t *root = (const iotl_json_node_t *)doc.root;
-    uint32_t v = 0;
-    ret = iotl_doc_expect_str(root, IOTL_DOC_N(type), t->type);
-    if (ret == IOTL_OK) {
-        ret = iotl_json_u32(iotl_json_member(root, IOTL_DOC_N(v)), &v);
-        if (ret != IOTL_OK || v != t->schema) {
-            ret = IOTL_ERR_SCHEMA;
-        }
-    }
-    if (ret == IOTL_OK) {
+    uint32_t v; /* read only once set */
+    ret = IOTL_ERR_SCHEMA;
+    if (iotl_doc_expect_str(root, IOTL_DOC_N(type), t->type) == IOTL_OK &&
+        iotl_json_u32(iotl_json_member(root, IOTL_DOC_N(v)), &v) == IOTL_OK && v == t->schema) {
         ret = t->parse(out, root, arg);
     }
     iotl_json_free(&doc); /* the tree never outlives the call */
