@@ -140,7 +140,9 @@ int iotl_deployment_verify(const iotl_keyring_t *kr, const struct iotl_crypto *c
                            size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_deployment *d,
                            const struct iotl_key **signer)
 {
-    return iotl_doc_verify(&iotl_deploy_schema, kr, crypto, compact, len, now, work, d, signer);
+    IOTL_ASSERT(d != NULL);
+    d->schema = IOTL_DOC_DEPLOYMENT; /* names the document to iotl_doc_verify */
+    return iotl_doc_verify(kr, crypto, compact, len, now, work, d, signer);
 }
 
 int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deployment_id, const char *device_id,

@@ -39,11 +39,15 @@ int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json,
     return ret;
 }
 
-int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, const struct iotl_crypto *crypto,
-                    const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
-                    const struct iotl_key **signer)
+IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, schema) == 0 && offsetof(struct iotl_deployment, schema) == 0,
+                   documents_start_with_their_schema);
+
+int iotl_doc_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact, size_t len,
+                    int64_t now, iotl_trust_work_t *work, void *out, const struct iotl_key **signer)
 {
     IOTL_ASSERT(work != NULL && out != NULL);
+    static const struct iotl_doc_schema *const kinds[2] = {&iotl_deploy_schema, &iotl_manifest_schema};
+    const struct iotl_doc_schema *t = kinds[*(const uint32_t *)out & 1u];
     size_t n = 0;
     int ret = iotl_keyring_verify_jws(kr, crypto, (enum iotl_key_role)t->role, compact, len, now, work->text,
                                       sizeof(work->text), &n, signer);

@@ -279,5 +279,7 @@ int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *cry
                          size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_manifest *m,
                          const struct iotl_key **signer)
 {
-    return iotl_doc_verify(&iotl_manifest_schema, kr, crypto, compact, len, now, work, m, signer);
+    IOTL_ASSERT(m != NULL);
+    m->schema = IOTL_DOC_MANIFEST; /* names the document to iotl_doc_verify */
+    return iotl_doc_verify(kr, crypto, compact, len, now, work, m, signer);
 }
