@@ -85,10 +85,9 @@ static int doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
     if (ret == IOTL_OK && buf[0] == '\0') {
         ret = IOTL_ERR_RANGE;
     }
-    for (const char *p = buf; ret == IOTL_OK && *p != '\0'; p++) {
-        if (memchr(iotl_b64url_alphabet, *p, IOTL_B64URL_IDENT_CHARS) == NULL) {
-            ret = IOTL_ERR_RANGE;
-        }
+    /* The alphabet string ends after its IOTL_B64URL_IDENT_CHARS characters. */
+    if (ret == IOTL_OK && buf[strspn(buf, iotl_b64url_alphabet)] != '\0') {
+        ret = IOTL_ERR_RANGE;
     }
     return ret;
 }
@@ -138,10 +137,9 @@ static int check_location(const char *buf, bool allow_parent)
 {
     bool url = (strncmp(buf, "https://", 8) == 0 || strncmp(buf, "http://", 7) == 0);
     bool bad = (buf[0] == '\0') || (!url && (buf[0] == '/' || strchr(buf, ':') != NULL)) ||
-               (!allow_parent && strstr(buf, "..") != NULL);
+               (!allow_parent && strstr(buf, "..") != NULL) || strpbrk(buf, "\"\\<>") != NULL;
     for (const char *p = buf; *p != '\0'; p++) {
-        uint8_t c = (uint8_t)*p;
-        bad = bad || c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>';
+        bad = bad || (unsigned)((uint8_t)*p - 0x21u) >= 0x5eu; /* not printable ASCII without space */
     }
     return bad ? IOTL_ERR_RANGE : IOTL_OK;
 }
