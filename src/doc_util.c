@@ -232,7 +232,8 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
                 memcpy(&start, dst - sizeof(start), sizeof(start));
             }
             ret = iotl_json_i64(m, &t);
-            if (ret == IOTL_OK && (t < 0 || (t <= start && (required || t != 0)))) {
+            /* start >= -1, so a negative t is at or before it (and not 0). */
+            if (ret == IOTL_OK && t <= start && (required || t != 0)) {
                 ret = IOTL_ERR_RANGE;
             }
             if (ret == IOTL_OK) {

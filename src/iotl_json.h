@@ -59,7 +59,8 @@ enum iotl_json_type iotl_json_type(const iotl_json_node_t *n);
 
 /* Object member by exact name, NULL when absent or obj is not an object. */
 const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char *name);
-/* First element/member of an array/object (NULL when empty or a scalar), and the next one. */
+/* First element/member of an array/object (NULL when empty, a scalar or NULL), and the next one
+ * (of a node, not NULL). */
 const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n);
 const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n);
 /* Number of elements/members; 0 for scalars. */

@@ -370,7 +370,7 @@ const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n)
 
 const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n)
 {
-    return n != NULL ? node(cj(n)->next) : NULL;
+    return node(cj(n)->next); /* n is a node (every caller walks from a non-NULL one) */
 }
 
 size_t iotl_json_count(const iotl_json_node_t *n)
