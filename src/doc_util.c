@@ -210,14 +210,14 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
             ret = iotl_json_type(m) == IOTL_JSON_OBJECT ? IOTL_OK : IOTL_ERR_SCHEMA;
             sub = m;
         } else if (kind == IOTL_DOC_ENUM) {
-            const char *s = iotl_json_str(m);
-            ret = s != NULL ? IOTL_OK : IOTL_ERR_SCHEMA;
+            const char *s = iotl_json_str(m); /* NULL: no string, no name matches */
             const char *names = iotl_doc_enums + f->max;
-            for (unsigned i = (f->type & IOTL_DOC_POS) ? 1u : 0u; ret == IOTL_OK; i++, names += strlen(names) + 1u) {
-                if (*names == '\0') {
-                    ret = IOTL_ERR_SCHEMA;
-                } else if (strcmp(s, names) == 0) {
+            ret = IOTL_ERR_SCHEMA;
+            for (unsigned i = (f->type & IOTL_DOC_POS) ? 1u : 0u; s != NULL && *names != '\0';
+                 i++, names += strlen(names) + 1u) {
+                if (strcmp(s, names) == 0) {
                     *dst = (uint8_t)i;
+                    ret = IOTL_OK;
                     break;
                 }
             }
