@@ -27,16 +27,16 @@ static const struct iotl_doc_field deploy_fields[] = {
     DF(manifest_sha256, manifest_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
     /* Relative to the deployment's own URL; ".." allowed (repository layout). */
     DF(manifest_url, manifest_url, IOTL_DOC_URL_UP),
-    /* "select": every device when absent. */
-    {(uint16_t)IOTL_DOC_O_select, 0u, IOTL_DOC_OBJ, 0u},
-    DL(hardware, hardware_count, hardware, IOTL_DOC_IN),
-    DL(groups, group_count, groups, IOTL_DOC_IN | IOTL_DOC_SEL),
-    DL(devices, device_count, devices, IOTL_DOC_IN | IOTL_DOC_SEL),
-    DF(installed_min, installed_min, IOTL_DOC_IN | IOTL_DOC_VERSION),
-    DF(installed_max, installed_max, IOTL_DOC_IN | IOTL_DOC_VERSION),
     DF(not_before, not_before, IOTL_DOC_TIME),
     DF(not_after, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
     IOTL_DOC_ENUM_FIELD(urgency, struct iotl_deployment, urgency, IOTL_DOC_ENUM_URGENCIES, 0),
+    /* "select" (last: the fields after it are its members): every device when absent. */
+    {(uint16_t)IOTL_DOC_O_select, 0u, IOTL_DOC_OBJ, 0u},
+    DL(hardware, hardware_count, hardware, 0),
+    DL(groups, group_count, groups, IOTL_DOC_SEL),
+    DL(devices, device_count, devices, IOTL_DOC_SEL),
+    DF(installed_min, installed_min, IOTL_DOC_VERSION),
+    DF(installed_max, installed_max, IOTL_DOC_VERSION),
 };
 
 static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)

@@ -190,26 +190,30 @@ IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <
 
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
-    const iotl_json_node_t *sub = NULL; /* the object of the last IOTL_DOC_OBJ field */
     for (const struct iotl_doc_field *end = f + n; f != end; f++) {
-        const iotl_json_node_t *m = iotl_json_member((f->type & IOTL_DOC_IN) ? sub : obj, field_name(f));
+        const iotl_json_node_t *m = iotl_json_member(obj, field_name(f));
         uint8_t *dst = (uint8_t *)base + f->off;
         size_t cap = (size_t)f->max + 1u;
         bool required = (f->type & IOTL_DOC_REQ) != 0;
         int64_t t;
         struct iotl_semver sv;
         int ret;
+        unsigned kind = f->type & 0x0fu;
+        if (kind == IOTL_DOC_OBJ) {
+            /* The fields after it are its members (all absent when it is). */
+            if (m != NULL && iotl_json_type(m) != IOTL_JSON_OBJECT) {
+                return IOTL_ERR_SCHEMA;
+            }
+            obj = m;
+            continue;
+        }
         if (m == NULL) {
             if (required) {
                 return IOTL_ERR_SCHEMA;
             }
             continue;
         }
-        unsigned kind = f->type & 0x0fu;
-        if (kind == IOTL_DOC_OBJ) {
-            ret = iotl_json_type(m) == IOTL_JSON_OBJECT ? IOTL_OK : IOTL_ERR_SCHEMA;
-            sub = m;
-        } else if (kind == IOTL_DOC_ENUM) {
+        if (kind == IOTL_DOC_ENUM) {
             const char *s = iotl_json_str(m); /* NULL: no string, no name matches */
             const char *names = iotl_doc_enums + f->max;
             ret = IOTL_ERR_SCHEMA;

@@ -25,8 +25,8 @@ enum iotl_doc_kind {
     IOTL_DOC_ENUM,       /* uint8_t: index of the string among the NUL-separated names of
                           * iotl_doc_enums from offset max on (ended by an empty one), else
                           * IOTL_ERR_SCHEMA; absent: unchanged */
-    IOTL_DOC_OBJ,        /* an object (IOTL_ERR_SCHEMA otherwise) whose members the IOTL_DOC_IN
-                          * fields after it name; absent: they are all absent (off, max unused) */
+    IOTL_DOC_OBJ,        /* an object (IOTL_ERR_SCHEMA otherwise), never required, whose members
+                          * all the fields after it name; absent: they are all absent (off, max unused) */
     IOTL_DOC_B64         /* base64url of exactly cap bytes (IOTL_ERR_RANGE, IOTL_ERR_NO_MEM,
                           * IOTL_ERR_BASE64); read with IOTL_DOC_SHA256 by one helper */
 };
@@ -38,7 +38,6 @@ enum iotl_doc_kind {
  * optional ends only when not 0 (IOTL_ERR_RANGE). */
 #define IOTL_DOC_END 0x20u
 #define IOTL_DOC_POS IOTL_DOC_END /* IOTL_DOC_U32: above 0 (IOTL_ERR_RANGE); IOTL_DOC_ENUM: index from 1 */
-#define IOTL_DOC_IN 0x10u /* a member of the object of the last IOTL_DOC_OBJ field before it */
 
 /* Every member name the signed-document parsers read (JWS header, key
  * ring, manifest, deployment), stored once in src/doc_util.c: a name shared
