@@ -48,7 +48,7 @@ int iotl_doc_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, 
     IOTL_ASSERT(work != NULL && out != NULL);
     static const struct iotl_doc_schema *const kinds[2] = {&iotl_deploy_schema, &iotl_manifest_schema};
     const struct iotl_doc_schema *t = kinds[*(const uint32_t *)out & 1u];
-    size_t n = 0;
+    size_t n; /* set (0 on failure) by the verify */
     int ret = iotl_keyring_verify_jws(kr, crypto, (enum iotl_key_role)t->role, compact, len, now, work->text,
                                       sizeof(work->text), &n, signer);
     /* Parsed (zeroing out) on failure too: then of no text (n is 0), which
