@@ -168,7 +168,7 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
         ret = IOTL_ERR_INTEGRITY;
         goto exit;
     }
-    size_t n = 0;
+    size_t n; /* set by the decode */
     /* Fits: the length was bounded by IOTL_B64URL_ENC_LEN(cap) above. */
     int dret = iotl_b64url_decode(jws->payload_b64, jws->payload_b64_len, payload, cap, &n);
     if (dret != IOTL_OK) {
