@@ -53,6 +53,7 @@ enum iotl_json_type {
 /* Check, build the tree, reject duplicate names; doc is empty on failure.
  * IOTL_ERR_NO_MEM when cJSON's allocator failed on a valid document. */
 int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len);
+/* Frees the tree of doc (not NULL) and empties doc; its nodes die. */
 void iotl_json_free(iotl_json_doc_t *doc);
 
 enum iotl_json_type iotl_json_type(const iotl_json_node_t *n);

@@ -329,10 +329,8 @@ int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len)
 
 void iotl_json_free(iotl_json_doc_t *doc)
 {
-    if (doc != NULL) {
-        cJSON_Delete((cJSON *)doc->root); /* NULL is a no-op */
-        doc->root = NULL;
-    }
+    cJSON_Delete((cJSON *)doc->root); /* NULL is a no-op */
+    doc->root = NULL;
 }
 
 static const cJSON *cj(const iotl_json_node_t *n)
