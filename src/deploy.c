@@ -133,7 +133,8 @@ const struct iotl_doc_schema iotl_deploy_schema = {"iotlife-deployment", IOTL_DE
 int iotl_deployment_parse(struct iotl_deployment *d, const void *json, size_t len)
 {
     IOTL_ASSERT(d != NULL);
-    return iotl_doc_parse(&iotl_deploy_schema, d, json, len, NULL);
+    d->schema = IOTL_DOC_DEPLOYMENT; /* names the document to iotl_doc_parse */
+    return iotl_doc_parse(d, json, len, NULL);
 }
 
 int iotl_deployment_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,

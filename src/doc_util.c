@@ -17,8 +17,20 @@ IOTL_STATIC_ASSERT(sizeof(struct iotl_doc_names) <= UINT16_MAX, doc_names_offset
 const char iotl_doc_enums[] = IOTL_DOC_KINDS "\0" IOTL_DOC_URGENCIES "\0" IOTL_DOC_ROLES "\0" IOTL_DOC_KTYS "\0" IOTL_DOC_CRVS;
 IOTL_STATIC_ASSERT(IOTL_DOC_ENUM_CRVS <= UINT8_MAX, doc_enum_offsets_fit);
 
-int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg)
+/* By kind (IOTL_DOC_*); the fourth entry only bounds the index. */
+static const struct iotl_doc_schema *const doc_kinds[4] = {&iotl_deploy_schema, &iotl_manifest_schema,
+                                                           &iotl_ring_schema, &iotl_deploy_schema};
+
+static const struct iotl_doc_schema *doc_kind(const void *out)
 {
+    uint32_t k;
+    memcpy(&k, out, sizeof(k));
+    return doc_kinds[k & 3u];
+}
+
+int iotl_doc_parse(void *out, const void *json, size_t len, const void *arg)
+{
+    const struct iotl_doc_schema *t = doc_kind(out);
     iotl_json_doc_t doc;
     memset(out, 0, t->size);
     int ret = iotl_json_parse(&doc, (const char *)json, len);
@@ -46,14 +58,13 @@ int iotl_doc_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, 
                     int64_t now, iotl_trust_work_t *work, void *out, const struct iotl_key **signer)
 {
     IOTL_ASSERT(work != NULL && out != NULL);
-    static const struct iotl_doc_schema *const kinds[2] = {&iotl_deploy_schema, &iotl_manifest_schema};
-    const struct iotl_doc_schema *t = kinds[*(const uint32_t *)out & 1u];
+    const struct iotl_doc_schema *t = doc_kind(out);
     size_t n; /* set (0 on failure) by the verify */
     int ret = iotl_keyring_verify_jws(kr, crypto, (enum iotl_key_role)t->role, compact, len, now, work->text,
                                       sizeof(work->text), &n, signer);
     /* Parsed (zeroing out) on failure too: then of no text (n is 0), which
      * fails at once. */
-    int pret = iotl_doc_parse(t, out, work->text, n, NULL);
+    int pret = iotl_doc_parse(out, work->text, n, NULL);
     return ret != IOTL_OK ? ret : pret;
 }
 

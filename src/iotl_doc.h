@@ -116,19 +116,21 @@ struct iotl_doc_schema {
     uint8_t role; /* an enum iotl_key_role */
     int (*parse)(void *out, const iotl_json_node_t *root, const void *arg);
 };
-/* The manifest's and the deployment's schemas. */
+/* The document schemas (manifest.c, deploy.c, keyring.c). */
 extern const struct iotl_doc_schema iotl_manifest_schema;
 extern const struct iotl_doc_schema iotl_deploy_schema;
-/* Zeroes out, parses the JSON (tree freed before the return), checks type
- * and v (any other value, or none: IOTL_ERR_SCHEMA), calls t->parse(out, root, arg); out is zeroed on
- * failure. */
-int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg);
-/* The document kind iotl_doc_verify() reads: the caller stores it in the
- * first uint32_t of out (the schema member both documents start with, which
- * the parse then zeroes or sets), so the public verify calls pass their own
- * arguments on unchanged. */
+extern const struct iotl_doc_schema iotl_ring_schema;
+/* The document kind the driver reads: the caller stores it in the first
+ * uint32_t of out (for a manifest or a deployment their schema member,
+ * which the parse then zeroes or sets; written and read with memcpy), so
+ * the public parse and verify calls pass their own arguments on. */
 #define IOTL_DOC_DEPLOYMENT 0u
 #define IOTL_DOC_MANIFEST 1u
+#define IOTL_DOC_RING 2u
+/* Zeroes out (of the kind it names), parses the JSON (tree freed before the
+ * return), checks type and v (any other value, or none: IOTL_ERR_SCHEMA),
+ * calls t->parse(out, root, arg); out is zeroed on failure. */
+int iotl_doc_parse(void *out, const void *json, size_t len, const void *arg);
 /* Zeroes out, verifies the compact JWS with a key of the kind's role in kr,
  * then iotl_doc_parse() of its payload (decoded into work->text). */
 int iotl_doc_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact, size_t len,

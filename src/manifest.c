@@ -272,7 +272,8 @@ const struct iotl_doc_schema iotl_manifest_schema = {"iotlife-manifest", IOTL_MA
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
 {
     IOTL_ASSERT(m != NULL);
-    return iotl_doc_parse(&iotl_manifest_schema, m, json, len, NULL);
+    m->schema = IOTL_DOC_MANIFEST; /* names the document to iotl_doc_parse */
+    return iotl_doc_parse(m, json, len, NULL);
 }
 
 int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
