@@ -104,7 +104,7 @@ static bool ver_above(const char *a, const char *b)
     return iotl_semver_cmp(&v[0], &v[1]) > 0;
 }
 
-static int parse_deployment(void *out, const iotl_json_node_t *root, const void *arg)
+int iotl_doc_parse_deployment(void *out, const iotl_json_node_t *root, const void *arg)
 {
     (void)arg;
     struct iotl_deployment *d = (struct iotl_deployment *)out;
@@ -125,10 +125,6 @@ static int parse_deployment(void *out, const iotl_json_node_t *root, const void 
     return IOTL_OK;
 }
 
-IOTL_STATIC_ASSERT(sizeof(struct iotl_deployment) <= UINT16_MAX, deploy_size_fits);
-const struct iotl_doc_schema iotl_deploy_schema = {"iotlife-deployment", IOTL_DEPLOY_SCHEMA,
-                                                     (uint16_t)sizeof(struct iotl_deployment), IOTL_ROLE_OPERATOR,
-                                                     parse_deployment};
 
 int iotl_deployment_parse(struct iotl_deployment *d, const void *json, size_t len)
 {

@@ -17,15 +17,24 @@ IOTL_STATIC_ASSERT(sizeof(struct iotl_doc_names) <= UINT16_MAX, doc_names_offset
 const char iotl_doc_enums[] = IOTL_DOC_KINDS "\0" IOTL_DOC_URGENCIES "\0" IOTL_DOC_ROLES "\0" IOTL_DOC_KTYS "\0" IOTL_DOC_CRVS;
 IOTL_STATIC_ASSERT(IOTL_DOC_ENUM_CRVS <= UINT8_MAX, doc_enum_offsets_fit);
 
-/* By kind (IOTL_DOC_*); the fourth entry only bounds the index. */
-static const struct iotl_doc_schema *const doc_kinds[4] = {&iotl_deploy_schema, &iotl_manifest_schema,
-                                                           &iotl_ring_schema, &iotl_deploy_schema};
+IOTL_STATIC_ASSERT(sizeof(struct iotl_manifest) <= UINT16_MAX && sizeof(struct iotl_deployment) <= UINT16_MAX &&
+                       sizeof(iotl_keyring_t) <= UINT16_MAX,
+                   document_sizes_fit);
+/* By kind (IOTL_DOC_*). */
+static const struct iotl_doc_schema doc_kinds[] = {
+    {"iotlife-deployment", IOTL_DEPLOY_SCHEMA, (uint16_t)sizeof(struct iotl_deployment), IOTL_ROLE_OPERATOR,
+     iotl_doc_parse_deployment},
+    {"iotlife-manifest", IOTL_MANIFEST_SCHEMA, (uint16_t)sizeof(struct iotl_manifest), IOTL_ROLE_PUBLISHER,
+     iotl_doc_parse_manifest},
+    {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t), IOTL_ROLE_ROOT, iotl_doc_parse_ring},
+};
+IOTL_STATIC_ASSERT(IOTL_DOC_DEPLOYMENT == 0 && IOTL_DOC_MANIFEST == 1 && IOTL_DOC_RING == 2, doc_kind_index);
 
 static const struct iotl_doc_schema *doc_kind(const void *out)
 {
     uint32_t k;
     memcpy(&k, out, sizeof(k));
-    return doc_kinds[k & 3u];
+    return &doc_kinds[k <= IOTL_DOC_RING ? k : IOTL_DOC_DEPLOYMENT];
 }
 
 int iotl_doc_parse(void *out, const void *json, size_t len, const void *arg)

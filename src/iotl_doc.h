@@ -116,10 +116,12 @@ struct iotl_doc_schema {
     uint8_t role; /* an enum iotl_key_role */
     int (*parse)(void *out, const iotl_json_node_t *root, const void *arg);
 };
-/* The document schemas (manifest.c, deploy.c, keyring.c). */
-extern const struct iotl_doc_schema iotl_manifest_schema;
-extern const struct iotl_doc_schema iotl_deploy_schema;
-extern const struct iotl_doc_schema iotl_ring_schema;
+/* The payload readers of the documents (manifest.c, deploy.c, keyring.c;
+ * the ring's arg is the crypto port that checks key ids), called by
+ * iotl_doc_parse() once type and v matched. */
+int iotl_doc_parse_manifest(void *out, const iotl_json_node_t *root, const void *arg);
+int iotl_doc_parse_deployment(void *out, const iotl_json_node_t *root, const void *arg);
+int iotl_doc_parse_ring(void *out, const iotl_json_node_t *root, const void *arg);
 /* The document kind the driver reads: the caller stores it in the first
  * uint32_t of out (for a manifest or a deployment their schema member,
  * which the parse then zeroes or sets; written and read with memcpy), so

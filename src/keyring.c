@@ -171,7 +171,7 @@ static const struct iotl_doc_field ring_fields[] = {
 };
 
 /* The key ring payload once type and v matched; crypto (arg) checks key ids. */
-static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
+int iotl_doc_parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
 {
     iotl_keyring_t *r = (iotl_keyring_t *)out;
     const struct iotl_crypto *crypto = (const struct iotl_crypto *)arg;
@@ -220,9 +220,6 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     return IOTL_OK;
 }
 
-IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
-const struct iotl_doc_schema iotl_ring_schema = {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t),
-                                                   IOTL_ROLE_ROOT, parse_ring};
 
 int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *doc, size_t len,
                         const struct iotl_floors *floors, int64_t now, unsigned flags,

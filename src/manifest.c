@@ -235,7 +235,7 @@ static const struct iotl_doc_field manifest_fields[] = {
     MF(release_notes, release_notes, IOTL_DOC_URL),
 };
 
-static int parse_manifest(void *out, const iotl_json_node_t *root, const void *arg)
+int iotl_doc_parse_manifest(void *out, const iotl_json_node_t *root, const void *arg)
 {
     (void)arg;
     struct iotl_manifest *m = (struct iotl_manifest *)out;
@@ -264,10 +264,6 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
     return IOTL_OK;
 }
 
-IOTL_STATIC_ASSERT(sizeof(struct iotl_manifest) <= UINT16_MAX, manifest_size_fits);
-const struct iotl_doc_schema iotl_manifest_schema = {"iotlife-manifest", IOTL_MANIFEST_SCHEMA,
-                                                       (uint16_t)sizeof(struct iotl_manifest),
-                                                       IOTL_ROLE_PUBLISHER, parse_manifest};
 
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
 {
