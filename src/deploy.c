@@ -27,16 +27,16 @@ static const struct iotl_doc_field deploy_fields[] = {
     DF(manifest_sha256, manifest_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
     /* Relative to the deployment's own URL; ".." allowed (repository layout). */
     DF(manifest_url, manifest_url, IOTL_DOC_URL_UP),
-    /* "select": every device when absent. */
-    {(uint16_t)IOTL_DOC_O_select, 0u, IOTL_DOC_OBJ, 0u},
-    DL(hardware, hardware_count, hardware, IOTL_DOC_IN),
-    DL(groups, group_count, groups, IOTL_DOC_IN | IOTL_DOC_SEL),
-    DL(devices, device_count, devices, IOTL_DOC_IN | IOTL_DOC_SEL),
-    DF(installed_min, installed_min, IOTL_DOC_IN | IOTL_DOC_VERSION),
-    DF(installed_max, installed_max, IOTL_DOC_IN | IOTL_DOC_VERSION),
     DF(not_before, not_before, IOTL_DOC_TIME),
     DF(not_after, not_after, IOTL_DOC_TIME | IOTL_DOC_END),
     IOTL_DOC_ENUM_FIELD(urgency, struct iotl_deployment, urgency, IOTL_DOC_ENUM_URGENCIES, 0),
+    /* "select" (last: the fields after it are its members): every device when absent. */
+    {(uint16_t)IOTL_DOC_O_select, 0u, IOTL_DOC_OBJ, 0u},
+    DL(hardware, hardware_count, hardware, 0),
+    DL(groups, group_count, groups, IOTL_DOC_SEL),
+    DL(devices, device_count, devices, IOTL_DOC_SEL),
+    DF(installed_min, installed_min, IOTL_DOC_VERSION),
+    DF(installed_max, installed_max, IOTL_DOC_VERSION),
 };
 
 static int parse_rollout(const iotl_json_node_t *root, uint16_t *bp)
@@ -104,7 +104,7 @@ static bool ver_above(const char *a, const char *b)
     return iotl_semver_cmp(&v[0], &v[1]) > 0;
 }
 
-static int parse_deployment(void *out, const iotl_json_node_t *root, const void *arg)
+int iotl_doc_parse_deployment(void *out, const iotl_json_node_t *root, const void *arg)
 {
     (void)arg;
     struct iotl_deployment *d = (struct iotl_deployment *)out;
@@ -125,22 +125,21 @@ static int parse_deployment(void *out, const iotl_json_node_t *root, const void 
     return IOTL_OK;
 }
 
-IOTL_STATIC_ASSERT(sizeof(struct iotl_deployment) <= UINT16_MAX, deploy_size_fits);
-static const struct iotl_doc_schema deploy_schema = {"iotlife-deployment", IOTL_DEPLOY_SCHEMA,
-                                                     (uint16_t)sizeof(struct iotl_deployment), IOTL_ROLE_OPERATOR,
-                                                     0, parse_deployment};
 
 int iotl_deployment_parse(struct iotl_deployment *d, const void *json, size_t len)
 {
     IOTL_ASSERT(d != NULL);
-    return iotl_doc_parse(&deploy_schema, d, json, len, NULL);
+    d->schema = IOTL_DOC_DEPLOYMENT; /* names the document to iotl_doc_parse */
+    return iotl_doc_parse(d, json, len, NULL);
 }
 
 int iotl_deployment_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
                            size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_deployment *d,
                            const struct iotl_key **signer)
 {
-    return iotl_doc_verify(&deploy_schema, kr, crypto, compact, len, now, work, d, signer);
+    IOTL_ASSERT(d != NULL);
+    d->schema = IOTL_DOC_DEPLOYMENT; /* names the document to iotl_doc_verify */
+    return iotl_doc_verify(kr, crypto, compact, len, now, work, d, signer);
 }
 
 int iotl_deployment_bucket(const struct iotl_crypto *crypto, const char *deployment_id, const char *device_id,

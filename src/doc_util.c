@@ -17,8 +17,29 @@ IOTL_STATIC_ASSERT(sizeof(struct iotl_doc_names) <= UINT16_MAX, doc_names_offset
 const char iotl_doc_enums[] = IOTL_DOC_KINDS "\0" IOTL_DOC_URGENCIES "\0" IOTL_DOC_ROLES "\0" IOTL_DOC_KTYS "\0" IOTL_DOC_CRVS;
 IOTL_STATIC_ASSERT(IOTL_DOC_ENUM_CRVS <= UINT8_MAX, doc_enum_offsets_fit);
 
-int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg)
+IOTL_STATIC_ASSERT(sizeof(struct iotl_manifest) <= UINT16_MAX && sizeof(struct iotl_deployment) <= UINT16_MAX &&
+                       sizeof(iotl_keyring_t) <= UINT16_MAX,
+                   document_sizes_fit);
+/* By kind (IOTL_DOC_*). */
+static const struct iotl_doc_schema doc_kinds[] = {
+    {"iotlife-deployment", IOTL_DEPLOY_SCHEMA, (uint16_t)sizeof(struct iotl_deployment), IOTL_ROLE_OPERATOR,
+     iotl_doc_parse_deployment},
+    {"iotlife-manifest", IOTL_MANIFEST_SCHEMA, (uint16_t)sizeof(struct iotl_manifest), IOTL_ROLE_PUBLISHER,
+     iotl_doc_parse_manifest},
+    {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t), IOTL_ROLE_ROOT, iotl_doc_parse_ring},
+};
+IOTL_STATIC_ASSERT(IOTL_DOC_DEPLOYMENT == 0 && IOTL_DOC_MANIFEST == 1 && IOTL_DOC_RING == 2, doc_kind_index);
+
+static const struct iotl_doc_schema *doc_kind(const void *out)
 {
+    uint32_t k;
+    memcpy(&k, out, sizeof(k));
+    return &doc_kinds[k <= IOTL_DOC_RING ? k : IOTL_DOC_DEPLOYMENT];
+}
+
+int iotl_doc_parse(void *out, const void *json, size_t len, const void *arg)
+{
+    const struct iotl_doc_schema *t = doc_kind(out);
     iotl_json_doc_t doc;
     memset(out, 0, t->size);
     int ret = iotl_json_parse(&doc, (const char *)json, len);
@@ -26,15 +47,10 @@ int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json,
         return ret;
     }
     const iotl_json_node_t *root = (const iotl_json_node_t *)doc.root;
-    uint32_t v = 0;
-    ret = iotl_doc_expect_str(root, IOTL_DOC_N(type), t->type);
-    if (ret == IOTL_OK) {
-        ret = iotl_json_u32(iotl_json_member(root, IOTL_DOC_N(v)), &v);
-        if ((ret != IOTL_OK && !t->v_error) || (ret == IOTL_OK && v != t->schema)) {
-            ret = IOTL_ERR_SCHEMA;
-        }
-    }
-    if (ret == IOTL_OK) {
+    uint32_t v; /* read only once set */
+    ret = IOTL_ERR_SCHEMA;
+    if (iotl_doc_expect_str(root, IOTL_DOC_N(type), t->type) == IOTL_OK &&
+        iotl_json_u32(iotl_json_member(root, IOTL_DOC_N(v)), &v) == IOTL_OK && v == t->schema) {
         ret = t->parse(out, root, arg);
     }
     iotl_json_free(&doc); /* the tree never outlives the call */
@@ -44,25 +60,27 @@ int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json,
     return ret;
 }
 
-int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, const struct iotl_crypto *crypto,
-                    const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
-                    const struct iotl_key **signer)
+IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, schema) == 0 && offsetof(struct iotl_deployment, schema) == 0,
+                   documents_start_with_their_schema);
+
+int iotl_doc_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact, size_t len,
+                    int64_t now, iotl_trust_work_t *work, void *out, const struct iotl_key **signer)
 {
     IOTL_ASSERT(work != NULL && out != NULL);
-    size_t n = 0;
+    const struct iotl_doc_schema *t = doc_kind(out);
+    size_t n; /* set (0 on failure) by the verify */
     int ret = iotl_keyring_verify_jws(kr, crypto, (enum iotl_key_role)t->role, compact, len, now, work->text,
                                       sizeof(work->text), &n, signer);
     /* Parsed (zeroing out) on failure too: then of no text (n is 0), which
      * fails at once. */
-    int pret = iotl_doc_parse(t, out, work->text, n, NULL);
+    int pret = iotl_doc_parse(out, work->text, n, NULL);
     return ret != IOTL_OK ? ret : pret;
 }
 
 int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const char *want)
 {
-    const char *s;
-    size_t n;
-    if (iotl_json_str_ref(iotl_json_member(obj, name), &s, &n) != IOTL_OK || strcmp(s, want) != 0) {
+    const char *s = iotl_json_str(iotl_json_member(obj, name));
+    if (s == NULL || strcmp(s, want) != 0) {
         return IOTL_ERR_SCHEMA;
     }
     return IOTL_OK;
@@ -79,17 +97,17 @@ int iotl_doc_find(const void *rows, size_t stride, size_t n, const char *s)
 }
 
 
-int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
+/* An identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE). */
+static int doc_ident(const iotl_json_node_t *n, char *buf, size_t cap)
 {
     /* On failure buf is left as it is: every parser zeroes its output then. */
     int ret = iotl_json_str_copy(n, buf, cap);
     if (ret == IOTL_OK && buf[0] == '\0') {
         ret = IOTL_ERR_RANGE;
     }
-    for (const char *p = buf; ret == IOTL_OK && *p != '\0'; p++) {
-        if (memchr(iotl_b64url_alphabet, *p, IOTL_B64URL_IDENT_CHARS) == NULL) {
-            ret = IOTL_ERR_RANGE;
-        }
+    /* The alphabet string ends after its IOTL_B64URL_IDENT_CHARS characters. */
+    if (ret == IOTL_OK && buf[strspn(buf, iotl_b64url_alphabet)] != '\0') {
+        ret = IOTL_ERR_RANGE;
     }
     return ret;
 }
@@ -139,10 +157,9 @@ static int check_location(const char *buf, bool allow_parent)
 {
     bool url = (strncmp(buf, "https://", 8) == 0 || strncmp(buf, "http://", 7) == 0);
     bool bad = (buf[0] == '\0') || (!url && (buf[0] == '/' || strchr(buf, ':') != NULL)) ||
-               (!allow_parent && strstr(buf, "..") != NULL);
+               (!allow_parent && strstr(buf, "..") != NULL) || strpbrk(buf, "\"\\<>") != NULL;
     for (const char *p = buf; *p != '\0'; p++) {
-        uint8_t c = (uint8_t)*p;
-        bad = bad || c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>';
+        bad = bad || (unsigned)((uint8_t)*p - 0x21u) >= 0x5eu; /* not printable ASCII without space */
     }
     return bad ? IOTL_ERR_RANGE : IOTL_OK;
 }
@@ -167,16 +184,6 @@ static const char *field_name(const struct iotl_doc_field *f)
     return (const char *)&iotl_doc_names + f->name;
 }
 
-bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n)
-{
-    for (const struct iotl_doc_field *end = f + n; f != end; f++) {
-        if (iotl_json_member(obj, field_name(f)) != NULL) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stride, size_t max, bool required)
 {
     char *rows = (char *)(count + 1);
@@ -187,7 +194,7 @@ static int get_ident_list(const iotl_json_node_t *m, uint8_t *count, size_t stri
     size_t i = 0;
     for (const iotl_json_node_t *e = iotl_json_first(m); e != NULL; e = iotl_json_next(e), i++) {
         char *row = rows + i * stride;
-        ret = iotl_doc_ident(e, row, stride);
+        ret = doc_ident(e, row, stride);
         if (ret != IOTL_OK) {
             return ret;
         }
@@ -203,35 +210,38 @@ IOTL_STATIC_ASSERT(IOTL_MANIFEST_MAX_HARDWARE <= 255 && IOTL_DEPLOY_MAX_SELECT <
 
 int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n, void *base)
 {
-    const iotl_json_node_t *sub = NULL; /* the object of the last IOTL_DOC_OBJ field */
     for (const struct iotl_doc_field *end = f + n; f != end; f++) {
-        const iotl_json_node_t *m = iotl_json_member((f->type & IOTL_DOC_IN) ? sub : obj, field_name(f));
+        const iotl_json_node_t *m = iotl_json_member(obj, field_name(f));
         uint8_t *dst = (uint8_t *)base + f->off;
         size_t cap = (size_t)f->max + 1u;
         bool required = (f->type & IOTL_DOC_REQ) != 0;
         int64_t t;
         struct iotl_semver sv;
         int ret;
+        unsigned kind = f->type & 0x0fu;
+        if (kind == IOTL_DOC_OBJ) {
+            /* The fields after it are its members (all absent when it is). */
+            if (m != NULL && iotl_json_type(m) != IOTL_JSON_OBJECT) {
+                return IOTL_ERR_SCHEMA;
+            }
+            obj = m;
+            continue;
+        }
         if (m == NULL) {
             if (required) {
                 return IOTL_ERR_SCHEMA;
             }
             continue;
         }
-        unsigned kind = f->type & 0x0fu;
-        if (kind == IOTL_DOC_OBJ) {
-            ret = iotl_json_type(m) == IOTL_JSON_OBJECT ? IOTL_OK : IOTL_ERR_SCHEMA;
-            sub = m;
-        } else if (kind == IOTL_DOC_ENUM) {
-            const char *s;
-            size_t len;
-            ret = iotl_json_str_ref(m, &s, &len);
+        if (kind == IOTL_DOC_ENUM) {
+            const char *s = iotl_json_str(m); /* NULL: no string, no name matches */
             const char *names = iotl_doc_enums + f->max;
-            for (unsigned i = (f->type & IOTL_DOC_POS) ? 1u : 0u; ret == IOTL_OK; i++, names += strlen(names) + 1u) {
-                if (*names == '\0') {
-                    ret = IOTL_ERR_SCHEMA;
-                } else if (strcmp(s, names) == 0) {
+            ret = IOTL_ERR_SCHEMA;
+            for (unsigned i = (f->type & IOTL_DOC_POS) ? 1u : 0u; s != NULL && *names != '\0';
+                 i++, names += strlen(names) + 1u) {
+                if (strcmp(s, names) == 0) {
                     *dst = (uint8_t)i;
+                    ret = IOTL_OK;
                     break;
                 }
             }
@@ -246,7 +256,8 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
                 memcpy(&start, dst - sizeof(start), sizeof(start));
             }
             ret = iotl_json_i64(m, &t);
-            if (ret == IOTL_OK && (t < 0 || (t <= start && (required || t != 0)))) {
+            /* start >= -1, so a negative t is at or before it (and not 0). */
+            if (ret == IOTL_OK && t <= start && (required || t != 0)) {
                 ret = IOTL_ERR_RANGE;
             }
             if (ret == IOTL_OK) {
@@ -259,7 +270,7 @@ int iotl_doc_fields(const iotl_json_node_t *obj, const struct iotl_doc_field *f,
                                  (f->type & IOTL_DOC_SEL) ? IOTL_DEPLOY_MAX_SELECT : IOTL_MANIFEST_MAX_HARDWARE,
                                  required);
         } else if (kind == IOTL_DOC_IDENT) {
-            ret = iotl_doc_ident(m, (char *)dst, cap);
+            ret = doc_ident(m, (char *)dst, cap);
         } else {
             /* A string checked once copied: a version or a location. */
             ret = iotl_json_str_copy(m, (char *)dst, cap);

@@ -25,8 +25,8 @@ enum iotl_doc_kind {
     IOTL_DOC_ENUM,       /* uint8_t: index of the string among the NUL-separated names of
                           * iotl_doc_enums from offset max on (ended by an empty one), else
                           * IOTL_ERR_SCHEMA; absent: unchanged */
-    IOTL_DOC_OBJ,        /* an object (IOTL_ERR_SCHEMA otherwise) whose members the IOTL_DOC_IN
-                          * fields after it name; absent: they are all absent (off, max unused) */
+    IOTL_DOC_OBJ,        /* an object (IOTL_ERR_SCHEMA otherwise), never required, whose members
+                          * all the fields after it name; absent: they are all absent (off, max unused) */
     IOTL_DOC_B64         /* base64url of exactly cap bytes (IOTL_ERR_RANGE, IOTL_ERR_NO_MEM,
                           * IOTL_ERR_BASE64); read with IOTL_DOC_SHA256 by one helper */
 };
@@ -38,7 +38,6 @@ enum iotl_doc_kind {
  * optional ends only when not 0 (IOTL_ERR_RANGE). */
 #define IOTL_DOC_END 0x20u
 #define IOTL_DOC_POS IOTL_DOC_END /* IOTL_DOC_U32: above 0 (IOTL_ERR_RANGE); IOTL_DOC_ENUM: index from 1 */
-#define IOTL_DOC_IN 0x10u /* a member of the object of the last IOTL_DOC_OBJ field before it */
 
 /* Every member name the signed-document parsers read (JWS header, key
  * ring, manifest, deployment), stored once in src/doc_util.c: a name shared
@@ -66,6 +65,8 @@ extern const struct iotl_doc_names iotl_doc_names;
 enum iotl_doc_name_offset { IOTL_DOC_NAME_LIST(IOTL_DOC_NAME_OFFSET) IOTL_DOC_TAIL_LIST(IOTL_DOC_TAIL_OFFSET) };
 /* The member name n (an identifier from the lists above) as a C string. */
 #define IOTL_DOC_N(n) ((const char *)&iotl_doc_names + IOTL_DOC_O_##n)
+/* The member name at offset o of iotl_doc_names. */
+#define IOTL_DOC_NAME_AT(o) ((const char *)&iotl_doc_names + (o))
 
 /* One member of a document: its name (offset in iotl_doc_names), where it
  * lands in the destination struct, kind | flags, and capacity - 1 (strings;
@@ -112,19 +113,30 @@ struct iotl_doc_schema {
     const char *type;
     uint32_t schema;
     uint16_t size;
-    uint8_t role;    /* an enum iotl_key_role */
-    uint8_t v_error; /* 1: a v that is no uint32 keeps its own error (key ring), 0: IOTL_ERR_SCHEMA */
+    uint8_t role; /* an enum iotl_key_role */
     int (*parse)(void *out, const iotl_json_node_t *root, const void *arg);
 };
-/* Zeroes out, parses the JSON (tree freed before the return), checks type
- * and v (IOTL_ERR_SCHEMA), calls t->parse(out, root, arg); out is zeroed on
- * failure. */
-int iotl_doc_parse(const struct iotl_doc_schema *t, void *out, const void *json, size_t len, const void *arg);
-/* Zeroes out, verifies the compact JWS with a key of t->role in kr, then
- * iotl_doc_parse() of its payload (decoded into work->text). */
-int iotl_doc_verify(const struct iotl_doc_schema *t, const iotl_keyring_t *kr, const struct iotl_crypto *crypto,
-                    const char *compact, size_t len, int64_t now, iotl_trust_work_t *work, void *out,
-                    const struct iotl_key **signer);
+/* The payload readers of the documents (manifest.c, deploy.c, keyring.c;
+ * the ring's arg is the crypto port that checks key ids), called by
+ * iotl_doc_parse() once type and v matched. */
+int iotl_doc_parse_manifest(void *out, const iotl_json_node_t *root, const void *arg);
+int iotl_doc_parse_deployment(void *out, const iotl_json_node_t *root, const void *arg);
+int iotl_doc_parse_ring(void *out, const iotl_json_node_t *root, const void *arg);
+/* The document kind the driver reads: the caller stores it in the first
+ * uint32_t of out (for a manifest or a deployment their schema member,
+ * which the parse then zeroes or sets; written and read with memcpy), so
+ * the public parse and verify calls pass their own arguments on. */
+#define IOTL_DOC_DEPLOYMENT 0u
+#define IOTL_DOC_MANIFEST 1u
+#define IOTL_DOC_RING 2u
+/* Zeroes out (of the kind it names), parses the JSON (tree freed before the
+ * return), checks type and v (any other value, or none: IOTL_ERR_SCHEMA),
+ * calls t->parse(out, root, arg); out is zeroed on failure. */
+int iotl_doc_parse(void *out, const void *json, size_t len, const void *arg);
+/* Zeroes out, verifies the compact JWS with a key of the kind's role in kr,
+ * then iotl_doc_parse() of its payload (decoded into work->text). */
+int iotl_doc_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact, size_t len,
+                    int64_t now, iotl_trust_work_t *work, void *out, const struct iotl_key **signer);
 
 /* *out = *in with the key-ring version and the latest time raised to at
  * least version and t (out may be in). */
@@ -141,9 +153,5 @@ int iotl_doc_expect_str(const iotl_json_node_t *obj, const char *name, const cha
 /* An array of at most max elements (IOTL_ERR_TOO_LARGE); not an array, or
  * empty when required: IOTL_ERR_SCHEMA. */
 int iotl_doc_array(const iotl_json_node_t *a, size_t max, bool required);
-/* True when obj has a member named by one of the n fields. */
-bool iotl_doc_any(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n);
-/* An identifier: 1..cap-1 characters of [A-Za-z0-9._+:-] (IOTL_ERR_RANGE). */
-int iotl_doc_ident(const iotl_json_node_t *n, char *buf, size_t cap);
 
 #endif

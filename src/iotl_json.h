@@ -53,18 +53,17 @@ enum iotl_json_type {
 /* Check, build the tree, reject duplicate names; doc is empty on failure.
  * IOTL_ERR_NO_MEM when cJSON's allocator failed on a valid document. */
 int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len);
+/* Frees the tree of doc (not NULL) and empties doc; its nodes die. */
 void iotl_json_free(iotl_json_doc_t *doc);
 
-const iotl_json_node_t *iotl_json_root(const iotl_json_doc_t *doc);
 enum iotl_json_type iotl_json_type(const iotl_json_node_t *n);
 
 /* Object member by exact name, NULL when absent or obj is not an object. */
 const iotl_json_node_t *iotl_json_member(const iotl_json_node_t *obj, const char *name);
-/* First element/member of an array/object (NULL when empty or a scalar), and the next one. */
+/* First element/member of an array/object (NULL when empty, a scalar or NULL), and the next one
+ * (of a node, not NULL). */
 const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n);
 const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n);
-/* Member name of an object member, NULL for array elements. */
-const char *iotl_json_name(const iotl_json_node_t *n);
 /* Number of elements/members; 0 for scalars. */
 size_t iotl_json_count(const iotl_json_node_t *n);
 
@@ -74,11 +73,12 @@ size_t iotl_json_count(const iotl_json_node_t *n);
  * infinite one for 1e999, and leaves the range to its caller). Strings are valid UTF-8 without NUL bytes. A NULL
  * node (a missing member) is IOTL_ERR_SCHEMA, so `iotl_json_u32(iotl_json_member(o,
  * "x"), &v)` reads a required member; iotl_doc_fields() reads optional ones. */
+/* The string of a string node, NULL for any other node (and for NULL). */
+const char *iotl_json_str(const iotl_json_node_t *n);
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len);
 int iotl_json_str_copy(const iotl_json_node_t *n, char *buf, size_t cap);
 int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out);
 int iotl_json_i64(const iotl_json_node_t *n, int64_t *out);
 int iotl_json_number(const iotl_json_node_t *n, double *out);
-int iotl_json_bool(const iotl_json_node_t *n, bool *out);
 
 #endif

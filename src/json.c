@@ -329,10 +329,8 @@ int iotl_json_parse(iotl_json_doc_t *doc, const char *text, size_t len)
 
 void iotl_json_free(iotl_json_doc_t *doc)
 {
-    if (doc != NULL) {
-        cJSON_Delete((cJSON *)doc->root); /* NULL is a no-op */
-        doc->root = NULL;
-    }
+    cJSON_Delete((cJSON *)doc->root); /* NULL is a no-op */
+    doc->root = NULL;
 }
 
 static const cJSON *cj(const iotl_json_node_t *n)
@@ -343,11 +341,6 @@ static const cJSON *cj(const iotl_json_node_t *n)
 static const iotl_json_node_t *node(const cJSON *c)
 {
     return (const iotl_json_node_t *)(const void *)c;
-}
-
-const iotl_json_node_t *iotl_json_root(const iotl_json_doc_t *doc)
-{
-    return doc != NULL ? node((const cJSON *)doc->root) : NULL;
 }
 
 IOTL_STATIC_ASSERT(cJSON_False == IOTL_JSON_FALSE && cJSON_True == IOTL_JSON_TRUE && cJSON_NULL == IOTL_JSON_NULL &&
@@ -375,12 +368,7 @@ const iotl_json_node_t *iotl_json_first(const iotl_json_node_t *n)
 
 const iotl_json_node_t *iotl_json_next(const iotl_json_node_t *n)
 {
-    return n != NULL ? node(cj(n)->next) : NULL;
-}
-
-const char *iotl_json_name(const iotl_json_node_t *n)
-{
-    return n != NULL ? cj(n)->string : NULL;
+    return node(cj(n)->next); /* n is a node (every caller walks from a non-NULL one) */
 }
 
 size_t iotl_json_count(const iotl_json_node_t *n)
@@ -388,9 +376,14 @@ size_t iotl_json_count(const iotl_json_node_t *n)
     return (size_t)cJSON_GetArraySize(cj(n)); /* children of any node; 0 for NULL */
 }
 
+const char *iotl_json_str(const iotl_json_node_t *n)
+{
+    return cJSON_GetStringValue(cj(n)); /* NULL unless a string (also for NULL) */
+}
+
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len)
 {
-    const char *v = cJSON_GetStringValue(cj(n)); /* NULL unless a string */
+    const char *v = iotl_json_str(n);
     if (v == NULL) {
         return IOTL_ERR_SCHEMA;
     }
@@ -454,15 +447,5 @@ int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out)
         return IOTL_ERR_RANGE;
     }
     *out = (uint32_t)v;
-    return IOTL_OK;
-}
-
-int iotl_json_bool(const iotl_json_node_t *n, bool *out)
-{
-    unsigned t = iotl_json_type(n);
-    if ((t & (IOTL_JSON_FALSE | IOTL_JSON_TRUE)) == 0) {
-        return IOTL_ERR_SCHEMA;
-    }
-    *out = t == IOTL_JSON_TRUE;
     return IOTL_OK;
 }

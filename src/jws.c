@@ -18,8 +18,6 @@ IOTL_STATIC_ASSERT(IOTL_B64URL_ENC_LEN(IOTL_SHA256_LEN) == IOTL_JWS_KID_LEN, kid
 /* Checks the protected header (parsed) against the profile in jws.h. */
 IOTL_NOINLINE static int check_header(struct iotl_jws *jws, const iotl_json_node_t *root)
 {
-    const char *s;
-    size_t n;
     if (iotl_doc_expect_str(root, IOTL_DOC_N(alg), "ES256") != IOTL_OK) {
         return IOTL_ERR_ALG;
     }
@@ -27,11 +25,11 @@ IOTL_NOINLINE static int check_header(struct iotl_jws *jws, const iotl_json_node
         return IOTL_ERR_CRIT;
     }
     const iotl_json_node_t *b64 = iotl_json_member(root, IOTL_DOC_N(b64));
-    bool b64_val = false; /* stays false when b64 is no boolean */
-    if (b64 != NULL && ((void)iotl_json_bool(b64, &b64_val), !b64_val)) {
-        return IOTL_ERR_CRIT; /* RFC 7797 unencoded payload needs crit */
+    if (b64 != NULL && iotl_json_type(b64) != IOTL_JSON_TRUE) {
+        return IOTL_ERR_CRIT; /* false (RFC 7797 unencoded payload needs crit), or no boolean */
     }
-    if (iotl_json_str_ref(iotl_json_member(root, IOTL_DOC_N(kid)), &s, &n) != IOTL_OK || n != IOTL_JWS_KID_LEN) {
+    const char *s = iotl_json_str(iotl_json_member(root, IOTL_DOC_N(kid)));
+    if (s == NULL || strlen(s) != IOTL_JWS_KID_LEN) {
         return IOTL_ERR_KID_MISMATCH;
     }
     (void)strcpy(jws->kid, s); /* 43 characters and the NUL */
@@ -170,7 +168,7 @@ int iotl_jws_verify(const struct iotl_jws *jws, const struct iotl_crypto *crypto
         ret = IOTL_ERR_INTEGRITY;
         goto exit;
     }
-    size_t n = 0;
+    size_t n; /* set by the decode */
     /* Fits: the length was bounded by IOTL_B64URL_ENC_LEN(cap) above. */
     int dret = iotl_b64url_decode(jws->payload_b64, jws->payload_b64_len, payload, cap, &n);
     if (dret != IOTL_OK) {

@@ -171,7 +171,7 @@ static const struct iotl_doc_field ring_fields[] = {
 };
 
 /* The key ring payload once type and v matched; crypto (arg) checks key ids. */
-static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
+int iotl_doc_parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
 {
     iotl_keyring_t *r = (iotl_keyring_t *)out;
     const struct iotl_crypto *crypto = (const struct iotl_crypto *)arg;
@@ -220,9 +220,6 @@ static int parse_ring(void *out, const iotl_json_node_t *root, const void *arg)
     return IOTL_OK;
 }
 
-IOTL_STATIC_ASSERT(sizeof(iotl_keyring_t) <= UINT16_MAX, keyring_size_fits);
-static const struct iotl_doc_schema ring_schema = {"iotlife-keyring", 1, (uint16_t)sizeof(iotl_keyring_t),
-                                                   IOTL_ROLE_ROOT, 1, parse_ring};
 
 int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *doc, size_t len,
                         const struct iotl_floors *floors, int64_t now, unsigned flags,
@@ -265,7 +262,9 @@ int iotl_keyring_update(iotl_keyring_t *kr, const struct iotl_crypto *crypto, co
      * of its ring whose signature verifies. */
     for (unsigned pass = reload; ret == IOTL_OK && pass < 2; pass++) {
         if (pass == 1) {
-            ret = iotl_doc_parse(&ring_schema, &work->ring, work->text, text_len, crypto);
+            const uint32_t kind = IOTL_DOC_RING; /* names the document to iotl_doc_parse */
+            memcpy(&work->ring, &kind, sizeof(kind));
+            ret = iotl_doc_parse(&work->ring, work->text, text_len, crypto);
             if (ret != IOTL_OK) {
                 goto exit;
             }

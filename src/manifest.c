@@ -164,6 +164,17 @@ static const struct iotl_doc_field delta_fields[] = {
     PF(base_sha256, base_sha256, IOTL_DOC_SHA256 | IOTL_DOC_REQ),
 };
 
+/* True when obj has a member named by one of the n fields. */
+static bool any_member(const iotl_json_node_t *obj, const struct iotl_doc_field *f, size_t n)
+{
+    for (const struct iotl_doc_field *end = f + n; f != end; f++) {
+        if (iotl_json_member(obj, IOTL_DOC_NAME_AT(f->name)) != NULL) {
+            return true;
+        }
+    }
+    return false;
+}
+
 IOTL_STATIC_ASSERT(IOTL_JSON_INVALID == 0 && IOTL_JSON_FALSE == 1 && IOTL_JSON_TRUE == 2 && IOTL_JSON_NULL > 2,
                    json_types_above_true_are_not_booleans);
 
@@ -179,7 +190,7 @@ static ALWAYS_INLINE int parse_payload(const iotl_json_node_t *o, struct iotl_pa
      * deflate or delta payload states both. */
     p->download_size = p->size;
     memcpy(p->download_sha256, p->sha256, IOTL_SHA256_LEN);
-    if (!full || iotl_doc_any(o, download_fields, 2)) {
+    if (!full || any_member(o, download_fields, 2)) {
         ret = iotl_doc_fields(o, download_fields + (full ? 0 : 2), 2, p);
         if (ret != IOTL_OK) {
             return ret;
@@ -205,7 +216,7 @@ static ALWAYS_INLINE int parse_payload(const iotl_json_node_t *o, struct iotl_pa
         return iotl_doc_fields(o, delta_fields, IOTL_ARRAY_LEN(delta_fields), p);
     }
     /* A base image only makes sense for a delta. */
-    return iotl_doc_any(o, delta_fields, IOTL_ARRAY_LEN(delta_fields)) ? IOTL_ERR_SCHEMA : IOTL_OK;
+    return any_member(o, delta_fields, IOTL_ARRAY_LEN(delta_fields)) ? IOTL_ERR_SCHEMA : IOTL_OK;
 }
 
 #define MF(name, member, type) IOTL_DOC_FIELD(name, struct iotl_manifest, member, type)
@@ -224,7 +235,7 @@ static const struct iotl_doc_field manifest_fields[] = {
     MF(release_notes, release_notes, IOTL_DOC_URL),
 };
 
-static int parse_manifest(void *out, const iotl_json_node_t *root, const void *arg)
+int iotl_doc_parse_manifest(void *out, const iotl_json_node_t *root, const void *arg)
 {
     (void)arg;
     struct iotl_manifest *m = (struct iotl_manifest *)out;
@@ -253,20 +264,19 @@ static int parse_manifest(void *out, const iotl_json_node_t *root, const void *a
     return IOTL_OK;
 }
 
-IOTL_STATIC_ASSERT(sizeof(struct iotl_manifest) <= UINT16_MAX, manifest_size_fits);
-static const struct iotl_doc_schema manifest_schema = {"iotlife-manifest", IOTL_MANIFEST_SCHEMA,
-                                                       (uint16_t)sizeof(struct iotl_manifest),
-                                                       IOTL_ROLE_PUBLISHER, 0, parse_manifest};
 
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
 {
     IOTL_ASSERT(m != NULL);
-    return iotl_doc_parse(&manifest_schema, m, json, len, NULL);
+    m->schema = IOTL_DOC_MANIFEST; /* names the document to iotl_doc_parse */
+    return iotl_doc_parse(m, json, len, NULL);
 }
 
 int iotl_manifest_verify(const iotl_keyring_t *kr, const struct iotl_crypto *crypto, const char *compact,
                          size_t len, int64_t now, iotl_trust_work_t *work, struct iotl_manifest *m,
                          const struct iotl_key **signer)
 {
-    return iotl_doc_verify(&manifest_schema, kr, crypto, compact, len, now, work, m, signer);
+    IOTL_ASSERT(m != NULL);
+    m->schema = IOTL_DOC_MANIFEST; /* names the document to iotl_doc_verify */
+    return iotl_doc_verify(kr, crypto, compact, len, now, work, m, signer);
 }

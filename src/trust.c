@@ -15,11 +15,17 @@
 #define CHECKS 7u
 /* Marker a finished deployment phase leaves in the result. */
 #define PHASE1_DONE (0x7d000000u | CHECKS)
+IOTL_STATIC_ASSERT(IOTL_DOC_MANIFEST == 1u && IOTL_DOC_DEPLOYMENT == 0u, kind_is_mf);
 
-/* A document's expiry lies right after its issue time, in both documents. */
-IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, expires) == offsetof(struct iotl_manifest, issued_at) + 8u &&
-                       offsetof(struct iotl_deployment, expires) == offsetof(struct iotl_deployment, issued_at) + 8u,
-                   expires_follows_issued_at);
+/* Both documents start alike: sequence, then issue time and expiry at the
+ * same offsets (one code path reads either). */
+#define SEQ_AT offsetof(struct iotl_manifest, sequence)
+#define ISSUED_AT offsetof(struct iotl_manifest, issued_at)
+IOTL_STATIC_ASSERT(offsetof(struct iotl_manifest, expires) == ISSUED_AT + 8u &&
+                       offsetof(struct iotl_deployment, expires) == ISSUED_AT + 8u &&
+                       offsetof(struct iotl_deployment, issued_at) == ISSUED_AT &&
+                       offsetof(struct iotl_deployment, sequence) == SEQ_AT,
+                   documents_share_their_head);
 
 static int64_t max64(int64_t a, int64_t b)
 {
@@ -76,6 +82,7 @@ static int check_doc(const struct iotl_trust_request *req, const char *jws, size
     struct iotl_deployment *d = &res->deployment;
     struct iotl_manifest *m = &res->manifest;
     const uint32_t phase = mf ? PHASE1_DONE : 0;
+    void *doc = mf ? (void *)m : (void *)d;
     int64_t now = res->trusted_time;
     if (!mf) {
         memset(res, 0, sizeof(*res));
@@ -102,18 +109,19 @@ static int check_doc(const struct iotl_trust_request *req, const char *jws, size
     } else {
         passed++;
     }
-    STEP(mf ? iotl_manifest_verify(req->keyring, req->crypto, jws, len, now, work, m, NULL)
-            : iotl_deployment_verify(req->keyring, req->crypto, jws, len, now, work, d, NULL));
+    *(uint32_t *)doc = mf; /* the document kind (IOTL_DOC_MANIFEST or IOTL_DOC_DEPLOYMENT) */
+    STEP(iotl_doc_verify(req->keyring, req->crypto, jws, len, now, work, doc, NULL));
 
-    const int64_t *t = mf ? &m->issued_at : &d->issued_at; /* then expires */
+    const int64_t *t = (const int64_t *)(const void *)((const uint8_t *)doc + ISSUED_AT); /* then expires */
     ret = IOTL_ERR_NOT_YET_VALID;
     if (req->wall_time != 0 && t[0] > req->wall_time + IOTL_TRUST_CLOCK_SKEW) {
         goto exit;
     }
     now = max64(now, t[0]);
     STEP(now >= t[1] ? IOTL_ERR_EXPIRED
-         : (mf ? m->sequence <= fl->manifest_seq : d->sequence <= fl->deployment_seq) ? IOTL_ERR_REPLAYED
-                                                                                      : IOTL_OK);
+         : *(const uint32_t *)(const void *)((const uint8_t *)doc + SEQ_AT) <= (mf ? fl->manifest_seq : fl->deployment_seq)
+             ? IOTL_ERR_REPLAYED
+             : IOTL_OK);
     if (mf) {
         /* Anti-rollback of the release, and it fits this device. */
         STEP(m->security_version < fl->security_version ? IOTL_ERR_ROLLBACK : IOTL_OK);

@@ -54,10 +54,10 @@ struct iotl_deployment {
     uint8_t urgency;                       /**< An #iotl_urgency value. */
     uint16_t rollout_bp;                   /**< Rollout in basis points 0..10000 (100 % = 10000). */
     uint32_t sequence;                     /**< Operator's monotonic counter (replay order). */
-    int64_t not_before;                    /**< Campaign start, 0 = none. */
-    int64_t not_after;                     /**< Campaign end (exclusive), 0 = none. */
     int64_t issued_at;                     /**< Signing time, Unix seconds. */
     int64_t expires;                       /**< Not acceptable at or after this time. */
+    int64_t not_before;                    /**< Campaign start, 0 = none. */
+    int64_t not_after;                     /**< Campaign end (exclusive), 0 = none. */
     char id[IOTL_DEPLOY_ID_MAX + 1];       /**< Deployment id (also salts the rollout hash). */
     uint8_t manifest_sha256[IOTL_SHA256_LEN]; /**< SHA-256 of the manifest's compact JWS bytes. */
     uint8_t hardware_count;                /**< Entries in hardware[]; 0 = any hardware. */

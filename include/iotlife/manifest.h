@@ -71,16 +71,16 @@ struct iotl_payload {
 struct iotl_manifest {
     uint32_t schema;                            /**< Always #IOTL_MANIFEST_SCHEMA. */
     uint8_t payload_count;                      /**< Entries in payloads[] (>= 1). */
-    char product[IOTL_MANIFEST_NAME_MAX + 1];   /**< Product identifier. */
-    uint8_t hardware_count;                     /**< Entries in hardware[] (>= 1). */
-    char hardware[IOTL_MANIFEST_MAX_HARDWARE][IOTL_MANIFEST_NAME_MAX + 1]; /**< Compatible hardware revisions. */
-    char version[IOTL_MANIFEST_VERSION_MAX + 1]; /**< Semantic version string as signed. */
-    struct iotl_semver semver;                  /**< version, parsed. */
     uint32_t security_version;                  /**< Anti-rollback level; never below the device floor. */
     uint32_t sequence;                          /**< Publisher's monotonic counter (replay order). */
     int64_t issued_at;                          /**< Signing time, Unix seconds. */
     int64_t expires;                            /**< Not acceptable at or after this time. */
     int64_t supported_until;                    /**< End of support of this version; 0 = not stated. */
+    char product[IOTL_MANIFEST_NAME_MAX + 1];   /**< Product identifier. */
+    uint8_t hardware_count;                     /**< Entries in hardware[] (>= 1). */
+    char hardware[IOTL_MANIFEST_MAX_HARDWARE][IOTL_MANIFEST_NAME_MAX + 1]; /**< Compatible hardware revisions. */
+    char version[IOTL_MANIFEST_VERSION_MAX + 1]; /**< Semantic version string as signed. */
+    struct iotl_semver semver;                  /**< version, parsed. */
     char release_notes[IOTL_MANIFEST_URL_MAX + 1]; /**< Release notes URL, or "". */
     struct iotl_payload payloads[IOTL_MANIFEST_MAX_PAYLOADS]; /**< The payloads. */
 };

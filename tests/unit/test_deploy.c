@@ -62,6 +62,8 @@ START_TEST(bad_input_table)
     } rows[] = {
         {"\"iotlife-deployment\"", "\"iotlife-manifest\"", IOTL_ERR_SCHEMA},
         {"\"v\":1", "\"v\":0", IOTL_ERR_SCHEMA},
+        {"\"v\":1", "\"v\":1.5", IOTL_ERR_SCHEMA},
+        {"\"v\":1", "\"v\":\"1\"", IOTL_ERR_SCHEMA},
         {"\"id\":\"rollout-2026-11\",", "", IOTL_ERR_SCHEMA},
         {"\"id\":\"rollout-2026-11\"", "\"id\":\"a/b\"", IOTL_ERR_RANGE},
         {"\"sequence\":5", "\"sequence\":-5", IOTL_ERR_RANGE},

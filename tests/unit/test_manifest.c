@@ -88,6 +88,8 @@ START_TEST(bad_input_table)
     } rows[] = {
         {"\"type\":\"iotlife-manifest\"", "\"type\":\"iotlife-deployment\"", IOTL_ERR_SCHEMA},
         {"\"v\":1", "\"v\":2", IOTL_ERR_SCHEMA},
+        {"\"v\":1", "\"v\":1.5", IOTL_ERR_SCHEMA},
+        {"\"v\":1", "\"v\":\"1\"", IOTL_ERR_SCHEMA},
         {"\"product\":\"acme-sensor\",", "", IOTL_ERR_SCHEMA},
         {"\"product\":\"acme-sensor\"", "\"product\":\"acme sensor\"", IOTL_ERR_RANGE},
         {"\"product\":\"acme-sensor\"", "\"product\":\"\"", IOTL_ERR_RANGE},
