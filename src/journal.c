@@ -58,6 +58,18 @@ static void put_le32(uint8_t *p, uint32_t v)
     }
 }
 
+/* Load a little-endian u32 from p (one unaligned load on a little-endian host). */
+static ALWAYS_INLINE uint32_t get_le32(const uint8_t *p)
+{
+    uint32_t v;
+    if (host_le()) {
+        memcpy(&v, p, 4);
+    } else {
+        v = iotl_get_le32(p);
+    }
+    return v;
+}
+
 /* Move len bytes between v and the record; integers are little-endian on flash. */
 static void c_bytes(struct codec *c, uint8_t *v, size_t len, unsigned type)
 {
@@ -277,10 +289,10 @@ static int32_t read_record(iotl_journal_t *j, uint32_t off, uint32_t room)
         return ret;
     }
     uint32_t l = iotl_get_le16(b + 6);
-    if (iotl_get_le32(b) != IOTL_JOURNAL_MAGIC || l < REC_HDR + 4u || l > IOTL_JOURNAL_RECORD_MAX || l > room) {
+    if (get_le32(b) != IOTL_JOURNAL_MAGIC || l < REC_HDR + 4u || l > IOTL_JOURNAL_RECORD_MAX || l > room) {
         return 0;
     }
-    return iotl_crc32(0, b, l - 4u) == iotl_get_le32(b + l - 4u) ? (int32_t)l : 0;
+    return iotl_crc32(0, b, l - 4u) == get_le32(b + l - 4u) ? (int32_t)l : 0;
 }
 
 /* Decode the record of len bytes in j->buf into j->st (untouched on failure).
@@ -334,7 +346,7 @@ int iotl_journal_mount(iotl_journal_t *j, const struct iotl_storage *area)
             continue;
         }
         crc_valid = 1;
-        uint32_t seq = iotl_get_le32(j->buf + 8);
+        uint32_t seq = get_le32(j->buf + 8);
         uint32_t padded = ((uint32_t)len + g->write_align - 1u) & ~(g->write_align - 1u);
         /* Records of another format version are stepped over (their header
          * layout is frozen) but only decodable ones are candidates. */

@@ -231,7 +231,7 @@ static OUT_OF_LINE const struct iotl_stage_handler *comp_handler(const iotl_stag
 
 static uint8_t find_main(const iotl_stage_t *s, const struct iotl_update_desc *d)
 {
-    for (unsigned i = 0; i < d->component_count; i++) {
+    for (uint8_t i = 0; i < d->component_count; i++) {
         if (strcmp(d->component[i].id, main_id(s)) == 0) {
             return (uint8_t)i;
         }
@@ -1008,7 +1008,7 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
         if (!same_desc(d, desc)) {
             return IOTL_ERR_INVALID_ARG;
         }
-        s->main_idx = main;
+        /* main_idx is current: init found it in this same descriptor */
         if (st->phase == IOTL_PHASE_DOWNLOADING && !s->ready) {
             uint8_t i = first_pending(st);
             if (i < d->component_count) { /* else cannot happen: the last completion records STAGED */
