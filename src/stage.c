@@ -432,13 +432,31 @@ static int raise_u32(uint32_t *floor, uint32_t v)
     return 0;
 }
 
-static OUT_OF_LINE int raise_floors(struct iotl_floors *fl, uint32_t mseq, uint32_t dseq, uint32_t krv, int64_t t)
+/* The descriptor's security version, sequences, key-ring version and latest
+ * time are laid out as a struct iotl_floors (same types, same order, same
+ * padding; the block starts 8-aligned): raise_floors() reads them in place. */
+#define D_OFF(m) (offsetof(struct iotl_update_desc, m) - offsetof(struct iotl_update_desc, security_version))
+IOTL_STATIC_ASSERT(D_OFF(manifest_seq) == offsetof(struct iotl_floors, manifest_seq) &&
+                       D_OFF(deployment_seq) == offsetof(struct iotl_floors, deployment_seq) &&
+                       D_OFF(keyring_version) == offsetof(struct iotl_floors, keyring_version) &&
+                       D_OFF(latest_time) == offsetof(struct iotl_floors, latest_time) &&
+                       D_OFF(latest_time) + sizeof(int64_t) == sizeof(struct iotl_floors) &&
+                       offsetof(struct iotl_update_desc, security_version) % 8u == 0,
+                   desc_holds_floors);
+static const struct iotl_floors *desc_floors(const struct iotl_update_desc *d)
 {
-    int changed = raise_u32(&fl->manifest_seq, mseq);
-    changed |= raise_u32(&fl->deployment_seq, dseq);
-    changed |= raise_u32(&fl->keyring_version, krv);
-    if (t > fl->latest_time) {
-        fl->latest_time = t;
+    return (const struct iotl_floors *)(const void *)&d->security_version;
+}
+
+/* Raise the floors fl to f's where higher (f's security version is not read):
+ * 1 when one rose. */
+static OUT_OF_LINE int raise_floors(struct iotl_floors *fl, const struct iotl_floors *f)
+{
+    int changed = raise_u32(&fl->manifest_seq, f->manifest_seq);
+    changed |= raise_u32(&fl->deployment_seq, f->deployment_seq);
+    changed |= raise_u32(&fl->keyring_version, f->keyring_version);
+    if (f->latest_time > fl->latest_time) {
+        fl->latest_time = f->latest_time;
         changed = 1;
     }
     return changed;
@@ -447,8 +465,7 @@ static OUT_OF_LINE int raise_floors(struct iotl_floors *fl, uint32_t mseq, uint3
 int iotl_stage_raise_floors(iotl_stage_t *s, const struct iotl_floors *f)
 {
     IOTL_ASSERT(s != NULL && f != NULL && s->cfg != NULL);
-    if (!raise_floors(&st_of(s)->floors, f->manifest_seq, f->deployment_seq, f->keyring_version,
-                      f->latest_time)) {
+    if (!raise_floors(&st_of(s)->floors, f)) {
         return IOTL_OK;
     }
     return commit(s);
@@ -1026,8 +1043,7 @@ int iotl_stage_begin(iotl_stage_t *s, const struct iotl_update_desc *desc, uint8
             return IOTL_ERR_ROLLBACK;
         }
         /* Record the update before touching the target slot. */
-        (void)raise_floors(&st->floors, desc->manifest_seq, desc->deployment_seq, desc->keyring_version,
-                           desc->latest_time);
+        (void)raise_floors(&st->floors, desc_floors(desc));
         iotl_journal_clear_update(st); /* progress and decoder state */
         st->desc = *desc; /* ids are terminated (checked above) */
         st->desc.version[IOTL_STAGE_VERSION_MAX - 1] = '\0';
