@@ -443,7 +443,7 @@ int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out)
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (v < 0 || v > (int64_t)UINT32_MAX) {
+    if (((uint64_t)v >> 32) != 0u) { /* above UINT32_MAX, or negative (its high word is not 0) */
         return IOTL_ERR_RANGE;
     }
     *out = (uint32_t)v;
