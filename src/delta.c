@@ -45,6 +45,7 @@ enum {
 };
 
 #define HDR_CRC_SPAN 92u
+IOTL_STATIC_ASSERT(IOTL_DELTA_MAX_IMAGE_SIZE <= 0x7FFFFFFFul, run_counts_fit_32_bits);
 #define HDR_OFF(m) offsetof(struct iotl_delta_header, m)
 IOTL_STATIC_ASSERT(HDR_OFF(new_size) == HDR_OFF(old_size) + 4u && HDR_OFF(checkpoint_interval) == HDR_OFF(old_size) + 8u &&
                        HDR_OFF(patch_size) == HDR_OFF(old_size) + 12u &&
@@ -364,7 +365,9 @@ static ALWAYS_INLINE int start_instruction(iotl_delta_t *d)
  * the unchanged bytes, and go on to the literals or what follows. */
 static int start_run(iotl_delta_t *d, uint32_t z, uint32_t n)
 {
-    if ((uint64_t)z + n > d->ctl[C_DIFF] || (z | n) == 0u) {
+    /* z + n cannot wrap: z < 2^30 (a varint >> 2), n <= 3 or n <= ctl[C_DIFF]
+     * + 3 (checked by the parser), and ctl[C_DIFF] <= new_size < 2^31. */
+    if (z + n > d->ctl[C_DIFF] || (z | n) == 0u) {
         return IOTL_ERR_DELTA_INSTR;
     }
     d->ctl[C_DIFF] -= z + n;
