@@ -435,12 +435,8 @@ int iotl_json_i64(const iotl_json_node_t *n, int64_t *out)
     if (!(mag <= (double)IOTL_JSON_INT_MAX)) {
         return IOTL_ERR_RANGE;
     }
-    int64_t i = (int64_t)v;
-    if ((double)i != v) {
-        return IOTL_ERR_RANGE; /* not an integer */
-    }
-    *out = i;
-    return IOTL_OK;
+    *out = (int64_t)v; /* the callers read it only on success */
+    return (double)*out == v ? IOTL_OK : IOTL_ERR_RANGE; /* not an integer */
 }
 
 int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out)
