@@ -140,7 +140,7 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
     if (iotl_get_le16(buf + 6) != 1u || iotl_get_le32(buf + 88) != 0u ||
         h.window_bits < IOTL_DELTA_MIN_WINDOW_BITS || h.window_bits > IOTL_DELTA_MAX_WINDOW_BITS ||
         h.old_size > IOTL_DELTA_MAX_IMAGE_SIZE || h.new_size > IOTL_DELTA_MAX_IMAGE_SIZE ||
-        iv < IOTL_DELTA_MIN_INTERVAL || iv % IOTL_DELTA_MIN_INTERVAL != 0u ||
+        iv == 0u || iv % IOTL_DELTA_MIN_INTERVAL != 0u || /* the only multiple below the minimum is 0 */
         h.patch_size < IOTL_DELTA_HEADER_SIZE + (h.new_size / iv + (h.new_size % iv != 0u)) *
                                                     (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u) ||
         (h.new_size == 0u && h.patch_size != IOTL_DELTA_HEADER_SIZE)) {
