@@ -24,9 +24,9 @@ int iotl_b64url_encode(const void *in, size_t in_len, char *out, size_t out_cap,
 {
     IOTL_ASSERT(out != NULL || out_cap == 0);
     IOTL_ASSERT(in != NULL || in_len == 0);
-    /* One pass: characters are stored while they and the NUL fit, counted
-     * always (the count is the length the input needs). The unused low bits
-     * of the last character are zero. */
+    /* One pass: characters are stored while they fit, counted always (the
+     * count is the length the input needs; the NUL is checked at the end).
+     * The unused low bits of the last character are zero. */
     const uint8_t *p = (const uint8_t *)in;
     size_t o = 0;
     uint32_t acc = 0;
@@ -44,7 +44,7 @@ int iotl_b64url_encode(const void *in, size_t in_len, char *out, size_t out_cap,
             }
         }
         bits -= 6;
-        if (o + 1u < out_cap) {
+        if (o < out_cap) {
             out[o] = b64_alphabet[(acc >> bits) & 63u];
         }
         o++;

@@ -45,6 +45,7 @@ enum {
 };
 
 #define HDR_CRC_SPAN 92u
+IOTL_STATIC_ASSERT(IOTL_DELTA_MAX_IMAGE_SIZE <= 0x7FFFFFFFul, run_counts_fit_32_bits);
 #define HDR_OFF(m) offsetof(struct iotl_delta_header, m)
 IOTL_STATIC_ASSERT(HDR_OFF(new_size) == HDR_OFF(old_size) + 4u && HDR_OFF(checkpoint_interval) == HDR_OFF(old_size) + 8u &&
                        HDR_OFF(patch_size) == HDR_OFF(old_size) + 12u &&
@@ -139,7 +140,7 @@ int iotl_delta_parse_header(const uint8_t *buf, size_t len, struct iotl_delta_he
     if (iotl_get_le16(buf + 6) != 1u || iotl_get_le32(buf + 88) != 0u ||
         h.window_bits < IOTL_DELTA_MIN_WINDOW_BITS || h.window_bits > IOTL_DELTA_MAX_WINDOW_BITS ||
         h.old_size > IOTL_DELTA_MAX_IMAGE_SIZE || h.new_size > IOTL_DELTA_MAX_IMAGE_SIZE ||
-        iv < IOTL_DELTA_MIN_INTERVAL || iv % IOTL_DELTA_MIN_INTERVAL != 0u ||
+        iv == 0u || iv % IOTL_DELTA_MIN_INTERVAL != 0u || /* the only multiple below the minimum is 0 */
         h.patch_size < IOTL_DELTA_HEADER_SIZE + (h.new_size / iv + (h.new_size % iv != 0u)) *
                                                     (IOTL_DELTA_SEGMENT_HEADER_SIZE + 1u) ||
         (h.new_size == 0u && h.patch_size != IOTL_DELTA_HEADER_SIZE)) {
@@ -364,7 +365,9 @@ static ALWAYS_INLINE int start_instruction(iotl_delta_t *d)
  * the unchanged bytes, and go on to the literals or what follows. */
 static int start_run(iotl_delta_t *d, uint32_t z, uint32_t n)
 {
-    if ((uint64_t)z + n > d->ctl[C_DIFF] || (z | n) == 0u) {
+    /* z + n cannot wrap: z < 2^30 (a varint >> 2), n <= 3 or n <= ctl[C_DIFF]
+     * + 3 (checked by the parser), and ctl[C_DIFF] <= new_size < 2^31. */
+    if (z + n > d->ctl[C_DIFF] || (z | n) == 0u) {
         return IOTL_ERR_DELTA_INSTR;
     }
     d->ctl[C_DIFF] -= z + n;

@@ -72,7 +72,9 @@ size_t iotl_json_count(const iotl_json_node_t *n);
  * out-of-range integer; iotl_json_number() gives any double, also an
  * infinite one for 1e999, and leaves the range to its caller). Strings are valid UTF-8 without NUL bytes. A NULL
  * node (a missing member) is IOTL_ERR_SCHEMA, so `iotl_json_u32(iotl_json_member(o,
- * "x"), &v)` reads a required member; iotl_doc_fields() reads optional ones. */
+ * "x"), &v)` reads a required member; iotl_doc_fields() reads optional ones.
+ * *out holds the value only on success (iotl_json_i64() may write it before
+ * it finds the number is not an integer). */
 /* The string of a string node, NULL for any other node (and for NULL). */
 const char *iotl_json_str(const iotl_json_node_t *n);
 int iotl_json_str_ref(const iotl_json_node_t *n, const char **s, size_t *len);

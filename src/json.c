@@ -416,6 +416,8 @@ int iotl_json_number(const iotl_json_node_t *n, double *out)
     return IOTL_OK;
 }
 
+IOTL_STATIC_ASSERT(sizeof(double) == sizeof(uint64_t), double_is_ieee754_binary64);
+
 int iotl_json_i64(const iotl_json_node_t *n, int64_t *out)
 {
     double v;
@@ -423,17 +425,18 @@ int iotl_json_i64(const iotl_json_node_t *n, int64_t *out)
     if (ret != IOTL_OK) {
         return ret;
     }
-    /* |v| <= IOTL_JSON_INT_MAX as one compare (false for NaN; the next
-     * representable magnitude squares to a strictly larger double). */
-    if (!(v * v <= (double)IOTL_JSON_INT_MAX * (double)IOTL_JSON_INT_MAX)) {
+    /* |v| <= IOTL_JSON_INT_MAX as one compare (false for NaN): |v| is v
+     * with the IEEE 754 sign bit (the top bit) cleared. */
+    uint64_t bits;
+    double mag;
+    memcpy(&bits, &v, sizeof(bits));
+    bits &= ~((uint64_t)1 << 63);
+    memcpy(&mag, &bits, sizeof(mag));
+    if (!(mag <= (double)IOTL_JSON_INT_MAX)) {
         return IOTL_ERR_RANGE;
     }
-    int64_t i = (int64_t)v;
-    if ((double)i != v) {
-        return IOTL_ERR_RANGE; /* not an integer */
-    }
-    *out = i;
-    return IOTL_OK;
+    *out = (int64_t)v; /* the callers read it only on success */
+    return (double)*out == v ? IOTL_OK : IOTL_ERR_RANGE; /* not an integer */
 }
 
 int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out)
@@ -443,7 +446,7 @@ int iotl_json_u32(const iotl_json_node_t *n, uint32_t *out)
     if (ret != IOTL_OK) {
         return ret;
     }
-    if (v < 0 || v > (int64_t)UINT32_MAX) {
+    if (((uint64_t)v >> 32) != 0u) { /* above UINT32_MAX, or negative (its high word is not 0) */
         return IOTL_ERR_RANGE;
     }
     *out = (uint32_t)v;

@@ -101,6 +101,8 @@ START_TEST(buffer_limits)
     ck_assert_str_eq(enc, "");
     char enc5[5];
     ck_assert_int_eq(iotl_b64url_encode("foo", 3, enc5, sizeof(enc5), &n), 0);
+    ck_assert_str_eq(enc5, "Zm9v");
+    ck_assert_uint_eq(n, 4);
 }
 END_TEST
 

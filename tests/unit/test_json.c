@@ -183,7 +183,7 @@ START_TEST(integers_exact_and_ranged)
 {
     static const char text[] = "{\"u\":4294967295,\"big\":4294967296,\"neg\":-1,\"frac\":1.5,\"exp\":1e3,"
                                "\"t\":1764100000,\"huge\":1e300,\"i\":-999999999999999,\"i2\":1e15,"
-                               "\"s\":\"str\",\"b\":true}";
+                               "\"s\":\"str\",\"b\":true,\"imax\":999999999999999,\"nbig\":-1e15,\"ninf\":-1e999}";
     iotl_json_doc_t doc;
     ck_assert_int_eq(iotl_json_parse(&doc, text, strlen(text)), 0);
     const iotl_json_node_t *r = (const iotl_json_node_t *)doc.root;
@@ -202,6 +202,10 @@ START_TEST(integers_exact_and_ranged)
     ck_assert_int_eq(iotl_json_i64(iotl_json_member(r, "i"), &i), 0);
     ck_assert(i == -999999999999999LL);
     ck_assert_int_eq(iotl_json_i64(iotl_json_member(r, "i2"), &i), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_i64(iotl_json_member(r, "imax"), &i), 0);
+    ck_assert(i == 999999999999999LL);
+    ck_assert_int_eq(iotl_json_i64(iotl_json_member(r, "nbig"), &i), IOTL_ERR_RANGE);
+    ck_assert_int_eq(iotl_json_i64(iotl_json_member(r, "ninf"), &i), IOTL_ERR_RANGE);
     ck_assert_int_eq(iotl_json_u32(iotl_json_member(r, "s"), &u), IOTL_ERR_SCHEMA);
     ck_assert_int_eq(iotl_json_u32(iotl_json_member(r, "missing"), &u), IOTL_ERR_SCHEMA);
     char s[4];
@@ -210,7 +214,7 @@ START_TEST(integers_exact_and_ranged)
     ck_assert_int_eq(iotl_json_str_copy(iotl_json_member(r, "s"), s, 3), IOTL_ERR_RANGE);
     ck_assert_int_eq(iotl_json_str_copy(iotl_json_member(r, "b"), s, sizeof(s)), IOTL_ERR_SCHEMA);
     ck_assert_int_eq(iotl_json_type(iotl_json_member(r, "b")), IOTL_JSON_TRUE);
-    ck_assert_uint_eq(iotl_json_count(r), 11);
+    ck_assert_uint_eq(iotl_json_count(r), 14);
     /* Member lookup is exact (cJSON's own is case-insensitive). */
     ck_assert_ptr_null(iotl_json_member(r, "U"));
     iotl_json_free(&doc);
