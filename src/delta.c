@@ -19,13 +19,6 @@
 
 #if IOTL_FEATURE_ZLIB
 
-/* Inlined where it measured smaller (GCC and Clang); a hint elsewhere. */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
-#endif
-
 enum {
     S_HEADER = 0, /* assembling the patch header */
     S_SEGHDR,     /* assembling a segment header */
@@ -337,7 +330,7 @@ static void advance(iotl_delta_t *d)
 }
 
 /* All three control fields are known: check them before anything is emitted. */
-static ALWAYS_INLINE int start_instruction(iotl_delta_t *d)
+static IOTL_ALWAYS_INLINE int start_instruction(iotl_delta_t *d)
 {
     uint32_t dl = d->ctl[C_DIFF], el = d->ctl[C_EXTRA], z = d->ctl[C_SEEK];
     uint64_t end = (uint64_t)d->new_pos + dl + el;
@@ -513,7 +506,7 @@ static int inflate_feed(iotl_delta_t *d, iotl_zstream_t *zs, const uint8_t *in, 
     }
 }
 
-static ALWAYS_INLINE int end_segment(iotl_delta_t *d)
+static IOTL_ALWAYS_INLINE int end_segment(iotl_delta_t *d)
 {
     if (d->z_live) { /* the segment's deflate stream did not end */
         return IOTL_ERR_DELTA_STREAM;

@@ -46,6 +46,13 @@
 #else
 #define IOTL_NOINLINE
 #endif
+/* Inline a once-called helper where that measured smaller (GCC and Clang);
+ * a plain inline hint elsewhere. */
+#if defined(__GNUC__)
+#define IOTL_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define IOTL_ALWAYS_INLINE inline
+#endif
 
 #define IOTL_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define IOTL_MAX(a, b) ((a) > (b) ? (a) : (b))

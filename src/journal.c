@@ -10,13 +10,6 @@
 #include "iotlife/journal.h"
 #include "iotl_stage_priv.h"
 
-/* Inlined where it measured smaller (GCC and Clang); a hint elsewhere. */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
-#endif
-
 #define REC_HDR 12u
 #define REC_TYPE_STATE 1u
 
@@ -59,7 +52,7 @@ static void put_le32(uint8_t *p, uint32_t v)
 }
 
 /* Load a little-endian u32 from p (one unaligned load on a little-endian host). */
-static ALWAYS_INLINE uint32_t get_le32(const uint8_t *p)
+static IOTL_ALWAYS_INLINE uint32_t get_le32(const uint8_t *p)
 {
     uint32_t v;
     if (host_le()) {
@@ -297,7 +290,7 @@ static int32_t read_record(iotl_journal_t *j, uint32_t off, uint32_t room)
 
 /* Decode the record of len bytes in j->buf into j->st (untouched on failure).
  * Only the current format version is read (version 1 was pre-release). */
-static ALWAYS_INLINE int decode_state(iotl_journal_t *j, uint32_t len)
+static IOTL_ALWAYS_INLINE int decode_state(iotl_journal_t *j, uint32_t len)
 {
     if (j->buf[4] != IOTL_JOURNAL_VERSION || j->buf[5] != REC_TYPE_STATE) {
         return IOTL_ERR_NOT_FOUND;

@@ -13,13 +13,6 @@
 
 #include "iotl_priv.h"
 
-/* Inlined where it measured smaller (GCC and Clang); a hint elsewhere. */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
-#endif
-
 /* cJSON copies a number into a 64-byte buffer; the scan keeps numbers far
  * shorter so cJSON never truncates one. */
 #define JSON_NUM_MAX_CHARS 40
@@ -53,7 +46,7 @@ static long read_u4(const uint8_t *p, size_t avail)
  * invalid: a lead byte 0xc2..0xf4, continuation bytes, no overlong form
  * (the smallest code point of an n-byte form is 2^(5n-4)), no surrogate,
  * nothing above U+10FFFF. */
-static ALWAYS_INLINE size_t utf8_seq(const uint8_t *p, size_t avail)
+static IOTL_ALWAYS_INLINE size_t utf8_seq(const uint8_t *p, size_t avail)
 {
     unsigned c = p[0];
     size_t n = c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u;

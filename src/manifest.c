@@ -11,13 +11,6 @@
 #include "iotl_json.h"
 #include "iotl_priv.h"
 
-/* Inlined where it measured smaller (GCC and Clang); a hint elsewhere. */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
-#endif
-
 /* ---- semantic versions ------------------------------------------------- */
 
 static bool is_digit(char c)
@@ -25,7 +18,7 @@ static bool is_digit(char c)
     return (unsigned)(c - '0') <= 9u;
 }
 
-static ALWAYS_INLINE bool is_ident_char(char c)
+static IOTL_ALWAYS_INLINE bool is_ident_char(char c)
 {
     return is_digit(c) || (unsigned)((c | 0x20) - 'a') <= 25u || c == '-';
 }
@@ -87,7 +80,7 @@ fail:
 }
 
 /* Length of the identifier at p (up to '.' or the end); true when numeric. */
-static ALWAYS_INLINE bool ident_len(const char *p, size_t *n)
+static IOTL_ALWAYS_INLINE bool ident_len(const char *p, size_t *n)
 {
     bool digits = true;
     size_t k = 0;
@@ -179,7 +172,7 @@ IOTL_STATIC_ASSERT(IOTL_JSON_INVALID == 0 && IOTL_JSON_FALSE == 1 && IOTL_JSON_T
                    json_types_above_true_are_not_booleans);
 
 /* A payload object (a non-object has no required member: IOTL_ERR_SCHEMA). */
-static ALWAYS_INLINE int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
+static IOTL_ALWAYS_INLINE int parse_payload(const iotl_json_node_t *o, struct iotl_payload *p)
 {
     int ret = iotl_doc_fields(o, payload_fields, IOTL_ARRAY_LEN(payload_fields), p);
     if (ret != IOTL_OK) {
@@ -263,7 +256,6 @@ int iotl_doc_parse_manifest(void *out, const iotl_json_node_t *root, const void 
     }
     return IOTL_OK;
 }
-
 
 int iotl_manifest_parse(struct iotl_manifest *m, const void *json, size_t len)
 {

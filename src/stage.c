@@ -15,12 +15,6 @@
  * the payload writers and completion, which would otherwise crowd
  * iotl_stage_write()'s registers. */
 #define OUT_OF_LINE IOTL_NOINLINE
-/* Inlined where it measured smaller (GCC and Clang); a hint elsewhere. */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE inline
-#endif
 
 /* ---- payload decoder seam ----------------------------------------------------
  * A decoder turns payload bytes into image bytes. Full payloads bypass it
@@ -207,7 +201,7 @@ static OUT_OF_LINE int dec_start(iotl_stage_t *s, const struct iotl_update_compo
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static ALWAYS_INLINE const char *main_id(const iotl_stage_t *s)
+static IOTL_ALWAYS_INLINE const char *main_id(const iotl_stage_t *s)
 {
     return s->cfg->main_id != NULL ? s->cfg->main_id : IOTL_STAGE_DEFAULT_MAIN_ID;
 }
@@ -239,8 +233,6 @@ static uint8_t find_main(const iotl_stage_t *s, const struct iotl_update_desc *d
     return MAIN_NONE;
 }
 
-
-
 /* A handler of component i failed with ret: keep its code for the outcome. */
 static int handler_fail(iotl_stage_t *s, uint8_t i, int ret)
 {
@@ -264,12 +256,10 @@ static void hash_drop(iotl_stage_t *s)
     (void)iotl_stage_hash_check(s->cfg->crypto, &s->sha, NULL);
 }
 
-
 static OUT_OF_LINE const struct iotl_storage *target_slot(iotl_stage_t *s)
 {
     return s->cfg->slot[1u - st_of(s)->confirmed_slot];
 }
-
 
 /* The journal's progress record of component i. */
 static OUT_OF_LINE struct iotl_comp_progress *prog_of(iotl_stage_t *s, uint8_t i)
@@ -710,7 +700,7 @@ static OUT_OF_LINE int complete_component(iotl_stage_t *s)
     return ret;
 }
 
-static ALWAYS_INLINE int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
+static IOTL_ALWAYS_INLINE int write_full(iotl_stage_t *s, const uint8_t *p, size_t n)
 {
     int ret = sink(s, p, n);
     if (ret != IOTL_OK) {
